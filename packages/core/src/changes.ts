@@ -1,0 +1,59 @@
+/** Row-level changes the engine emits, in order, for a journal to make durable. */
+
+/** A lease row. */
+export interface LeaseRow {
+  readonly id: string;
+  readonly ttlMs: number;
+  readonly owner?: string;
+  /** An implicit lease made by a Dapr TryLock. */
+  readonly implicit?: boolean;
+}
+
+/** A held-lock row. */
+export interface LockRow {
+  readonly key: string;
+  readonly leaseId: string;
+  readonly token: number;
+  readonly acquiredAt: number;
+  readonly maxHoldMs?: number;
+}
+
+/** A key-value row. */
+export interface KvRow {
+  readonly key: string;
+  readonly value: string;
+  readonly version: number;
+  readonly createRevision: number;
+  readonly modRevision: number;
+  readonly leaseId?: string;
+}
+
+/** One change to durable state. */
+export type Change =
+  | { readonly kind: 'lease.put'; readonly row: LeaseRow }
+  | { readonly kind: 'lease.delete'; readonly id: string }
+  | { readonly kind: 'lock.put'; readonly row: LockRow }
+  | { readonly kind: 'lock.delete'; readonly key: string }
+  | { readonly kind: 'kv.put'; readonly row: KvRow }
+  | { readonly kind: 'kv.delete'; readonly key: string }
+  | { readonly kind: 'counter.put'; readonly name: string; readonly value: number }
+  | { readonly kind: 'revision'; readonly revision: number };
+
+/** Everything durable, as a journal restores it. */
+export interface Snapshot {
+  readonly revision: number;
+  readonly leases: readonly LeaseRow[];
+  readonly locks: readonly LockRow[];
+  readonly kv: readonly KvRow[];
+  readonly counters: readonly { readonly name: string; readonly value: number }[];
+}
+
+/** Makes changes durable. `commit` returns only once they are on disk. */
+export interface Journal {
+  /** Reads the last committed state; undefined for a new store. */
+  load(): Snapshot | undefined;
+  /** Writes a batch atomically and durably. */
+  commit(changes: readonly Change[]): void;
+  /** Closes the backing file. */
+  close(): void;
+}

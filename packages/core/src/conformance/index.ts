@@ -1,0 +1,2 @@
+export type { ConformanceCase, ConformanceContext } from './context.js';
+export { conformanceCases } from './cases.js';

@@ -1,0 +1,12 @@
+export * from './errors.js';
+export * from './types.js';
+export type * from './store.js';
+export type * from './changes.js';
+export * from './expiry-heap.js';
+export * from './lock-engine.js';
+export * from './local-store.js';
+export * from './watch-hub.js';
+export * from './limits.js';
+export * from './key-scope.js';
+export * from './dapr-request.js';
+export * from './lock-service.js';

@@ -1,0 +1,41 @@
+/**
+ * Tenant key scoping, as Dapr scopes lock keys by the store's `keyPrefix` metadata:
+ * `appid` (default) → `lock||<appId>||<name>`, `name` → `lock||<storeName>||<name>`,
+ * `none` → `lock||<name>`, anything else `v` → `lock||<lower-cased v>||<name>`.
+ * KV keys and counters are scoped the same way under `kv||` and `counter||`.
+ */
+export class KeyScope {
+  private readonly scope: string;
+
+  constructor(keyPrefix: string, appId: string, storeName: string) {
+    const strategy = keyPrefix.toLowerCase();
+    if (strategy === '' || strategy === 'appid') this.scope = `${appId}||`;
+    else if (strategy === 'name') this.scope = `${storeName}||`;
+    else if (strategy === 'none') this.scope = '';
+    else this.scope = `${strategy}||`;
+  }
+
+  /** The store key of a lock name. */
+  lock(name: string): string {
+    return `lock||${this.scope}${name}`;
+  }
+
+  /** The store key of a KV key. */
+  kv(key: string): string {
+    return `kv||${this.scope}${key}`;
+  }
+
+  /** The store key of a counter. */
+  counter(name: string): string {
+    return `counter||${this.scope}${name}`;
+  }
+
+  /** The user-facing name of a store key in this scope, or undefined if it lies outside it. */
+  unscope(storeKey: string): { kind: 'lock' | 'kv' | 'counter'; name: string } | undefined {
+    for (const kind of ['lock', 'kv', 'counter'] as const) {
+      const head = `${kind}||${this.scope}`;
+      if (storeKey.startsWith(head)) return { kind, name: storeKey.slice(head.length) };
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,69 @@
+import { invalidArgument } from './errors.js';
+
+/** Input limits (DESIGN §8). `minTtlMs` may be lowered for tests. */
+export interface Limits {
+  readonly nameMaxBytes: number;
+  readonly ownerMaxBytes: number;
+  readonly expiryMaxSeconds: number;
+  readonly minTtlMs: number;
+  readonly maxTtlMs: number;
+  readonly maxWaitMs: number;
+  readonly valueMaxBytes: number;
+  readonly listMax: number;
+  /** Concurrent blocking acquires per app. */
+  readonly maxWaitersPerApp: number;
+}
+
+/** The documented defaults. */
+export const DEFAULT_LIMITS: Limits = {
+  nameMaxBytes: 1024,
+  ownerMaxBytes: 256,
+  expiryMaxSeconds: 31_536_000,
+  minTtlMs: 1_000,
+  maxTtlMs: 31_536_000_000,
+  maxWaitMs: 600_000,
+  valueMaxBytes: 1_048_576 - 4096,
+  listMax: 10_000,
+  maxWaitersPerApp: 10_000,
+};
+
+/** A name: 1..max bytes of UTF-8, no `||` (the key-scope separator). */
+export function checkName(field: string, value: unknown, maxBytes: number): string {
+  const text = checkBoundedString(field, value, maxBytes);
+  if (text.includes('||')) throw invalidArgument(field, 'must not contain "||"');
+  return text;
+}
+
+/** A string of 1..max bytes of UTF-8. */
+export function checkBoundedString(field: string, value: unknown, maxBytes: number): string {
+  if (typeof value !== 'string') throw invalidArgument(field, 'must be a string');
+  if (value.length === 0) throw invalidArgument(field, 'must not be empty');
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes > maxBytes)
+    throw invalidArgument(field, `must be at most ${maxBytes} bytes of UTF-8, got ${bytes}`);
+  return value;
+}
+
+/** An integer within [min, max]. */
+export function checkInteger(field: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value))
+    throw invalidArgument(field, 'must be an integer');
+  if (value < min || value > max)
+    throw invalidArgument(field, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+/** An optional integer within [min, max]. */
+export function checkOptionalInteger(
+  field: string,
+  value: unknown,
+  min: number,
+  max: number,
+): number | undefined {
+  return value === undefined || value === null ? undefined : checkInteger(field, value, min, max);
+}
+
+/** An optional bounded string. */
+export function checkOptionalString(field: string, value: unknown, maxBytes: number): string | undefined {
+  return value === undefined || value === null ? undefined : checkBoundedString(field, value, maxBytes);
+}

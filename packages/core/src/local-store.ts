@@ -1,0 +1,286 @@
+import type { Change, Journal } from './changes.js';
+import { LeaseholdError, storeError } from './errors.js';
+import { LockEngine } from './lock-engine.js';
+import type { Waiter } from './lock-engine.js';
+import type { AcquireOptions, GrantOptions, PutOptions, Store, Unsubscribe, WatchOptions } from './store.js';
+import type { AcquireResult, Clock, WatchEvent } from './types.js';
+import { systemClock } from './types.js';
+import { WatchHub } from './watch-hub.js';
+
+/** Settings of a LocalStore. */
+export interface LocalStoreOptions {
+  /** Makes changes durable; without one the store lives in memory only. */
+  readonly journal?: Journal;
+  readonly clock?: Clock;
+  /** Most expired leases revoked per event-loop turn. */
+  readonly expiryBatch?: number;
+  /** Watch events kept for resuming. */
+  readonly watchHistory?: number;
+}
+
+type Settle = () => void;
+
+/**
+ * A Store over the in-memory engine, optionally journaled. Changes made in one event-loop turn
+ * are committed together (group commit) and no reply, hand-off or event leaves before its
+ * changes are durable. One unref()ed timer drives expiry, in bounded batches.
+ */
+export class LocalStore implements Store {
+  private readonly engine: LockEngine;
+  private readonly clock: Clock;
+  private readonly journal: Journal | undefined;
+  private readonly expiryBatch: number;
+  private readonly hub: WatchHub;
+  private pendingChanges: Change[] = [];
+  private pendingEvents: WatchEvent[] = [];
+  private pendingSettles: Settle[] = [];
+  private flushScheduled = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerDeadline = Infinity;
+  private sweeping = false;
+  private failure: LeaseholdError | undefined;
+  private closed = false;
+
+  constructor(options: LocalStoreOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.journal = options.journal;
+    this.expiryBatch = options.expiryBatch ?? 1_000;
+    this.hub = new WatchHub(options.watchHistory ?? 10_000);
+    this.engine = new LockEngine(this.clock, {
+      change: (change) => {
+        if (this.journal) this.pendingChanges.push(change);
+      },
+      event: (event) => this.pendingEvents.push(event),
+    });
+    const snapshot = this.journal?.load();
+    if (snapshot) this.engine.restore(snapshot);
+    this.pendingEvents = [];
+    this.rearm();
+  }
+
+  /** The engine's counts, for metrics. */
+  stats(): { leases: number; locks: number; revision: number } {
+    return {
+      leases: this.engine.leaseCount,
+      locks: this.engine.lockCount,
+      revision: this.engine.currentRevision,
+    };
+  }
+
+  grantLease(options: GrantOptions) {
+    return this.run(() => this.engine.grantLease(options.ttlMs, options.owner));
+  }
+
+  keepAlive(leaseId: string) {
+    return this.run(() => this.engine.keepAlive(leaseId));
+  }
+
+  revokeLease(leaseId: string) {
+    return this.run(() => this.engine.revokeLease(leaseId));
+  }
+
+  getLease(leaseId: string) {
+    return this.run(() => this.engine.getLease(leaseId));
+  }
+
+  acquire(options: AcquireOptions): Promise<AcquireResult> {
+    const waitMs = options.waitMs ?? 0;
+    let waitFor: Promise<AcquireResult> | undefined;
+    const immediate = this.run(() => {
+      const result = this.engine.tryAcquire(options.key, options.leaseId, options.maxHoldMs);
+      if (result.acquired || waitMs <= 0 || options.signal?.aborted) return result;
+      waitFor = this.wait(options, waitMs);
+      return undefined;
+    });
+    return immediate.then((result) => result ?? waitFor!);
+  }
+
+  release(key: string, leaseId: string) {
+    return this.run(() => this.engine.release(key, leaseId));
+  }
+
+  forceRelease(key: string) {
+    return this.run(() => this.engine.forceRelease(key));
+  }
+
+  describeLock(key: string) {
+    return this.run(() => this.engine.describeLock(key));
+  }
+
+  listLocks(prefix: string, limit: number) {
+    return this.run(() => this.engine.listLocks(prefix, limit));
+  }
+
+  checkFence(key: string, token: number) {
+    return this.run(() => this.engine.checkFence(key, token));
+  }
+
+  daprTryLock(key: string, owner: string, ttlMs: number) {
+    return this.run(() => this.engine.daprTryLock(key, owner, ttlMs));
+  }
+
+  daprUnlock(key: string, owner: string) {
+    return this.run(() => this.engine.daprUnlock(key, owner));
+  }
+
+  put(options: PutOptions) {
+    return this.run(() => this.engine.put(options));
+  }
+
+  get(key: string) {
+    return this.run(() => this.engine.get(key));
+  }
+
+  delete(key: string) {
+    return this.run(() => this.engine.delete(key));
+  }
+
+  counterAdd(name: string, delta: number) {
+    return this.run(() => this.engine.counterAdd(name, delta));
+  }
+
+  counterGet(name: string) {
+    return this.run(() => this.engine.counterGet(name));
+  }
+
+  counterSet(name: string, value: number) {
+    return this.run(() => this.engine.counterSet(name, value));
+  }
+
+  watch(options: WatchOptions): Unsubscribe {
+    return this.hub.subscribe(options);
+  }
+
+  ping(): Promise<boolean> {
+    return Promise.resolve(!this.failure && !this.closed);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.engine.failAllWaiters(new LeaseholdError('UNAVAILABLE', 'store is closing'));
+    this.flush();
+    this.hub.close();
+    this.journal?.close();
+    await Promise.resolve();
+  }
+
+  /** Runs one engine step; resolves once what it changed (and anything before it) is durable. */
+  private run<T>(step: () => T): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new LeaseholdError('UNAVAILABLE', 'store is closed'));
+    let value: T;
+    try {
+      value = step();
+    } catch (error) {
+      this.afterStep();
+      return Promise.reject(error instanceof LeaseholdError ? error : storeError('operation', error));
+    }
+    this.afterStep();
+    if (!this.flushScheduled) return Promise.resolve(value);
+    return new Promise<T>((resolve, reject) => {
+      this.pendingSettles.push(() => (this.failure ? reject(this.failure) : resolve(value)));
+    });
+  }
+
+  private wait(options: AcquireOptions, waitMs: number): Promise<AcquireResult> {
+    return new Promise<AcquireResult>((resolve, reject) => {
+      const finish = () => {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+      };
+      const waiter: Waiter = {
+        key: options.key,
+        leaseId: options.leaseId,
+        maxHoldMs: options.maxHoldMs,
+        settle: (outcome) => {
+          finish();
+          // A grant is released to the waiter only once it is durable.
+          this.afterDurable(() => (outcome instanceof Error ? reject(outcome) : resolve(outcome)));
+        },
+      };
+      const giveUp = () => {
+        if (!this.engine.cancelWaiter(waiter)) return;
+        finish();
+        const holder = this.engine.holder(options.key);
+        resolve(holder ? { acquired: false, holder } : { acquired: false });
+      };
+      const onAbort = () => giveUp();
+      const timer = setTimeout(giveUp, waitMs);
+      timer.unref();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      this.engine.enqueue(waiter);
+      this.afterStep();
+    });
+  }
+
+  private afterDurable(settle: Settle): void {
+    if (this.flushScheduled) this.pendingSettles.push(settle);
+    else settle();
+  }
+
+  private afterStep(): void {
+    if (this.pendingChanges.length > 0 && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+    if (!this.flushScheduled) this.publish();
+    this.rearm();
+  }
+
+  private flush(): void {
+    if (!this.flushScheduled) return;
+    this.flushScheduled = false;
+    const changes = this.pendingChanges;
+    const settles = this.pendingSettles;
+    this.pendingChanges = [];
+    this.pendingSettles = [];
+    try {
+      if (changes.length > 0 && !this.failure) this.journal?.commit(changes);
+    } catch (error) {
+      // Memory and disk now disagree: refuse all further work rather than serve a lie.
+      this.failure = storeError('commit', error);
+    }
+    if (!this.failure) this.publish();
+    for (const settle of settles) settle();
+  }
+
+  private publish(): void {
+    if (this.pendingEvents.length === 0) return;
+    const events = this.pendingEvents;
+    this.pendingEvents = [];
+    this.hub.publish(events);
+  }
+
+  /** Keeps the one expiry timer armed for the earliest deadline. */
+  private rearm(): void {
+    if (this.closed || this.sweeping) return;
+    const next = this.engine.nextDeadline();
+    if (next === undefined || next >= this.timerDeadline) return;
+    clearTimeout(this.timer);
+    this.timerDeadline = next;
+    this.timer = setTimeout(() => this.sweep(), clampDelay(next - this.clock.now()));
+    this.timer.unref();
+  }
+
+  /** Expires what is due in bounded batches, yielding to the event loop between them. */
+  private sweep(): void {
+    this.timer = undefined;
+    this.timerDeadline = Infinity;
+    if (this.closed || this.failure) return;
+    const ended = this.engine.expireDue(this.expiryBatch);
+    this.sweeping = ended >= this.expiryBatch;
+    this.afterStep();
+    if (this.sweeping) {
+      setImmediate(() => this.sweep()).unref();
+      return;
+    }
+    this.rearm();
+  }
+}
+
+/** setTimeout fires at once past 2^31-1 ms; a long lease is simply re-checked then. */
+function clampDelay(ms: number): number {
+  return Math.min(2_147_483_647, Math.max(0, Math.ceil(ms)));
+}

@@ -1,0 +1,491 @@
+import { randomUUID } from 'node:crypto';
+import type { Change, KvRow, LeaseRow, LockRow, Snapshot } from './changes.js';
+import { LeaseholdError } from './errors.js';
+import { ExpiryHeap } from './expiry-heap.js';
+import type {
+  AcquireResult,
+  Clock,
+  KvEntry,
+  LeaseDetail,
+  LeaseInfo,
+  LockHolder,
+  LockInfo,
+  ReleaseStatus,
+  UnlockStatus,
+  WatchEvent,
+  WatchEventType,
+} from './types.js';
+import { UnlockStatus as Unlock } from './types.js';
+import type { PutOptions } from './store.js';
+
+/** Where the engine reports what it changed. Both are called synchronously, in order. */
+export interface EngineSink {
+  change(change: Change): void;
+  event(event: WatchEvent): void;
+}
+
+/** A queued acquire. `settle` is called once, with the grant or the reason it ended. */
+export interface Waiter {
+  readonly key: string;
+  readonly leaseId: string;
+  readonly maxHoldMs: number | undefined;
+  settle(outcome: AcquireResult | LeaseholdError): void;
+}
+
+interface Lease {
+  readonly id: string;
+  readonly ttlMs: number;
+  readonly owner: string | undefined;
+  readonly implicit: boolean;
+  locks: Set<string> | undefined;
+  keys: Set<string> | undefined;
+  waiters: Set<Waiter> | undefined;
+}
+
+interface Lock {
+  readonly key: string;
+  readonly leaseId: string;
+  readonly token: number;
+  readonly acquiredAt: number;
+  readonly maxHoldMs: number | undefined;
+}
+
+/**
+ * The in-memory state machine: leases, exclusive locks with fencing tokens, FIFO waiters with
+ * direct hand-off, lease-bound keys and counters. Synchronous and timer-free: a driver calls
+ * `expireDue` when `nextDeadline` passes. Fencing tokens are store revisions, so they rise
+ * across every lock and survive restarts with the revision.
+ */
+export class LockEngine {
+  private readonly leases = new Map<string, Lease>();
+  private readonly locks = new Map<string, Lock>();
+  private readonly queues = new Map<string, Set<Waiter>>();
+  private readonly kv = new Map<string, KvRow>();
+  private readonly counters = new Map<string, number>();
+  private readonly leaseDeadlines = new ExpiryHeap();
+  private readonly holdDeadlines = new ExpiryHeap();
+  private revision = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly sink: EngineSink,
+  ) {}
+
+  /** Loads a snapshot; every lease's countdown restarts at its full TTL. */
+  restore(snapshot: Snapshot): void {
+    const now = this.clock.now();
+    this.revision = snapshot.revision;
+    for (const row of snapshot.leases) {
+      this.leases.set(row.id, newLease(row));
+      this.leaseDeadlines.schedule(row.id, now + row.ttlMs);
+    }
+    for (const row of snapshot.locks) {
+      const lease = this.leases.get(row.leaseId);
+      if (!lease) continue;
+      this.locks.set(row.key, { ...row, maxHoldMs: row.maxHoldMs });
+      (lease.locks ??= new Set()).add(row.key);
+      if (row.maxHoldMs !== undefined) this.holdDeadlines.schedule(row.key, now + row.maxHoldMs);
+    }
+    for (const row of snapshot.kv) {
+      this.kv.set(row.key, row);
+      if (row.leaseId !== undefined) {
+        const lease = this.leases.get(row.leaseId);
+        if (lease) (lease.keys ??= new Set()).add(row.key);
+      }
+    }
+    for (const { name, value } of snapshot.counters) this.counters.set(name, value);
+  }
+
+  /** The current store revision. */
+  get currentRevision(): number {
+    return this.revision;
+  }
+
+  /** How many leases are alive. */
+  get leaseCount(): number {
+    return this.leases.size;
+  }
+
+  /** How many locks are held. */
+  get lockCount(): number {
+    return this.locks.size;
+  }
+
+  grantLease(ttlMs: number, owner?: string, implicit = false): LeaseInfo {
+    const row: LeaseRow = { id: randomUUID(), ttlMs, ...(owner === undefined ? {} : { owner }), implicit };
+    this.leases.set(row.id, newLease(row));
+    this.leaseDeadlines.schedule(row.id, this.clock.now() + ttlMs);
+    this.sink.change({ kind: 'lease.put', row });
+    return leaseInfo(row);
+  }
+
+  keepAlive(leaseId: string): LeaseInfo | undefined {
+    const lease = this.liveLease(leaseId);
+    if (!lease) return undefined;
+    this.leaseDeadlines.schedule(leaseId, this.clock.now() + lease.ttlMs);
+    return leaseInfo(lease);
+  }
+
+  revokeLease(leaseId: string): boolean {
+    const lease = this.leases.get(leaseId);
+    if (!lease) return false;
+    this.endLease(lease, false);
+    return true;
+  }
+
+  getLease(leaseId: string): LeaseDetail | undefined {
+    const lease = this.liveLease(leaseId);
+    if (!lease) return undefined;
+    const deadline = this.leaseDeadlines.deadlineOf(leaseId) ?? this.clock.now();
+    return {
+      ...leaseInfo(lease),
+      remainingMs: Math.max(0, Math.round(deadline - this.clock.now())),
+      locks: [...(lease.locks ?? [])],
+      keys: [...(lease.keys ?? [])],
+    };
+  }
+
+  /** Takes a free lock; idempotent for the lease already holding it. Throws LEASE_NOT_FOUND. */
+  tryAcquire(key: string, leaseId: string, maxHoldMs?: number): AcquireResult {
+    const lease = this.requireLease(leaseId);
+    const held = this.locks.get(key);
+    if (held) {
+      if (held.leaseId === leaseId) return { acquired: true, fencingToken: held.token };
+      return { acquired: false, holder: this.holderOf(held) };
+    }
+    if ((this.queues.get(key)?.size ?? 0) > 0) return { acquired: false };
+    return { acquired: true, fencingToken: this.grantLock(lease, key, maxHoldMs) };
+  }
+
+  /** Queues a waiter behind the current holder and earlier waiters. Call after tryAcquire failed. */
+  enqueue(waiter: Waiter): void {
+    const lease = this.requireLease(waiter.leaseId);
+    let queue = this.queues.get(waiter.key);
+    if (!queue) this.queues.set(waiter.key, (queue = new Set()));
+    queue.add(waiter);
+    (lease.waiters ??= new Set()).add(waiter);
+    if (!this.locks.has(waiter.key)) this.handOff(waiter.key);
+  }
+
+  /** Removes a waiter that has not been granted; false when it already was. */
+  cancelWaiter(waiter: Waiter): boolean {
+    const queue = this.queues.get(waiter.key);
+    if (!queue?.delete(waiter)) return false;
+    if (queue.size === 0) this.queues.delete(waiter.key);
+    this.leases.get(waiter.leaseId)?.waiters?.delete(waiter);
+    return true;
+  }
+
+  /** The holder of a lock, if held. */
+  holder(key: string): LockHolder | undefined {
+    const lock = this.locks.get(key);
+    return lock ? this.holderOf(lock) : undefined;
+  }
+
+  release(key: string, leaseId: string): ReleaseStatus {
+    const lock = this.locks.get(key);
+    if (!lock) return 'not_held';
+    if (lock.leaseId !== leaseId) return 'held_by_other';
+    this.dropLock(lock);
+    this.handOff(key);
+    return 'released';
+  }
+
+  forceRelease(key: string): boolean {
+    const lock = this.locks.get(key);
+    if (!lock) return false;
+    this.dropLock(lock);
+    this.handOff(key);
+    return true;
+  }
+
+  describeLock(key: string): LockInfo {
+    const lock = this.locks.get(key);
+    const waiters = this.queues.get(key)?.size ?? 0;
+    if (!lock) return { key, held: false, waiters };
+    const lease = this.leases.get(lock.leaseId);
+    const deadline = this.leaseDeadlines.deadlineOf(lock.leaseId);
+    const holdDeadline = this.holdDeadlines.deadlineOf(key);
+    const ends = Math.min(deadline ?? Infinity, holdDeadline ?? Infinity);
+    return {
+      key,
+      held: true,
+      leaseId: lock.leaseId,
+      ...(lease?.owner === undefined ? {} : { owner: lease.owner }),
+      fencingToken: lock.token,
+      acquiredAt: lock.acquiredAt,
+      ...(Number.isFinite(ends) ? { expiresInMs: Math.max(0, Math.round(ends - this.clock.now())) } : {}),
+      waiters,
+    };
+  }
+
+  listLocks(prefix: string, limit: number): LockInfo[] {
+    const out: LockInfo[] = [];
+    for (const key of this.locks.keys()) {
+      if (out.length >= limit) break;
+      if (key.startsWith(prefix)) out.push(this.describeLock(key));
+    }
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  checkFence(key: string, token: number): boolean {
+    return this.locks.get(key)?.token === token;
+  }
+
+  /** Dapr TryLock: a new implicit lease holds the lock, or nothing changes. */
+  daprTryLock(key: string, owner: string, ttlMs: number): AcquireResult {
+    const held = this.locks.get(key);
+    if (held) return { acquired: false, holder: this.holderOf(held) };
+    if ((this.queues.get(key)?.size ?? 0) > 0) return { acquired: false };
+    const lease = this.grantLease(ttlMs, owner, true);
+    return this.tryAcquire(key, lease.id);
+  }
+
+  /** Dapr Unlock: releases the lock if `owner` owns its lease, ending an implicit lease with it. */
+  daprUnlock(key: string, owner: string): UnlockStatus {
+    const lock = this.locks.get(key);
+    if (!lock) return Unlock.LOCK_DOES_NOT_EXIST;
+    const lease = this.leases.get(lock.leaseId);
+    if (lease?.owner !== owner) return Unlock.LOCK_BELONGS_TO_OTHERS;
+    if (lease.implicit) this.endLease(lease, false);
+    else this.release(key, lease.id);
+    return Unlock.SUCCESS;
+  }
+
+  put(options: PutOptions): { version: number; revision: number } {
+    if (options.fence && !this.checkFence(options.fence.key, options.fence.token)) {
+      throw new LeaseholdError(
+        'FENCED',
+        `fence: token ${options.fence.token} is not the current grant of its lock`,
+        {
+          field: 'fence',
+        },
+      );
+    }
+    const existing = this.kv.get(options.key);
+    if (options.ifVersion !== undefined && (existing?.version ?? 0) !== options.ifVersion) {
+      throw new LeaseholdError(
+        'VERSION_MISMATCH',
+        `ifVersion: expected ${options.ifVersion}, the key is at version ${existing?.version ?? 0}`,
+        { field: 'ifVersion' },
+      );
+    }
+    const lease = options.leaseId === undefined ? undefined : this.requireLease(options.leaseId);
+    if (existing?.leaseId !== undefined && existing.leaseId !== options.leaseId) {
+      this.leases.get(existing.leaseId)?.keys?.delete(options.key);
+    }
+    const revision = this.nextRevision();
+    const row: KvRow = {
+      key: options.key,
+      value: options.value,
+      version: (existing?.version ?? 0) + 1,
+      createRevision: existing?.createRevision ?? revision,
+      modRevision: revision,
+      ...(lease ? { leaseId: lease.id } : {}),
+    };
+    this.kv.set(row.key, row);
+    if (lease) (lease.keys ??= new Set()).add(row.key);
+    this.sink.change({ kind: 'kv.put', row });
+    this.emit('put', row.key, revision, { value: row.value, ...(lease ? { leaseId: lease.id } : {}) });
+    return { version: row.version, revision };
+  }
+
+  get(key: string): KvEntry | undefined {
+    const row = this.kv.get(key);
+    if (!row) return undefined;
+    return {
+      key: row.key,
+      value: row.value,
+      version: row.version,
+      revision: row.modRevision,
+      ...(row.leaseId === undefined ? {} : { leaseId: row.leaseId }),
+    };
+  }
+
+  delete(key: string): boolean {
+    const row = this.kv.get(key);
+    if (!row) return false;
+    this.deleteKey(row);
+    return true;
+  }
+
+  counterAdd(name: string, delta: number): number {
+    const value = (this.counters.get(name) ?? 0) + delta;
+    this.counterSet(name, value);
+    return value;
+  }
+
+  counterGet(name: string): number {
+    return this.counters.get(name) ?? 0;
+  }
+
+  counterSet(name: string, value: number): void {
+    this.counters.set(name, value);
+    this.sink.change({ kind: 'counter.put', name, value });
+  }
+
+  /** The earliest lease or hold deadline, on the engine's clock. */
+  nextDeadline(): number | undefined {
+    const a = this.leaseDeadlines.peekDeadline();
+    const b = this.holdDeadlines.peekDeadline();
+    if (a === undefined) return b;
+    if (b === undefined) return a;
+    return Math.min(a, b);
+  }
+
+  /** Ends up to `limit` expired leases and overdue holds; returns how many it ended. */
+  expireDue(limit: number): number {
+    const now = this.clock.now();
+    let done = 0;
+    for (const key of this.holdDeadlines.popDue(now, limit)) {
+      this.forceRelease(key);
+      done++;
+    }
+    for (const id of this.leaseDeadlines.popDue(now, limit - done)) {
+      const lease = this.leases.get(id);
+      if (lease) this.endLease(lease, true);
+      done++;
+    }
+    return done;
+  }
+
+  /** Fails every waiter, as on shutdown. */
+  failAllWaiters(error: LeaseholdError): void {
+    for (const queue of [...this.queues.values()]) {
+      for (const waiter of [...queue]) {
+        this.cancelWaiter(waiter);
+        waiter.settle(error);
+      }
+    }
+  }
+
+  private endLease(lease: Lease, expired: boolean): void {
+    this.leases.delete(lease.id);
+    this.leaseDeadlines.remove(lease.id);
+    this.sink.change({ kind: 'lease.delete', id: lease.id });
+    if (expired) this.emit('lease.expired', lease.id, this.nextRevision(), { leaseId: lease.id });
+    for (const waiter of lease.waiters ?? []) {
+      this.cancelWaiter(waiter);
+      waiter.settle(new LeaseholdError('LEASE_NOT_FOUND', `leaseId: lease ${lease.id} ended while waiting`));
+    }
+    for (const key of lease.keys ?? []) {
+      const row = this.kv.get(key);
+      if (row) this.deleteKey(row);
+    }
+    for (const key of lease.locks ?? []) {
+      const lock = this.locks.get(key);
+      if (lock) this.dropLock(lock);
+      this.handOff(key);
+    }
+  }
+
+  private grantLock(lease: Lease, key: string, maxHoldMs: number | undefined): number {
+    const token = this.nextRevision();
+    const row: LockRow = {
+      key,
+      leaseId: lease.id,
+      token,
+      acquiredAt: this.clock.wallNow(),
+      ...(maxHoldMs === undefined ? {} : { maxHoldMs }),
+    };
+    this.locks.set(key, { ...row, maxHoldMs });
+    (lease.locks ??= new Set()).add(key);
+    if (maxHoldMs !== undefined) this.holdDeadlines.schedule(key, this.clock.now() + maxHoldMs);
+    this.sink.change({ kind: 'lock.put', row });
+    this.emit('lock.acquired', key, token, { leaseId: lease.id, fencingToken: token });
+    return token;
+  }
+
+  private dropLock(lock: Lock): void {
+    this.locks.delete(lock.key);
+    this.holdDeadlines.remove(lock.key);
+    this.leases.get(lock.leaseId)?.locks?.delete(lock.key);
+    this.sink.change({ kind: 'lock.delete', key: lock.key });
+    this.emit('lock.released', lock.key, this.nextRevision(), {
+      leaseId: lock.leaseId,
+      fencingToken: lock.token,
+    });
+  }
+
+  /** Grants a free lock to its head waiter, if any. */
+  private handOff(key: string): void {
+    if (this.locks.has(key)) return;
+    const queue = this.queues.get(key);
+    const head = queue?.values().next().value;
+    if (!head) return;
+    this.cancelWaiter(head);
+    const lease = this.leases.get(head.leaseId);
+    if (!lease) {
+      head.settle(new LeaseholdError('LEASE_NOT_FOUND'));
+      this.handOff(key);
+      return;
+    }
+    head.settle({ acquired: true, fencingToken: this.grantLock(lease, key, head.maxHoldMs) });
+  }
+
+  private deleteKey(row: KvRow): void {
+    this.kv.delete(row.key);
+    if (row.leaseId !== undefined) this.leases.get(row.leaseId)?.keys?.delete(row.key);
+    this.sink.change({ kind: 'kv.delete', key: row.key });
+    this.emit(
+      'delete',
+      row.key,
+      this.nextRevision(),
+      row.leaseId === undefined ? {} : { leaseId: row.leaseId },
+    );
+  }
+
+  private liveLease(leaseId: string): Lease | undefined {
+    const lease = this.leases.get(leaseId);
+    if (!lease) return undefined;
+    const deadline = this.leaseDeadlines.deadlineOf(leaseId);
+    // Past its deadline but not yet swept: treat as gone, never extend it.
+    if (deadline !== undefined && deadline <= this.clock.now()) return undefined;
+    return lease;
+  }
+
+  private requireLease(leaseId: string): Lease {
+    const lease = this.liveLease(leaseId);
+    if (!lease)
+      throw new LeaseholdError('LEASE_NOT_FOUND', `leaseId: lease ${leaseId} not found or expired`, {
+        field: 'leaseId',
+      });
+    return lease;
+  }
+
+  private holderOf(lock: Lock): LockHolder {
+    const owner = this.leases.get(lock.leaseId)?.owner;
+    return { leaseId: lock.leaseId, fencingToken: lock.token, ...(owner === undefined ? {} : { owner }) };
+  }
+
+  private nextRevision(): number {
+    this.revision++;
+    this.sink.change({ kind: 'revision', revision: this.revision });
+    return this.revision;
+  }
+
+  private emit(
+    type: WatchEventType,
+    key: string,
+    revision: number,
+    extra: { value?: string; leaseId?: string; fencingToken?: number },
+  ): void {
+    this.sink.event({ type, key, revision, ...extra });
+  }
+}
+
+function newLease(row: LeaseRow): Lease {
+  return {
+    id: row.id,
+    ttlMs: row.ttlMs,
+    owner: row.owner,
+    implicit: row.implicit === true,
+    locks: undefined,
+    keys: undefined,
+    waiters: undefined,
+  };
+}
+
+function leaseInfo(lease: { id: string; ttlMs: number; owner?: string | undefined }): LeaseInfo {
+  return { id: lease.id, ttlMs: lease.ttlMs, ...(lease.owner === undefined ? {} : { owner: lease.owner }) };
+}

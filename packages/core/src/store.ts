@@ -1,0 +1,105 @@
+import type {
+  AcquireResult,
+  Fence,
+  KvEntry,
+  LeaseDetail,
+  LeaseInfo,
+  LockInfo,
+  ReleaseStatus,
+  UnlockStatus,
+  WatchEvent,
+} from './types.js';
+
+/** Options of a lease grant. */
+export interface GrantOptions {
+  readonly ttlMs: number;
+  readonly owner?: string;
+}
+
+/** Options of an acquire. `waitMs` 0 or absent never waits. */
+export interface AcquireOptions {
+  readonly key: string;
+  readonly leaseId: string;
+  readonly waitMs?: number;
+  /** Releases the lock this long after the grant, even while the lease lives. */
+  readonly maxHoldMs?: number;
+  /** Aborting leaves the wait queue; the acquire then resolves `{acquired: false}`. */
+  readonly signal?: AbortSignal;
+}
+
+/** Options of a put. */
+export interface PutOptions {
+  readonly key: string;
+  readonly value: string;
+  readonly leaseId?: string;
+  /** 0 means "only if absent". */
+  readonly ifVersion?: number;
+  readonly fence?: Fence;
+}
+
+/** A subscription to changes under a prefix. */
+export interface WatchOptions {
+  readonly prefix: string;
+  /** Replays retained events with a revision above this one before live ones. */
+  readonly afterRevision?: number;
+  readonly onEvent: (event: WatchEvent) => void;
+}
+
+/** Ends a watch. */
+export type Unsubscribe = () => void;
+
+/**
+ * The Store seam: every operation is atomic in its backend. Keys are already tenant-scoped.
+ * Expected outcomes are values; only backend failures reject, as LeaseholdError STORE_ERROR
+ * (or LEASE_NOT_FOUND, FENCED, VERSION_MISMATCH where documented).
+ */
+export interface Store {
+  /** Grants a new lease; its countdown starts now. */
+  grantLease(options: GrantOptions): Promise<LeaseInfo>;
+  /** Restarts a lease's countdown; undefined when it is unknown or expired. */
+  keepAlive(leaseId: string): Promise<LeaseInfo | undefined>;
+  /** Ends a lease, releasing its locks and deleting its keys; false when it was already gone. */
+  revokeLease(leaseId: string): Promise<boolean>;
+  /** Describes a live lease; undefined when it is unknown or expired. */
+  getLease(leaseId: string): Promise<LeaseDetail | undefined>;
+
+  /** Takes the lock for the lease, waiting in FIFO order up to `waitMs`; LEASE_NOT_FOUND if the lease is gone. */
+  acquire(options: AcquireOptions): Promise<AcquireResult>;
+  /** Lets the lock go if this lease holds it, handing it to the head waiter. */
+  release(key: string, leaseId: string): Promise<ReleaseStatus>;
+  /** Releases the lock whoever holds it; false when it was free. */
+  forceRelease(key: string): Promise<boolean>;
+  /** Describes a lock, held or not. */
+  describeLock(key: string): Promise<LockInfo>;
+  /** Lists held locks whose key starts with `prefix`, at most `limit`. */
+  listLocks(prefix: string, limit: number): Promise<LockInfo[]>;
+  /** True while `token` is the current grant of lock `key`. */
+  checkFence(key: string, token: number): Promise<boolean>;
+
+  /** Dapr TryLock: an implicit lease of `ttlMs` owned by `owner`, holding `key` if free. */
+  daprTryLock(key: string, owner: string, ttlMs: number): Promise<AcquireResult>;
+  /** Dapr Unlock: revokes the implicit lease holding `key` if `owner` owns it. */
+  daprUnlock(key: string, owner: string): Promise<UnlockStatus>;
+
+  /** Writes a value; FENCED / VERSION_MISMATCH / LEASE_NOT_FOUND reject and change nothing. */
+  put(options: PutOptions): Promise<{ version: number; revision: number }>;
+  /** Reads a value; undefined when absent. */
+  get(key: string): Promise<KvEntry | undefined>;
+  /** Deletes a value; false when it was absent. */
+  delete(key: string): Promise<boolean>;
+
+  /** Adds `delta` to a counter (absent counts as 0) and returns the new value. */
+  counterAdd(name: string, delta: number): Promise<number>;
+  /** Reads a counter (absent counts as 0). */
+  counterGet(name: string): Promise<number>;
+  /** Sets a counter. */
+  counterSet(name: string, value: number): Promise<void>;
+
+  /** Streams changes under a prefix. */
+  watch(options: WatchOptions): Unsubscribe;
+
+  /** True when the backend answers. */
+  ping(): Promise<boolean>;
+  /** Stops timers, fails waiters, flushes and closes the backend. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,94 @@
+/** Domain values shared by every layer. Keys here are store keys: already scoped to a tenant. */
+
+/** A lease as the store reports it. */
+export interface LeaseInfo {
+  readonly id: string;
+  readonly ttlMs: number;
+  readonly owner?: string;
+}
+
+/** A lease with what hangs on it. */
+export interface LeaseDetail extends LeaseInfo {
+  readonly remainingMs: number;
+  readonly locks: readonly string[];
+  readonly keys: readonly string[];
+}
+
+/** The outcome of an acquire: a value, never an error, when the lock is held. */
+export type AcquireResult =
+  | { readonly acquired: true; readonly fencingToken: number }
+  | { readonly acquired: false; readonly holder?: LockHolder };
+
+/** Who holds a lock, as far as a contender may know. */
+export interface LockHolder {
+  readonly leaseId: string;
+  readonly owner?: string;
+  readonly fencingToken: number;
+}
+
+/** The outcome of a release. */
+export type ReleaseStatus = 'released' | 'not_held' | 'held_by_other';
+
+/** A lock's state, held or not. */
+export interface LockInfo {
+  readonly key: string;
+  readonly held: boolean;
+  readonly leaseId?: string;
+  readonly owner?: string;
+  readonly fencingToken?: number;
+  /** Wall-clock time of the grant, ms since the epoch. */
+  readonly acquiredAt?: number;
+  readonly expiresInMs?: number;
+  readonly waiters: number;
+}
+
+/** Dapr unlock statuses, numbered as on the Dapr wire. */
+export const UnlockStatus = {
+  SUCCESS: 0,
+  LOCK_DOES_NOT_EXIST: 1,
+  LOCK_BELONGS_TO_OTHERS: 2,
+  INTERNAL_ERROR: 3,
+} as const;
+export type UnlockStatus = (typeof UnlockStatus)[keyof typeof UnlockStatus];
+
+/** A stored key-value entry. */
+export interface KvEntry {
+  readonly key: string;
+  readonly value: string;
+  readonly version: number;
+  readonly revision: number;
+  readonly leaseId?: string;
+}
+
+/** A fence on a write: the write applies only while `token` is the current grant of lock `key`. */
+export interface Fence {
+  readonly key: string;
+  readonly token: number;
+}
+
+/** Kinds of watch events. */
+export type WatchEventType = 'put' | 'delete' | 'lease.expired' | 'lock.acquired' | 'lock.released';
+
+/** One change, stamped with the store revision it produced. */
+export interface WatchEvent {
+  readonly type: WatchEventType;
+  readonly key: string;
+  readonly revision: number;
+  readonly value?: string;
+  readonly leaseId?: string;
+  readonly fencingToken?: number;
+}
+
+/** The clock every engine reads: monotonic milliseconds for deadlines, wall time for display. */
+export interface Clock {
+  /** Monotonic milliseconds; only differences mean anything. */
+  now(): number;
+  /** Wall-clock milliseconds since the epoch. */
+  wallNow(): number;
+}
+
+/** The process clock. */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  wallNow: () => Date.now(),
+};
