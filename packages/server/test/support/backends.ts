@@ -1,0 +1,54 @@
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { describe } from 'vitest';
+
+/** True when CI demands every backend: a missing binary then fails instead of skipping. */
+export const backendsRequired = process.env.LEASEHOLD_REQUIRE_BACKENDS === '1';
+
+/** The absolute path of a binary on PATH, or undefined. */
+export function findBinary(name: string): string | undefined {
+  try {
+    return execFileSync('which', [name], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A describe block that needs `binary`: skipped with a loud message when it is missing, and
+ * failing under LEASEHOLD_REQUIRE_BACKENDS=1.
+ */
+export function describeWithBackend(binary: string, title: string, body: (binaryPath: string) => void): void {
+  const path = findBinary(binary);
+  if (path) {
+    describe(title, () => body(path));
+    return;
+  }
+  if (backendsRequired) {
+    describe(title, () => {
+      throw new Error(
+        `${binary} is not on PATH and LEASEHOLD_REQUIRE_BACKENDS=1: install it (apt-get install -y redis-server etcd-server)`,
+      );
+    });
+    return;
+  }
+  console.warn(
+    `\n*** SKIPPING "${title}": ${binary} is not on PATH (set LEASEHOLD_REQUIRE_BACKENDS=1 to fail instead) ***\n`,
+  );
+  describe.skip(title, () => body(''));
+}
+
+/** A free TCP port on loopback, chosen by the kernel. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
