@@ -53,7 +53,7 @@ describe('native lease and lock API', () => {
     const a = await postJson(api('/locks/acquire'), { name: 'list/a', leaseId: lease.body.id });
     await postJson(api('/locks/acquire'), { name: 'list/b', leaseId: lease.body.id });
     const listed = await getJson(api('/locks?prefix=list/'));
-    expect(listed.body.locks.map((l: { name: string }) => l.name)).toEqual(['list/a', 'list/b']);
+    expect((listed.body.locks as { name: string }[]).map((l) => l.name)).toEqual(['list/a', 'list/b']);
     const detail = await getJson(api(`/leases/${lease.body.id}`));
     expect(detail.body).toMatchObject({ owner: 'lister', locks: ['list/a', 'list/b'], keys: [] });
     expect((await getJson(api(`/locks/check?name=list/a&token=${a.body.fencingToken}`))).body).toEqual({
