@@ -93,7 +93,11 @@ export async function startServer(
     close: () =>
       (closing ??= (async () => {
         shutdown.abort();
+        // In-flight requests get a grace period; then remaining connections are cut.
+        const force = setTimeout(() => app.server.closeAllConnections(), 5_000);
+        force.unref();
         await app.close();
+        clearTimeout(force);
         await Promise.allSettled(bindings.map((b) => b.store.close()));
         logger.info('leasehold stopped');
       })()),
