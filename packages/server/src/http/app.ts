@@ -7,6 +7,7 @@ import { registerDaprRoutes } from './dapr-routes.js';
 import { sendError } from './errors.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { registerNativeRoutes } from './native-routes.js';
+import { registerWatchRoute } from './watch-route.js';
 
 interface RouteConfig {
   dapr?: boolean;
@@ -83,5 +84,6 @@ export function buildHttpApp(ctx: HttpContext, logger: FastifyBaseLogger): Fasti
   registerHealthRoutes(app, ctx);
   registerDaprRoutes(app, ctx);
   registerNativeRoutes(app, ctx);
+  registerWatchRoute(app, ctx);
   return app;
 }
