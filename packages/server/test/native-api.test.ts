@@ -273,3 +273,17 @@ describe('watch over Server-Sent Events', () => {
     expect(res).toMatchObject({ status: 400, body: { errorCode: 'INVALID_ARGUMENT' } });
   });
 });
+
+describe('metrics', () => {
+  it('exposes Prometheus counters for requests and gauges for leases and locks', async () => {
+    await postJson(api('/leases'), { ttlMs: 30_000 });
+    const res = await fetch(`${server.url}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toMatch(
+      /leasehold_http_requests_total\{route="\/v1\/:store\/leases",method="POST",status="200"\} \d+/,
+    );
+    expect(text).toMatch(/leasehold_leases\{store="lockstore"\} [1-9]\d*/);
+    expect(text).toMatch(/leasehold_locks_held\{store="lockstore"\} \d+/);
+  });
+});

@@ -6,6 +6,7 @@ import type { HttpContext } from './context.js';
 import { registerDaprRoutes } from './dapr-routes.js';
 import { sendError } from './errors.js';
 import { registerHealthRoutes } from './health-routes.js';
+import { registerMetrics } from './metrics.js';
 import { registerNativeRoutes } from './native-routes.js';
 import { registerWatchRoute } from './watch-route.js';
 
@@ -82,6 +83,7 @@ export function buildHttpApp(ctx: HttpContext, logger: FastifyBaseLogger): Fasti
   );
 
   registerHealthRoutes(app, ctx);
+  registerMetrics(app, ctx.service);
   registerDaprRoutes(app, ctx);
   registerNativeRoutes(app, ctx);
   registerWatchRoute(app, ctx);
