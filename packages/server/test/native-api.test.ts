@@ -287,3 +287,14 @@ describe('metrics', () => {
     expect(text).toMatch(/leasehold_locks_held\{store="lockstore"\} \d+/);
   });
 });
+
+describe('dashboard', () => {
+  it('serves the page at /ui without a token', async () => {
+    const res = await fetch(`${server.url}/ui`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await res.text();
+    expect(html).toContain('<title>Leasehold</title>');
+    expect(html).toContain('/watch?prefix=');
+  });
+});

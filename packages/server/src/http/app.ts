@@ -3,6 +3,7 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { KV_BODY_LIMIT } from './context.js';
 import type { HttpContext } from './context.js';
+import { DASHBOARD_HTML } from './dashboard-page.js';
 import { registerDaprRoutes } from './dapr-routes.js';
 import { sendError } from './errors.js';
 import { registerHealthRoutes } from './health-routes.js';
@@ -87,5 +88,9 @@ export function buildHttpApp(ctx: HttpContext, logger: FastifyBaseLogger): Fasti
   registerDaprRoutes(app, ctx);
   registerNativeRoutes(app, ctx);
   registerWatchRoute(app, ctx);
+  // The page holds no data; what it shows is read with the user's token.
+  app.get('/ui', { config: { public: true } }, (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send(DASHBOARD_HTML),
+  );
   return app;
 }
