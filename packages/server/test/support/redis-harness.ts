@@ -56,8 +56,14 @@ export class RedisServer {
     this.child = undefined;
   }
 
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the process: a Redis that hangs without closing sockets. */
+  signal(signal: 'SIGSTOP' | 'SIGCONT'): void {
+    if (this.child?.pid) process.kill(this.child.pid, signal);
+  }
+
   /** Stops the process and removes its directory. */
   async destroy(): Promise<void> {
+    this.signal('SIGCONT');
     await this.stop('SIGKILL');
     rmSync(this.dir, { recursive: true, force: true });
   }
