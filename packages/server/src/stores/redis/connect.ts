@@ -10,11 +10,11 @@ export type RedisTarget =
 const MAX_RECONNECT_DELAY_MS = 500;
 
 /**
- * Opens one client and waits until it is ready. Commands never queue while disconnected and are
+ * Creates one client, not yet connected. Commands never queue while disconnected and are
  * never retried after a drop (a retried grant could apply twice): they reject at once or after
  * the command timeout, and the client keeps reconnecting in the background until closed.
  */
-export async function openClient(config: RedisConnectionConfig, target: RedisTarget): Promise<Redis> {
+export function createClient(config: RedisConnectionConfig, target: RedisTarget): Redis {
   const options: RedisOptions = {
     ...('endpoint' in target
       ? { host: target.endpoint.host, port: target.endpoint.port }
@@ -33,6 +33,17 @@ export async function openClient(config: RedisConnectionConfig, target: RedisTar
   const client = new Redis(options);
   // Failures surface on the commands that hit them; the event itself only feeds reconnects.
   client.on('error', () => undefined);
-  await client.connect();
+  return client;
+}
+
+/** Creates one client and waits until it is ready; a failed first connect closes it. */
+export async function openClient(config: RedisConnectionConfig, target: RedisTarget): Promise<Redis> {
+  const client = createClient(config, target);
+  try {
+    await client.connect();
+  } catch (error) {
+    client.disconnect();
+    throw error;
+  }
   return client;
 }

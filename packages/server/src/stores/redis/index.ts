@@ -5,6 +5,7 @@ import type { RedisStoreConfig } from './config.js';
 import { openClient } from './connect.js';
 import type { RedisTarget } from './connect.js';
 import { RedisStore } from './redis-store.js';
+import { openRedlockStore } from './redlock-store.js';
 
 export type { RedisStoreConfig } from './config.js';
 export { parseRedisConfig } from './config.js';
@@ -13,7 +14,6 @@ export { parseRedisConfig } from './config.js';
 export async function createRedisStore(name: string, metadata: ReadonlyMap<string, string>): Promise<Store> {
   const config = parseRedisConfig(name, metadata);
   if (config.mode === 'redlock') {
-    const { openRedlockStore } = await import('./redlock-store.js');
     return openRedlockStore(name, config);
   }
   return openRedisStore(name, config);

@@ -5,18 +5,21 @@ import { LuaScript } from './lua-script.js';
  * ARGV: prefix, key, leaseId, maxHoldMs (0 none), waitMs (0 never waits), waiterId, reply channel.
  * Hands a free lock to its live head waiter first, so FIFO order holds, then grants it to this
  * lease if still free. A busy lock with waitMs queues the waiter. Replies:
- * {'nolease'} | {'ok', token} | {'busy'|'queued', holderLease, holderOwner, holderToken, pttl}.
+ * {'nolease'} | {'ok', token, pttl, isNew} | {'busy'|'queued', holderLease, holderOwner, holderToken, pttl}.
  */
 export const acquireScript = new LuaScript(
   lua(`
 local key, id, holdMs, waitMs, wid, srv = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7]
 if redis.call('EXISTS', P .. 'lease:' .. id) == 0 then return { 'nolease' } end
 local m, v = holderOf(key)
-if m and m.kind == 'n' and m.lease == id then return { 'ok', tonumber(m.token) } end
+if m and m.kind == 'n' and m.lease == id then return { 'ok', tonumber(m.token), redis.call('PTTL', key), 0 } end
 if not v then
   handoff(key)
   m, v = holderOf(key)
-  if not v then return { 'ok', grant(key, id, holdMs, '') } end
+  if not v then
+    local token = grant(key, id, holdMs, '')
+    return { 'ok', token, redis.call('PTTL', key), 1 }
+  end
 end
 local reply = holderReply('busy', m, v)
 reply[5] = redis.call('PTTL', key)
