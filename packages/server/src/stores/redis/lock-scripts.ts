@@ -58,6 +58,17 @@ return 'gone'
 `),
 );
 
+/** ARGV: prefix, key, waiterId. 0 while queued, the token once granted, -1 when it is neither. */
+export const waiterStatusScript = new LuaScript(
+  lua(`
+local key, wid = ARGV[2], ARGV[3]
+if redis.call('EXISTS', P .. 'w:' .. wid) == 1 then return 0 end
+local m = holderOf(key)
+if m and m.waiter == wid then return tonumber(m.token) end
+return -1
+`),
+);
+
 /** ARGV: prefix, key. Grants a lapsed lock to its head waiter; returns the holder's PTTL (-2 free). */
 export const handoffScript = new LuaScript(
   lua(`

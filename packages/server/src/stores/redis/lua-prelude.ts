@@ -6,6 +6,8 @@
  * lock key; a value it does not describe (e.g. a key SET by a Dapr sidecar) is a foreign holder.
  */
 export const PRELUDE = `
+-- Scripts read TIME before writing: replicate effects, not the script (the default from Redis 5).
+redis.replicate_commands()
 local P = ARGV[1]
 local MARK = 'leasehold:lease:'
 local GRACE = 60000

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { LeaseholdError } from '@leasehold/core';
 import type { Store } from '@leasehold/core';
@@ -97,5 +98,28 @@ describeWithBackend('redis-server', 'lock.redis when its Redis crashes', (binary
     }
     await until(() => store.ping(), 5_000);
     expect(await store.keepAlive(lease.id)).toBeDefined();
+  });
+
+  it('a grant published while the subscriber was disconnected still reaches its waiter', async () => {
+    const other = await createRedisStore('lockstore', new Map([['redishost', server.address]]));
+    const raw = new Redis({ host: '127.0.0.1', port: server.port });
+    try {
+      const holder = await other.grantLease({ ttlMs: 30_000 });
+      const waiter = await store.grantLease({ ttlMs: 30_000 });
+      expect((await other.acquire({ key: 'lost/1', leaseId: holder.id })).acquired).toBe(true);
+      const started = performance.now();
+      const waiting = store.acquire({ key: 'lost/1', leaseId: waiter.id, waitMs: 5_000 });
+      await until(async () => (await other.describeLock('lost/1')).waiters === 1, 1_000);
+      // Drop every subscriber connection, then release before they are back: the message is lost.
+      await raw.client('KILL', 'TYPE', 'pubsub');
+      expect(await other.release('lost/1', holder.id)).toBe('released');
+      const result = await waiting;
+      expect(result.acquired).toBe(true);
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect((await store.describeLock('lost/1')).leaseId).toBe(waiter.id);
+    } finally {
+      raw.disconnect();
+      await other.close();
+    }
   });
 });

@@ -28,6 +28,7 @@ import {
   handoffScript,
   listLocksScript,
   releaseScript,
+  waiterStatusScript,
 } from './lock-scripts.js';
 import type { LuaScript, ScriptArg } from './lua-script.js';
 import { RedisWaiters } from './redis-waiters.js';
@@ -65,7 +66,9 @@ export class RedisStore implements Store {
     this.waiters = new RedisWaiters({
       handoff: async (key) => Number(await this.script('handoff', handoffScript, key)),
       cancel: async (key, id) => void (await this.script('acquire', cancelWaitScript, key, id)),
+      status: async (key, id) => Number(await this.script('acquire', waiterStatusScript, key, id)),
     });
+    subscriber.on('ready', () => void this.waiters.recheck());
     subscriber.on('message', (channel: string, message: string) => {
       if (channel === this.channel) this.waiters.onMessage(message);
       else if (channel === `${this.prefix}events`) this.onEvent(message);

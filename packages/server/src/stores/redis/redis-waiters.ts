@@ -7,6 +7,8 @@ export interface WaiterBackend {
   handoff(key: string): Promise<number>;
   /** Takes a waiter out of the queue, undoing a grant it never saw. */
   cancel(key: string, waiterId: string): Promise<void>;
+  /** 0 while queued, the fencing token once granted, -1 when the waiter is gone. */
+  status(key: string, waiterId: string): Promise<number>;
 }
 
 interface Pending {
@@ -83,6 +85,26 @@ export class RedisWaiters {
         new LeaseholdError('LEASE_NOT_FOUND', 'leaseId: lease ended while waiting'),
       );
     }
+  }
+
+  /**
+   * After the subscriber reconnects: grant messages published while it was away are lost, so ask
+   * Redis how each waiter stands, then re-run each key's hand-off to re-arm its timer.
+   */
+  async recheck(): Promise<void> {
+    const open = [...this.pending].filter(([, e]) => !e.settled);
+    await Promise.all(
+      open.map(async ([waiterId, entry]) => {
+        const status = await this.backend.status(entry.key, waiterId).catch(() => 0);
+        if (entry.settled || status === 0) return;
+        this.settle(
+          waiterId,
+          entry,
+          status > 0 ? { acquired: true, fencingToken: status } : { acquired: false },
+        );
+      }),
+    );
+    for (const key of new Set(open.map(([, e]) => e.key))) void this.fire(key);
   }
 
   /** Fails every waiter and stops every timer, as on close; returns the waits to cancel in Redis. */
