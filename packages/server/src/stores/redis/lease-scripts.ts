@@ -11,6 +11,7 @@ local id, ttl, owner = ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local k = P .. 'lease:' .. id
 redis.call('HSET', k, 'ttl', ttl, 'owner', owner)
 redis.call('PEXPIRE', k, ttl)
+redis.call('ZADD', P .. 'deadlines', nowMs() + ttl, id)
 return 1
 `),
 );
@@ -27,6 +28,7 @@ local ttl = tonumber(redis.call('HGET', k, 'ttl'))
 if not ttl then return {} end
 redis.call('PEXPIRE', k, ttl)
 local now = nowMs()
+redis.call('ZADD', P .. 'deadlines', now + ttl, id)
 for _, key in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do
   local m = holderOf(key)
   if m and m.kind == 'n' and m.lease == id then
@@ -35,7 +37,7 @@ for _, key in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do
     if hold > 0 and hold - now < px then px = hold - now end
     if px > 0 then
       redis.call('PEXPIRE', key, px)
-      redis.call('PEXPIRE', P .. 'meta:' .. key, px)
+      redis.call('PEXPIRE', P .. 'meta:' .. key, px + GRACE)
     end
   else
     redis.call('SREM', P .. 'll:' .. id, key)
@@ -61,6 +63,7 @@ export const revokeLeaseScript = new LuaScript(
   lua(`
 local id = ARGV[2]
 local existed = redis.call('DEL', P .. 'lease:' .. id)
+redis.call('ZREM', P .. 'deadlines', id)
 for _, wid in ipairs(redis.call('SMEMBERS', P .. 'lw:' .. id)) do
   local w = dropWaiter(wid)
   if w then redis.call('PUBLISH', w.srv, 'l ' .. wid) end
@@ -99,5 +102,43 @@ for _, key in ipairs(redis.call('SMEMBERS', P .. 'lk:' .. id)) do
   if redis.call('HGET', P .. 'kv:' .. key, 'lease') == id then keys[#keys + 1] = key end
 end
 return cjson.encode({ ttlMs = tonumber(l.ttl), owner = l.owner, remainingMs = redis.call('PTTL', k), locks = locks, keys = keys })
+`),
+);
+
+/**
+ * ARGV: prefix, limit. Announces up to `limit` leases whose deadline has passed: Redis already
+ * dropped their keys, locks and lease-bound values by TTL; this emits lease.expired, the lock
+ * releases and key deletions, tells their waiters, and hands their locks on. Idempotent, so any
+ * server may run it. Returns {reaped, msUntilNextDeadline (-1 none)}.
+ */
+export const reapLeasesScript = new LuaScript(
+  lua(`
+local limit = tonumber(ARGV[2])
+local now = nowMs()
+local dl = P .. 'deadlines'
+local due = redis.call('ZRANGEBYSCORE', dl, '-inf', now, 'LIMIT', 0, limit)
+for _, id in ipairs(due) do
+  redis.call('ZREM', dl, id)
+  if redis.call('EXISTS', P .. 'lease:' .. id) == 0 then
+    emit({ type = 'lease.expired', key = id, revision = nextRev(), leaseId = id })
+    for _, wid in ipairs(redis.call('SMEMBERS', P .. 'lw:' .. id)) do
+      local w = dropWaiter(wid)
+      if w then redis.call('PUBLISH', w.srv, 'l ' .. wid) end
+    end
+    for _, key in ipairs(redis.call('SMEMBERS', P .. 'lk:' .. id)) do
+      local kk = P .. 'kv:' .. key
+      local lease = redis.call('HGET', kk, 'lease')
+      if not lease or lease == id then
+        redis.call('DEL', kk)
+        emit({ type = 'delete', key = key, revision = nextRev(), leaseId = id })
+      end
+    end
+    for _, key in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do handoff(key) end
+    redis.call('DEL', P .. 'll:' .. id, P .. 'lk:' .. id, P .. 'lw:' .. id)
+  end
+end
+local nextDue = redis.call('ZRANGE', dl, 0, 0, 'WITHSCORES')
+if #nextDue == 0 then return { #due, -1 } end
+return { #due, math.max(0, tonumber(nextDue[2]) - now) }
 `),
 );

@@ -2,8 +2,11 @@
  * Lua shared by every script: key names, the holder check, grant, drop and hand-off. ARGV[1] is
  * the store's key prefix. Holding a lock means the lock key exists and its value is either the
  * native marker `leasehold:lease:<leaseId>` or, for a Dapr lock, the Dapr owner string (exactly
- * what a Dapr sidecar writes). `meta:<key>` carries the token and lives exactly as long as the
- * lock key; a value it does not describe (e.g. a key SET by a Dapr sidecar) is a foreign holder.
+ * what a Dapr sidecar writes). `meta:<key>` carries the token; a value it does not describe (e.g.
+ * a key SET by a Dapr sidecar) is a foreign holder. A native lock's meta outlives its key by a
+ * grace period, so the release of a lapsed lock is still announced (with its token) by the next
+ * script that touches the key; a Dapr lock's meta lives exactly as long as its key, because a
+ * sidecar may SET the same owner again and must not inherit an old token.
  */
 export const PRELUDE = `
 -- Scripts read TIME before writing: replicate effects, not the script (the default from Redis 5).
@@ -53,7 +56,7 @@ local function grant(key, leaseId, holdMs, waiterId)
   redis.call('SET', key, MARK .. leaseId, 'PX', px)
   redis.call('DEL', mk)
   redis.call('HSET', mk, 'kind', 'n', 'lease', leaseId, 'token', token, 'at', now, 'hold', hold, 'waiter', waiterId)
-  redis.call('PEXPIRE', mk, px)
+  redis.call('PEXPIRE', mk, px + GRACE)
   redis.call('SADD', P .. 'll:' .. leaseId, key)
   redis.call('PEXPIRE', P .. 'll:' .. leaseId, lpx + GRACE)
   redis.call('ZADD', P .. 'locks', 0, key)
@@ -71,6 +74,16 @@ local function drop(key, m)
   end
   emit(ev)
 end
+local function reapLapsed(key)
+  if redis.call('EXISTS', key) == 1 then return end
+  local mk = P .. 'meta:' .. key
+  local m = hash(mk)
+  if not m or m.kind ~= 'n' then return end
+  redis.call('DEL', mk)
+  redis.call('ZREM', P .. 'locks', key)
+  redis.call('SREM', P .. 'll:' .. m.lease, key)
+  emit({ type = 'lock.released', key = key, revision = nextRev(), leaseId = m.lease, fencingToken = tonumber(m.token) })
+end
 local function dropWaiter(wid)
   local w = hash(P .. 'w:' .. wid)
   redis.call('DEL', P .. 'w:' .. wid)
@@ -82,6 +95,7 @@ local function dropWaiter(wid)
 end
 local function handoff(key)
   if redis.call('EXISTS', key) == 1 then return end
+  reapLapsed(key)
   local now = nowMs()
   while true do
     local wid = redis.call('LPOP', P .. 'q:' .. key)

@@ -18,7 +18,14 @@ import type {
 } from '@leasehold/core';
 import { daprTryLockScript, daprUnlockScript } from './dapr-scripts.js';
 import { deleteScript, putScript } from './kv-scripts.js';
-import { getLeaseScript, grantLeaseScript, keepAliveScript, revokeLeaseScript } from './lease-scripts.js';
+import { LeaseReaper } from './lease-reaper.js';
+import {
+  getLeaseScript,
+  grantLeaseScript,
+  keepAliveScript,
+  reapLeasesScript,
+  revokeLeaseScript,
+} from './lease-scripts.js';
 import {
   acquireScript,
   cancelWaitScript,
@@ -53,6 +60,7 @@ export class RedisStore implements Store {
   private readonly channel: string;
   private readonly waiters: RedisWaiters;
   private readonly hub = new WatchHub(10_000);
+  private readonly reaper: LeaseReaper;
   private watching: Promise<unknown> | undefined;
   private closed = false;
 
@@ -68,6 +76,10 @@ export class RedisStore implements Store {
       cancel: async (key, id) => void (await this.script('acquire', cancelWaitScript, key, id)),
       status: async (key, id) => Number(await this.script('acquire', waiterStatusScript, key, id)),
     });
+    this.reaper = new LeaseReaper(async (limit) => {
+      const [reaped, next] = (await this.script('reapLeases', reapLeasesScript, limit)) as Reply;
+      return [Number(reaped), Number(next)] as const;
+    });
     subscriber.on('ready', () => void this.waiters.recheck());
     subscriber.on('message', (channel: string, message: string) => {
       if (channel === this.channel) this.waiters.onMessage(message);
@@ -78,17 +90,20 @@ export class RedisStore implements Store {
   /** Subscribes this server's waiter channel; call once before use. */
   async start(): Promise<void> {
     await this.subscriber.subscribe(this.channel);
+    this.reaper.arm(0);
   }
 
   async grantLease(options: GrantOptions): Promise<LeaseInfo> {
     const id = randomUUID();
     await this.script('grantLease', grantLeaseScript, id, options.ttlMs, options.owner ?? '');
+    this.reaper.arm(options.ttlMs);
     return { id, ttlMs: options.ttlMs, ...(options.owner === undefined ? {} : { owner: options.owner }) };
   }
 
   async keepAlive(leaseId: string): Promise<LeaseInfo | undefined> {
     const [ttlMs, owner] = (await this.script('keepAlive', keepAliveScript, leaseId)) as Reply;
     if (ttlMs === undefined) return undefined;
+    this.reaper.arm(Number(ttlMs));
     return { id: leaseId, ttlMs: Number(ttlMs), ...(owner ? { owner: String(owner) } : {}) };
   }
 
@@ -224,6 +239,7 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.reaper.close();
     const open = this.waiters.failAll(new LeaseholdError('UNAVAILABLE', 'store is closing'));
     // Take our waiters out of Redis so no grant goes to a server that has gone.
     await Promise.allSettled(

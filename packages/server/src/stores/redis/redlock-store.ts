@@ -21,7 +21,14 @@ import type { RedisStoreConfig } from './config.js';
 import { createClient } from './connect.js';
 import { daprTryLockScript, daprUnlockScript } from './dapr-scripts.js';
 import { deleteScript, putScript } from './kv-scripts.js';
-import { getLeaseScript, grantLeaseScript, keepAliveScript, revokeLeaseScript } from './lease-scripts.js';
+import { LeaseReaper } from './lease-reaper.js';
+import {
+  getLeaseScript,
+  grantLeaseScript,
+  keepAliveScript,
+  reapLeasesScript,
+  revokeLeaseScript,
+} from './lease-scripts.js';
 import {
   acquireScript,
   checkFenceScript,
@@ -66,6 +73,16 @@ export async function openRedlockStore(name: string, config: RedlockConfig): Pro
 export class RedlockStore implements Store {
   private readonly waiters = new RedlockWaiters((key, leaseId) => this.release(key, leaseId));
   private readonly hub = new WatchHub(10_000);
+  // Each master keeps its own lease deadlines; reaping them keeps its side keys from piling up.
+  private readonly reaper = new LeaseReaper(async (limit) => {
+    const answers = (await this.masters.run(reapLeasesScript, [limit])) as (Reply | undefined)[];
+    const given = answers.filter((a) => a !== undefined);
+    const next = given.map((a) => Number(a[1])).filter((n) => n >= 0);
+    return [
+      Math.max(0, ...given.map((a) => Number(a[0]))),
+      next.length > 0 ? Math.min(...next) : -1,
+    ] as const;
+  });
   private lastRevision = 0;
   private closed = false;
 
@@ -86,6 +103,7 @@ export class RedlockStore implements Store {
       await this.masters.run(revokeLeaseScript, [id]);
       throw new LeaseholdError('STORE_ERROR', 'store failed during grantLease: no Redlock majority in time');
     }
+    this.reaper.arm(options.ttlMs);
     return { id, ttlMs: options.ttlMs, ...(options.owner === undefined ? {} : { owner: options.owner }) };
   }
 
@@ -283,6 +301,7 @@ export class RedlockStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.reaper.close();
     this.waiters.failAll(new LeaseholdError('UNAVAILABLE', 'store is closing'));
     this.hub.close();
     await this.masters.each((c) => c.quit());
