@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,11 +14,34 @@ export class RedisServer {
     private readonly binary: string,
     readonly port: number,
     private readonly dir: string,
+    private readonly args: readonly string[],
   ) {}
 
   /** Starts redis-server from `binary` on a free port and waits until it answers PING. */
   static async start(binary: string): Promise<RedisServer> {
-    const server = new RedisServer(binary, await freePort(), mkdtempSync(join(tmpdir(), 'leasehold-redis-')));
+    const [port, dir] = [await freePort(), mkdtempSync(join(tmpdir(), 'leasehold-redis-'))];
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    const server = new RedisServer(binary, port, dir, [
+      ...args,
+      '--dir',
+      dir,
+      '--daemonize',
+      'no',
+      '--loglevel',
+      'warning',
+    ]);
+    await server.restart();
+    return server;
+  }
+
+  /** Starts a Sentinel (redis-server --sentinel) that monitors `master` as `masterName`. */
+  static async startSentinel(binary: string, master: RedisServer, masterName: string): Promise<RedisServer> {
+    const [port, dir] = [await freePort(), mkdtempSync(join(tmpdir(), 'leasehold-sentinel-'))];
+    const config = join(dir, 'sentinel.conf');
+    const lines = [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, 'daemonize no', 'loglevel warning'];
+    lines.push(`sentinel monitor ${masterName} 127.0.0.1 ${master.port} 1`);
+    writeFileSync(config, `${lines.join('\n')}\n`);
+    const server = new RedisServer(binary, port, dir, [config, '--sentinel']);
     await server.restart();
     return server;
   }
@@ -31,9 +54,7 @@ export class RedisServer {
   /** (Re)starts the process on the same port, with no persistence. */
   async restart(): Promise<void> {
     if (this.child) throw new Error('redis-server is already running');
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-    args.push('--dir', this.dir, '--daemonize', 'no', '--loglevel', 'warning');
-    const child = spawn(this.binary, args, { stdio: 'ignore' });
+    const child = spawn(this.binary, this.args, { stdio: 'ignore' });
     this.child = child;
     child.once('exit', () => {
       if (this.child === child) this.child = undefined;
