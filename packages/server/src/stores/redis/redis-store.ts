@@ -46,6 +46,7 @@ import {
   leaseNotFound,
   list,
   lockInfo,
+  putRefusal,
   storePrefix,
   watchEvent,
 } from './replies.js';
@@ -170,20 +171,7 @@ export class RedisStore implements Store {
     const args = [key, value, leaseId ?? '', ifVersion ?? '', fence?.key ?? '', fence?.token ?? 0];
     const reply = (await this.script('put', putScript, ...args)) as Reply;
     if (reply[0] === 'ok') return { version: Number(reply[1]), revision: Number(reply[2]) };
-    if (reply[0] === 'nolease') throw leaseNotFound(leaseId ?? '');
-    if (reply[0] === 'fenced')
-      throw new LeaseholdError(
-        'FENCED',
-        `fence: token ${fence?.token} is not the current grant of its lock`,
-        {
-          field: 'fence',
-        },
-      );
-    throw new LeaseholdError(
-      'VERSION_MISMATCH',
-      `ifVersion: expected ${ifVersion}, the key is at version ${reply[1]}`,
-      { field: 'ifVersion' },
-    );
+    throw putRefusal(reply[0], options, reply[1]);
   }
 
   async get(key: string): Promise<KvEntry | undefined> {

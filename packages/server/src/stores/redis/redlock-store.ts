@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { LeaseholdError, storeError, WatchHub } from '@leasehold/core';
 import type {
   AcquireOptions,
@@ -20,7 +19,6 @@ import type {
 import type { RedisStoreConfig } from './config.js';
 import { createClient } from './connect.js';
 import { daprTryLockScript, daprUnlockScript } from './dapr-scripts.js';
-import { deleteScript, putScript } from './kv-scripts.js';
 import { LeaseReaper } from './lease-reaper.js';
 import {
   getLeaseScript,
@@ -39,8 +37,8 @@ import {
 } from './lock-scripts.js';
 import { driftMs, Masters } from './quorum.js';
 import { grantOnMajority } from './redlock-grant.js';
-import { lockAnswers, median, mergeLease, mergeLock, mergeLocks, pickStatus } from './redlock-merge.js';
-import { getKvScript } from './redlock-scripts.js';
+import { lockAnswers, mergeLease, mergeLock, mergeLocks, pickStatus } from './redlock-merge.js';
+import { RedlockKv } from './redlock-kv.js';
 import { RedlockWaiters } from './redlock-waiters.js';
 import type { Reply } from './replies.js';
 import { leaseNotFound, storePrefix } from './replies.js';
@@ -83,13 +81,18 @@ export class RedlockStore implements Store {
       next.length > 0 ? Math.min(...next) : -1,
     ] as const;
   });
+  private readonly kv: RedlockKv;
   private lastRevision = 0;
   private closed = false;
 
   constructor(
     private readonly masters: Masters,
     private readonly driftFactor: number,
-  ) {}
+  ) {
+    this.kv = new RedlockKv(masters, (event) =>
+      this.emit({ ...event, revision: this.revision(event.revision) }),
+    );
+  }
 
   async grantLease(options: GrantOptions): Promise<LeaseInfo> {
     this.open();
@@ -124,6 +127,7 @@ export class RedlockStore implements Store {
     const answers = await this.masters.run(revokeLeaseScript, [leaseId]);
     this.masters.requireQuorum('revokeLease', answers);
     this.waiters.failLease(leaseId, leaseNotFound(leaseId));
+    this.waiters.wakeAll();
     return this.masters.count(answers, (a) => a === 1) > 0;
   }
 
@@ -209,83 +213,34 @@ export class RedlockStore implements Store {
     return status;
   }
 
-  async put(options: PutOptions): Promise<{ version: number; revision: number }> {
+  put(options: PutOptions): Promise<{ version: number; revision: number }> {
     this.open();
-    const { key, value, leaseId, ifVersion, fence } = options;
-    const args = [key, value, leaseId ?? '', ifVersion ?? '', fence?.key ?? '', fence?.token ?? 0];
-    const answers = (await this.masters.run(putScript, args)) as (Reply | undefined)[];
-    this.masters.requireQuorum('put', answers);
-    const ok = answers.filter((a) => a?.[0] === 'ok') as Reply[];
-    if (ok.length >= this.masters.quorum) {
-      const version = Math.max(...ok.map((r) => Number(r[1])));
-      const revision = this.revision(Math.max(...ok.map((r) => Number(r[2]))));
-      this.emit({ type: 'put', key, revision, value, ...(leaseId === undefined ? {} : { leaseId }) });
-      return { version, revision };
-    }
-    const refusal = pickStatus<unknown>(
-      answers.map((a) => a?.[0]),
-      undefined,
-      ['fenced', 'version', 'nolease'],
-    );
-    if (refusal === 'nolease') throw leaseNotFound(leaseId ?? '');
-    if (refusal === 'fenced')
-      throw new LeaseholdError(
-        'FENCED',
-        `fence: token ${fence?.token} is not the current grant of its lock`,
-        {
-          field: 'fence',
-        },
-      );
-    const current = answers.find((a) => a?.[0] === 'version')?.[1];
-    throw new LeaseholdError(
-      'VERSION_MISMATCH',
-      `ifVersion: expected ${ifVersion}, the key is at version ${current}`,
-      {
-        field: 'ifVersion',
-      },
-    );
+    return this.kv.put(options);
   }
 
-  async get(key: string): Promise<KvEntry | undefined> {
+  get(key: string): Promise<KvEntry | undefined> {
     this.open();
-    const answers = await this.masters.run(getKvScript, [key]);
-    this.masters.requireQuorum('get', answers);
-    const rows = answers.filter((a) => Array.isArray(a) && a.length > 0) as Reply[];
-    if (rows.length < this.masters.quorum) return undefined;
-    const [value, version, revision, lease] = rows.reduce((a, b) => (Number(b[2]) > Number(a[2]) ? b : a));
-    const leaseId = String(lease ?? '');
-    return {
-      key,
-      value: String(value),
-      version: Number(version),
-      revision: Number(revision),
-      ...(leaseId === '' ? {} : { leaseId }),
-    };
+    return this.kv.get(key);
   }
 
-  async delete(key: string): Promise<boolean> {
+  delete(key: string): Promise<boolean> {
     this.open();
-    const answers = await this.masters.run(deleteScript, [key]);
-    this.masters.requireQuorum('delete', answers);
-    const deleted = this.masters.count(answers, (a) => a === 1) > 0;
-    if (deleted) this.emit({ type: 'delete', key, revision: this.revision() });
-    return deleted;
+    return this.kv.delete(key);
   }
 
-  async counterAdd(name: string, delta: number): Promise<number> {
-    if (!Number.isSafeInteger(delta))
-      throw new LeaseholdError('INVALID_ARGUMENT', 'delta: must be an integer');
-    return this.counter('counterAdd', (c) => c.incrby(this.counterKey(name), delta));
+  counterAdd(name: string, delta: number): Promise<number> {
+    this.open();
+    return this.kv.counterAdd(name, delta);
   }
 
-  async counterGet(name: string): Promise<number> {
-    return this.counter('counterGet', async (c) => Number((await c.get(this.counterKey(name))) ?? 0));
+  counterGet(name: string): Promise<number> {
+    this.open();
+    return this.kv.counterGet(name);
   }
 
-  async counterSet(name: string, value: number): Promise<void> {
-    if (!Number.isSafeInteger(value))
-      throw new LeaseholdError('INVALID_ARGUMENT', 'value: must be an integer');
-    await this.counter('counterSet', async (c) => (await c.set(this.counterKey(name), value), value));
+  counterSet(name: string, value: number): Promise<void> {
+    this.open();
+    return this.kv.counterSet(name, value);
   }
 
   watch(options: WatchOptions): Unsubscribe {
@@ -322,17 +277,6 @@ export class RedlockStore implements Store {
     });
     if (result.acquired) this.acquired(key, leaseId, result.fencingToken);
     return result;
-  }
-
-  private async counter(op: string, command: (client: Redis) => Promise<number>): Promise<number> {
-    this.open();
-    const answers = await this.masters.each(command);
-    this.masters.requireQuorum(op, answers);
-    return median(answers.filter((a) => a !== undefined));
-  }
-
-  private counterKey(name: string): string {
-    return `${this.masters.prefix}ctr:${name}`;
   }
 
   private valid(ttlMs: number, started: number): boolean {

@@ -63,6 +63,11 @@ export class RedlockWaiters {
     this.wakers.get(key)?.();
   }
 
+  /** Lets every head waiter try now (a revoke here may have freed any lock). */
+  wakeAll(): void {
+    for (const key of [...this.wakers.keys()]) this.wake(key);
+  }
+
   /** Fails the waiters of one lease (it was revoked here). */
   failLease(leaseId: string, error: LeaseholdError): void {
     for (const queue of this.queues.values())

@@ -1,5 +1,12 @@
 import { LeaseholdError } from '@leasehold/core';
-import type { AcquireResult, LeaseDetail, LockHolder, LockInfo, WatchEvent } from '@leasehold/core';
+import type {
+  AcquireResult,
+  LeaseDetail,
+  LockHolder,
+  LockInfo,
+  PutOptions,
+  WatchEvent,
+} from '@leasehold/core';
 
 /** The key prefix of one store's side keys; the braces keep them in one hash slot. */
 export function storePrefix(storeName: string): string {
@@ -28,6 +35,17 @@ export function leaseNotFound(leaseId: string): LeaseholdError {
   return new LeaseholdError('LEASE_NOT_FOUND', `leaseId: lease ${leaseId} not found or expired`, {
     field: 'leaseId',
   });
+}
+
+/** The error for a refused put: 'nolease', 'fenced' or 'version' (the key then at `current`). */
+export function putRefusal(refusal: unknown, options: PutOptions, current: unknown): LeaseholdError {
+  if (refusal === 'nolease') return leaseNotFound(options.leaseId ?? '');
+  if (refusal === 'fenced') {
+    const message = `fence: token ${options.fence?.token} is not the current grant of its lock`;
+    return new LeaseholdError('FENCED', message, { field: 'fence' });
+  }
+  const message = `ifVersion: expected ${options.ifVersion}, the key is at version ${String(current)}`;
+  return new LeaseholdError('VERSION_MISMATCH', message, { field: 'ifVersion' });
 }
 
 interface RawLease {
