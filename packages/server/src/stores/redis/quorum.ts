@@ -9,6 +9,8 @@ export type Answers = readonly unknown[];
 export class Masters {
   /** How many masters make a majority. */
   readonly quorum: number;
+  /** The latest driver failure, kept as the cause of the next no-majority error (for the log). */
+  private lastFailure: unknown;
 
   constructor(
     readonly clients: readonly Redis[],
@@ -29,7 +31,7 @@ export class Masters {
           ? Promise.resolve(undefined)
           : script.run(client, [this.prefix, ...(typeof args === 'function' ? args(i) : args)]).then(
               (answer) => answer,
-              () => undefined,
+              (error: unknown) => void (this.lastFailure = error),
             ),
       ),
     );
@@ -41,7 +43,7 @@ export class Masters {
       this.clients.map((client) =>
         command(client).then(
           (answer) => answer,
-          () => undefined,
+          (error: unknown) => void (this.lastFailure = error),
         ),
       ),
     );
@@ -54,6 +56,7 @@ export class Masters {
       throw new LeaseholdError(
         'STORE_ERROR',
         `store failed during ${op}: ${answered} of ${this.clients.length} Redlock masters answered, ${this.quorum} needed`,
+        { cause: this.lastFailure },
       );
     }
   }
