@@ -12,14 +12,14 @@ export const acquireScript = new LuaScript(
 local key, id, holdMs, waitMs, wid, srv = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7]
 if redis.call('EXISTS', P .. 'lease:' .. id) == 0 then return { 'nolease' } end
 local m, v = holderOf(key)
-if m and m.kind == 'n' and m.lease == id then return { 'ok', tonumber(m.token), redis.call('PTTL', key), 0 } end
 if not v then
   handoff(key)
   m, v = holderOf(key)
-  if not v then
-    local token = grant(key, id, holdMs, '')
-    return { 'ok', token, redis.call('PTTL', key), 1 }
-  end
+end
+if m and m.kind == 'n' and m.lease == id then return { 'ok', tonumber(m.token), redis.call('PTTL', key), 0 } end
+if not v then
+  local token = grant(key, id, holdMs, '')
+  return { 'ok', token, redis.call('PTTL', key), 1 }
 end
 local reply = holderReply('busy', m, v)
 reply[5] = redis.call('PTTL', key)
