@@ -30,6 +30,11 @@ export class EtcdKeys {
     return Buffer.from(`${this.ns}k/${key}`);
   }
 
+  /** The folder of every lock's queue. */
+  queueRoot(): Buffer {
+    return Buffer.from(`${this.ns}q/`);
+  }
+
   /** The queue folder of a lock. */
   queue(key: string): Buffer {
     return Buffer.from(`${this.ns}q/${Buffer.from(key).toString('base64url')}/`);

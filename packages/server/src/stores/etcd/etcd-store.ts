@@ -1,4 +1,4 @@
-import { LeaseholdError } from '@leasehold/core';
+import { LeaseholdError, storeError } from '@leasehold/core';
 import type {
   AcquireOptions,
   AcquireResult,
@@ -14,6 +14,7 @@ import type {
   Unsubscribe,
   WatchOptions,
 } from '@leasehold/core';
+import { DeleteHub } from './delete-hub.js';
 import { daprTryLock, daprUnlock } from './etcd-dapr.js';
 import type { EtcdConnection } from './etcd-connection.js';
 import * as kv from './etcd-kv.js';
@@ -32,6 +33,7 @@ const CLOSE_GRACE_MS = 2_000;
 export class EtcdStore implements Store {
   private readonly ctx: EtcdContext;
   private readonly mux: WatchMux;
+  private readonly hub: DeleteHub;
   private readonly holds: HoldTimers;
   private readonly waits = new Map<WaiterGate, Promise<unknown>>();
   private closed = false;
@@ -39,6 +41,7 @@ export class EtcdStore implements Store {
   constructor(private readonly conn: EtcdConnection) {
     this.ctx = { conn, keys: new EtcdKeys(conn.config.namespace) };
     this.mux = new WatchMux(conn.client);
+    this.hub = new DeleteHub(this.mux, this.ctx.keys);
     this.holds = new HoldTimers((key, token) => locks.releaseGrant(this.ctx, key, token));
   }
 
@@ -61,12 +64,14 @@ export class EtcdStore implements Store {
   acquire(options: AcquireOptions): Promise<AcquireResult> {
     return this.open(async () => {
       const { key, leaseId, maxHoldMs, signal } = options;
-      const first = await locks.tryAcquire(this.ctx, key, leaseId, maxHoldMs);
-      if (first.acquired) return this.granted(key, first.fencingToken, maxHoldMs);
       const waitMs = options.waitMs ?? 0;
-      if (waitMs <= 0 || signal?.aborted) return first;
+      if (waitMs <= 0 || signal?.aborted) {
+        const result = await locks.tryAcquire(this.ctx, key, leaseId, maxHoldMs);
+        return result.acquired ? this.granted(key, result.fencingToken, maxHoldMs) : result;
+      }
+      await this.hubReady();
       const gate = new WaiterGate();
-      const waiting = waitForLock(this.ctx, this.mux, gate, { key, leaseId, waitMs, maxHoldMs, signal });
+      const waiting = waitForLock(this.ctx, this.hub, gate, { key, leaseId, waitMs, maxHoldMs, signal });
       this.waits.set(
         gate,
         waiting.catch(() => undefined),
@@ -161,6 +166,21 @@ export class EtcdStore implements Store {
     await Promise.race([Promise.all(this.waits.values()), grace]);
     this.mux.close();
     this.conn.close();
+  }
+
+  /** The delete hub's watches are registered, or STORE_ERROR after the call timeout. */
+  private async hubReady(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      const ms = this.conn.config.timeoutMs;
+      timer = setTimeout(() => reject(storeError('acquire', new Error(`watch not ready in ${ms} ms`))), ms);
+      timer.unref();
+    });
+    try {
+      await Promise.race([this.hub.start(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private granted(key: string, fencingToken: number, maxHoldMs: number | undefined): AcquireResult {

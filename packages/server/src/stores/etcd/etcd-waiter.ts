@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { LeaseholdError } from '@leasehold/core';
 import type { AcquireResult } from '@leasehold/core';
-import type { IEvent } from 'etcd3';
+import type { IKeyValue } from 'etcd3';
 import { compare, rangeAt, request } from './etcd-connection.js';
 import { prefixEnd } from './etcd-keys.js';
 import type { EtcdContext } from './etcd-leases.js';
-import { leaseNotFound } from './etcd-leases.js';
+import { isLeaseId, leaseNotFound } from './etcd-leases.js';
 import { decodeLock, lockValue, releaseGrant, tokenOf } from './etcd-locks.js';
-import type { WatchMux } from './watch-mux.js';
+import type { DeleteHub } from './delete-hub.js';
 
 /** What a queued acquire needs. */
 export interface WaitRequest {
@@ -47,8 +47,6 @@ export class WaiterGate {
   }
 }
 
-const isDelete = (event: IEvent): boolean => String(event.type).toUpperCase() === 'DELETE';
-
 /**
  * etcd's fair lock recipe: the waiter writes a queue key on its own lease (its create revision is its
  * turn), watches only its predecessor's queue key, and when it is head watches the lock key and takes
@@ -57,35 +55,25 @@ const isDelete = (event: IEvent): boolean => String(event.type).toUpperCase() ==
  */
 export async function waitForLock(
   ctx: EtcdContext,
-  mux: WatchMux,
+  hub: DeleteHub,
   gate: WaiterGate,
   req: WaitRequest,
 ): Promise<AcquireResult> {
-  const queue = ctx.keys.queue(req.key);
+  if (!isLeaseId(req.leaseId)) throw leaseNotFound(req.leaseId);
   const entry = ctx.keys.queueEntry(req.key, randomUUID());
-  const queued = await ctx.conn.txn(
-    'acquire',
-    [compare.version(ctx.keys.lease(req.leaseId), '>', 0)],
-    [request.put(entry, req.leaseId, req.leaseId)],
-  );
-  if (!queued.succeeded) throw leaseNotFound(req.leaseId);
-  const turn = Number(queued.header.revision);
-  const stopOwnWatch = mux.watch({
-    key: entry,
-    startRevision: turn + 1,
-    onEvents: (events) => {
-      if (events.some(isDelete)) {
-        gate.leaseGone = true;
-        gate.wake();
-      }
-    },
+  const first = await takeOrEnqueue(ctx, req, entry);
+  if ('acquired' in first) return first;
+  const { turn } = first;
+  const stopOwnWatch = hub.onDelete(entry, turn + 1, () => {
+    gate.leaseGone = true;
+    gate.wake();
   });
   const timer = setTimeout(() => gate.stop('timeout'), req.waitMs);
   timer.unref();
   const onAbort = (): void => gate.stop('abort');
   req.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const granted = await takeInTurn(ctx, mux, gate, req, { queue, entry, turn });
+    const granted = await takeInTurn(ctx, hub, gate, req, { entry, turn }, first.view);
     if (granted) return granted;
     return await leaveQueue(ctx, gate, req.leaseId, entry, turn);
   } finally {
@@ -95,34 +83,93 @@ export async function waitForLock(
   }
 }
 
+/** What a waiter saw at `revision`: the nearest earlier waiter, and the lock. */
+interface View {
+  readonly revision: number;
+  readonly predecessor: Buffer | undefined;
+  readonly lock: IKeyValue | undefined;
+}
+
 interface Place {
-  readonly queue: Buffer;
   readonly entry: Buffer;
   readonly turn: number;
 }
 
+/**
+ * One round trip: take the lock if it is free and nobody queues; otherwise (nested transaction) join
+ * the queue, reading in the same revision the lock and the two newest queue keys (ours, and the one
+ * before it). A lease that is gone fails both branches.
+ */
+async function takeOrEnqueue(
+  ctx: EtcdContext,
+  req: WaitRequest,
+  entry: Buffer,
+): Promise<AcquireResult | { turn: number; view: View }> {
+  const lockKey = ctx.keys.lock(req.key);
+  const leaseKey = ctx.keys.lease(req.leaseId);
+  const queue = ctx.keys.queue(req.key);
+  const response = await ctx.conn.txn(
+    'acquire',
+    [
+      compare.version(leaseKey, '>', 0),
+      compare.created(lockKey, '=', 0),
+      compare.created(queue, '=', 0, prefixEnd(queue)),
+    ],
+    [request.put(lockKey, lockValue(req.leaseId, req.maxHoldMs), req.leaseId)],
+    [
+      {
+        request_txn: {
+          compare: [compare.version(leaseKey, '>', 0)],
+          success: [
+            request.put(entry, req.leaseId, req.leaseId),
+            request.get(lockKey),
+            request.get(queue, {
+              range_end: prefixEnd(queue),
+              sort_order: 2, // descend
+              sort_target: 2, // by create revision
+              limit: 2,
+              keys_only: true,
+            }),
+          ],
+        },
+      },
+    ],
+  );
+  const revision = Number(response.header.revision);
+  if (response.succeeded) return { acquired: true, fencingToken: revision };
+  const nested = response.responses[0]?.response_txn;
+  if (!nested?.succeeded) throw leaseNotFound(req.leaseId);
+  const lock = rangeAt(nested, 1);
+  if (lock?.lease === req.leaseId) {
+    // Re-acquiring a lock this lease already holds: leave the queue again, keep the grant.
+    await ctx.conn.txn('acquire', [], [request.delete(entry)]);
+    return { acquired: true, fencingToken: tokenOf(lock) };
+  }
+  const newest = nested.responses[2]?.response_range.kvs ?? [];
+  const predecessor = newest.find((kv) => Number(kv.create_revision) < revision)?.key;
+  return { turn: revision, view: { revision, predecessor, lock } };
+}
+
 async function takeInTurn(
   ctx: EtcdContext,
-  mux: WatchMux,
+  hub: DeleteHub,
   gate: WaiterGate,
   req: WaitRequest,
   place: Place,
+  initial: View,
 ): Promise<AcquireResult | undefined> {
   const lockKey = ctx.keys.lock(req.key);
+  let view = initial;
   while (!gate.stopped && !gate.leaseGone) {
-    const before = await ctx.conn.range('acquire', {
-      key: place.queue,
-      range_end: prefixEnd(place.queue),
-      max_create_revision: place.turn - 1,
-      sort_order: 2, // descend
-      sort_target: 2, // by create revision: the nearest earlier waiter
-      limit: 1,
-      keys_only: true,
-    });
-    const predecessor = before.kvs[0];
-    if (predecessor) {
-      await sleepUntilDeleted(mux, gate, predecessor.key, Number(before.header.revision) + 1);
+    if (view.predecessor) {
+      await sleepUntilDeleted(hub, gate, view.predecessor, view.revision + 1);
+      view = await peek(ctx, req.key, place);
       continue;
+    }
+    if (view.lock) {
+      // Head of the queue: only the lock's release can make it ours, and no one can jump ahead.
+      await sleepWhileHeld(ctx, hub, gate, req.key, view.lock, view.revision + 1);
+      if (gate.stopped || gate.leaseGone) break;
     }
     const taken = await ctx.conn.txn(
       'acquire',
@@ -135,21 +182,38 @@ async function takeInTurn(
       gate.leaseGone = true;
       break;
     }
-    const held = rangeAt(taken, 0);
-    if (!held) continue;
-    await sleepWhileHeld(ctx, mux, gate, req.key, held, Number(taken.header.revision) + 1);
+    view = { revision: Number(taken.header.revision), predecessor: undefined, lock: rangeAt(taken, 0) };
   }
   return undefined;
 }
 
-async function sleepUntilDeleted(mux: WatchMux, gate: WaiterGate, key: Buffer, from: number): Promise<void> {
-  const stop = mux.watch({
-    key,
-    startRevision: from,
-    onEvents: (events) => {
-      if (events.some(isDelete)) gate.wake();
-    },
-  });
+/** A read-only look (no Raft write) at the nearest earlier waiter and the lock. */
+async function peek(ctx: EtcdContext, key: string, place: Place): Promise<View> {
+  const queue = ctx.keys.queue(key);
+  const response = await ctx.conn.txn(
+    'acquire',
+    [],
+    [
+      request.get(queue, {
+        range_end: prefixEnd(queue),
+        max_create_revision: place.turn - 1,
+        sort_order: 2, // descend
+        sort_target: 2, // by create revision: the nearest earlier waiter
+        limit: 1,
+        keys_only: true,
+      }),
+      request.get(ctx.keys.lock(key)),
+    ],
+  );
+  return {
+    revision: Number(response.header.revision),
+    predecessor: rangeAt(response, 0)?.key,
+    lock: rangeAt(response, 1),
+  };
+}
+
+async function sleepUntilDeleted(hub: DeleteHub, gate: WaiterGate, key: Buffer, from: number): Promise<void> {
+  const stop = hub.onDelete(key, from, () => gate.wake());
   try {
     await gate.sleep();
   } finally {
@@ -160,10 +224,10 @@ async function sleepUntilDeleted(mux: WatchMux, gate: WaiterGate, key: Buffer, f
 /** The head waiter also enforces a stored hold deadline, in case the granting server is gone. */
 async function sleepWhileHeld(
   ctx: EtcdContext,
-  mux: WatchMux,
+  hub: DeleteHub,
   gate: WaiterGate,
   key: string,
-  held: Parameters<typeof tokenOf>[0],
+  held: IKeyValue,
   from: number,
 ): Promise<void> {
   const { holdUntil } = decodeLock(held);
@@ -180,7 +244,7 @@ async function sleepWhileHeld(
     holdTimer.unref();
   }
   try {
-    await sleepUntilDeleted(mux, gate, held.key, from);
+    await sleepUntilDeleted(hub, gate, held.key, from);
   } finally {
     clearTimeout(holdTimer);
   }

@@ -7,6 +7,10 @@ export interface WatchSpec {
   /** The first revision to report; earlier changes are history the caller already read. */
   readonly startRevision: number;
   readonly prevKv?: boolean;
+  /** Only deletions (etcd's NOPUT filter). */
+  readonly deletesOnly?: boolean;
+  /** etcd registered the watch (again, after a reconnect); events after `revision` will follow. */
+  readonly onCreated?: (revision: number) => void;
   /** Events of one revision batch, in revision order. */
   readonly onEvents: (events: IEvent[]) => void;
   /** etcd cancelled the watch (e.g. history compacted); no more events will come. */
@@ -19,6 +23,7 @@ interface Registration {
   nextRevision: number;
 }
 
+const NOPUT = 0;
 const RETRY_MS = [50, 100, 250, 500, 1_000];
 
 /**
@@ -87,6 +92,7 @@ export class WatchMux {
         ...(spec.rangeEnd ? { range_end: spec.rangeEnd } : {}),
         start_revision: registration.nextRevision,
         prev_kv: spec.prevKv === true,
+        ...(spec.deletesOnly ? { filters: [NOPUT] } : {}),
         watch_id: registration.id,
       },
     });
@@ -99,6 +105,9 @@ export class WatchMux {
     if (response.created && registration.nextRevision === 0) {
       // A watch "from now": pin "now" so a re-created watch resumes there, not later.
       registration.nextRevision = Number(response.header.revision) + 1;
+    }
+    if (response.created && !response.canceled) {
+      registration.spec.onCreated?.(Number(response.header.revision));
     }
     if (response.canceled) {
       this.registrations.delete(registration.id);
