@@ -8,6 +8,7 @@ import type { EtcdContext } from './etcd-leases.js';
 import { isLeaseId, leaseNotFound } from './etcd-leases.js';
 import { decodeLock, lockValue, releaseGrant, tokenOf } from './etcd-locks.js';
 import type { DeleteHub } from './delete-hub.js';
+import type { WaiterGate } from './waiter-gate.js';
 
 /** What a queued acquire needs. */
 export interface WaitRequest {
@@ -16,35 +17,6 @@ export interface WaitRequest {
   readonly waitMs: number;
   readonly maxHoldMs: number | undefined;
   readonly signal: AbortSignal | undefined;
-}
-
-type StopReason = 'timeout' | 'abort' | 'closed';
-
-/** A latch a waiter sleeps on: a wake before the sleep is not lost. */
-export class WaiterGate {
-  stopped: StopReason | undefined;
-  leaseGone = false;
-  private pending = false;
-  private resolve: (() => void) | undefined;
-
-  /** Wakes the waiter to look again. */
-  wake(): void {
-    this.pending = true;
-    this.resolve?.();
-  }
-
-  /** Ends the wait for `reason` (the first reason wins). */
-  stop(reason: StopReason): void {
-    this.stopped ??= reason;
-    this.wake();
-  }
-
-  /** Sleeps until the next wake. */
-  async sleep(): Promise<void> {
-    if (!this.pending) await new Promise<void>((resolve) => (this.resolve = resolve));
-    this.pending = false;
-    this.resolve = undefined;
-  }
 }
 
 /**
@@ -61,7 +33,11 @@ export async function waitForLock(
 ): Promise<AcquireResult> {
   if (!isLeaseId(req.leaseId)) throw leaseNotFound(req.leaseId);
   const entry = ctx.keys.queueEntry(req.key, randomUUID());
-  const first = await takeOrEnqueue(ctx, req, entry);
+  const first = await takeOrEnqueue(ctx, req, entry).catch(async (error: unknown) => {
+    // The answer was lost, not necessarily the write: never leave a queue key nobody waits on.
+    await ctx.conn.txn('acquire', [], [request.delete(entry)]).catch(() => undefined);
+    throw error;
+  });
   if ('acquired' in first) return first;
   const { turn } = first;
   const stopOwnWatch = hub.onDelete(entry, turn + 1, () => {
@@ -130,6 +106,7 @@ async function takeOrEnqueue(
               limit: 2,
               keys_only: true,
             }),
+            request.get(entry, { keys_only: true }),
           ],
         },
       },
@@ -145,9 +122,14 @@ async function takeOrEnqueue(
     await ctx.conn.txn('acquire', [], [request.delete(entry)]);
     return { acquired: true, fencingToken: tokenOf(lock) };
   }
-  const newest = nested.responses[2]?.response_range.kvs ?? [];
-  const predecessor = newest.find((kv) => Number(kv.create_revision) < revision)?.key;
-  return { turn: revision, view: { revision, predecessor, lock } };
+  const [newest, before] = nested.responses[2]?.response_range.kvs ?? [];
+  if (newest?.key.equals(entry) && Number(newest.create_revision) === revision) {
+    return { turn: revision, view: { revision, predecessor: before?.key, lock } };
+  }
+  // The client retried a transaction whose first answer was lost: our key was written earlier,
+  // so its create revision is our turn, and who is before us needs a fresh look.
+  const place = { entry, turn: Number(rangeAt(nested, 3)?.create_revision ?? revision) };
+  return { turn: place.turn, view: await peek(ctx, req.key, place) };
 }
 
 async function takeInTurn(
@@ -178,11 +160,16 @@ async function takeInTurn(
       [request.get(lockKey), request.get(place.entry, { keys_only: true })],
     );
     if (taken.succeeded) return { acquired: true, fencingToken: Number(taken.header.revision) };
+    const lock = rangeAt(taken, 0);
     if (!rangeAt(taken, 1)) {
+      // Our key is gone: either a retried take whose first attempt won, or the lease ended.
+      if (lock?.lease === req.leaseId && tokenOf(lock) > place.turn) {
+        return { acquired: true, fencingToken: tokenOf(lock) };
+      }
       gate.leaseGone = true;
       break;
     }
-    view = { revision: Number(taken.header.revision), predecessor: undefined, lock: rangeAt(taken, 0) };
+    view = { revision: Number(taken.header.revision), predecessor: undefined, lock };
   }
   return undefined;
 }
