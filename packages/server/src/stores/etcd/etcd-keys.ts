@@ -3,7 +3,7 @@
  * namespace so a prefix range over one family never sees another:
  *   l/<leaseId>            lease record (owner, ttl), attached to the lease
  *   k/<key>                lock; create revision = fencing token, attached to the holder's lease
- *   q/<base64url key>/<id> waiter queue entry, attached to the waiter's lease; create revision = turn
+ *   q/<base64url key>/<lease> waiter queue entry, attached to the waiter's lease; create revision = turn
  *   v/<key>                kv entry, optionally attached to a lease
  *   c/<name>               counter
  * Queue folders encode the lock key so that the queue of `a` never contains the queue of `a/b`.
@@ -41,8 +41,8 @@ export class EtcdKeys {
   }
 
   /** One waiter's entry in a lock's queue. */
-  queueEntry(key: string, waiterId: string): Buffer {
-    return Buffer.concat([this.queue(key), Buffer.from(waiterId)]);
+  queueEntry(key: string, leaseId: string): Buffer {
+    return Buffer.concat([this.queue(key), Buffer.from(leaseId)]);
   }
 
   /** A kv entry. */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { LeaseholdError } from '@leasehold/core';
 import type { AcquireResult } from '@leasehold/core';
 import type { IKeyValue } from 'etcd3';
@@ -22,8 +21,10 @@ export interface WaitRequest {
 /**
  * etcd's fair lock recipe: the waiter writes a queue key on its own lease (its create revision is its
  * turn), watches only its predecessor's queue key, and when it is head watches the lock key and takes
- * the lock in a transaction that also deletes its queue key. Its own queue key vanishing means its
- * lease ended. Timeout, abort and close delete the queue key, so a quitter is never granted.
+ * the lock in a transaction that also deletes its queue key. Timeout, abort and close delete the queue
+ * key, so a quitter is never granted. The queue key is named after the lease (as in etcd's recipe): a
+ * client that retries through another server after its first server died takes over the stranded key
+ * and its place in line, instead of queueing behind it.
  */
 export async function waitForLock(
   ctx: EtcdContext,
@@ -32,31 +33,64 @@ export async function waitForLock(
   req: WaitRequest,
 ): Promise<AcquireResult> {
   if (!isLeaseId(req.leaseId)) throw leaseNotFound(req.leaseId);
-  const entry = ctx.keys.queueEntry(req.key, randomUUID());
-  const first = await takeOrEnqueue(ctx, req, entry).catch(async (error: unknown) => {
-    // The answer was lost, not necessarily the write: never leave a queue key nobody waits on.
-    await ctx.conn.txn('acquire', [], [request.delete(entry)]).catch(() => undefined);
-    throw error;
-  });
-  if ('acquired' in first) return first;
-  const { turn } = first;
-  const stopOwnWatch = hub.onDelete(entry, turn + 1, () => {
-    gate.leaseGone = true;
-    gate.wake();
-  });
+  const entry = ctx.keys.queueEntry(req.key, req.leaseId);
   const timer = setTimeout(() => gate.stop('timeout'), req.waitMs);
   timer.unref();
   const onAbort = (): void => gate.stop('abort');
   req.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const granted = await takeInTurn(ctx, hub, gate, req, { entry, turn }, first.view);
-    if (granted) return granted;
-    return await leaveQueue(ctx, gate, req.leaseId, entry, turn);
+    while (!gate.stopped) {
+      const first = await takeOrEnqueue(ctx, req, entry).catch(async (error: unknown) => {
+        // The answer was lost, not necessarily the write: never leave a queue key nobody waits on.
+        await ctx.conn.txn('acquire', [], [request.delete(entry)]).catch(() => undefined);
+        throw error;
+      });
+      if ('acquired' in first) return first;
+      const granted = await waitInLine(ctx, hub, gate, req, { entry, turn: first.turn }, first.view);
+      if (granted) return granted;
+      if (gate.stopped) return await leaveQueue(ctx, gate, req, entry, first.turn);
+      // Our queue key vanished under us: the lease ended, or a twin wait on the same lease left.
+      const gone = await afterEntryGone(ctx, req);
+      if (gone) return gone;
+    }
+    return { acquired: false };
   } finally {
     clearTimeout(timer);
     req.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+async function waitInLine(
+  ctx: EtcdContext,
+  hub: DeleteHub,
+  gate: WaiterGate,
+  req: WaitRequest,
+  place: Place,
+  view: View,
+): Promise<AcquireResult | undefined> {
+  gate.entryGone = false;
+  const stopOwnWatch = hub.onDelete(place.entry, place.turn + 1, () => {
+    gate.entryGone = true;
+    gate.wake();
+  });
+  try {
+    return await takeInTurn(ctx, hub, gate, req, place, view);
+  } finally {
     stopOwnWatch();
   }
+}
+
+/** After our queue key vanished: the grant if we hold the lock, LEASE_NOT_FOUND, or undefined to rejoin. */
+async function afterEntryGone(ctx: EtcdContext, req: WaitRequest): Promise<AcquireResult | undefined> {
+  const response = await ctx.conn.txn(
+    'acquire',
+    [],
+    [request.get(ctx.keys.lease(req.leaseId), { keys_only: true }), request.get(ctx.keys.lock(req.key))],
+  );
+  const lock = rangeAt(response, 1);
+  if (lock?.lease === req.leaseId) return { acquired: true, fencingToken: tokenOf(lock) };
+  if (!rangeAt(response, 0)) throw leaseNotFound(req.leaseId);
+  return undefined;
 }
 
 /** What a waiter saw at `revision`: the nearest earlier waiter, and the lock. */
@@ -142,7 +176,7 @@ async function takeInTurn(
 ): Promise<AcquireResult | undefined> {
   const lockKey = ctx.keys.lock(req.key);
   let view = initial;
-  while (!gate.stopped && !gate.leaseGone) {
+  while (!gate.stopped && !gate.entryGone) {
     if (view.predecessor) {
       await sleepUntilDeleted(hub, gate, view.predecessor, view.revision + 1);
       view = await peek(ctx, req.key, place);
@@ -151,7 +185,7 @@ async function takeInTurn(
     if (view.lock) {
       // Head of the queue: only the lock's release can make it ours, and no one can jump ahead.
       await sleepWhileHeld(ctx, hub, gate, req.key, view.lock, view.revision + 1);
-      if (gate.stopped || gate.leaseGone) break;
+      if (gate.stopped || gate.entryGone) break;
     }
     const taken = await ctx.conn.txn(
       'acquire',
@@ -162,11 +196,8 @@ async function takeInTurn(
     if (taken.succeeded) return { acquired: true, fencingToken: Number(taken.header.revision) };
     const lock = rangeAt(taken, 0);
     if (!rangeAt(taken, 1)) {
-      // Our key is gone: either a retried take whose first attempt won, or the lease ended.
-      if (lock?.lease === req.leaseId && tokenOf(lock) > place.turn) {
-        return { acquired: true, fencingToken: tokenOf(lock) };
-      }
-      gate.leaseGone = true;
+      // Our key is gone: a retried take whose first attempt won, or the lease ended (sorted out above).
+      gate.entryGone = true;
       break;
     }
     view = { revision: Number(taken.header.revision), predecessor: undefined, lock };
@@ -237,11 +268,11 @@ async function sleepWhileHeld(
   }
 }
 
-/** Deletes the queue key unless it is already gone; a vanished key means the lease ended. */
+/** Deletes the queue key unless it is already gone, then reports the wait as unacquired. */
 async function leaveQueue(
   ctx: EtcdContext,
   gate: WaiterGate,
-  leaseId: string,
+  req: WaitRequest,
   entry: Buffer,
   turn: number,
 ): Promise<AcquireResult> {
@@ -253,6 +284,6 @@ async function leaveQueue(
   }
   const left = await leave;
   // Our own delete also shows up on the own-key watch, so only the transaction tells who deleted it.
-  if (!left.succeeded) throw leaseNotFound(leaseId);
-  return { acquired: false };
+  if (left.succeeded) return { acquired: false };
+  return (await afterEntryGone(ctx, req)) ?? { acquired: false };
 }

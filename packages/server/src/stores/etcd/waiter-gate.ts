@@ -4,7 +4,8 @@ export type StopReason = 'timeout' | 'abort' | 'closed';
 /** A latch a waiter sleeps on: a wake before the sleep is not lost. */
 export class WaiterGate {
   stopped: StopReason | undefined;
-  leaseGone = false;
+  /** The waiter's queue key was deleted by someone else (lease end, or a twin wait leaving). */
+  entryGone = false;
   private pending = false;
   private resolve: (() => void) | undefined;
 
