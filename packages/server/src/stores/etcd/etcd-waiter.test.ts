@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import type { Store } from '@leasehold/core';
+import { Etcd3 } from 'etcd3';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithBackend } from '../../../test/support/backends.js';
+import { EtcdCluster } from '../../../test/support/etcd-harness.js';
+import { EtcdKeys } from './etcd-keys.js';
+import { createEtcdStore } from './index.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describeWithBackend('etcd', 'lock.etcd waiters across servers', (binary) => {
+  let cluster: EtcdCluster;
+  let a: Store;
+  let b: Store;
+  let raw: Etcd3;
+
+  beforeAll(async () => {
+    cluster = await EtcdCluster.start(binary);
+    const metadata = new Map([['endpoints', cluster.endpoints]]);
+    [a, b] = [await createEtcdStore('lockstore', metadata), await createEtcdStore('lockstore', metadata)];
+    raw = new Etcd3({ hosts: cluster.endpoints.split(',') });
+  });
+
+  afterAll(async () => {
+    raw?.close();
+    await Promise.all([a?.close(), b?.close()]);
+    await cluster?.stop();
+  });
+
+  it('a retry on the same lease takes over the queue place a dead server left behind', async () => {
+    const key = 'stranded';
+    const holder = (await a.grantLease({ ttlMs: 30_000 })).id;
+    assert.ok((await a.acquire({ key, leaseId: holder })).acquired);
+    const first = (await a.grantLease({ ttlMs: 30_000 })).id;
+    // What a server killed mid-wait leaves: the queue key on the client's (still kept alive) lease.
+    await raw.kv.put({
+      key: new EtcdKeys('leasehold/').queueEntry(key, first),
+      value: Buffer.from(first),
+      lease: first,
+    });
+    const second = (await b.grantLease({ ttlMs: 30_000 })).id;
+    const order: string[] = [];
+    const late = b.acquire({ key, leaseId: second, waitMs: 10_000 }).then((r) => (order.push('second'), r));
+    await sleep(50);
+    const retried = a.acquire({ key, leaseId: first, waitMs: 10_000 }).then((r) => (order.push('first'), r));
+    await sleep(50);
+    expect((await a.describeLock(key)).waiters).toBe(2);
+    assert.equal(await a.release(key, holder), 'released');
+    assert.ok((await retried).acquired, 'the retry did not inherit the stranded place');
+    assert.equal(await a.release(key, first), 'released');
+    assert.ok((await late).acquired);
+    expect(order).toEqual(['first', 'second']);
+  });
+
+  it('two waits of one lease on one lock both end granted, with the one grant', async () => {
+    const key = 'twins';
+    const holder = (await a.grantLease({ ttlMs: 30_000 })).id;
+    assert.ok((await a.acquire({ key, leaseId: holder })).acquired);
+    const lease = (await a.grantLease({ ttlMs: 30_000 })).id;
+    const one = a.acquire({ key, leaseId: lease, waitMs: 10_000 });
+    const two = b.acquire({ key, leaseId: lease, waitMs: 10_000 });
+    await sleep(50);
+    assert.equal(await a.release(key, holder), 'released');
+    const [x, y] = await Promise.all([one, two]);
+    assert.ok(x.acquired && y.acquired);
+    expect(x.fencingToken).toBe(y.fencingToken);
+    expect((await a.describeLock(key)).waiters).toBe(0);
+  });
+
+  it('a waiter whose lease expires stops waiting with LEASE_NOT_FOUND', async () => {
+    const key = 'expiring-waiter';
+    assert.ok((await a.acquire({ key, leaseId: (await a.grantLease({ ttlMs: 30_000 })).id })).acquired);
+    const short = (await b.grantLease({ ttlMs: 1_000 })).id;
+    const started = Date.now();
+    await expect(b.acquire({ key, leaseId: short, waitMs: 10_000 })).rejects.toMatchObject({
+      code: 'LEASE_NOT_FOUND',
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await a.describeLock(key)).waiters).toBe(0);
+  });
+});
