@@ -21,9 +21,11 @@ export interface EtcdContext {
 // Leasehold lease ids are etcd lease ids in decimal; anything else names no lease.
 const LEASE_ID = /^[1-9][0-9]{0,18}$/;
 
-/** True when `id` can be an etcd lease id. */
+const MAX_LEASE_ID = 2n ** 63n - 1n;
+
+/** True when `id` can be an etcd lease id (a positive int64). */
 export function isLeaseId(id: string): boolean {
-  return LEASE_ID.test(id);
+  return LEASE_ID.test(id) && BigInt(id) <= MAX_LEASE_ID;
 }
 
 /** The LEASE_NOT_FOUND error of an unknown or ended lease. */
