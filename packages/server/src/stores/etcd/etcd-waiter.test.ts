@@ -53,6 +53,23 @@ describeWithBackend('etcd', 'lock.etcd waiters across servers', (binary) => {
     expect(order).toEqual(['first', 'second']);
   });
 
+  it('tryAcquire and Dapr TryLock answer false while a waiter queues for a free lock', async () => {
+    const key = 'queued-free';
+    const waiter = (await a.grantLease({ ttlMs: 30_000 })).id;
+    // The instant between a release and the head waiter's take: the lock is free, the queue is not.
+    await raw.kv.put({
+      key: new EtcdKeys('leasehold/').queueEntry(key, waiter),
+      value: Buffer.from(waiter),
+      lease: waiter,
+    });
+    const other = (await b.grantLease({ ttlMs: 30_000 })).id;
+    expect(await b.acquire({ key, leaseId: other })).toEqual({ acquired: false });
+    expect(await b.daprTryLock(key, 'owner', 30_000)).toEqual({ acquired: false });
+    expect((await a.describeLock(key)).waiters).toBe(1);
+    await a.revokeLease(waiter);
+    expect((await b.acquire({ key, leaseId: other })).acquired).toBe(true);
+  });
+
   it('two waits of one lease on one lock both end granted, with the one grant', async () => {
     const key = 'twins';
     const holder = (await a.grantLease({ ttlMs: 30_000 })).id;
