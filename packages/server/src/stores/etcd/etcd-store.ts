@@ -163,8 +163,12 @@ export class EtcdStore implements Store {
     this.holds.close();
     // Waiters leave their queues (so no other server waits behind them), then fail UNAVAILABLE.
     for (const gate of this.waits.keys()) gate.stop('closed');
-    const grace = new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref());
-    await Promise.race([Promise.all(this.waits.values()), grace]);
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.waits.values()),
+      new Promise((resolve) => (grace = setTimeout(resolve, CLOSE_GRACE_MS).unref())),
+    ]);
+    clearTimeout(grace);
     this.mux.close();
     this.conn.close();
   }
