@@ -55,13 +55,14 @@ export class EtcdKeys {
     return Buffer.from(`${this.ns}c/${name}`);
   }
 
-  /** The store key of a physical lock or kv key, with its family; undefined for other families. */
-  parse(physical: Buffer): { family: 'lock' | 'value'; key: string } | undefined {
+  /** The store key (or lease id) of a physical lock, kv or lease-record key; undefined for other families. */
+  parse(physical: Buffer): { family: 'lock' | 'value' | 'lease'; key: string } | undefined {
     const text = physical.toString();
     if (!text.startsWith(this.ns)) return undefined;
     const rest = text.slice(this.ns.length);
     if (rest.startsWith('k/')) return { family: 'lock', key: rest.slice(2) };
     if (rest.startsWith('v/')) return { family: 'value', key: rest.slice(2) };
+    if (rest.startsWith('l/')) return { family: 'lease', key: rest.slice(2) };
     return undefined;
   }
 

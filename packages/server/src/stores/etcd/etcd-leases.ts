@@ -2,6 +2,7 @@ import { LeaseholdError, storeError } from '@leasehold/core';
 import type { LeaseDetail, LeaseInfo } from '@leasehold/core';
 import { EtcdLeaseInvalidError } from 'etcd3';
 import type { EtcdConnection } from './etcd-connection.js';
+import { compare, request } from './etcd-connection.js';
 import type { EtcdKeys } from './etcd-keys.js';
 
 /** What the lease record (a key attached to the lease) remembers about its lease. */
@@ -10,6 +11,8 @@ export interface LeaseRecord {
   readonly owner?: string;
   /** Granted by Dapr TryLock; Dapr Unlock revokes it. */
   readonly implicit?: boolean;
+  /** Set just before a revoke, so watchers can tell a revoke from an expiry. */
+  readonly revoking?: boolean;
 }
 
 /** The connection and key layout every store operation needs. */
@@ -129,10 +132,23 @@ async function keepAliveOnce(ctx: EtcdContext, leaseId: string): Promise<number>
   }
 }
 
-/** Revokes a lease; etcd deletes every key on it in the same step. False when it was gone. */
+/**
+ * Revokes a lease; etcd deletes every key on it in the same step. False when it was gone. The record
+ * is first marked `revoking`, so a record deleted without the mark is an expiry (see etcd-watch).
+ */
 export async function revokeLease(ctx: EtcdContext, leaseId: string): Promise<boolean> {
   if (!isLeaseId(leaseId)) return false;
+  const recordKey = ctx.keys.lease(leaseId);
   try {
+    const current = await ctx.conn.range('revokeLease', { key: recordKey });
+    const record = decodeLease(current.kvs[0]?.value);
+    if (record && !record.revoking) {
+      await ctx.conn.txn(
+        'revokeLease',
+        [compare.version(recordKey, '>', 0)],
+        [request.put(recordKey, encodeLease({ ...record, revoking: true }), leaseId)],
+      );
+    }
     await ctx.conn.client.leaseClient.leaseRevoke({ ID: leaseId });
     return true;
   } catch (error) {

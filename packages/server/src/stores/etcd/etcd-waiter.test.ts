@@ -85,6 +85,30 @@ describeWithBackend('etcd', 'lock.etcd waiters across servers', (binary) => {
     expect((await a.describeLock(key)).waiters).toBe(0);
   });
 
+  it('a watch tells an expired lease from a revoked one', async () => {
+    const events: string[] = [];
+    let expiring = '';
+    const stop = b.watch({
+      prefix: '',
+      onEvent: (event) => {
+        if (event.type === 'lease.expired') events.push(event.leaseId ?? '');
+      },
+    });
+    try {
+      await sleep(100);
+      const revoked = (await a.grantLease({ ttlMs: 1_000 })).id;
+      expiring = (await a.grantLease({ ttlMs: 1_000 })).id;
+      assert.ok((await a.acquire({ key: 'expiry-watch', leaseId: expiring })).acquired);
+      assert.equal(await a.revokeLease(revoked), true);
+      const deadline = Date.now() + 5_000;
+      while (events.length === 0 && Date.now() < deadline) await sleep(50);
+    } finally {
+      stop();
+    }
+    expect(events).toEqual([expiring]);
+    expect(await a.describeLock('expiry-watch')).toMatchObject({ held: false });
+  });
+
   it('a waiter whose lease expires stops waiting with LEASE_NOT_FOUND', async () => {
     const key = 'expiring-waiter';
     assert.ok((await a.acquire({ key, leaseId: (await a.grantLease({ ttlMs: 30_000 })).id })).acquired);

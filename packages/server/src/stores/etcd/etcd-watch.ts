@@ -2,13 +2,14 @@ import type { Unsubscribe, WatchEvent, WatchOptions } from '@leasehold/core';
 import type { IEvent } from 'etcd3';
 import type { EtcdKeys } from './etcd-keys.js';
 import { prefixEnd } from './etcd-keys.js';
+import { decodeLease } from './etcd-leases.js';
 import type { WatchMux } from './watch-mux.js';
 
 /**
  * A store watch: one etcd watch over the whole namespace, so kv and lock changes arrive in one
  * revision-ordered stream, filtered here to the caller's prefix. Lock-key creations are
  * `lock.acquired` (revision = fencing token), lock-key deletions `lock.released` (from prev_kv).
- * etcd does not say whether a lease was revoked or expired, so `lease.expired` is never emitted.
+ * A lease record deleted without the `revoking` mark that revokeLease writes first is `lease.expired`.
  */
 export function watchStore(keys: EtcdKeys, mux: WatchMux, options: WatchOptions): Unsubscribe {
   const root = keys.root;
@@ -33,6 +34,11 @@ function toWatchEvent(keys: EtcdKeys, event: IEvent): WatchEvent | undefined {
   const revision = Number(event.kv.mod_revision);
   const lease = deleted ? event.prev_kv?.lease : event.kv.lease;
   const leaseId = lease && lease !== '0' ? { leaseId: lease } : {};
+  if (parsed.family === 'lease') {
+    const record = decodeLease(event.prev_kv?.value);
+    if (!deleted || !record || record.revoking === true) return undefined;
+    return { type: 'lease.expired', key: parsed.key, revision, leaseId: parsed.key };
+  }
   if (parsed.family === 'value') {
     return deleted
       ? { type: 'delete', key: parsed.key, revision, ...leaseId }
