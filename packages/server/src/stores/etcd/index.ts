@@ -3,6 +3,7 @@ import { EtcdConnection } from './etcd-connection.js';
 import { parseEtcdMetadata } from './etcd-metadata.js';
 import { EtcdStore } from './etcd-store.js';
 
+/** The validated `lock.etcd` configuration, and its parser (for start-up checks). */
 export type { EtcdConfig } from './etcd-metadata.js';
 export { parseEtcdMetadata } from './etcd-metadata.js';
 
