@@ -9,7 +9,7 @@ import { createEtcdStore } from './index.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-describeWithBackend('etcd', 'lock.etcd waiters across servers', (binary) => {
+describeWithBackend('etcd', 'lock.etcd waiters, holds and lease events across servers', (binary) => {
   let cluster: EtcdCluster;
   let a: Store;
   let b: Store;
@@ -83,6 +83,22 @@ describeWithBackend('etcd', 'lock.etcd waiters across servers', (binary) => {
     assert.ok(x.acquired && y.acquired);
     expect(x.fencingToken).toBe(y.fencingToken);
     expect((await a.describeLock(key)).waiters).toBe(0);
+  });
+
+  it('maxHoldMs still ends a hold when the granting server is gone, enforced by the head waiter', async () => {
+    const key = 'orphaned-hold';
+    const granting = await createEtcdStore('lockstore', new Map([['endpoints', cluster.endpoints]]));
+    const holder = (await granting.grantLease({ ttlMs: 30_000 })).id;
+    const grant = await granting.acquire({ key, leaseId: holder, maxHoldMs: 1_000 });
+    assert.ok(grant.acquired);
+    await granting.close(); // its hold timer dies with it; the lease lives on in etcd
+    const waiter = (await a.grantLease({ ttlMs: 30_000 })).id;
+    const started = Date.now();
+    const result = await a.acquire({ key, leaseId: waiter, waitMs: 10_000 });
+    assert.ok(result.acquired);
+    expect(result.fencingToken).toBeGreaterThan(grant.fencingToken);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect((await a.getLease(holder))?.id).toBe(holder);
   });
 
   it('a watch tells an expired lease from a revoked one', async () => {
