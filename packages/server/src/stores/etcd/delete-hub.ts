@@ -22,6 +22,7 @@ export class DeleteHub {
   private readonly subscribers = new Map<string, Set<Subscriber>>();
   private readonly recent = new Map<string, { revision: number; atMs: number }>();
   private started: Promise<void> | undefined;
+  private stops: (() => void)[] = [];
   private inserts = 0;
 
   constructor(
@@ -35,7 +36,7 @@ export class DeleteHub {
       [this.keys.lock(''), this.keys.queueRoot()].map(
         (prefix) =>
           new Promise<void>((resolve) => {
-            this.mux.watch({
+            const stop = this.mux.watch({
               key: prefix,
               rangeEnd: prefixEnd(prefix),
               startRevision: 0,
@@ -44,11 +45,26 @@ export class DeleteHub {
               onEvents: (events) => {
                 for (const event of events) this.deleted(event.kv.key, Number(event.kv.mod_revision));
               },
+              onCancel: () => this.restart(),
             });
+            this.stops.push(stop);
           }),
       ),
     ).then(() => undefined);
     return this.started;
+  }
+
+  /**
+   * etcd cancelled a watch (its history was compacted while we were disconnected): watch again from
+   * now and wake every waiter, each of which looks at the etcd state again before it sleeps.
+   */
+  private restart(): void {
+    for (const stop of this.stops.splice(0)) stop();
+    this.started = undefined;
+    void this.start();
+    const woken = [...this.subscribers.values()].flatMap((set) => [...set]);
+    this.subscribers.clear();
+    for (const subscriber of woken) subscriber.onDelete();
   }
 
   /** Calls `onDelete` once `key` is deleted at `from` or later; the returned function unsubscribes. */
