@@ -1,11 +1,11 @@
-import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
-// `source` points the workspace packages at their TypeScript, so tests need no build. Vite 6+
-// resolves test (SSR) imports with the ssr conditions, so both lists carry it.
+// `source` points the workspace packages at their TypeScript, so tests need no build. Tests run in
+// Vite's server environment, whose conditions are separate, so both lists carry it (the rest of the
+// server list is Vite's own default, spelled out rather than importing vite, which is not a direct dependency).
 export default defineConfig({
   resolve: { conditions: ['source'] },
-  ssr: { resolve: { conditions: ['source', ...defaultServerConditions] } },
+  ssr: { resolve: { conditions: ['source', 'module', 'node', 'development|production'] } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,

@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { LeaseholdError, LocalStore } from '@leasehold/core';
 import type { Store } from '@leasehold/core';
 import type { ComponentSpec } from '../components.js';
+import { createEtcdStore } from './etcd/index.js';
 import { createRedisStore } from './redis/index.js';
 import { SqliteJournal } from './sqlite-journal.js';
 
@@ -21,6 +22,8 @@ export async function createStore(component: ComponentSpec, context: StoreContex
     }
     case 'lock.redis':
       return createRedisStore(component.name, component.metadata);
+    case 'lock.etcd':
+      return createEtcdStore(component.name, component.metadata);
     default:
       return Promise.reject(
         new LeaseholdError(
