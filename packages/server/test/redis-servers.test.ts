@@ -1,35 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithBackend } from './support/backends.js';
+import { dataDirWithComponent } from './support/components.js';
 import { RedisServer } from './support/redis-harness.js';
 import { getJson, postJson, spawnServer } from './support/server-process.js';
 import type { ServerProcess } from './support/server-process.js';
-
-function redisComponent(dataDir: string, address: string): string {
-  mkdirSync(join(dataDir, 'components'), { recursive: true });
-  writeFileSync(
-    join(dataDir, 'components', 'lockstore.yaml'),
-    [
-      'apiVersion: dapr.io/v1alpha1',
-      'kind: Component',
-      'metadata:',
-      '  name: lockstore',
-      'spec:',
-      '  type: lock.redis',
-      '  version: v1',
-      '  metadata:',
-      '    - name: redisHost',
-      `      value: ${address}`,
-      '    - name: readTimeout',
-      '      value: 1000ms',
-      '',
-    ].join('\n'),
-  );
-  return dataDir;
-}
 
 describeWithBackend('redis-server', 'two Leasehold servers on one Redis', (binary) => {
   let redis: RedisServer;
@@ -43,7 +19,7 @@ describeWithBackend('redis-server', 'two Leasehold servers on one Redis', (binar
     client = new Redis({ host: '127.0.0.1', port: redis.port, lazyConnect: true, maxRetriesPerRequest: 1 });
     await client.connect();
     const start = () => {
-      const dir = redisComponent(mkdtempSync(join(tmpdir(), 'leasehold-redis-server-')), redis.address);
+      const dir = dataDirWithComponent('lock.redis', { redisHost: redis.address, readTimeout: '1000ms' });
       dirs.push(dir);
       return spawnServer({ dataDir: dir, args: ['--app-id', 'orders'] });
     };
