@@ -149,6 +149,12 @@ describe('Dapr gRPC API', () => {
     });
   });
 
+  it('refuses a request over 64 KiB and keeps serving', async () => {
+    const error = await failure(lock('x'.repeat(70 * 1024), 'alice'));
+    expect(error.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect((await lock('after-oversized', 'alice')).success).toBe(true);
+  });
+
   it('answers every other Dapr method UNIMPLEMENTED and keeps serving', async () => {
     const client = new Client(`127.0.0.1:${server.port}`, credentials.createInsecure());
     const error = await new Promise<ServiceError | null>((resolve) => {
