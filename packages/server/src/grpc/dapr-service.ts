@@ -93,9 +93,10 @@ function unary<Req, Res>(
   };
 }
 
+/** A non-`-bin` metadata key, so grpc-js hands its value over as a string. */
 function tokenOf(metadata: Metadata): string | undefined {
   const [value] = metadata.get('dapr-api-token');
-  return typeof value === 'string' ? value : value?.toString('utf8');
+  return typeof value === 'string' ? value : undefined;
 }
 
 /**
