@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 export interface AuthSettings {
   /** The app id of a caller with the single env/flag token, or of everyone when auth is off. */
   readonly appId: string;
-  /** One token for the server's own app id; wins over the environment. */
+  /** One token for the server's own app id; config fills it with `tokenFromEnv`. */
   readonly apiToken?: string | undefined;
   /** A YAML list of `{token, appId, role}`. */
   readonly apiTokenFile?: string | undefined;
@@ -66,13 +66,10 @@ export function parseTokenList(document: unknown, source: string): TokenEntry[] 
   });
 }
 
-/** Builds the authenticator from the settings, the token file and the environment. */
-export function createAuthenticator(
-  settings: AuthSettings,
-  env: NodeJS.ProcessEnv = process.env,
-): Authenticator {
+/** Builds the authenticator from the settings and the token file; config reads the env. */
+export function createAuthenticator(settings: AuthSettings): Authenticator {
   const entries: TokenEntry[] = [];
-  const single = settings.apiToken || tokenFromEnv(env);
+  const single = settings.apiToken || undefined;
   if (single !== undefined) entries.push({ token: single, caller: { appId: settings.appId, role: 'app' } });
   if (settings.apiTokenFile !== undefined) entries.push(...readTokenFile(settings.apiTokenFile));
   return entries.length === 0 ? openAuthenticator(settings.appId) : tokenAuthenticator(entries);

@@ -175,39 +175,43 @@ describe('official @dapr/dapr SDK against a Leasehold process', () => {
   });
 });
 
-describe('official @dapr/dapr SDK against a Leasehold process with LEASEHOLD_API_TOKEN', () => {
-  let server: ServerProcess;
-  let dir: string;
+// DAPR_API_TOKEN is what daprd reads; Leasehold honours it when LEASEHOLD_API_TOKEN is unset.
+describe.each(['LEASEHOLD_API_TOKEN', 'DAPR_API_TOKEN'])(
+  'official @dapr/dapr SDK against a Leasehold process with %s',
+  (variable) => {
+    let server: ServerProcess;
+    let dir: string;
 
-  beforeAll(async () => {
-    ({ server, dir } = await startLeasehold({ LEASEHOLD_API_TOKEN: TOKEN }));
-  });
-  afterAll(async () => {
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+    beforeAll(async () => {
+      ({ server, dir } = await startLeasehold({ [variable]: TOKEN }));
+    });
+    afterAll(async () => {
+      await server?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
 
-  describe.each(PROTOCOLS)('over %s', (protocol) => {
-    it('serves a client with the token', async () => {
-      const client = sdkClient(server, protocol, TOKEN);
-      expect((await client.lock.lock('lockstore', `${protocol}-guarded`, 'alice', 10)).success).toBe(true);
-      expect(await client.lock.unlock('lockstore', `${protocol}-guarded`, 'alice')).toEqual({
-        status: SUCCESS,
+    describe.each(PROTOCOLS)('over %s', (protocol) => {
+      it('serves a client with the token', async () => {
+        const client = sdkClient(server, protocol, TOKEN);
+        expect((await client.lock.lock('lockstore', `${protocol}-guarded`, 'alice', 10)).success).toBe(true);
+        expect(await client.lock.unlock('lockstore', `${protocol}-guarded`, 'alice')).toEqual({
+          status: SUCCESS,
+        });
+        await client.stop();
       });
-      await client.stop();
-    });
 
-    it.each([undefined, 'wrong-token'])('refuses a client with token %s', async (token) => {
-      const client = sdkClient(server, protocol, token);
-      // Past the SDK's start-up probe, which would otherwise wait 30 s for a "sidecar" that refuses it.
-      client.daprClient.setIsInitialized(true);
-      const probe = await refusal(client.metadata.get());
-      const lock = await refusal(client.lock.lock('lockstore', `${protocol}-guarded`, 'mallory', 10));
-      for (const refused of [probe, lock]) {
-        expect(refused.code).toBe(protocol === 'HTTP' ? 401 : status.UNAUTHENTICATED);
-        expect(refused.message).toBe('invalid api token');
-      }
-      await client.stop();
+      it.each([undefined, 'wrong-token'])('refuses a client with token %s', async (token) => {
+        const client = sdkClient(server, protocol, token);
+        // Past the SDK's start-up probe, which would otherwise wait 30 s for a "sidecar" that refuses it.
+        client.daprClient.setIsInitialized(true);
+        const probe = await refusal(client.metadata.get());
+        const lock = await refusal(client.lock.lock('lockstore', `${protocol}-guarded`, 'mallory', 10));
+        for (const refused of [probe, lock]) {
+          expect(refused.code).toBe(protocol === 'HTTP' ? 401 : status.UNAUTHENTICATED);
+          expect(refused.message).toBe('invalid api token');
+        }
+        await client.stop();
+      });
     });
-  });
-});
+  },
+);

@@ -209,7 +209,7 @@ describe('Dapr gRPC API with tokens', () => {
   let rpc: Rpc;
 
   beforeAll(async () => {
-    const auth = createAuthenticator({ appId: 'orders' }, { LEASEHOLD_API_TOKEN: 'right' });
+    const auth = createAuthenticator({ appId: 'orders', apiToken: 'right' });
     server = await startGrpcServer({
       service,
       authenticate: (token) => auth.authenticate(token),
