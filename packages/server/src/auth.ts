@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Caller } from '@leasehold/core';
 import { parse } from 'yaml';
+import { ComponentError } from './components.js';
 
 /** The settings auth reads; `ServerSettings` satisfies it. */
 export interface AuthSettings {
@@ -36,32 +37,36 @@ export function tokenFromEnv(env: NodeJS.ProcessEnv): string | undefined {
   return token === undefined || token === '' ? undefined : token;
 }
 
-/** Reads and validates a token file; throws an Error naming the file and the entry at fault. */
+/** Reads and validates a token file; throws a ComponentError naming the file and the entry at fault. */
 export function readTokenFile(path: string): TokenEntry[] {
   let document: unknown;
   try {
     document = parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`api token file ${path}: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    });
+    throw new ComponentError(
+      `api token file ${path}: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   return parseTokenList(document, path);
 }
 
 /** Validates a parsed token list: `[{token, appId, role?}]`, role `app` (default) or `admin`. */
 export function parseTokenList(document: unknown, source: string): TokenEntry[] {
-  if (!Array.isArray(document)) throw new Error(`api token file ${source}: must be a YAML list`);
+  if (!Array.isArray(document)) throw new ComponentError(`api token file ${source}: must be a YAML list`);
   return document.map((item: unknown, index) => {
     const where = `api token file ${source}: entry ${index}`;
-    if (typeof item !== 'object' || item === null) throw new Error(`${where}: must be a mapping`);
+    if (typeof item !== 'object' || item === null) throw new ComponentError(`${where}: must be a mapping`);
     const { token, appId, role = 'app' } = item as Record<string, unknown>;
     if (typeof token !== 'string' || token === '')
-      throw new Error(`${where}: token must be a non-empty string`);
+      throw new ComponentError(`${where}: token must be a non-empty string`);
     if (typeof appId !== 'string' || appId === '' || appId.includes('||')) {
-      throw new Error(`${where}: appId must be a non-empty string without "||"`);
+      throw new ComponentError(`${where}: appId must be a non-empty string without "||"`);
     }
-    if (role !== 'app' && role !== 'admin') throw new Error(`${where}: role must be "app" or "admin"`);
+    if (role !== 'app' && role !== 'admin')
+      throw new ComponentError(`${where}: role must be "app" or "admin"`);
     return { token, caller: { appId, role } };
   });
 }
@@ -92,8 +97,8 @@ function tokenAuthenticator(entries: readonly TokenEntry[]): Authenticator {
   for (const [i, a] of known.entries()) {
     const clash = known.slice(i + 1).find((b) => a.digest.equals(b.digest));
     if (clash && (clash.caller.appId !== a.caller.appId || clash.caller.role !== a.caller.role)) {
-      throw new Error(
-        `api token configured twice for different apps (${a.caller.appId}, ${clash.caller.appId})`,
+      throw new ComponentError(
+        `api token configured twice with different app ids or roles (${a.caller.appId}, ${clash.caller.appId})`,
       );
     }
   }
