@@ -2,7 +2,7 @@
  * The official Dapr JS SDK, unchanged, against a real Leasehold process, over HTTP and gRPC.
  * If these pass, an app written for a Dapr sidecar's lock API runs against Leasehold as is.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommunicationProtocolEnum, DaprClient, LogLevel } from '@dapr/dapr';
@@ -215,3 +215,38 @@ describe.each(['LEASEHOLD_API_TOKEN', 'DAPR_API_TOKEN'])(
     });
   },
 );
+
+describe('official @dapr/dapr SDK against a Leasehold process with a token file', () => {
+  let server: ServerProcess;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'leasehold-dapr-sdk-tokens-'));
+    const file = join(dir, 'tokens.yaml');
+    writeFileSync(file, '- {token: orders-token, appId: orders}\n- {token: billing-token, appId: billing}\n');
+    server = await spawnServer({
+      dataDir: dir,
+      args: ['--api-token-file', file],
+      env: { LEASEHOLD_API_TOKEN: '', DAPR_API_TOKEN: '' },
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each(PROTOCOLS)(
+    'gives each app its own lock space over %s, as each Dapr app has its own',
+    async (protocol) => {
+      const orders = sdkClient(server, protocol, 'orders-token');
+      const billing = sdkClient(server, protocol, 'billing-token');
+      const resource = `${protocol}-nightly-report`;
+      expect(await orders.lock.lock('lockstore', resource, 'worker-1', 10)).toEqual({ success: true });
+      expect(await billing.lock.lock('lockstore', resource, 'worker-1', 10)).toEqual({ success: true });
+      expect(await orders.lock.lock('lockstore', resource, 'worker-2', 10)).toEqual({ success: false });
+      expect(await billing.lock.unlock('lockstore', resource, 'worker-1')).toEqual({ status: SUCCESS });
+      expect(await orders.lock.unlock('lockstore', resource, 'worker-1')).toEqual({ status: SUCCESS });
+      await Promise.all([orders.stop(), billing.stop()]);
+    },
+  );
+});
