@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithBackend } from './support/backends.js';
+import { crossServerHandoff, grantLease } from './support/handoff.js';
 import { dataDirWithComponent } from './support/components.js';
 import { EtcdCluster } from './support/etcd-harness.js';
 import { getJson, postJson, spawnServer } from './support/server-process.js';
@@ -27,47 +28,17 @@ describeWithBackend('etcd', 'two Leasehold servers on one 3-member etcd cluster'
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
-  const lease = async (server: ServerProcess, ttlMs = 30_000) =>
-    (await postJson(`${server.url}/v1/lockstore/leases`, { ttlMs })).body.id as string;
-
   it('a waiter on server A is granted a lock released through server B within 50 ms', async () => {
-    const holder = await lease(b);
-    expect(
-      (await postJson(`${b.url}/v1/lockstore/locks/acquire`, { name: 'handoff', leaseId: holder })).body
-        .acquired,
-    ).toBe(true);
-    let grantedAt = 0;
-    const waiting = postJson(`${a.url}/v1/lockstore/locks/acquire`, {
-      name: 'handoff',
-      leaseId: await lease(a),
-      waitMs: 10_000,
-    }).then((res) => {
-      grantedAt = performance.now();
-      return res;
-    });
-    for (
-      let i = 0;
-      i < 300 && (await getJson(`${b.url}/v1/lockstore/locks?name=handoff`)).body.waiters !== 1;
-      i++
-    ) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    const releasedAt = performance.now();
-    expect(
-      (await postJson(`${b.url}/v1/lockstore/locks/release`, { name: 'handoff', leaseId: holder })).body
-        .status,
-    ).toBe('released');
-    const granted = await waiting;
-    const latencyMs = grantedAt - releasedAt;
+    const { acquired, latencyMs } = await crossServerHandoff(b, a, 'handoff');
     console.log(`etcd cross-server hand-off: ${latencyMs.toFixed(1)} ms from release request to grant reply`);
-    expect(granted.body.acquired).toBe(true);
+    expect(acquired).toBe(true);
     expect(latencyMs).toBeLessThan(50);
   });
 
   it('killing the etcd leader mid-run loses no granted lock, and tokens keep rising', async () => {
     const holders = await Promise.all(
       [a, b, a].map(async (server, i) => {
-        const leaseId = await lease(server, 5_000);
+        const leaseId = await grantLease(server, 5_000);
         const res = await postJson(`${server.url}/v1/lockstore/locks/acquire`, {
           name: `kept/${i}`,
           leaseId,
@@ -91,7 +62,7 @@ describeWithBackend('etcd', 'two Leasehold servers on one 3-member etcd cluster'
     await cluster.kill(await cluster.leader());
     // Work through the election: retry store errors, record every grant.
     const tokens: number[] = [];
-    const churn = await lease(a);
+    const churn = await grantLease(a);
     const until = Date.now() + 4_000;
     while (Date.now() < until) {
       const res = await postJson(`${a.url}/v1/lockstore/locks/acquire`, {

@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithBackend } from './support/backends.js';
+import { crossServerHandoff, grantLease } from './support/handoff.js';
 import { dataDirWithComponent } from './support/components.js';
 import { RedisServer } from './support/redis-harness.js';
 import { getJson, postJson, spawnServer } from './support/server-process.js';
@@ -32,9 +33,6 @@ describeWithBackend('redis-server', 'two Leasehold servers on one Redis', (binar
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
-  const lease = async (server: ServerProcess) =>
-    (await postJson(`${server.url}/v1/lockstore/leases`, { ttlMs: 30_000 })).body.id as string;
-
   it("keeps Dapr's key and value: the owner string under lock||<appId>||<resourceId>", async () => {
     const res = await postJson(`${a.url}/v1.0-alpha1/lock/lockstore`, {
       resourceId: 'inv-1',
@@ -55,43 +53,15 @@ describeWithBackend('redis-server', 'two Leasehold servers on one Redis', (binar
     expect(taken.body).toEqual({ success: false });
     const native = await postJson(`${b.url}/v1/lockstore/locks/acquire`, {
       name: 'by-hand',
-      leaseId: await lease(b),
+      leaseId: await grantLease(b),
     });
     expect(native.body.acquired).toBe(false);
   });
 
   it('a waiter on server A is granted a lock released through server B within 50 ms', async () => {
-    const holder = await lease(b);
-    expect(
-      (await postJson(`${b.url}/v1/lockstore/locks/acquire`, { name: 'handoff', leaseId: holder })).body
-        .acquired,
-    ).toBe(true);
-    const waiterLease = await lease(a);
-    let grantedAt = 0;
-    const waiting = postJson(`${a.url}/v1/lockstore/locks/acquire`, {
-      name: 'handoff',
-      leaseId: waiterLease,
-      waitMs: 10_000,
-    }).then((res) => {
-      grantedAt = performance.now();
-      return res;
-    });
-    for (
-      let i = 0;
-      i < 200 && (await getJson(`${b.url}/v1/lockstore/locks?name=handoff`)).body.waiters !== 1;
-      i++
-    ) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    const releasedAt = performance.now();
-    expect(
-      (await postJson(`${b.url}/v1/lockstore/locks/release`, { name: 'handoff', leaseId: holder })).body
-        .status,
-    ).toBe('released');
-    const granted = await waiting;
-    const latencyMs = grantedAt - releasedAt;
+    const { acquired, latencyMs } = await crossServerHandoff(b, a, 'handoff');
     console.log(`cross-server hand-off: ${latencyMs.toFixed(1)} ms from release request to grant reply`);
-    expect(granted.body.acquired).toBe(true);
+    expect(acquired).toBe(true);
     expect(latencyMs).toBeLessThan(50);
   });
 
@@ -104,7 +74,7 @@ describeWithBackend('redis-server', 'two Leasehold servers on one Redis', (binar
     await Promise.all(
       Array.from({ length: clients }, async (_, c) => {
         const server = c % 2 === 0 ? a : b;
-        const leaseId = await lease(server);
+        const leaseId = await grantLease(server);
         for (let i = 0; i < perClient; i++) {
           const name = `hot/${(c + i) % 4}`;
           const res = await postJson(`${server.url}/v1/lockstore/locks/acquire`, {
