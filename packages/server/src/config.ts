@@ -1,0 +1,122 @@
+import { parseArgs } from 'node:util';
+import { LeaseholdError } from '@leasehold/core';
+
+/** Every server setting; each has a flag and an environment variable. */
+export interface ServerSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly grpcPort: number;
+  readonly dataDir: string;
+  readonly componentsPath: string;
+  readonly appId: string;
+  readonly apiToken: string | undefined;
+  readonly apiTokenFile: string | undefined;
+  /** Allows binding a non-loopback address without tokens. */
+  readonly insecure: boolean;
+  /** The smallest lease TTL accepted; lowered only for tests. */
+  readonly minTtlMs: number;
+  readonly logLevel: string;
+}
+
+/** Defaults, as documented in the README. */
+export const DEFAULT_SETTINGS: ServerSettings = {
+  host: '127.0.0.1',
+  port: 3500,
+  grpcPort: 50001,
+  dataDir: './data',
+  componentsPath: './components',
+  appId: 'leasehold',
+  apiToken: undefined,
+  apiTokenFile: undefined,
+  insecure: false,
+  minTtlMs: 1_000,
+  logLevel: 'info',
+};
+
+const OPTIONS = {
+  host: { type: 'string', env: 'LEASEHOLD_HOST' },
+  port: { type: 'string', env: 'LEASEHOLD_PORT' },
+  'grpc-port': { type: 'string', env: 'LEASEHOLD_GRPC_PORT' },
+  'data-dir': { type: 'string', env: 'LEASEHOLD_DATA_DIR' },
+  'components-path': { type: 'string', env: 'LEASEHOLD_COMPONENTS_PATH' },
+  'app-id': { type: 'string', env: 'LEASEHOLD_APP_ID' },
+  'api-token-file': { type: 'string', env: 'LEASEHOLD_API_TOKEN_FILE' },
+  'min-ttl-ms': { type: 'string', env: 'LEASEHOLD_MIN_TTL_MS' },
+  'log-level': { type: 'string', env: 'LEASEHOLD_LOG_LEVEL' },
+  insecure: { type: 'boolean', env: 'LEASEHOLD_INSECURE' },
+  help: { type: 'boolean', env: '' },
+} as const;
+
+/** The `--help` text of the server. */
+export const SERVER_USAGE = `Usage: leasehold serve [options]   (or: npm start -- [options])
+
+  --host HOST               LEASEHOLD_HOST             address to bind (127.0.0.1)
+  --port N                  LEASEHOLD_PORT             HTTP port: Dapr + native API (3500)
+  --grpc-port N             LEASEHOLD_GRPC_PORT        Dapr gRPC port (50001)
+  --data-dir DIR            LEASEHOLD_DATA_DIR         embedded store folder (./data)
+  --components-path DIR     LEASEHOLD_COMPONENTS_PATH  Dapr component YAML folder (./components)
+  --app-id ID               LEASEHOLD_APP_ID           app id for callers without a token (leasehold)
+  --api-token-file FILE     LEASEHOLD_API_TOKEN_FILE   YAML list of {token, appId, role}
+                            LEASEHOLD_API_TOKEN        one token for the default app id
+  --min-ttl-ms N            LEASEHOLD_MIN_TTL_MS       smallest lease TTL accepted (1000)
+  --log-level LEVEL         LEASEHOLD_LOG_LEVEL        pino level (info)
+  --insecure                LEASEHOLD_INSECURE=1       allow a non-loopback host without tokens
+`;
+
+/** Reads settings from flags, then env, then defaults; bad values name the flag. */
+export function parseSettings(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): { settings: ServerSettings; help: boolean } {
+  const parseOptions = Object.fromEntries(
+    Object.entries(OPTIONS).map(([name, o]) => [name, { type: o.type }]),
+  );
+  const { values } = parseArgs({
+    args: [...argv],
+    options: parseOptions,
+    strict: true,
+    allowPositionals: false,
+  });
+  const pick = (name: keyof typeof OPTIONS): string | boolean | undefined => {
+    const flag = values[name];
+    if (flag !== undefined) return flag;
+    const envName = OPTIONS[name].env;
+    return envName ? env[envName] : undefined;
+  };
+  const text = (name: keyof typeof OPTIONS, fallback: string): string => {
+    const value = pick(name);
+    return typeof value === 'string' && value !== '' ? value : fallback;
+  };
+  const int = (name: keyof typeof OPTIONS, fallback: number, min: number, max: number): number => {
+    const raw = pick(name);
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new LeaseholdError(
+        'INVALID_ARGUMENT',
+        `--${name}: must be an integer from ${min} to ${max}, got "${String(raw)}"`,
+      );
+    }
+    return value;
+  };
+  const insecure = pick('insecure');
+  const settings: ServerSettings = {
+    host: text('host', DEFAULT_SETTINGS.host),
+    port: int('port', DEFAULT_SETTINGS.port, 0, 65_535),
+    grpcPort: int('grpc-port', DEFAULT_SETTINGS.grpcPort, 0, 65_535),
+    dataDir: text('data-dir', DEFAULT_SETTINGS.dataDir),
+    componentsPath: text('components-path', DEFAULT_SETTINGS.componentsPath),
+    appId: text('app-id', DEFAULT_SETTINGS.appId),
+    apiToken: env.LEASEHOLD_API_TOKEN || undefined,
+    apiTokenFile: text('api-token-file', '') || undefined,
+    insecure: insecure === true || insecure === '1' || insecure === 'true',
+    minTtlMs: int('min-ttl-ms', DEFAULT_SETTINGS.minTtlMs, 1, 31_536_000_000),
+    logLevel: text('log-level', DEFAULT_SETTINGS.logLevel),
+  };
+  return { settings, help: pick('help') === true };
+}
+
+/** True for loopback addresses, where a server may run without tokens. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}

@@ -1,0 +1,82 @@
+import { LeaseholdError } from '@leasehold/core';
+import Fastify, { LogController } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { KV_BODY_LIMIT } from './context.js';
+import type { HttpContext } from './context.js';
+import { registerDaprRoutes } from './dapr-routes.js';
+import { sendError } from './errors.js';
+import { registerHealthRoutes } from './health-routes.js';
+import { registerNativeRoutes } from './native-routes.js';
+
+interface RouteConfig {
+  dapr?: boolean;
+  public?: boolean;
+}
+
+/** The token a request carries: Dapr's header, or a bearer token. */
+export function tokenOf(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const dapr = headers['dapr-api-token'];
+  if (typeof dapr === 'string') return dapr;
+  const authorization = headers.authorization;
+  if (typeof authorization === 'string' && authorization.startsWith('Bearer ')) return authorization.slice(7);
+  return undefined;
+}
+
+/** Builds the HTTP app: Dapr API, native API, health; auth on every non-public route. */
+export function buildHttpApp(ctx: HttpContext, logger: FastifyBaseLogger): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: KV_BODY_LIMIT,
+    return503OnClosing: true,
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, payload, done) => done(null, payload));
+  app.decorateRequest('caller', undefined as never);
+
+  app.addHook('onRequest', async (request, reply) => {
+    const config = request.routeOptions.config as RouteConfig;
+    if (config.public) return;
+    const caller = ctx.auth.authenticate(tokenOf(request.headers));
+    if (!caller) return reply.code(401).type('text/plain; charset=utf-8').send('invalid api token');
+    request.caller = caller;
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const config = (request.routeOptions.config ?? {}) as RouteConfig;
+    const fastifyCode = (error as { code?: string }).code;
+    if (fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const limit = request.routeOptions.bodyLimit ?? KV_BODY_LIMIT;
+      const message = `request body: must be at most ${limit} bytes`;
+      return sendError(
+        reply,
+        config.dapr
+          ? new LeaseholdError('ERR_MALFORMED_REQUEST', message)
+          : new LeaseholdError('PAYLOAD_TOO_LARGE', message),
+        app.log,
+      );
+    }
+    if (fastifyCode?.startsWith('FST_ERR_CTP') || fastifyCode === 'ECONNRESET') {
+      const message = `failed to read request body: ${(error as Error).message}`;
+      return sendError(
+        reply,
+        new LeaseholdError(config.dapr ? 'ERR_BODY_READ' : 'INVALID_ARGUMENT', message),
+        app.log,
+      );
+    }
+    return sendError(reply, error, app.log);
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      reply,
+      new LeaseholdError('NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`),
+      app.log,
+    ),
+  );
+
+  registerHealthRoutes(app, ctx);
+  registerDaprRoutes(app, ctx);
+  registerNativeRoutes(app, ctx);
+  return app;
+}

@@ -1,0 +1,39 @@
+import { decodeDaprTryLock, decodeDaprUnlock } from '@leasehold/core';
+import type { FastifyInstance } from 'fastify';
+import { DAPR_BODY_ERRORS, decodeJson } from './body.js';
+import type { HttpContext } from './context.js';
+import { LOCK_BODY_LIMIT } from './context.js';
+
+interface StoreParams {
+  store: string;
+}
+
+/** The Dapr-compatible lock API (`/v1.0-alpha1`), metadata and health, exactly as daprd answers. */
+export function registerDaprRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  const options = { bodyLimit: LOCK_BODY_LIMIT, config: { dapr: true } };
+
+  app.post<{ Params: StoreParams }>('/v1.0-alpha1/lock/:store', options, async (request) => {
+    const body = decodeDaprTryLock(decodeJson(request.body, DAPR_BODY_ERRORS));
+    const result = await ctx.service.daprTryLock(request.caller, request.params.store, body);
+    return result.acquired ? { success: true, fencingToken: result.fencingToken } : { success: false };
+  });
+
+  app.post<{ Params: StoreParams }>('/v1.0-alpha1/unlock/:store', options, async (request) => {
+    const body = decodeDaprUnlock(decodeJson(request.body, DAPR_BODY_ERRORS));
+    return { status: await ctx.service.daprUnlock(request.caller, request.params.store, body) };
+  });
+
+  app.get('/v1.0/metadata', () => ({
+    id: ctx.appId,
+    runtimeVersion: 'leasehold',
+    enabledFeatures: [],
+    components: ctx.service
+      .listStores()
+      .map((s) => ({ name: s.name, type: s.type, version: 'v1', capabilities: [] })),
+    extended: { runtime: 'leasehold' },
+  }));
+
+  for (const url of ['/v1.0/healthz', '/v1.0/healthz/outbound']) {
+    app.get(url, { config: { public: true } }, (_request, reply) => reply.code(204).send());
+  }
+}

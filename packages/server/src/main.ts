@@ -1,0 +1,51 @@
+import { LeaseholdError } from '@leasehold/core';
+import { pino } from 'pino';
+import { ComponentError } from './components.js';
+import { SERVER_USAGE, parseSettings } from './config.js';
+import { startServer } from './server.js';
+
+/** Runs the server as a process: flags and env in, SIGTERM/SIGINT for a graceful stop. */
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseSettings(argv, env);
+  } catch (error) {
+    process.stderr.write(`leasehold: ${(error as Error).message}\n\n${SERVER_USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (parsed.help) {
+    process.stdout.write(SERVER_USAGE);
+    return;
+  }
+  const logger = pino({ level: parsed.settings.logLevel });
+  let server;
+  try {
+    server = await startServer(parsed.settings, logger);
+  } catch (error) {
+    const known = error instanceof ComponentError || error instanceof LeaseholdError;
+    logger.fatal(known ? { msg: (error as Error).message } : { err: error }, 'leasehold failed to start');
+    process.exitCode = 1;
+    return;
+  }
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+const entry = process.argv[1] ?? '';
+if (
+  /[\\/]main\.(ts|js)$/.test(entry) &&
+  import.meta.url.endsWith(entry.replace(/\\/g, '/').split('/').pop() ?? '')
+) {
+  await main(process.argv.slice(2));
+}

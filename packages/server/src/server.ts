@@ -1,0 +1,98 @@
+import { LockService } from '@leasehold/core';
+import type { StoreBinding } from '@leasehold/core';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { createAuthenticator } from './auth.js';
+import { ComponentError, loadComponents } from './components.js';
+import type { ComponentSpec } from './components.js';
+import type { ServerSettings } from './config.js';
+import { DEFAULT_SETTINGS, isLoopback } from './config.js';
+import { buildHttpApp } from './http/app.js';
+import { createStore } from './stores/create-store.js';
+
+/** A started server. */
+export interface RunningServer {
+  readonly url: string;
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  readonly service: LockService;
+  /** Stops accepting, ends waits, finishes in-flight requests, flushes and closes the stores. */
+  close(): Promise<void>;
+}
+
+/** The default store when no component folder is given: `lockstore` on the embedded SQLite store. */
+function defaultComponent(): ComponentSpec {
+  return { name: 'lockstore', type: 'lock.sqlite', version: 'v1', metadata: new Map(), file: '(default)' };
+}
+
+/** Starts the HTTP (and gRPC) servers over the configured stores. */
+export async function startServer(
+  overrides: Partial<ServerSettings> = {},
+  logger: Logger = pino({ level: overrides.logLevel ?? DEFAULT_SETTINGS.logLevel }),
+): Promise<RunningServer> {
+  const settings: ServerSettings = { ...DEFAULT_SETTINGS, ...overrides };
+  const auth = createAuthenticator(settings);
+  if (!auth.enabled && !isLoopback(settings.host) && !settings.insecure) {
+    throw new ComponentError(
+      `--host: refusing to listen on ${settings.host} without API tokens; set LEASEHOLD_API_TOKEN or --api-token-file, or pass --insecure`,
+    );
+  }
+  const { components, skipped, folderFound } = loadComponents(settings.componentsPath);
+  for (const file of skipped) logger.info({ file }, 'skipping a component that is not a lock store');
+  // Only a missing folder means "use the default store"; a folder with no lock stores means none (as daprd).
+  const specs = folderFound ? components : [defaultComponent()];
+  if (specs.length === 0)
+    logger.warn({ folder: settings.componentsPath }, 'no lock store components found: lock calls will fail');
+  const bindings: StoreBinding[] = [];
+  try {
+    for (const spec of specs) {
+      const store = await createStore(spec, { dataDir: settings.dataDir });
+      bindings.push({
+        name: spec.name,
+        type: spec.type,
+        keyPrefix: spec.metadata.get('keyprefix') ?? 'appid',
+        store,
+      });
+    }
+  } catch (error) {
+    await Promise.allSettled(bindings.map((b) => b.store.close()));
+    throw error;
+  }
+  const service = new LockService(bindings, { minTtlMs: settings.minTtlMs });
+  const shutdown = new AbortController();
+  const app = buildHttpApp({ service, auth, appId: settings.appId, shutdown: shutdown.signal }, logger);
+  try {
+    await app.listen({ host: settings.host, port: settings.port });
+  } catch (error) {
+    await Promise.allSettled(bindings.map((b) => b.store.close()));
+    throw error;
+  }
+  const address = app.server.address();
+  const httpPort = typeof address === 'object' && address ? address.port : settings.port;
+  const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+  logger.info(
+    {
+      http: httpPort,
+      stores: specs.map((s) => `${s.name} (${s.type})`),
+      auth: auth.enabled ? 'tokens' : 'none',
+    },
+    'leasehold listening',
+  );
+  if (!auth.enabled)
+    logger.warn('no API token configured: serving without authentication (loopback only unless --insecure)');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${httpPort}`,
+    httpPort,
+    grpcPort: settings.grpcPort,
+    service,
+    close: () =>
+      (closing ??= (async () => {
+        shutdown.abort();
+        await app.close();
+        await Promise.allSettled(bindings.map((b) => b.store.close()));
+        logger.info('leasehold stopped');
+      })()),
+  };
+}
