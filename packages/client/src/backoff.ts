@@ -3,7 +3,7 @@ export function backoffDelay(attempt: number, baseMs = 100, capMs = 2_000): numb
   return Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
 }
 
-/** Resolves after `ms` on an unref()ed timer, or rejects when `signal` aborts. */
+/** Resolves after `ms`, or rejects when `signal` aborts. The timer is ref()ed: a caller is waiting. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
@@ -18,7 +18,6 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
-    timer.unref();
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -60,7 +60,8 @@ export class HttpTransport implements Transport {
     const route = routeFor(op, this.options.store, args);
     const signals = [this.closer.signal];
     if (options.signal) signals.push(options.signal);
-    if (options.timeoutMs !== undefined) signals.push(AbortSignal.timeout(options.timeoutMs));
+    if (options.timeoutMs !== undefined)
+      signals.push(AbortSignal.timeout(Math.max(1, Math.ceil(options.timeoutMs))));
     let response: Response;
     try {
       response = await this.fetchFn(`${this.base}${route.path}`, {

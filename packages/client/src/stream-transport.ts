@@ -108,7 +108,7 @@ export class StreamTransport implements Transport {
       if (options.timeoutMs !== undefined) {
         entry.timer = setTimeout(
           () => this.fail(entry, new ConnectionError(`${op}: no answer in ${options.timeoutMs} ms`)),
-          options.timeoutMs,
+          Math.max(1, Math.ceil(options.timeoutMs)),
         );
         entry.timer.unref();
       }

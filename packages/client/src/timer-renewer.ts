@@ -51,7 +51,7 @@ export class TimerRenewer implements Renewer {
     }
     const interval = lease.ttlMs / 3;
     const sentAt = performance.now();
-    entry.inFlight = this.send(lease.id, interval)
+    entry.inFlight = this.send(lease.id, Math.ceil(interval))
       .then(
         ({ ttlMs }) => {
           lease.acknowledge(sentAt, ttlMs);
