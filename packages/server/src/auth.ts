@@ -8,12 +8,16 @@ export interface Authenticator {
   authenticate(token: string | undefined): Caller | undefined;
 }
 
-/** Placeholder until token files land: no tokens means every caller is the default app. */
+/**
+ * Placeholder until token files land. With no tokens (loopback only) every caller is the default
+ * app with the admin role: there is nobody to tell apart.
+ */
 export function createAuthenticator(
   settings: Pick<ServerSettings, 'appId' | 'apiToken' | 'apiTokenFile'>,
 ): Authenticator {
-  const caller: Caller = { appId: settings.appId, role: 'app' };
   const token = settings.apiToken;
-  if (token === undefined) return { enabled: false, authenticate: () => caller };
+  if (token === undefined)
+    return { enabled: false, authenticate: () => ({ appId: settings.appId, role: 'admin' }) };
+  const caller: Caller = { appId: settings.appId, role: 'app' };
   return { enabled: true, authenticate: (given) => (given === token ? caller : undefined) };
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { LockService } from '@leasehold/core';
 import type { StoreBinding } from '@leasehold/core';
 import { pino } from 'pino';
@@ -60,6 +61,8 @@ export async function startServer(
   }
   const service = new LockService(bindings, { minTtlMs: settings.minTtlMs });
   const shutdown = new AbortController();
+  // Every waiting acquire listens for shutdown; there may be thousands.
+  setMaxListeners(0, shutdown.signal);
   const app = buildHttpApp({ service, auth, appId: settings.appId, shutdown: shutdown.signal }, logger);
   try {
     await app.listen({ host: settings.host, port: settings.port });
@@ -90,7 +93,11 @@ export async function startServer(
     close: () =>
       (closing ??= (async () => {
         shutdown.abort();
+        // In-flight requests get a grace period; then remaining connections are cut.
+        const force = setTimeout(() => app.server.closeAllConnections(), 5_000);
+        force.unref();
         await app.close();
+        clearTimeout(force);
         await Promise.allSettled(bindings.map((b) => b.store.close()));
         logger.info('leasehold stopped');
       })()),

@@ -229,10 +229,13 @@ const locks: ConformanceCase[] = [
       const key = `${ctx.prefix}wr`;
       token(await ctx.store.acquire({ key, leaseId: await lease(ctx) }));
       const doomed = await lease(ctx);
-      const waiting = ctx.store.acquire({ key, leaseId: doomed, waitMs: 10_000 });
+      const outcome = rejectsWith(
+        ctx.store.acquire({ key, leaseId: doomed, waitMs: 10_000 }),
+        'LEASE_NOT_FOUND',
+      );
       await sleep(20);
       await ctx.store.revokeLease(doomed);
-      await rejectsWith(waiting, 'LEASE_NOT_FOUND');
+      await outcome;
     },
   },
   {

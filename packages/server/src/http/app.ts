@@ -42,6 +42,11 @@ export function buildHttpApp(ctx: HttpContext, logger: FastifyBaseLogger): Fasti
     request.caller = caller;
   });
 
+  // While shutting down, close each connection after its reply so keep-alive clients let go.
+  app.addHook('onSend', async (_request, reply) => {
+    if (ctx.shutdown.aborted) reply.header('connection', 'close');
+  });
+
   app.setErrorHandler((error, request, reply) => {
     const config = (request.routeOptions.config ?? {}) as RouteConfig;
     const fastifyCode = (error as { code?: string }).code;

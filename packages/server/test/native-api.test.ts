@@ -1,0 +1,207 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer } from '../src/server.js';
+import type { RunningServer } from '../src/server.js';
+import { getJson, postJson } from './support/server-process.js';
+
+let server: RunningServer;
+let dir: string;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'leasehold-native-'));
+  server = await startServer(
+    { port: 0, dataDir: dir, componentsPath: join(dir, 'none'), minTtlMs: 100 },
+    pino({ level: 'silent' }),
+  );
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const api = (path: string) => `${server.url}/v1/lockstore${path}`;
+const send = async (method: string, path: string, body?: unknown) => {
+  const res = await fetch(api(path), {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+};
+
+describe('native lease and lock API', () => {
+  it('a 1 s lease kept alive for 3 s still holds its lock', async () => {
+    const lease = await postJson(api('/leases'), { ttlMs: 1_000 });
+    expect(lease.body).toMatchObject({ ttlMs: 1_000 });
+    expect(
+      (await postJson(api('/locks/acquire'), { name: 'kept', leaseId: lease.body.id })).body.acquired,
+    ).toBe(true);
+    const until = Date.now() + 3_000;
+    while (Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await postJson(api(`/leases/${lease.body.id}/keepalive`), {})).status).toBe(200);
+    }
+    const info = await getJson(api('/locks?name=kept'));
+    expect(info.body).toMatchObject({ held: true, leaseId: lease.body.id });
+    expect(info.body.expiresInMs).toBeGreaterThan(0);
+  });
+
+  it('describes, lists and checks locks, and revokes leases idempotently', async () => {
+    const lease = await postJson(api('/leases'), { ttlMs: 30_000, owner: 'lister' });
+    const a = await postJson(api('/locks/acquire'), { name: 'list/a', leaseId: lease.body.id });
+    await postJson(api('/locks/acquire'), { name: 'list/b', leaseId: lease.body.id });
+    const listed = await getJson(api('/locks?prefix=list/'));
+    expect((listed.body.locks as { name: string }[]).map((l) => l.name)).toEqual(['list/a', 'list/b']);
+    const detail = await getJson(api(`/leases/${lease.body.id}`));
+    expect(detail.body).toMatchObject({ owner: 'lister', locks: ['list/a', 'list/b'], keys: [] });
+    expect((await getJson(api(`/locks/check?name=list/a&token=${a.body.fencingToken}`))).body).toEqual({
+      valid: true,
+    });
+    expect((await send('DELETE', `/leases/${lease.body.id}`)).body).toEqual({ revoked: true });
+    expect((await send('DELETE', `/leases/${lease.body.id}`)).body).toEqual({ revoked: false });
+    expect((await getJson(api(`/locks/check?name=list/a&token=${a.body.fencingToken}`))).body).toEqual({
+      valid: false,
+    });
+    const gone = await postJson(api(`/leases/${lease.body.id}/keepalive`), {});
+    expect(gone).toMatchObject({ status: 404, body: { errorCode: 'LEASE_NOT_FOUND' } });
+  });
+
+  it('fences KV writes: a stale token gets 409 FENCED and changes nothing', async () => {
+    const first = await postJson(api('/leases'), { ttlMs: 30_000 });
+    const t1 = (await postJson(api('/locks/acquire'), { name: 'job', leaseId: first.body.id })).body
+      .fencingToken;
+    expect(
+      (await send('PUT', '/kv', { key: 'job:1', value: 'a', fence: { lock: 'job', token: t1 } })).status,
+    ).toBe(200);
+    await send('DELETE', `/leases/${first.body.id}`);
+    const second = await postJson(api('/leases'), { ttlMs: 30_000 });
+    await postJson(api('/locks/acquire'), { name: 'job', leaseId: second.body.id });
+    const stale = await send('PUT', '/kv', {
+      key: 'job:1',
+      value: 'late',
+      fence: { lock: 'job', token: t1 },
+    });
+    expect(stale).toMatchObject({ status: 409, body: { errorCode: 'FENCED' } });
+    expect((await getJson(api('/kv?key=job:1'))).body).toMatchObject({
+      key: 'job:1',
+      value: 'a',
+      version: 1,
+    });
+  });
+
+  it('force-releases as admin (no tokens configured means the loopback caller is admin)', async () => {
+    const lease = await postJson(api('/leases'), { ttlMs: 30_000 });
+    await postJson(api('/locks/acquire'), { name: 'stuck', leaseId: lease.body.id });
+    expect((await postJson(api('/locks/force-release'), { name: 'stuck' })).body).toEqual({ released: true });
+    expect((await getJson(api('/locks?name=stuck'))).body.held).toBe(false);
+    expect((await getJson(`${server.url}/v1/stores`)).body).toEqual({
+      stores: [{ name: 'lockstore', type: 'lock.sqlite' }],
+    });
+  });
+
+  it('counts', async () => {
+    expect((await postJson(api('/counters/add'), { name: 'n', delta: 2 })).body).toEqual({ value: 2 });
+    expect((await send('PUT', '/counters', { name: 'n', value: 10 })).body).toEqual({ value: 10 });
+    expect((await getJson(api('/counters?name=n'))).body).toEqual({ name: 'n', value: 10 });
+  });
+
+  describe('bad input gets a 4xx naming the field and the limit, and changes nothing', () => {
+    const cases: [string, () => Promise<{ status: number; body: any }>, number, string, RegExp][] = [
+      [
+        'ttlMs below the floor',
+        () => postJson(api('/leases'), { ttlMs: 50 }),
+        400,
+        'INVALID_ARGUMENT',
+        /ttlMs.*100/,
+      ],
+      [
+        'ttlMs above a year',
+        () => postJson(api('/leases'), { ttlMs: 31_536_000_001 }),
+        400,
+        'INVALID_ARGUMENT',
+        /ttlMs.*31536000000/,
+      ],
+      [
+        'ttlMs not a number',
+        () => postJson(api('/leases'), { ttlMs: '5s' }),
+        400,
+        'INVALID_ARGUMENT',
+        /ttlMs.*integer/,
+      ],
+      [
+        'owner too long',
+        () => postJson(api('/leases'), { ttlMs: 5_000, owner: 'o'.repeat(257) }),
+        400,
+        'INVALID_ARGUMENT',
+        /owner.*256/,
+      ],
+      ['invalid JSON', () => postJson(api('/leases'), '{'), 400, 'INVALID_ARGUMENT', /body/],
+      [
+        'name missing',
+        () => postJson(api('/locks/acquire'), { leaseId: 'x' }),
+        400,
+        'INVALID_ARGUMENT',
+        /name/,
+      ],
+      [
+        'name too long',
+        () => postJson(api('/locks/acquire'), { name: 'n'.repeat(1025), leaseId: 'x' }),
+        400,
+        'INVALID_ARGUMENT',
+        /name.*1024/,
+      ],
+      [
+        'name with ||',
+        () => postJson(api('/locks/acquire'), { name: 'a||b', leaseId: 'x' }),
+        400,
+        'INVALID_ARGUMENT',
+        /name.*\|\|/,
+      ],
+      [
+        'waitMs too long',
+        () => postJson(api('/locks/acquire'), { name: 'n', leaseId: 'x', waitMs: 600_001 }),
+        400,
+        'INVALID_ARGUMENT',
+        /waitMs.*600000/,
+      ],
+      [
+        'unknown lease',
+        () => postJson(api('/locks/acquire'), { name: 'n', leaseId: 'nope' }),
+        404,
+        'LEASE_NOT_FOUND',
+        /leaseId/,
+      ],
+      [
+        'unknown store',
+        () => postJson(`${server.url}/v1/nostore/leases`, { ttlMs: 5_000 }),
+        404,
+        'STORE_NOT_FOUND',
+        /store/,
+      ],
+      [
+        'a KV value over the limit',
+        () => send('PUT', '/kv', { key: 'big', value: 'v'.repeat(1_100_000) }),
+        413,
+        'PAYLOAD_TOO_LARGE',
+        /1048576/,
+      ],
+      [
+        'a lock body over 64 KiB',
+        () => postJson(api('/leases'), { ttlMs: 5_000, pad: 'x'.repeat(70_000) }),
+        413,
+        'PAYLOAD_TOO_LARGE',
+        /65536/,
+      ],
+      ['a missing key', () => getJson(api('/kv?key=absent')), 404, 'KEY_NOT_FOUND', /absent/],
+      ['an unknown route', () => getJson(`${server.url}/v1/lockstore/nothing`), 404, 'NOT_FOUND', /nothing/],
+    ];
+    it.each(cases)('%s', async (_name, call, status, code, message) => {
+      const res = await call();
+      expect(res.status).toBe(status);
+      expect(res.body.errorCode).toBe(code);
+      expect(res.body.message).toMatch(message);
+    });
+  });
+});
