@@ -188,6 +188,11 @@ export class StreamTransport implements Transport {
       const status = response.statusCode ?? 0;
       ws.terminate();
       if (status === 401) this.failAll(errorFromCode('ERR_UNAUTHORIZED', 'invalid api token', 401));
+      else if (status === 404) {
+        this.failAll(
+          new ConnectionError(`${url} answered 404: this server has no client stream; use transport: 'http'`),
+        );
+      }
     });
     ws.on('error', () => undefined);
     ws.on('close', () => this.onClose(ws));
