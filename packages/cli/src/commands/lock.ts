@@ -49,7 +49,11 @@ export async function lockCommand(args: readonly string[], io: Io): Promise<numb
 
   const client = clientFrom(parsed, io.env);
   const interrupted = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => interrupted.abort(new Error(`interrupted by ${signal}`));
+  let interruptedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interruptedBy = signal;
+    interrupted.abort(new Error(`interrupted by ${signal}`));
+  };
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
     const owner = stringFlag(parsed, 'owner') ?? `${hostname()}:${process.pid}`;
@@ -61,7 +65,16 @@ export async function lockCommand(args: readonly string[], io: Io): Promise<numb
     );
     const lock = await client.locks
       .acquire(name, { lease, waitMs, signal: interrupted.signal })
+      .catch(async (error: unknown) => {
+        if (!interruptedBy) throw error;
+        await lease.revoke().catch(() => undefined);
+        return undefined;
+      })
       .finally(stop);
+    if (!lock) {
+      say(`gave up waiting for ${name}: interrupted by ${interruptedBy}`, { event: 'interrupted', name });
+      return 128 + signalNumber(interruptedBy ?? 'SIGINT');
+    }
     if (!lock.acquired) {
       const holder = lock.holder
         ? ` (held by lease ${lock.holder.leaseId}, token ${lock.holder.fencingToken})`
