@@ -46,7 +46,13 @@ export class LockHandle {
     if (!this.acquired) return Promise.resolve('not_held');
     this.released ??= this.transport
       .call<{ status: string }>('release', { name: this.name, leaseId: this.lease.id })
-      .then((reply) => reply.status);
+      .then(
+        (reply) => reply.status,
+        (error: unknown) => {
+          this.released = undefined; // let a later release try again
+          throw error;
+        },
+      );
     return this.released;
   }
 

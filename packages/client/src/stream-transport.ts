@@ -114,7 +114,10 @@ export class StreamTransport implements Transport {
       }
       options.signal?.addEventListener('abort', () => this.abort(entry), { once: true });
       if (this.open) this.transmit(entry);
-      else this.connect();
+      else {
+        this.reconnectTimer?.ref(); // a caller now waits on the reconnect
+        this.connect();
+      }
     });
   }
 

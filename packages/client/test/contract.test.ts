@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FencedError, LeaseLostError, LockNotAcquiredError } from '../src/index.js';
-import type { LeaseholdClient } from '../src/index.js';
+import type { LeaseholdClient, WatchEvent } from '../src/index.js';
 import type { Setup } from './support/setups.js';
 import { startSetup } from './support/setups.js';
 
@@ -112,6 +112,28 @@ describe.each(['stream', 'http', 'inProcess'] as const)('the SDK over %s', (name
     await new Promise((r) => setTimeout(r, ttlMs * 3));
     expect(lease.lost).toBe(false);
     expect((await c.leases.get(lease.id)).id).toBe(lease.id);
+    await lease.revoke();
+  });
+
+  // The server's SSE watch route is not merged yet; the HTTP transport's watch follows it once it is.
+  it.skipIf(name === 'http')('watches lock and key changes under a prefix', async () => {
+    const c = client();
+    const events: WatchEvent[] = [];
+    const stop = c.watch('w/', (event) => events.push(event));
+    await new Promise((r) => setTimeout(r, 100));
+    const lease = await c.leases.grant({ ttlMs: 5_000 });
+    const lock = await c.locks.acquire('w/lock', { lease });
+    await c.kv.put('w/key', 'v1');
+    await c.kv.put('elsewhere', 'ignored');
+    await lock.release();
+    await new Promise((r) => setTimeout(r, 100));
+    stop();
+    expect(events.map((e) => `${e.type} ${e.key}`)).toEqual([
+      'lock.acquired w/lock',
+      'put w/key',
+      'lock.released w/lock',
+    ]);
+    expect(events[0]!.fencingToken).toBe(lock.fencingToken);
     await lease.revoke();
   });
 
