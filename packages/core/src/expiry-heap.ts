@@ -1,107 +1,108 @@
-/**
- * A min-heap of deadlines indexed by id: schedule, reschedule and remove are O(log n),
- * so a keep-alive is an in-place update rather than a scan or a new timer.
- */
-export class ExpiryHeap {
-  private readonly ids: string[] = [];
-  private readonly deadlines: number[] = [];
-  private readonly positions = new Map<string, number>();
+/** Something with a deadline that an ExpiryHeap can hold; the heap keeps `heapIndex` current. */
+export interface Scheduled {
+  deadline: number;
+  /** Position in the heap, or -1 when not scheduled. Owned by the heap. */
+  heapIndex: number;
+}
 
-  /** How many ids are scheduled. */
+/**
+ * A min-heap of deadlines over intrusive items: schedule, reschedule and remove are O(log n)
+ * with no lookups, so a keep-alive is an in-place update rather than a scan or a new timer,
+ * and a million leases cost no extra objects.
+ */
+export class ExpiryHeap<T extends Scheduled> {
+  private readonly heap: T[] = [];
+
+  /** How many items are scheduled. */
   get size(): number {
-    return this.ids.length;
+    return this.heap.length;
   }
 
-  /** Schedules `id` at `deadlineMs`, moving it if it is already scheduled. */
-  schedule(id: string, deadlineMs: number): void {
-    const at = this.positions.get(id);
-    if (at === undefined) {
-      this.ids.push(id);
-      this.deadlines.push(deadlineMs);
-      this.positions.set(id, this.ids.length - 1);
-      this.siftUp(this.ids.length - 1);
+  /** Schedules `item` at `deadlineMs`, moving it if it is already scheduled. */
+  schedule(item: T, deadlineMs: number): void {
+    if (item.heapIndex < 0) {
+      item.deadline = deadlineMs;
+      item.heapIndex = this.heap.length;
+      this.heap.push(item);
+      this.siftUp(item);
       return;
     }
-    const before = this.deadlines[at]!;
-    this.deadlines[at] = deadlineMs;
-    if (deadlineMs < before) this.siftUp(at);
-    else this.siftDown(at);
+    const before = item.deadline;
+    item.deadline = deadlineMs;
+    if (deadlineMs < before) this.siftUp(item);
+    else this.siftDown(item);
   }
 
-  /** Forgets `id`; false when it was not scheduled. */
-  remove(id: string): boolean {
-    const at = this.positions.get(id);
-    if (at === undefined) return false;
-    this.positions.delete(id);
-    const last = this.ids.length - 1;
-    const lastId = this.ids.pop()!;
-    const lastDeadline = this.deadlines.pop()!;
-    if (at !== last) {
-      this.ids[at] = lastId;
-      this.deadlines[at] = lastDeadline;
-      this.positions.set(lastId, at);
-      this.siftDown(at);
-      this.siftUp(at);
-    }
+  /** Unschedules `item`; false when it was not scheduled. */
+  remove(item: T): boolean {
+    if (item.heapIndex < 0) return false;
+    this.removeAt(item.heapIndex);
     return true;
   }
 
-  /** The deadline of `id`, if scheduled. */
-  deadlineOf(id: string): number | undefined {
-    const at = this.positions.get(id);
-    return at === undefined ? undefined : this.deadlines[at];
+  /** True while `item` is scheduled. */
+  has(item: T): boolean {
+    return item.heapIndex >= 0;
   }
 
   /** The earliest deadline, if any. */
   peekDeadline(): number | undefined {
-    return this.deadlines[0];
+    return this.heap[0]?.deadline;
   }
 
-  /** Removes and returns up to `limit` ids whose deadline is at or before `nowMs`, earliest first. */
-  popDue(nowMs: number, limit: number): string[] {
-    const due: string[] = [];
-    while (due.length < limit && this.ids.length > 0 && this.deadlines[0]! <= nowMs) {
-      const id = this.ids[0]!;
-      this.remove(id);
-      due.push(id);
+  /** Removes and returns up to `limit` items whose deadline is at or before `nowMs`, earliest first. */
+  popDue(nowMs: number, limit: number): T[] {
+    const due: T[] = [];
+    while (due.length < limit) {
+      const top = this.heap[0];
+      if (top === undefined || top.deadline > nowMs) break;
+      this.removeAt(0);
+      due.push(top);
     }
     return due;
   }
 
-  private siftUp(start: number): void {
-    let i = start;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (this.deadlines[parent]! <= this.deadlines[i]!) break;
-      this.swap(i, parent);
-      i = parent;
-    }
+  private removeAt(index: number): void {
+    const removed = this.heap[index]!;
+    removed.heapIndex = -1;
+    const last = this.heap.pop()!;
+    if (index === this.heap.length) return;
+    last.heapIndex = index;
+    this.heap[index] = last;
+    this.siftDown(last);
+    this.siftUp(last);
   }
 
-  private siftDown(start: number): void {
-    const n = this.ids.length;
-    let i = start;
+  private siftUp(item: T): void {
+    let i = item.heapIndex;
+    while (i > 0) {
+      const parentIndex = (i - 1) >> 1;
+      const parent = this.heap[parentIndex]!;
+      if (parent.deadline <= item.deadline) break;
+      this.heap[i] = parent;
+      parent.heapIndex = i;
+      i = parentIndex;
+    }
+    this.heap[i] = item;
+    item.heapIndex = i;
+  }
+
+  private siftDown(item: T): void {
+    const n = this.heap.length;
+    let i = item.heapIndex;
     for (;;) {
       const left = 2 * i + 1;
-      const right = left + 1;
-      let smallest = i;
-      if (left < n && this.deadlines[left]! < this.deadlines[smallest]!) smallest = left;
-      if (right < n && this.deadlines[right]! < this.deadlines[smallest]!) smallest = right;
-      if (smallest === i) return;
-      this.swap(i, smallest);
-      i = smallest;
+      if (left >= n) break;
+      let child = this.heap[left]!;
+      const right = this.heap[left + 1];
+      if (right !== undefined && right.deadline < child.deadline) child = right;
+      if (child.deadline >= item.deadline) break;
+      const childIndex = child.heapIndex;
+      this.heap[i] = child;
+      child.heapIndex = i;
+      i = childIndex;
     }
-  }
-
-  private swap(a: number, b: number): void {
-    const idA = this.ids[a]!;
-    const idB = this.ids[b]!;
-    this.ids[a] = idB;
-    this.ids[b] = idA;
-    const d = this.deadlines[a]!;
-    this.deadlines[a] = this.deadlines[b]!;
-    this.deadlines[b] = d;
-    this.positions.set(idB, a);
-    this.positions.set(idA, b);
+    this.heap[i] = item;
+    item.heapIndex = i;
   }
 }

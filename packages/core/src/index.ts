@@ -3,6 +3,8 @@ export * from './types.js';
 export type * from './store.js';
 export type * from './changes.js';
 export * from './expiry-heap.js';
+export * from './key-set.js';
+export * from './lease-id.js';
 export * from './lock-engine.js';
 export * from './local-store.js';
 export * from './watch-hub.js';

@@ -12,8 +12,10 @@ export interface LocalStoreOptions {
   /** Makes changes durable; without one the store lives in memory only. */
   readonly journal?: Journal;
   readonly clock?: Clock;
-  /** Most expired leases revoked per event-loop turn. */
+  /** Expired leases revoked per batch. */
   readonly expiryBatch?: number;
+  /** Time one event-loop turn may spend on expiry before yielding. */
+  readonly sweepBudgetMs?: number;
   /** Watch events kept for resuming. */
   readonly watchHistory?: number;
 }
@@ -30,6 +32,7 @@ export class LocalStore implements Store {
   private readonly clock: Clock;
   private readonly journal: Journal | undefined;
   private readonly expiryBatch: number;
+  private readonly sweepBudgetMs: number;
   private readonly hub: WatchHub;
   private pendingChanges: Change[] = [];
   private pendingEvents: WatchEvent[] = [];
@@ -44,7 +47,8 @@ export class LocalStore implements Store {
   constructor(options: LocalStoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.journal = options.journal;
-    this.expiryBatch = options.expiryBatch ?? 1_000;
+    this.expiryBatch = options.expiryBatch ?? 256;
+    this.sweepBudgetMs = options.sweepBudgetMs ?? 8;
     this.hub = new WatchHub(options.watchHistory ?? 10_000);
     this.engine = new LockEngine(this.clock, {
       change: (change) => {
@@ -264,16 +268,23 @@ export class LocalStore implements Store {
     this.timer.unref();
   }
 
-  /** Expires what is due in bounded batches, yielding to the event loop between them. */
+  /**
+   * Expires what is due in bounded batches: batches run until a small time budget is spent,
+   * then the sweep yields to the event loop and resumes on the next turn.
+   */
   private sweep(): void {
     this.timer = undefined;
     this.timerDeadline = Infinity;
     if (this.closed || this.failure) return;
-    const ended = this.engine.expireDue(this.expiryBatch);
-    this.sweeping = ended >= this.expiryBatch;
+    const started = performance.now();
+    let more = false;
+    do {
+      more = this.engine.expireDue(this.expiryBatch) >= this.expiryBatch;
+    } while (more && performance.now() - started < this.sweepBudgetMs);
+    this.sweeping = more;
     this.afterStep();
-    if (this.sweeping) {
-      setImmediate(() => this.sweep()).unref();
+    if (more) {
+      setImmediate(() => this.sweep());
       return;
     }
     this.rearm();

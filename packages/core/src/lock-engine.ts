@@ -1,7 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { newLeaseId } from './lease-id.js';
 import type { Change, KvRow, LeaseRow, LockRow, Snapshot } from './changes.js';
 import { LeaseholdError } from './errors.js';
 import { ExpiryHeap } from './expiry-heap.js';
+import type { KeySet } from './key-set.js';
+import { keySetAdd, keySetDelete, keySetValues } from './key-set.js';
 import type {
   AcquireResult,
   Clock,
@@ -37,9 +39,12 @@ interface Lease {
   readonly ttlMs: number;
   readonly owner: string | undefined;
   readonly implicit: boolean;
-  locks: Set<string> | undefined;
-  keys: Set<string> | undefined;
+  locks: KeySet;
+  keys: KeySet;
   waiters: Set<Waiter> | undefined;
+  /** Expiry deadline on the engine clock, kept by the lease heap. */
+  deadline: number;
+  heapIndex: number;
 }
 
 interface Lock {
@@ -48,6 +53,9 @@ interface Lock {
   readonly token: number;
   readonly acquiredAt: number;
   readonly maxHoldMs: number | undefined;
+  /** maxHoldMs deadline on the engine clock, kept by the hold heap. */
+  deadline: number;
+  heapIndex: number;
 }
 
 /**
@@ -62,8 +70,8 @@ export class LockEngine {
   private readonly queues = new Map<string, Set<Waiter>>();
   private readonly kv = new Map<string, KvRow>();
   private readonly counters = new Map<string, number>();
-  private readonly leaseDeadlines = new ExpiryHeap();
-  private readonly holdDeadlines = new ExpiryHeap();
+  private readonly leaseDeadlines = new ExpiryHeap<Lease>();
+  private readonly holdDeadlines = new ExpiryHeap<Lock>();
   private revision = 0;
 
   constructor(
@@ -76,22 +84,22 @@ export class LockEngine {
     const now = this.clock.now();
     this.revision = snapshot.revision;
     for (const row of snapshot.leases) {
-      this.leases.set(row.id, newLease(row));
-      this.leaseDeadlines.schedule(row.id, now + row.ttlMs);
+      const lease = newLease(row);
+      this.leases.set(row.id, lease);
+      this.leaseDeadlines.schedule(lease, now + row.ttlMs);
     }
     for (const row of snapshot.locks) {
       const lease = this.leases.get(row.leaseId);
       if (!lease) continue;
-      this.locks.set(row.key, { ...row, maxHoldMs: row.maxHoldMs });
-      (lease.locks ??= new Set()).add(row.key);
-      if (row.maxHoldMs !== undefined) this.holdDeadlines.schedule(row.key, now + row.maxHoldMs);
+      const lock = newLock(row);
+      this.locks.set(row.key, lock);
+      lease.locks = keySetAdd(lease.locks, row.key);
+      if (row.maxHoldMs !== undefined) this.holdDeadlines.schedule(lock, now + row.maxHoldMs);
     }
     for (const row of snapshot.kv) {
       this.kv.set(row.key, row);
-      if (row.leaseId !== undefined) {
-        const lease = this.leases.get(row.leaseId);
-        if (lease) (lease.keys ??= new Set()).add(row.key);
-      }
+      const lease = row.leaseId === undefined ? undefined : this.leases.get(row.leaseId);
+      if (lease) lease.keys = keySetAdd(lease.keys, row.key);
     }
     for (const { name, value } of snapshot.counters) this.counters.set(name, value);
   }
@@ -112,9 +120,10 @@ export class LockEngine {
   }
 
   grantLease(ttlMs: number, owner?: string, implicit = false): LeaseInfo {
-    const row: LeaseRow = { id: randomUUID(), ttlMs, ...(owner === undefined ? {} : { owner }), implicit };
-    this.leases.set(row.id, newLease(row));
-    this.leaseDeadlines.schedule(row.id, this.clock.now() + ttlMs);
+    const row: LeaseRow = { id: newLeaseId(), ttlMs, ...(owner === undefined ? {} : { owner }), implicit };
+    const lease = newLease(row);
+    this.leases.set(row.id, lease);
+    this.leaseDeadlines.schedule(lease, this.clock.now() + ttlMs);
     this.sink.change({ kind: 'lease.put', row });
     return leaseInfo(row);
   }
@@ -122,7 +131,7 @@ export class LockEngine {
   keepAlive(leaseId: string): LeaseInfo | undefined {
     const lease = this.liveLease(leaseId);
     if (!lease) return undefined;
-    this.leaseDeadlines.schedule(leaseId, this.clock.now() + lease.ttlMs);
+    this.leaseDeadlines.schedule(lease, this.clock.now() + lease.ttlMs);
     return leaseInfo(lease);
   }
 
@@ -136,12 +145,11 @@ export class LockEngine {
   getLease(leaseId: string): LeaseDetail | undefined {
     const lease = this.liveLease(leaseId);
     if (!lease) return undefined;
-    const deadline = this.leaseDeadlines.deadlineOf(leaseId) ?? this.clock.now();
     return {
       ...leaseInfo(lease),
-      remainingMs: Math.max(0, Math.round(deadline - this.clock.now())),
-      locks: [...(lease.locks ?? [])],
-      keys: [...(lease.keys ?? [])],
+      remainingMs: Math.max(0, Math.round(lease.deadline - this.clock.now())),
+      locks: keySetValues(lease.locks),
+      keys: keySetValues(lease.keys),
     };
   }
 
@@ -204,9 +212,10 @@ export class LockEngine {
     const waiters = this.queues.get(key)?.size ?? 0;
     if (!lock) return { key, held: false, waiters };
     const lease = this.leases.get(lock.leaseId);
-    const deadline = this.leaseDeadlines.deadlineOf(lock.leaseId);
-    const holdDeadline = this.holdDeadlines.deadlineOf(key);
-    const ends = Math.min(deadline ?? Infinity, holdDeadline ?? Infinity);
+    const ends = Math.min(
+      lease?.deadline ?? Infinity,
+      this.holdDeadlines.has(lock) ? lock.deadline : Infinity,
+    );
     return {
       key,
       held: true,
@@ -272,7 +281,8 @@ export class LockEngine {
     }
     const lease = options.leaseId === undefined ? undefined : this.requireLease(options.leaseId);
     if (existing?.leaseId !== undefined && existing.leaseId !== options.leaseId) {
-      this.leases.get(existing.leaseId)?.keys?.delete(options.key);
+      const previous = this.leases.get(existing.leaseId);
+      if (previous) previous.keys = keySetDelete(previous.keys, options.key);
     }
     const revision = this.nextRevision();
     const row: KvRow = {
@@ -284,7 +294,7 @@ export class LockEngine {
       ...(lease ? { leaseId: lease.id } : {}),
     };
     this.kv.set(row.key, row);
-    if (lease) (lease.keys ??= new Set()).add(row.key);
+    if (lease) lease.keys = keySetAdd(lease.keys, row.key);
     this.sink.change({ kind: 'kv.put', row });
     this.emit('put', row.key, revision, { value: row.value, ...(lease ? { leaseId: lease.id } : {}) });
     return { version: row.version, revision };
@@ -337,13 +347,12 @@ export class LockEngine {
   expireDue(limit: number): number {
     const now = this.clock.now();
     let done = 0;
-    for (const key of this.holdDeadlines.popDue(now, limit)) {
-      this.forceRelease(key);
+    for (const lock of this.holdDeadlines.popDue(now, limit)) {
+      this.forceRelease(lock.key);
       done++;
     }
-    for (const id of this.leaseDeadlines.popDue(now, limit - done)) {
-      const lease = this.leases.get(id);
-      if (lease) this.endLease(lease, true);
+    for (const lease of this.leaseDeadlines.popDue(now, limit - done)) {
+      this.endLease(lease, true);
       done++;
     }
     return done;
@@ -361,18 +370,18 @@ export class LockEngine {
 
   private endLease(lease: Lease, expired: boolean): void {
     this.leases.delete(lease.id);
-    this.leaseDeadlines.remove(lease.id);
+    this.leaseDeadlines.remove(lease);
     this.sink.change({ kind: 'lease.delete', id: lease.id });
     if (expired) this.emit('lease.expired', lease.id, this.nextRevision(), { leaseId: lease.id });
     for (const waiter of lease.waiters ?? []) {
       this.cancelWaiter(waiter);
       waiter.settle(new LeaseholdError('LEASE_NOT_FOUND', `leaseId: lease ${lease.id} ended while waiting`));
     }
-    for (const key of lease.keys ?? []) {
+    for (const key of keySetValues(lease.keys)) {
       const row = this.kv.get(key);
       if (row) this.deleteKey(row);
     }
-    for (const key of lease.locks ?? []) {
+    for (const key of keySetValues(lease.locks)) {
       const lock = this.locks.get(key);
       if (lock) this.dropLock(lock);
       this.handOff(key);
@@ -388,9 +397,10 @@ export class LockEngine {
       acquiredAt: this.clock.wallNow(),
       ...(maxHoldMs === undefined ? {} : { maxHoldMs }),
     };
-    this.locks.set(key, { ...row, maxHoldMs });
-    (lease.locks ??= new Set()).add(key);
-    if (maxHoldMs !== undefined) this.holdDeadlines.schedule(key, this.clock.now() + maxHoldMs);
+    const lock = newLock(row);
+    this.locks.set(key, lock);
+    lease.locks = keySetAdd(lease.locks, key);
+    if (maxHoldMs !== undefined) this.holdDeadlines.schedule(lock, this.clock.now() + maxHoldMs);
     this.sink.change({ kind: 'lock.put', row });
     this.emit('lock.acquired', key, token, { leaseId: lease.id, fencingToken: token });
     return token;
@@ -398,8 +408,9 @@ export class LockEngine {
 
   private dropLock(lock: Lock): void {
     this.locks.delete(lock.key);
-    this.holdDeadlines.remove(lock.key);
-    this.leases.get(lock.leaseId)?.locks?.delete(lock.key);
+    this.holdDeadlines.remove(lock);
+    const lease = this.leases.get(lock.leaseId);
+    if (lease) lease.locks = keySetDelete(lease.locks, lock.key);
     this.sink.change({ kind: 'lock.delete', key: lock.key });
     this.emit('lock.released', lock.key, this.nextRevision(), {
       leaseId: lock.leaseId,
@@ -425,7 +436,8 @@ export class LockEngine {
 
   private deleteKey(row: KvRow): void {
     this.kv.delete(row.key);
-    if (row.leaseId !== undefined) this.leases.get(row.leaseId)?.keys?.delete(row.key);
+    const lease = row.leaseId === undefined ? undefined : this.leases.get(row.leaseId);
+    if (lease) lease.keys = keySetDelete(lease.keys, row.key);
     this.sink.change({ kind: 'kv.delete', key: row.key });
     this.emit(
       'delete',
@@ -438,9 +450,8 @@ export class LockEngine {
   private liveLease(leaseId: string): Lease | undefined {
     const lease = this.leases.get(leaseId);
     if (!lease) return undefined;
-    const deadline = this.leaseDeadlines.deadlineOf(leaseId);
     // Past its deadline but not yet swept: treat as gone, never extend it.
-    if (deadline !== undefined && deadline <= this.clock.now()) return undefined;
+    if (lease.deadline <= this.clock.now()) return undefined;
     return lease;
   }
 
@@ -483,6 +494,20 @@ function newLease(row: LeaseRow): Lease {
     locks: undefined,
     keys: undefined,
     waiters: undefined,
+    deadline: 0,
+    heapIndex: -1,
+  };
+}
+
+function newLock(row: LockRow): Lock {
+  return {
+    key: row.key,
+    leaseId: row.leaseId,
+    token: row.token,
+    acquiredAt: row.acquiredAt,
+    maxHoldMs: row.maxHoldMs,
+    deadline: 0,
+    heapIndex: -1,
   };
 }
 

@@ -100,6 +100,8 @@ export interface Store {
 
   /** True when the backend answers. */
   ping(): Promise<boolean>;
+  /** Counts for metrics, where the store can give them cheaply. */
+  stats?(): { leases: number; locks: number; revision: number };
   /** Stops timers, fails waiters, flushes and closes the backend. */
   close(): Promise<void>;
 }

@@ -205,3 +205,96 @@ describe('native lease and lock API', () => {
     });
   });
 });
+
+describe('watch over Server-Sent Events', () => {
+  async function collect(
+    url: string,
+    headers: Record<string, string>,
+    count: number,
+    during: () => Promise<void>,
+  ) {
+    const controller = new AbortController();
+    const response = await fetch(url, { headers, signal: controller.signal });
+    expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = response.body!.getReader();
+    const events: { id: number; type: string; data: any }[] = [];
+    let buffer = '';
+    const reading = (async () => {
+      while (events.length < count) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += new TextDecoder().decode(value);
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const fields = Object.fromEntries(
+            block
+              .split('\n')
+              .filter((l) => !l.startsWith(':'))
+              .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
+          );
+          if (fields.data)
+            events.push({ id: Number(fields.id), type: fields.event ?? '', data: JSON.parse(fields.data) });
+        }
+      }
+    })();
+    await during();
+    await Promise.race([reading, new Promise((r) => setTimeout(r, 3_000))]);
+    controller.abort();
+    return events;
+  }
+
+  it('streams puts, deletes and lock events under a prefix, and resumes from Last-Event-ID', async () => {
+    const url = api('/watch?prefix=w/');
+    const events = await collect(url, {}, 4, async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      const lease = await postJson(api('/leases'), { ttlMs: 30_000 });
+      await send('PUT', '/kv', { key: 'w/a', value: '1' });
+      await send('PUT', '/kv', { key: 'other', value: 'ignored' });
+      await postJson(api('/locks/acquire'), { name: 'w/lock', leaseId: lease.body.id });
+      await send('DELETE', `/leases/${lease.body.id}`);
+      await send('DELETE', '/kv?key=w/a');
+    });
+    expect(events.map((e) => [e.type, e.data.key])).toEqual([
+      ['put', 'w/a'],
+      ['lock.acquired', 'w/lock'],
+      ['lock.released', 'w/lock'],
+      ['delete', 'w/a'],
+    ]);
+    const resumed = await collect(url, { 'last-event-id': String(events[1]!.id) }, 2, () =>
+      Promise.resolve(),
+    );
+    expect(resumed.map((e) => e.type)).toEqual(['lock.released', 'delete']);
+  });
+
+  it('rejects a bad prefix before streaming', async () => {
+    const res = await getJson(api(`/watch?prefix=${'p'.repeat(1100)}`));
+    expect(res).toMatchObject({ status: 400, body: { errorCode: 'INVALID_ARGUMENT' } });
+  });
+});
+
+describe('metrics', () => {
+  it('exposes Prometheus counters for requests and gauges for leases and locks', async () => {
+    await postJson(api('/leases'), { ttlMs: 30_000 });
+    const res = await fetch(`${server.url}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toMatch(
+      /leasehold_http_requests_total\{route="\/v1\/:store\/leases",method="POST",status="200"\} \d+/,
+    );
+    expect(text).toMatch(/leasehold_leases\{store="lockstore"\} [1-9]\d*/);
+    expect(text).toMatch(/leasehold_locks_held\{store="lockstore"\} \d+/);
+  });
+});
+
+describe('dashboard', () => {
+  it('serves the page at /ui without a token', async () => {
+    const res = await fetch(`${server.url}/ui`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await res.text();
+    expect(html).toContain('<title>Leasehold</title>');
+    expect(html).toContain('/watch?prefix=');
+  });
+});

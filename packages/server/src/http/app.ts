@@ -3,10 +3,13 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { KV_BODY_LIMIT } from './context.js';
 import type { HttpContext } from './context.js';
+import { DASHBOARD_HTML } from './dashboard-page.js';
 import { registerDaprRoutes } from './dapr-routes.js';
 import { sendError } from './errors.js';
 import { registerHealthRoutes } from './health-routes.js';
+import { registerMetrics } from './metrics.js';
 import { registerNativeRoutes } from './native-routes.js';
+import { registerWatchRoute } from './watch-route.js';
 
 interface RouteConfig {
   dapr?: boolean;
@@ -81,7 +84,13 @@ export function buildHttpApp(ctx: HttpContext, logger: FastifyBaseLogger): Fasti
   );
 
   registerHealthRoutes(app, ctx);
+  registerMetrics(app, ctx.service);
   registerDaprRoutes(app, ctx);
   registerNativeRoutes(app, ctx);
+  registerWatchRoute(app, ctx);
+  // The page holds no data; what it shows is read with the user's token.
+  app.get('/ui', { config: { public: true } }, (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send(DASHBOARD_HTML),
+  );
   return app;
 }

@@ -1,0 +1,50 @@
+import type { LockService } from '@leasehold/core';
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Prometheus metrics on `GET /metrics` (open, like the health endpoints: counts only, no names).
+ * Each server has its own registry, so nothing is registered at import time.
+ */
+export function registerMetrics(app: FastifyInstance, service: LockService): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'leasehold_' });
+  const requests = new Counter({
+    name: 'leasehold_http_requests_total',
+    help: 'HTTP requests by route, method and status code.',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'leasehold_http_request_duration_seconds',
+    help: 'HTTP request duration by route (waiting acquires included).',
+    labelNames: ['route'] as const,
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+    registers: [registry],
+  });
+  const stat = (name: string, help: string, pick: (s: { leases: number; locks: number }) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['store'] as const,
+      registers: [registry],
+      collect() {
+        for (const binding of service.bindings()) {
+          const stats = binding.store.stats?.();
+          if (stats) this.set({ store: binding.name }, pick(stats));
+        }
+      },
+    });
+  stat('leasehold_leases', 'Live leases per store (stores that can count them).', (s) => s.leases);
+  stat('leasehold_locks_held', 'Held locks per store (stores that can count them).', (s) => s.locks);
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    requests.inc({ route, method: request.method, status: String(reply.statusCode) });
+    duration.observe({ route }, reply.elapsedTime / 1000);
+  });
+  app.get('/metrics', { config: { public: true } }, async (_request, reply) =>
+    reply.type(registry.contentType).send(await registry.metrics()),
+  );
+  return registry;
+}
