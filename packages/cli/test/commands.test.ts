@@ -7,7 +7,7 @@ import { EXIT } from '../src/exit-codes.js';
 import type { ServerProcess } from '../../server/test/support/server-process.js';
 import { spawnServer } from '../../server/test/support/server-process.js';
 import { main } from '../src/main.js';
-import { runCli } from './support/run-cli.js';
+import { runCli, startCli } from './support/run-cli.js';
 
 /** Runs the command line in this process, capturing its output. */
 async function inProcess(...args: string[]) {
@@ -83,6 +83,23 @@ describe('leasehold kv, counter, leases, unlock and help (real processes)', () =
     expect((await cli('leases', 'revoke', id)).stdout).toBe(`lease ${id}: revoked\n`);
     expect((await cli('leases', 'revoke', id)).stdout).toBe(`lease ${id}: already gone\n`);
     expect((await cli('unlock', 'held', '--lease', id)).stdout).toBe('held: not held\n');
+  });
+
+  it('watches a prefix until interrupted', async () => {
+    const watcher = startCli(['watch', 'w/'], server.url);
+    // Writes until the watcher (still starting up at first) reports one.
+    const deadline = Date.now() + 15_000;
+    for (let n = 1; !watcher.stdout().includes('put w/a') && Date.now() < deadline; n++) {
+      await fetch(`${server.url}/v1/lockstore/kv`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ key: 'w/a', value: `v${n}` }),
+      });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(watcher.stdout()).toMatch(/^#\d+ put w\/a = v\d+$/m);
+    watcher.child.kill('SIGINT');
+    expect(await watcher.exited).toBe(EXIT.OK);
   });
 
   it('prints help for every command and exits 2 on bad usage', async () => {

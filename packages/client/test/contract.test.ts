@@ -115,8 +115,7 @@ describe.each(['stream', 'http', 'inProcess'] as const)('the SDK over %s', (name
     await lease.revoke();
   });
 
-  // The server's SSE watch route is not merged yet; the HTTP transport's watch follows it once it is.
-  it.skipIf(name === 'http')('watches lock and key changes under a prefix', async () => {
+  it('watches lock and key changes under a prefix', async () => {
     const c = client();
     const events: WatchEvent[] = [];
     const stop = c.watch('w/', (event) => events.push(event));
