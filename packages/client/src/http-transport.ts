@@ -1,6 +1,8 @@
 import { backoffDelay, sleep } from './backoff.js';
 import type { LeaseholdClientError } from './errors.js';
 import { ClientClosedError, ConnectionError, errorFromCode } from './errors.js';
+import { HttpRequester } from './http-request.js';
+import type { HttpReply } from './http-request.js';
 import { routeFor } from './http-routes.js';
 import { watchOverSse } from './sse-watch.js';
 import { TimerRenewer } from './timer-renewer.js';
@@ -14,7 +16,7 @@ export interface HttpTransportOptions {
   readonly token?: string | undefined;
   /** Attempts for idempotent calls that hit connection failures. */
   readonly maxAttempts?: number;
-  /** The fetch to use; defaults to the global one. */
+  /** The fetch used for watch (Server-Sent Events); defaults to the global one. */
   readonly fetch?: typeof fetch;
 }
 
@@ -24,11 +26,13 @@ export class HttpTransport implements Transport {
   readonly renewer: TimerRenewer;
   private readonly base: string;
   private readonly fetchFn: typeof fetch;
+  private readonly requester: HttpRequester;
   private readonly closer = new AbortController();
 
   constructor(private readonly options: HttpTransportOptions) {
     this.base = options.url.replace(/\/+$/, '');
     this.fetchFn = options.fetch ?? fetch;
+    this.requester = new HttpRequester(new URL(this.base));
     this.renewer = new TimerRenewer((leaseId, timeoutMs) =>
       this.call<{ ttlMs: number }>('keepAlive', { leaseId }, { timeoutMs, retry: false }),
     );
@@ -62,9 +66,9 @@ export class HttpTransport implements Transport {
     if (options.signal) signals.push(options.signal);
     if (options.timeoutMs !== undefined)
       signals.push(AbortSignal.timeout(Math.max(1, Math.ceil(options.timeoutMs))));
-    let response: Response;
+    let response: HttpReply;
     try {
-      response = await this.fetchFn(`${this.base}${route.path}`, {
+      response = await this.requester.send(`${this.base}${route.path}`, {
         method: route.method,
         headers: this.headers(route.body !== undefined),
         ...(route.body === undefined ? {} : { body: JSON.stringify(route.body) }),
@@ -75,10 +79,8 @@ export class HttpTransport implements Transport {
       if (this.closer.signal.aborted) throw new ClientClosedError();
       throw new ConnectionError(`${route.method} ${route.path} failed: ${describe(error)}`, { cause: error });
     }
-    const text = await response.text().catch((error: unknown) => {
-      throw new ConnectionError(`${route.method} ${route.path}: reply cut short`, { cause: error });
-    });
-    if (!response.ok) throw replyError(response.status, text);
+    const { status, text } = response;
+    if (status < 200 || status >= 300) throw replyError(status, text);
     const reply: unknown = text === '' ? {} : JSON.parse(text);
     return route.unwrap ? route.unwrap(reply) : reply;
   }
@@ -97,6 +99,7 @@ export class HttpTransport implements Transport {
 
   close(): Promise<void> {
     this.closer.abort();
+    this.requester.close();
     return Promise.resolve();
   }
 }
