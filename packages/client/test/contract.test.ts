@@ -136,6 +136,18 @@ describe.each(['stream', 'http', 'inProcess'] as const)('the SDK over %s', (name
     await lease.revoke();
   });
 
+  it('reports a lease revoked elsewhere as lost, aborting its signal', async () => {
+    const [holder, admin] = [client(), client()];
+    const lease = await holder.leases.grant({ ttlMs: 600 });
+    const lost = new Promise<unknown>((resolve) => lease.onLost(resolve));
+    const revokedAt = performance.now();
+    await admin.leases.revoke(lease.id);
+    expect(await lost).toBeInstanceOf(LeaseLostError);
+    expect(lease.signal.reason).toBeInstanceOf(LeaseLostError);
+    // Noticed at the next renewal: within a third of the TTL, not at its end.
+    expect(performance.now() - revokedAt).toBeLessThan(450);
+  });
+
   it('names the field of bad input', async () => {
     const c = client();
     await expect(c.leases.grant({ ttlMs: -1 })).rejects.toThrow(/ttlMs/);
