@@ -1,13 +1,10 @@
 import type { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
-import WebSocket from 'ws';
-import { backoffDelay } from './backoff.js';
 import { ClientClosedError, ConnectionError, errorFromCode } from './errors.js';
 import { HeartbeatRenewer } from './heartbeat-renewer.js';
 import type { PingReply } from './heartbeat-renewer.js';
 import type { StreamReply, StreamRequest } from './stream-protocol.js';
-import { decodeFrame, encodeFrame } from './stream-protocol.js';
-import type { CallOptions, Op, Transport, WatchEvent, WatchHandlers } from './transport.js';
+import { StreamSocket } from './stream-socket.js';
+import type { CallOptions, Op, RenewableLease, Transport, WatchEvent, WatchHandlers } from './transport.js';
 import { IDEMPOTENT_OPS } from './transport.js';
 
 /** Settings of the stream transport. */
@@ -42,35 +39,44 @@ interface Watch {
 }
 
 /**
- * One multiplexed WebSocket per client (DESIGN §4.4). Requests made in one event-loop turn
- * travel in one frame; the connection comes back by itself with backoff; live leases are
- * re-registered and waiting acquires re-entered after a reconnect.
+ * One multiplexed WebSocket per client (DESIGN §4.4). Calls made in one event-loop turn travel
+ * in one frame; after a reconnect, live leases are re-registered, waiting acquires re-entered,
+ * idempotent calls re-sent and watches resumed.
  */
 export class StreamTransport implements Transport {
   readonly kind = 'stream' as const;
   readonly renewer: HeartbeatRenewer;
-  private ws: WebSocket | undefined;
-  private socket: Socket | undefined;
-  private open = false;
+  private readonly socket: StreamSocket;
   private closed = false;
   private everOpened = false;
-  private generation = 0;
-  private attempt = 0;
   private downSince: number | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly watches = new Map<number, Watch>();
-  private outbox: StreamRequest[] = [];
-  private flushScheduled = false;
-  private reconnectTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: StreamTransportOptions) {
+    this.socket = new StreamSocket(options.url, options.token, {
+      onOpen: () => this.onOpen(),
+      onClose: (wasOpen) => this.onClose(wasOpen),
+      onReply: (reply) => this.settle(reply),
+      onRefused: (status, url) => {
+        if (status === 401) this.failAll(errorFromCode('ERR_UNAUTHORIZED', 'invalid api token', 401));
+        else if (status === 404) {
+          this.failAll(
+            new ConnectionError(
+              `${url} answered 404: this server has no client stream; use transport: 'http'`,
+            ),
+          );
+        }
+      },
+    });
     this.renewer = new HeartbeatRenewer(
       {
         store: options.store,
         ping: (timeoutMs) => this.request<PingReply>('ping', {}, { timeoutMs, retry: false }),
         forget: (leaseId) => {
-          if (this.open) this.send({ id: this.nextId++, op: 'forget', store: options.store, leaseId });
+          if (this.socket.open)
+            this.socket.send({ id: this.nextId++, op: 'forget', store: options.store, leaseId });
         },
       },
       options.heartbeatMs ?? 5_000,
@@ -83,7 +89,7 @@ export class StreamTransport implements Transport {
 
   /** Drops the current connection (as a network failure would); it comes back by itself. */
   recycle(): void {
-    this.ws?.terminate();
+    this.socket.terminate();
   }
 
   private request<T>(op: Pending['op'], args: Record<string, unknown>, options: CallOptions): Promise<T> {
@@ -104,7 +110,7 @@ export class StreamTransport implements Transport {
         sentOn: undefined,
       };
       this.pending.set(id, entry);
-      this.refSocket();
+      this.holdProcess();
       if (options.timeoutMs !== undefined) {
         entry.timer = setTimeout(
           () => this.fail(entry, new ConnectionError(`${op}: no answer in ${options.timeoutMs} ms`)),
@@ -113,19 +119,16 @@ export class StreamTransport implements Transport {
         entry.timer.unref();
       }
       options.signal?.addEventListener('abort', () => this.abort(entry), { once: true });
-      if (this.open) this.transmit(entry);
-      else {
-        this.reconnectTimer?.ref(); // a caller now waits on the reconnect
-        this.connect();
-      }
+      if (this.socket.open) this.transmit(entry);
+      else this.socket.connect();
     });
   }
 
   private abort(entry: Pending): void {
     if (!this.pending.has(entry.id)) return;
     // A sent acquire stays pending until the server confirms it left the queue (or granted).
-    if (entry.op === 'acquire' && entry.sentOn === this.generation && this.open) {
-      this.send({ id: this.nextId++, op: 'cancel', target: entry.id });
+    if (entry.op === 'acquire' && entry.sentOn === this.socket.generation && this.socket.open) {
+      this.socket.send({ id: this.nextId++, op: 'cancel', target: entry.id });
       return;
     }
     this.fail(entry, entry.options.signal?.reason);
@@ -135,7 +138,7 @@ export class StreamTransport implements Transport {
     if (!this.pending.delete(entry.id)) return;
     clearTimeout(entry.timer);
     entry.reject(error);
-    this.refSocket();
+    this.holdProcess();
   }
 
   private settle(reply: StreamReply): void {
@@ -152,131 +155,82 @@ export class StreamTransport implements Transport {
     clearTimeout(entry.timer);
     if ('error' in reply) entry.reject(errorFromCode(reply.error.errorCode, reply.error.message));
     else entry.resolve(reply.result);
-    this.refSocket();
+    this.holdProcess();
   }
 
   private transmit(entry: Pending): void {
-    entry.sentOn = this.generation;
-    this.send(entry.frame);
-  }
-
-  private send(frame: StreamRequest): void {
-    this.outbox.push(frame);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      const frames = this.outbox;
-      this.outbox = [];
-      if (this.open && frames.length > 0) this.ws?.send(encodeFrame(frames));
-    });
-  }
-
-  private connect(): void {
-    if (this.ws || this.closed || this.reconnectTimer) return;
-    const url = `${this.options.url.replace(/^http/, 'ws').replace(/\/+$/, '')}/v1/stream`;
-    const headers: Record<string, string> = {};
-    if (this.options.token) headers['dapr-api-token'] = this.options.token;
-    const ws = new WebSocket(url, { headers, perMessageDeflate: false });
-    this.ws = ws;
-    ws.on('upgrade', (response) => {
-      this.socket = response.socket;
-      this.refSocket();
-    });
-    ws.on('open', () => this.onOpen());
-    ws.on('message', (data: Buffer) => {
-      for (const reply of decodeFrame(data.toString('utf8'))) this.settle(reply);
-    });
-    ws.on('unexpected-response', (_request, response) => {
-      const status = response.statusCode ?? 0;
-      ws.terminate();
-      if (status === 401) this.failAll(errorFromCode('ERR_UNAUTHORIZED', 'invalid api token', 401));
-      else if (status === 404) {
-        this.failAll(
-          new ConnectionError(`${url} answered 404: this server has no client stream; use transport: 'http'`),
-        );
-      }
-    });
-    ws.on('error', () => undefined);
-    ws.on('close', () => this.onClose(ws));
+    entry.sentOn = this.socket.generation;
+    this.socket.send(entry.frame);
   }
 
   private onOpen(): void {
-    this.open = true;
-    this.generation++;
-    this.attempt = 0;
     this.downSince = undefined;
     if (this.everOpened) this.options.events?.emit('reconnect');
     this.everOpened = true;
-    for (const lease of this.renewer.registered()) {
-      const sentAt = performance.now();
-      this.request<{ ttlMs: number }>('keepAlive', { leaseId: lease.id }, {}).then(
-        (reply) => lease.acknowledge(sentAt, reply.ttlMs),
-        (error: unknown) => {
-          if ((error as { errorCode?: string }).errorCode === 'LEASE_NOT_FOUND') {
-            this.renewer.remove(lease);
-            lease.markLost('it expired while the stream was down', error);
-          }
-        },
-      );
-    }
+    for (const lease of this.renewer.registered()) this.reregister(lease);
     for (const entry of [...this.pending.values()]) this.resend(entry);
     for (const [id, watch] of this.watches) {
       const afterRevision = watch.lastRevision ?? watch.frame.afterRevision;
-      this.send({ ...watch.frame, id, ...(afterRevision === undefined ? {} : { afterRevision }) });
+      this.socket.send({ ...watch.frame, id, ...(afterRevision === undefined ? {} : { afterRevision }) });
     }
   }
 
+  /** A keep-alive on the new connection puts the lease back under its heartbeat. */
+  private reregister(lease: RenewableLease): void {
+    const sentAt = performance.now();
+    this.request<{ ttlMs: number }>('keepAlive', { leaseId: lease.id }, {}).then(
+      (reply) => lease.acknowledge(sentAt, reply.ttlMs),
+      (error: unknown) => {
+        if ((error as { errorCode?: string }).errorCode === 'LEASE_NOT_FOUND') {
+          this.renewer.remove(lease);
+          lease.markLost('it expired while the stream was down', error);
+        }
+      },
+    );
+  }
+
   private resend(entry: Pending): void {
-    if (entry.sentOn === this.generation) return;
-    if (entry.sentOn === undefined || entry.op === 'ping') {
-      if (entry.op === 'ping') this.fail(entry, new ConnectionError('stream reconnected'));
-      else this.transmit(entry);
-      return;
-    }
-    if (entry.waitUntil !== undefined && entry.op === 'acquire') {
+    if (entry.sentOn === this.socket.generation) return;
+    if (entry.op === 'ping') {
+      this.fail(entry, new ConnectionError('stream reconnected'));
+    } else if (entry.sentOn === undefined) {
+      this.transmit(entry);
+    } else if (entry.waitUntil !== undefined && entry.op === 'acquire') {
       const waitMs = Math.max(0, Math.round(entry.waitUntil - performance.now()));
       (entry.frame as unknown as { waitMs: number }).waitMs = waitMs;
       entry.options.onReentered?.();
       this.options.events?.emit('reentered', { op: entry.op, id: entry.id, waitMs });
       this.transmit(entry);
     } else if (IDEMPOTENT_OPS.has(entry.op as Op) || entry.op === 'acquire') {
+      // A repeated acquire by the lease that holds the lock answers with the same grant.
       this.transmit(entry);
     } else {
       this.fail(entry, new ConnectionError(`${entry.op}: the stream dropped; the outcome is unknown`));
     }
   }
 
-  private onClose(ws: WebSocket): void {
-    if (this.ws !== ws) return;
-    const wasOpen = this.open;
-    this.ws = undefined;
-    this.socket = undefined;
-    this.open = false;
+  private onClose(wasOpen: boolean): void {
     if (wasOpen) this.options.events?.emit('disconnect');
     if (this.closed) return;
     this.downSince ??= performance.now();
     const timeout = this.options.connectTimeoutMs ?? 10_000;
-    if (performance.now() - this.downSince >= timeout || (!this.everOpened && this.attempt >= 3)) {
+    if (
+      performance.now() - this.downSince >= timeout ||
+      (!this.everOpened && this.socket.failedAttempts >= 3)
+    ) {
       this.failAll(new ConnectionError(`cannot reach ${this.options.url}/v1/stream`));
     }
     if (this.pending.size === 0 && this.watches.size === 0 && this.renewer.registered().length === 0) return;
-    const delay = backoffDelay(this.attempt++, 50, 2_000);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      this.connect();
-    }, delay);
-    if (this.pending.size === 0) this.reconnectTimer.unref();
+    this.socket.reconnectLater(this.pending.size > 0);
   }
 
   private failAll(error: Error): void {
     for (const entry of [...this.pending.values()]) this.fail(entry, error);
   }
 
-  /** The socket keeps the process alive only while calls are waiting for answers. */
-  private refSocket(): void {
-    if (this.pending.size > 0 || this.watches.size > 0) this.socket?.ref();
-    else this.socket?.unref();
+  /** The connection keeps the process alive only while calls or watches wait on it. */
+  private holdProcess(): void {
+    this.socket.hold(this.pending.size > 0 || this.watches.size > 0);
   }
 
   watch(prefix: string, handlers: WatchHandlers, afterRevision?: number): () => void {
@@ -289,13 +243,13 @@ export class StreamTransport implements Transport {
       ...(afterRevision === undefined ? {} : { afterRevision }),
     };
     this.watches.set(id, { frame, handlers, lastRevision: undefined });
-    this.refSocket();
-    if (this.open) this.send(frame);
-    else this.connect();
+    this.holdProcess();
+    if (this.socket.open) this.socket.send(frame);
+    else this.socket.connect();
     return () => {
       if (!this.watches.delete(id)) return;
-      if (this.open) this.send({ id: this.nextId++, op: 'unwatch', target: id });
-      this.refSocket();
+      if (this.socket.open) this.socket.send({ id: this.nextId++, op: 'unwatch', target: id });
+      this.holdProcess();
     };
   }
 
@@ -303,15 +257,8 @@ export class StreamTransport implements Transport {
     if (this.closed) return;
     this.closed = true;
     this.renewer.stop();
-    clearTimeout(this.reconnectTimer);
     this.failAll(new ClientClosedError());
     this.watches.clear();
-    const ws = this.ws;
-    if (!ws) return;
-    await new Promise<void>((resolve) => {
-      ws.once('close', () => resolve());
-      ws.close();
-      setTimeout(() => ws.terminate(), 1_000).unref();
-    });
+    await this.socket.close();
   }
 }
