@@ -148,6 +148,26 @@ describe.each(['stream', 'http', 'inProcess'] as const)('the SDK over %s', (name
     expect(performance.now() - revokedAt).toBeLessThan(450);
   });
 
+  it('abandons a wait when its signal aborts, leaving the queue', async () => {
+    const [a, b] = [client(), client()];
+    const holder = await a.leases.grant({ ttlMs: 5_000 });
+    await a.locks.acquire('lock:abort', { lease: holder });
+    const waiter = await b.leases.grant({ ttlMs: 5_000 });
+    const controller = new AbortController();
+    const waiting = b.locks.acquire('lock:abort', {
+      lease: waiter,
+      waitMs: 5_000,
+      signal: controller.signal,
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await a.locks.describe('lock:abort')).waiters).toBe(1);
+    controller.abort(new Error('changed my mind'));
+    await expect(waiting).rejects.toThrow('changed my mind');
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await a.locks.describe('lock:abort')).waiters).toBe(0);
+    await Promise.all([holder.revoke(), waiter.revoke()]);
+  });
+
   it('names the field of bad input', async () => {
     const c = client();
     await expect(c.leases.grant({ ttlMs: -1 })).rejects.toThrow(/ttlMs/);
