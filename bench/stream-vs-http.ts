@@ -1,6 +1,6 @@
 /**
  * Client stream against HTTP on one machine, and what JSON costs on the stream.
- * Run: npm run bench:stream  (not a test; prints numbers for docs/adr/0004-client-stream.md)
+ * Run: npm run bench:stream  (not a test; prints numbers for docs/adr/0006-client-stream.md)
  */
 import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';

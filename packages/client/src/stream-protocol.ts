@@ -1,5 +1,5 @@
 /**
- * Frames of the client stream (docs/adr/0004-client-stream.md). A frame is one JSON message or a
+ * Frames of the client stream (docs/adr/0006-client-stream.md). A frame is one JSON message or a
  * JSON array of messages. JSON was chosen by measurement: see the ADR.
  */
 

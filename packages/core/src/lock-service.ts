@@ -141,12 +141,11 @@ export class LockService {
   // ---- Leases ----------------------------------------------------------------------------
 
   /** Grants a lease. */
-  async grantLease(caller: Caller, storeName: string, body: unknown): Promise<{ id: string; ttlMs: number }> {
+  async grantLease(_caller: Caller, storeName: string, body: unknown): Promise<{ id: string; ttlMs: number }> {
     const { store } = this.binding(storeName);
     const input = asBody(body);
     const ttlMs = checkInteger('ttlMs', input.ttlMs, this.limits.minTtlMs, this.limits.maxTtlMs);
     const owner = checkOptionalString('owner', input.owner, this.limits.ownerMaxBytes);
-    void caller;
     const lease = await store.grantLease({ ttlMs, ...(owner === undefined ? {} : { owner }) });
     return { id: lease.id, ttlMs: lease.ttlMs };
   }

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { LeaseholdError } from '@leasehold/core';
+import { tokenFromEnv } from './auth.js';
 
 /** Every server setting; each has a flag and an environment variable. */
 export interface ServerSettings {
@@ -58,6 +59,7 @@ export const SERVER_USAGE = `Usage: leasehold serve [options]   (or: npm start -
   --app-id ID               LEASEHOLD_APP_ID           app id for callers without a token (leasehold)
   --api-token-file FILE     LEASEHOLD_API_TOKEN_FILE   YAML list of {token, appId, role}
                             LEASEHOLD_API_TOKEN        one token for the default app id
+                            DAPR_API_TOKEN             read when LEASEHOLD_API_TOKEN is unset
   --min-ttl-ms N            LEASEHOLD_MIN_TTL_MS       smallest lease TTL accepted (1000)
   --log-level LEVEL         LEASEHOLD_LOG_LEVEL        pino level (info)
   --insecure                LEASEHOLD_INSECURE=1       allow a non-loopback host without tokens
@@ -107,7 +109,7 @@ export function parseSettings(
     dataDir: text('data-dir', DEFAULT_SETTINGS.dataDir),
     componentsPath: text('components-path', DEFAULT_SETTINGS.componentsPath),
     appId: text('app-id', DEFAULT_SETTINGS.appId),
-    apiToken: env.LEASEHOLD_API_TOKEN || undefined,
+    apiToken: tokenFromEnv(env),
     apiTokenFile: text('api-token-file', '') || undefined,
     insecure: insecure === true || insecure === '1' || insecure === 'true',
     minTtlMs: int('min-ttl-ms', DEFAULT_SETTINGS.minTtlMs, 1, 31_536_000_000),

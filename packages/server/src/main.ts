@@ -24,7 +24,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     server = await startServer(parsed.settings, logger);
   } catch (error) {
     const known = error instanceof ComponentError || error instanceof LeaseholdError;
-    logger.fatal(known ? { msg: (error as Error).message } : { err: error }, 'leasehold failed to start');
+    if (known) logger.fatal({ reason: (error as Error).message }, 'leasehold failed to start');
+    else logger.fatal({ err: error }, 'leasehold failed to start');
     process.exitCode = 1;
     return;
   }

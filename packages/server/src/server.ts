@@ -8,6 +8,8 @@ import { ComponentError, loadComponents } from './components.js';
 import type { ComponentSpec } from './components.js';
 import type { ServerSettings } from './config.js';
 import { DEFAULT_SETTINGS, isLoopback } from './config.js';
+import { startGrpcServer } from './grpc/index.js';
+import type { RunningGrpcServer } from './grpc/index.js';
 import { buildHttpApp } from './http/app.js';
 import { createStore } from './stores/create-store.js';
 
@@ -64,9 +66,19 @@ export async function startServer(
   // Every waiting acquire listens for shutdown; there may be thousands.
   setMaxListeners(0, shutdown.signal);
   const app = buildHttpApp({ service, auth, appId: settings.appId, shutdown: shutdown.signal }, logger);
+  let grpc: RunningGrpcServer;
   try {
     await app.listen({ host: settings.host, port: settings.port });
+    grpc = await startGrpcServer({
+      service,
+      authenticate: (token) => auth.authenticate(token),
+      authEnabled: auth.enabled,
+      host: settings.host,
+      port: settings.grpcPort,
+      log: (msg, err) => logger.error({ err }, msg),
+    });
   } catch (error) {
+    await app.close();
     await Promise.allSettled(bindings.map((b) => b.store.close()));
     throw error;
   }
@@ -76,6 +88,7 @@ export async function startServer(
   logger.info(
     {
       http: httpPort,
+      grpc: grpc.port,
       stores: specs.map((s) => `${s.name} (${s.type})`),
       auth: auth.enabled ? 'tokens' : 'none',
     },
@@ -88,7 +101,7 @@ export async function startServer(
   return {
     url: `http://${host}:${httpPort}`,
     httpPort,
-    grpcPort: settings.grpcPort,
+    grpcPort: grpc.port,
     service,
     close: () =>
       (closing ??= (async () => {
@@ -96,7 +109,7 @@ export async function startServer(
         // In-flight requests get a grace period; then remaining connections are cut.
         const force = setTimeout(() => app.server.closeAllConnections(), 5_000);
         force.unref();
-        await app.close();
+        await Promise.all([app.close(), grpc.close()]);
         clearTimeout(force);
         await Promise.allSettled(bindings.map((b) => b.store.close()));
         logger.info('leasehold stopped');

@@ -26,7 +26,7 @@ describe('Dapr HTTP lock API', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'leasehold-dapr-'));
     server = await startServer(
-      { port: 0, dataDir: dir, componentsPath: join(dir, 'none'), minTtlMs: 100 },
+      { port: 0, grpcPort: 0, dataDir: dir, componentsPath: join(dir, 'none'), minTtlMs: 100 },
       quiet,
     );
   });
@@ -200,7 +200,7 @@ describe('Dapr HTTP lock API: store states', () => {
       'apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: statestore\nspec:\n  type: state.redis\n  version: v1\n',
     );
     const server = await startServer(
-      { port: 0, dataDir: dir, componentsPath: join(dir, 'components') },
+      { port: 0, grpcPort: 0, dataDir: dir, componentsPath: join(dir, 'components') },
       quiet,
     );
     try {
@@ -219,7 +219,10 @@ describe('Dapr HTTP lock API: store states', () => {
 
   it('answers 500 ERR_TRY_LOCK and ERR_UNLOCK when the store fails, without leaking the cause', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'leasehold-broken-'));
-    const server = await startServer({ port: 0, dataDir: dir, componentsPath: join(dir, 'none') }, quiet);
+    const server = await startServer(
+      { port: 0, grpcPort: 0, dataDir: dir, componentsPath: join(dir, 'none') },
+      quiet,
+    );
     try {
       await server.service.binding('lockstore').store.close();
       const tryLock = await postJson(`${server.url}/v1.0-alpha1/lock/lockstore`, lockBody());

@@ -12,7 +12,7 @@ let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'leasehold-native-'));
   server = await startServer(
-    { port: 0, dataDir: dir, componentsPath: join(dir, 'none'), minTtlMs: 100 },
+    { port: 0, grpcPort: 0, dataDir: dir, componentsPath: join(dir, 'none'), minTtlMs: 100 },
     pino({ level: 'silent' }),
   );
 });

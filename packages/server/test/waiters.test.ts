@@ -12,7 +12,7 @@ let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'leasehold-waiters-'));
   server = await startServer(
-    { port: 0, dataDir: dir, componentsPath: join(dir, 'none') },
+    { port: 0, grpcPort: 0, dataDir: dir, componentsPath: join(dir, 'none') },
     pino({ level: 'silent' }),
   );
 });

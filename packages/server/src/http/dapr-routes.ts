@@ -23,8 +23,8 @@ export function registerDaprRoutes(app: FastifyInstance, ctx: HttpContext): void
     return { status: await ctx.service.daprUnlock(request.caller, request.params.store, body) };
   });
 
-  app.get('/v1.0/metadata', () => ({
-    id: ctx.appId,
+  app.get('/v1.0/metadata', (request) => ({
+    id: request.caller.appId,
     runtimeVersion: 'leasehold',
     enabledFeatures: [],
     components: ctx.service

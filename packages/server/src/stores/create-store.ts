@@ -2,6 +2,8 @@ import { join, resolve } from 'node:path';
 import { LeaseholdError, LocalStore } from '@leasehold/core';
 import type { Store } from '@leasehold/core';
 import type { ComponentSpec } from '../components.js';
+import { createEtcdStore } from './etcd/index.js';
+import { createRedisStore } from './redis/index.js';
 import { SqliteJournal } from './sqlite-journal.js';
 
 /** Where stores put their files. */
@@ -18,6 +20,10 @@ export async function createStore(component: ComponentSpec, context: StoreContex
       const path = component.metadata.get('path') ?? join(context.dataDir, `${component.name}.sqlite`);
       return new LocalStore({ journal: new SqliteJournal(resolve(path)) });
     }
+    case 'lock.redis':
+      return createRedisStore(component.name, component.metadata);
+    case 'lock.etcd':
+      return createEtcdStore(component.name, component.metadata);
     default:
       return Promise.reject(
         new LeaseholdError(

@@ -49,7 +49,14 @@ export async function spawnServer(options: {
     ],
     {
       cwd: REPO_ROOT,
-      env: { ...process.env, LEASEHOLD_LOG_LEVEL: 'warn', ...options.env },
+      env: {
+        ...process.env,
+        // A token in the runner's environment must not switch auth on by accident.
+        LEASEHOLD_API_TOKEN: '',
+        DAPR_API_TOKEN: '',
+        LEASEHOLD_LOG_LEVEL: 'warn',
+        ...options.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

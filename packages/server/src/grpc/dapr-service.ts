@@ -1,0 +1,119 @@
+import type { handleUnaryCall, Metadata, StatusObject, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { Caller, LockService } from '@leasehold/core';
+import { ERROR_TABLE, GrpcStatus, LeaseholdError, isLeaseholdError } from '@leasehold/core';
+
+/** What the Dapr gRPC service needs from the server. */
+export interface DaprServiceDeps {
+  readonly service: LockService;
+  readonly authenticate: (token: string | undefined) => Caller | undefined;
+  readonly authEnabled: boolean;
+  readonly log: (msg: string, err?: unknown) => void;
+}
+
+interface TryLockRequest {
+  readonly storeName: string;
+  readonly resourceId: string;
+  readonly lockOwner: string;
+  readonly expiryInSeconds: number;
+}
+
+interface TryLockResponse {
+  readonly success: boolean;
+  readonly fencingToken: number;
+}
+
+interface UnlockRequest {
+  readonly storeName: string;
+  readonly resourceId: string;
+  readonly lockOwner: string;
+}
+
+interface UnlockResponse {
+  readonly status: number;
+}
+
+interface GetMetadataResponse {
+  readonly id: string;
+  readonly registeredComponents: { name: string; type: string; version: string; capabilities: string[] }[];
+}
+
+/** The handlers of `dapr.proto.runtime.v1.Dapr`: decode, call the LockService, encode. */
+export function daprService(deps: DaprServiceDeps): UntypedServiceImplementation {
+  const { service } = deps;
+  return {
+    TryLockAlpha1: unary(
+      deps,
+      'TryLockAlpha1',
+      async (caller, request: TryLockRequest): Promise<TryLockResponse> => {
+        const { storeName, ...lock } = request;
+        const result = await service.daprTryLock(caller, storeName, lock);
+        return { success: result.acquired, fencingToken: result.acquired ? result.fencingToken : 0 };
+      },
+    ),
+
+    UnlockAlpha1: unary(
+      deps,
+      'UnlockAlpha1',
+      async (caller, request: UnlockRequest): Promise<UnlockResponse> => {
+        const { storeName, ...lock } = request;
+        return { status: await service.daprUnlock(caller, storeName, lock) };
+      },
+    ),
+
+    GetMetadata: unary(deps, 'GetMetadata', (caller) =>
+      Promise.resolve<GetMetadataResponse>({
+        id: caller.appId,
+        registeredComponents: service
+          .listStores()
+          .map(({ name, type }) => ({ name, type, version: 'v1', capabilities: [] })),
+      }),
+    ),
+  };
+}
+
+/** Wraps a handler with token auth and the error table. */
+function unary<Req, Res>(
+  deps: DaprServiceDeps,
+  method: string,
+  handler: (caller: Caller, request: Req) => Promise<Res>,
+): handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    const caller = deps.authenticate(deps.authEnabled ? tokenOf(call.metadata) : undefined);
+    if (!caller) {
+      callback(toServiceError(new LeaseholdError('ERR_UNAUTHORIZED'), method, deps.log));
+      return;
+    }
+    // Through a promise so that a synchronous throw is answered too, not left hanging.
+    Promise.resolve(call.request)
+      .then((request) => handler(caller, request))
+      .then(
+        (response) => callback(null, response),
+        (error: unknown) => callback(toServiceError(error, method, deps.log)),
+      );
+  };
+}
+
+/** A non-`-bin` metadata key, so grpc-js hands its value over as a string. */
+function tokenOf(metadata: Metadata): string | undefined {
+  const [value] = metadata.get('dapr-api-token');
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Maps an error through ERROR_TABLE. Server-side failures are logged once with their cause;
+ * anything that is not a LeaseholdError is answered INTERNAL without its message.
+ */
+export function toServiceError(
+  error: unknown,
+  method: string,
+  log: DaprServiceDeps['log'],
+): Partial<StatusObject> {
+  if (!isLeaseholdError(error)) {
+    log(`gRPC ${method}: unexpected error`, error);
+    return { code: GrpcStatus.INTERNAL, details: ERROR_TABLE.INTERNAL.message };
+  }
+  const code = ERROR_TABLE[error.code].grpcStatus;
+  if (code === GrpcStatus.INTERNAL)
+    log(`gRPC ${method}: ${error.code} ${error.message}`, error.cause ?? error);
+  return { code, details: error.message };
+}

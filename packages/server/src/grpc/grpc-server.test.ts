@@ -1,0 +1,279 @@
+import { Client, Metadata, credentials, status } from '@grpc/grpc-js';
+import type { MethodDefinition, ServiceError } from '@grpc/grpc-js';
+import type { Caller, StoreBinding } from '@leasehold/core';
+import { LocalStore, LockService } from '@leasehold/core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createAuthenticator } from '../auth.js';
+import { loadDaprService, startGrpcServer } from './grpc-server.js';
+import type { RunningGrpcServer } from './grpc-server.js';
+
+type Methods = Record<string, MethodDefinition<object, object>>;
+interface Rpc {
+  call(method: string, request: object, token?: string): Promise<Record<string, unknown>>;
+  close(): void;
+}
+
+/** A plain grpc-js client speaking our proto: what any Dapr SDK sends, minus the SDK. */
+async function connect(port: number): Promise<Rpc> {
+  const methods = (await loadDaprService()) as unknown as Methods;
+  const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
+  return {
+    call(method, request, token) {
+      const definition = methods[method]!;
+      const metadata = new Metadata();
+      if (token !== undefined) metadata.set('dapr-api-token', token);
+      return new Promise((resolve, reject) => {
+        client.makeUnaryRequest(
+          definition.path,
+          definition.requestSerialize,
+          definition.responseDeserialize,
+          request,
+          metadata,
+          (error, response) => (error ? reject(error) : resolve(response as Record<string, unknown>)),
+        );
+      });
+    },
+    close: () => client.close(),
+  };
+}
+
+/** Calls Dapr's GetState, which Leasehold does not declare; resolves with the status code. */
+async function getState(port: number): Promise<number | undefined> {
+  const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
+  try {
+    return await new Promise<number | undefined>((resolve) => {
+      client.makeUnaryRequest(
+        '/dapr.proto.runtime.v1.Dapr/GetState',
+        (request: Buffer) => request,
+        (response: Buffer) => response,
+        Buffer.from([0x0a, 0x01, 0x73]),
+        (err) => resolve(err?.code),
+      );
+    });
+  } finally {
+    client.close();
+  }
+}
+
+function failure(promise: Promise<unknown>): Promise<ServiceError> {
+  return promise.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (error: unknown) => error as ServiceError,
+  );
+}
+
+function binding(store: LocalStore, name = 'lockstore'): StoreBinding {
+  return { name, type: 'lock.memory', keyPrefix: 'appid', store };
+}
+
+const open = (caller: Caller) => ({ authenticate: () => caller, authEnabled: false });
+
+describe('Dapr gRPC API', () => {
+  const store = new LocalStore();
+  const broken = new LocalStore();
+  broken.daprTryLock = () => Promise.reject(new Error('disk on fire'));
+  const service = new LockService([binding(store), binding(broken, 'broken')]);
+  const log = vi.fn();
+  let server: RunningGrpcServer;
+  let rpc: Rpc;
+
+  beforeAll(async () => {
+    server = await startGrpcServer({
+      service,
+      ...open({ appId: 'orders', role: 'app' }),
+      host: '127.0.0.1',
+      port: 0,
+      log,
+    });
+    rpc = await connect(server.port);
+  });
+  afterAll(async () => {
+    rpc.close();
+    await server.close();
+    await store.close();
+    await broken.close();
+  });
+
+  const lock = (resourceId: string, lockOwner: string, expiryInSeconds = 10, storeName = 'lockstore') =>
+    rpc.call('TryLockAlpha1', { storeName, resourceId, lockOwner, expiryInSeconds });
+  const unlock = (resourceId: string, lockOwner: string, storeName = 'lockstore') =>
+    rpc.call('UnlockAlpha1', { storeName, resourceId, lockOwner });
+
+  it('grants a free lock with a fencing token, and refuses it to everyone else while held', async () => {
+    const first = await lock('order-1', 'alice');
+    expect(first.success).toBe(true);
+    expect(first.fencingToken).toBeGreaterThan(0);
+    expect(await lock('order-1', 'bob')).toMatchObject({ success: false, fencingToken: 0 });
+    expect((await lock('order-1', 'alice')).success).toBe(false);
+  });
+
+  it('answers unlock with SUCCESS, LOCK_BELONGS_TO_OTHERS and LOCK_DOES_NOT_EXIST', async () => {
+    await lock('order-2', 'alice');
+    expect(await unlock('order-2', 'bob')).toEqual({ status: 2 });
+    expect(await unlock('order-2', 'alice')).toEqual({ status: 0 });
+    expect(await unlock('order-2', 'alice')).toEqual({ status: 1 });
+  });
+
+  it('issues a larger fencing token on every new grant', async () => {
+    const first = await lock('order-3', 'alice');
+    await unlock('order-3', 'alice');
+    const second = await lock('order-3', 'bob');
+    expect(second.fencingToken).toBeGreaterThan(first.fencingToken as number);
+  });
+
+  it.each([
+    [{ expiryInSeconds: 0 }, /expiryInSeconds/],
+    [{ expiryInSeconds: -5 }, /expiryInSeconds/],
+    [{ resourceId: '' }, /resourceId/],
+    [{ lockOwner: '' }, /lockOwner/],
+    [{ storeName: 'nope' }, /lock store nope not found/],
+  ])('rejects %j as INVALID_ARGUMENT with the HTTP message', async (change, message) => {
+    const request = {
+      storeName: 'lockstore',
+      resourceId: 'r',
+      lockOwner: 'o',
+      expiryInSeconds: 5,
+      ...change,
+    };
+    const error = await failure(rpc.call('TryLockAlpha1', request));
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
+    expect(error.details).toMatch(message);
+  });
+
+  it('validates unlock the same way', async () => {
+    const error = await failure(unlock('r', 'o', 'nope'));
+    expect(error.code).toBe(status.INVALID_ARGUMENT);
+    expect(error.details).toBe('lock store nope not found');
+  });
+
+  it('answers a store failure INTERNAL and logs its cause once', async () => {
+    log.mockClear();
+    const error = await failure(lock('r', 'o', 5, 'broken'));
+    expect(error.code).toBe(status.INTERNAL);
+    expect(error.details).toMatch(/^failed to try acquiring lock/);
+    expect(log).toHaveBeenCalledTimes(1);
+    expect(log.mock.calls[0]![1]).toBeInstanceOf(Error);
+  });
+
+  it('describes itself in GetMetadata: the app id and the lock stores', async () => {
+    expect(await rpc.call('GetMetadata', {})).toEqual({
+      id: 'orders',
+      registeredComponents: [
+        { name: 'lockstore', type: 'lock.memory', version: 'v1', capabilities: [] },
+        { name: 'broken', type: 'lock.memory', version: 'v1', capabilities: [] },
+      ],
+    });
+  });
+
+  it('refuses a request over 64 KiB and keeps serving', async () => {
+    const error = await failure(lock('x'.repeat(70 * 1024), 'alice'));
+    expect(error.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect((await lock('after-oversized', 'alice')).success).toBe(true);
+  });
+
+  it('answers every other Dapr method UNIMPLEMENTED and keeps serving', async () => {
+    expect(await getState(server.port)).toBe(status.UNIMPLEMENTED);
+    expect((await lock('after-unimplemented', 'alice')).success).toBe(true);
+  });
+});
+
+describe('Dapr gRPC API without lock stores', () => {
+  it('answers FAILED_PRECONDITION', async () => {
+    const server = await startGrpcServer({
+      service: new LockService([]),
+      ...open({ appId: 'a', role: 'app' }),
+      host: '127.0.0.1',
+      port: 0,
+    });
+    const rpc = await connect(server.port);
+    try {
+      const error = await failure(
+        rpc.call('TryLockAlpha1', { storeName: 's', resourceId: 'r', lockOwner: 'o', expiryInSeconds: 1 }),
+      );
+      expect(error.code).toBe(status.FAILED_PRECONDITION);
+      expect(error.details).toBe('lock store is not configured');
+    } finally {
+      rpc.close();
+      await server.close();
+    }
+  });
+});
+
+describe('Dapr gRPC API with tokens', () => {
+  const store = new LocalStore();
+  const service = new LockService([binding(store)]);
+  const log = vi.fn();
+  let server: RunningGrpcServer;
+  let rpc: Rpc;
+
+  beforeAll(async () => {
+    const auth = createAuthenticator({ appId: 'orders', apiToken: 'right' });
+    server = await startGrpcServer({
+      service,
+      authenticate: (token) => auth.authenticate(token),
+      authEnabled: auth.enabled,
+      host: '127.0.0.1',
+      port: 0,
+      log,
+    });
+    rpc = await connect(server.port);
+  });
+  afterAll(async () => {
+    rpc.close();
+    await server.close();
+    await store.close();
+  });
+
+  it.each([undefined, 'wrong'])('refuses token %s as UNAUTHENTICATED, on every method', async (token) => {
+    for (const [method, request] of [
+      ['GetMetadata', {}],
+      ['TryLockAlpha1', { storeName: 'lockstore', resourceId: 'r', lockOwner: 'o', expiryInSeconds: 5 }],
+      ['UnlockAlpha1', { storeName: 'lockstore', resourceId: 'r', lockOwner: 'o' }],
+    ] as const) {
+      const error = await failure(rpc.call(method, request, token));
+      expect(error.code).toBe(status.UNAUTHENTICATED);
+      expect(error.details).toBe('invalid api token');
+    }
+    expect(log).not.toHaveBeenCalled();
+  });
+
+  it('answers an undeclared method UNIMPLEMENTED whatever the token', async () => {
+    expect(await getState(server.port)).toBe(status.UNIMPLEMENTED);
+  });
+
+  it('serves the right token as its app', async () => {
+    expect(await rpc.call('GetMetadata', {}, 'right')).toMatchObject({ id: 'orders' });
+    const request = { storeName: 'lockstore', resourceId: 'r', lockOwner: 'o', expiryInSeconds: 5 };
+    expect(await rpc.call('TryLockAlpha1', request, 'right')).toMatchObject({ success: true });
+  });
+});
+
+describe('unexpected errors', () => {
+  it('are answered INTERNAL without their message, and logged', async () => {
+    const service = new LockService([]);
+    service.listStores = () => {
+      throw new Error('secret detail');
+    };
+    const log = vi.fn();
+    const server = await startGrpcServer({
+      service,
+      ...open({ appId: 'a', role: 'app' }),
+      host: '127.0.0.1',
+      port: 0,
+      log,
+    });
+    const rpc = await connect(server.port);
+    try {
+      const error = await failure(rpc.call('GetMetadata', {}));
+      expect(error.code).toBe(status.INTERNAL);
+      expect(error.details).toBe('internal error');
+      expect(log).toHaveBeenCalledTimes(1);
+      expect(String(log.mock.calls[0]![1])).toMatch(/secret detail/);
+    } finally {
+      rpc.close();
+      await server.close();
+    }
+  });
+});

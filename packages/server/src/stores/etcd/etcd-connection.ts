@@ -1,0 +1,122 @@
+import { storeError } from '@leasehold/core';
+import { Etcd3 } from 'etcd3';
+import type { ICompare, IKeyValue, IRangeRequest, IRangeResponse, IRequestOp, ITxnResponse } from 'etcd3';
+import type { EtcdConfig } from './etcd-metadata.js';
+
+/** etcd's compare targets and results, by number (the client's enums are CommonJS values). */
+const Target = { version: 0, create: 1, mod: 2, lease: 4 } as const;
+const Result = { '=': 0, '>': 1, '<': 2, '!=': 3 } as const;
+type Op = keyof typeof Result;
+
+/** Compare clauses of a transaction. */
+export const compare = {
+  /** The key's create revision (0 when absent). */
+  created(key: Buffer, op: Op, revision: number | string, rangeEnd?: Buffer): ICompare {
+    return {
+      key,
+      target: Target.create,
+      result: Result[op],
+      create_revision: revision,
+      ...(rangeEnd ? { range_end: rangeEnd } : {}),
+    };
+  },
+  /** The key's version (0 when absent). */
+  version(key: Buffer, op: Op, version: number): ICompare {
+    return { key, target: Target.version, result: Result[op], version };
+  },
+  /** The key's mod revision (0 when absent). */
+  modified(key: Buffer, op: Op, revision: number | string): ICompare {
+    return { key, target: Target.mod, result: Result[op], mod_revision: revision };
+  },
+  /** The lease the key is attached to (0 when absent or unattached). */
+  lease(key: Buffer, op: Op, leaseId: string): ICompare {
+    return { key, target: Target.lease, result: Result[op], lease: leaseId };
+  },
+};
+
+/** Request clauses of a transaction. */
+export const request = {
+  get(key: Buffer, extra: Omit<IRangeRequest, 'key'> = {}): IRequestOp {
+    return { request_range: { key, ...extra } };
+  },
+  count(key: Buffer, rangeEnd: Buffer): IRequestOp {
+    return { request_range: { key, range_end: rangeEnd, count_only: true } };
+  },
+  put(key: Buffer, value: string, leaseId?: string, prevKv = false): IRequestOp {
+    return {
+      request_put: {
+        key,
+        value: Buffer.from(value),
+        ...(leaseId ? { lease: leaseId } : {}),
+        prev_kv: prevKv,
+      },
+    };
+  },
+  delete(key: Buffer): IRequestOp {
+    return { request_delete_range: { key } };
+  },
+};
+
+/** The first key of a range response inside a transaction response. */
+export function rangeAt(response: ITxnResponse, index: number): IKeyValue | undefined {
+  return response.responses[index]?.response_range.kvs[0];
+}
+
+/** The count of a count-only range inside a transaction response. */
+export function countAt(response: ITxnResponse, index: number): number {
+  return Number(response.responses[index]?.response_range.count ?? 0);
+}
+
+/**
+ * The one etcd client of a store. Every unary call carries a deadline of `timeoutMs` so an
+ * unreachable cluster fails instead of hanging; streams carry none (they live as long as the store).
+ */
+export class EtcdConnection {
+  readonly client: Etcd3;
+
+  constructor(readonly config: EtcdConfig) {
+    const { tls, auth } = config;
+    this.client = new Etcd3({
+      hosts: [...config.hosts],
+      dialTimeout: config.timeoutMs,
+      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + config.timeoutMs }),
+      ...(auth ? { auth: { username: auth.username, password: auth.password } } : {}),
+      ...(tls
+        ? {
+            credentials: {
+              rootCertificate: tls.ca,
+              ...(tls.cert && tls.key ? { certChain: tls.cert, privateKey: tls.key } : {}),
+            },
+          }
+        : {}),
+    });
+  }
+
+  /** Runs one transaction; driver errors become STORE_ERROR naming `op`. */
+  async txn(
+    op: string,
+    compares: ICompare[],
+    success: IRequestOp[],
+    failure: IRequestOp[] = [],
+  ): Promise<ITxnResponse> {
+    try {
+      return await this.client.kv.txn({ compare: compares, success, failure });
+    } catch (error) {
+      throw storeError(op, error);
+    }
+  }
+
+  /** Runs one range read. */
+  async range(op: string, req: IRangeRequest): Promise<IRangeResponse> {
+    try {
+      return await this.client.kv.range(req);
+    } catch (error) {
+      throw storeError(op, error);
+    }
+  }
+
+  /** Closes every channel. */
+  close(): void {
+    this.client.close();
+  }
+}

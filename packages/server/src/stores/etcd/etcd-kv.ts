@@ -1,0 +1,115 @@
+import { LeaseholdError, storeError } from '@leasehold/core';
+import type { KvEntry, PutOptions } from '@leasehold/core';
+import type { ICompare, IRequestOp } from 'etcd3';
+import { compare, rangeAt, request } from './etcd-connection.js';
+import type { EtcdContext } from './etcd-leases.js';
+import { isLeaseId, leaseNotFound } from './etcd-leases.js';
+import { tokenOf } from './etcd-locks.js';
+
+const COUNTER_ATTEMPTS = 100;
+
+/**
+ * A put whose fence, ifVersion and lease are compared in the same transaction as the write.
+ * Version is etcd's key version (reset by a delete), revision the key's mod revision.
+ */
+export async function put(
+  ctx: EtcdContext,
+  options: PutOptions,
+): Promise<{ version: number; revision: number }> {
+  const valueKey = ctx.keys.value(options.key);
+  const { fence, ifVersion, leaseId } = options;
+  if (fence && !(Number.isSafeInteger(fence.token) && fence.token > 0)) throw fenced(fence.token);
+  if (leaseId !== undefined && !isLeaseId(leaseId)) throw leaseNotFound(leaseId);
+  const compares: ICompare[] = [];
+  const reads: IRequestOp[] = [request.get(valueKey, { keys_only: true })];
+  if (fence) {
+    compares.push(compare.created(ctx.keys.lock(fence.key), '=', fence.token));
+    reads.push(request.get(ctx.keys.lock(fence.key), { keys_only: true }));
+  }
+  if (ifVersion !== undefined) compares.push(compare.version(valueKey, '=', ifVersion));
+  if (leaseId !== undefined) {
+    compares.push(compare.version(ctx.keys.lease(leaseId), '>', 0));
+    reads.push(request.get(ctx.keys.lease(leaseId), { keys_only: true }));
+  }
+  const response = await ctx.conn.txn(
+    'put',
+    compares,
+    [request.put(valueKey, options.value, leaseId, true)],
+    reads,
+  );
+  if (response.succeeded) {
+    const previous = response.responses[0]?.response_put.prev_kv;
+    return { version: Number(previous?.version ?? 0) + 1, revision: Number(response.header.revision) };
+  }
+  if (fence) {
+    const lock = rangeAt(response, 1);
+    if (!lock || tokenOf(lock) !== fence.token) throw fenced(fence.token);
+  }
+  const current = Number(rangeAt(response, 0)?.version ?? 0);
+  if (ifVersion !== undefined && current !== ifVersion) {
+    throw new LeaseholdError(
+      'VERSION_MISMATCH',
+      `ifVersion: expected ${ifVersion}, the key is at version ${current}`,
+      {
+        field: 'ifVersion',
+      },
+    );
+  }
+  if (leaseId !== undefined) throw leaseNotFound(leaseId);
+  throw storeError('put', new Error('transaction failed with every compare satisfied'));
+}
+
+function fenced(token: number): LeaseholdError {
+  return new LeaseholdError('FENCED', `fence: token ${token} is not the current grant of its lock`, {
+    field: 'fence',
+  });
+}
+
+/** Reads a kv entry. */
+export async function get(ctx: EtcdContext, key: string): Promise<KvEntry | undefined> {
+  const response = await ctx.conn.range('get', { key: ctx.keys.value(key) });
+  const kv = response.kvs[0];
+  if (!kv) return undefined;
+  return {
+    key,
+    value: kv.value.toString(),
+    version: Number(kv.version),
+    revision: Number(kv.mod_revision),
+    ...(kv.lease !== '0' && kv.lease !== '' ? { leaseId: kv.lease } : {}),
+  };
+}
+
+/** Deletes a kv entry; false when absent. */
+export async function remove(ctx: EtcdContext, key: string): Promise<boolean> {
+  const response = await ctx.conn.txn('delete', [], [request.delete(ctx.keys.value(key))]);
+  return Number(response.responses[0]?.response_delete_range.deleted ?? 0) > 0;
+}
+
+/** Adds to a counter by compare-and-swap on its mod revision, retrying on conflict. */
+export async function counterAdd(ctx: EtcdContext, name: string, delta: number): Promise<number> {
+  const key = ctx.keys.counter(name);
+  let current = (await ctx.conn.range('counterAdd', { key })).kvs[0];
+  for (let attempt = 0; attempt < COUNTER_ATTEMPTS; attempt++) {
+    const value = Number(current?.value.toString() ?? 0) + delta;
+    const response = await ctx.conn.txn(
+      'counterAdd',
+      [compare.modified(key, '=', current?.mod_revision ?? 0)],
+      [request.put(key, String(value))],
+      [request.get(key)],
+    );
+    if (response.succeeded) return value;
+    current = rangeAt(response, 0);
+  }
+  throw storeError('counterAdd', new Error(`still contended after ${COUNTER_ATTEMPTS} attempts`));
+}
+
+/** Reads a counter; absent is 0. */
+export async function counterGet(ctx: EtcdContext, name: string): Promise<number> {
+  const response = await ctx.conn.range('counterGet', { key: ctx.keys.counter(name) });
+  return Number(response.kvs[0]?.value.toString() ?? 0);
+}
+
+/** Sets a counter. */
+export async function counterSet(ctx: EtcdContext, name: string, value: number): Promise<void> {
+  await ctx.conn.txn('counterSet', [], [request.put(ctx.keys.counter(name), String(value))]);
+}

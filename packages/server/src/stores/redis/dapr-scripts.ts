@@ -1,0 +1,44 @@
+import { lua } from './lua-prelude.js';
+import { LuaScript } from './lua-script.js';
+
+/**
+ * ARGV: prefix, key, owner, ttlMs. Dapr TryLock exactly as a sidecar's redis lock writes it
+ * (the owner string as the key's value, the TTL on the key) plus a side `meta` with the token.
+ * The key is the implicit lease. Returns {'ok', token} or a busy holder reply.
+ */
+export const daprTryLockScript = new LuaScript(
+  lua(`
+local key, owner, ttl = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local m, v = holderOf(key)
+if not v then
+  handoff(key)
+  m, v = holderOf(key)
+end
+if v then return holderReply('busy', m, v) end
+local token = nextRev()
+local mk = P .. 'meta:' .. key
+redis.call('SET', key, owner, 'NX', 'PX', ttl)
+redis.call('DEL', mk)
+redis.call('HSET', mk, 'kind', 'd', 'owner', owner, 'lease', 'dapr:' .. token, 'token', token, 'at', nowMs(), 'hold', 0, 'waiter', '')
+redis.call('PEXPIRE', mk, ttl)
+redis.call('ZADD', P .. 'locks', 0, key)
+emit({ type = 'lock.acquired', key = key, revision = token, leaseId = 'dapr:' .. token, fencingToken = token })
+return { 'ok', token }
+`),
+);
+
+/**
+ * ARGV: prefix, key, owner. Dapr Unlock: 0 success, 1 absent, 2 someone else's. A native holder
+ * matches when its lease's owner is `owner`; a foreign key matches on its value, as Dapr compares.
+ */
+export const daprUnlockScript = new LuaScript(
+  lua(`
+local key, owner = ARGV[2], ARGV[3]
+local m, v = holderOf(key)
+if not v then return 1 end
+if ownerOf(m, v) ~= owner then return 2 end
+drop(key, m)
+handoff(key)
+return 0
+`),
+);

@@ -1,0 +1,60 @@
+import { lua } from './lua-prelude.js';
+import { LuaScript } from './lua-script.js';
+
+/**
+ * ARGV: prefix, key, value, leaseId ('' none), ifVersion ('' none), fenceKey ('' none), fenceToken.
+ * Checks in the engine's order (fence, version, lease) and changes nothing on a refusal. A
+ * lease-bound key carries the lease's remaining TTL, so it vanishes with the lease.
+ * Replies {'fenced'} | {'version', current} | {'nolease'} | {'ok', version, revision}.
+ */
+export const putScript = new LuaScript(
+  lua(`
+local key, value, id, ifv, fk, ft = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+if fk ~= '' then
+  local m = holderOf(fk)
+  if not m or tonumber(m.token) ~= tonumber(ft) then return { 'fenced' } end
+end
+local kk = P .. 'kv:' .. key
+local e = hash(kk)
+local version = 0
+if e then version = tonumber(e.version) end
+if ifv ~= '' and tonumber(ifv) ~= version then return { 'version', version } end
+local ttl = -1
+if id ~= '' then
+  ttl = redis.call('PTTL', P .. 'lease:' .. id)
+  if ttl <= 0 then return { 'nolease' } end
+end
+if e and e.lease ~= '' and e.lease ~= id then redis.call('SREM', P .. 'lk:' .. e.lease, key) end
+local rev = nextRev()
+redis.call('HSET', kk, 'value', value, 'version', version + 1, 'rev', rev, 'lease', id)
+if ttl > 0 then
+  redis.call('PEXPIRE', kk, ttl)
+  redis.call('SADD', P .. 'lk:' .. id, key)
+  redis.call('PEXPIRE', P .. 'lk:' .. id, ttl + GRACE)
+else
+  redis.call('PERSIST', kk)
+end
+local ev = { type = 'put', key = key, revision = rev, value = value }
+if id ~= '' then ev.leaseId = id end
+emit(ev)
+return { 'ok', version + 1, rev }
+`),
+);
+
+/** ARGV: prefix, key. 1 when the key existed. */
+export const deleteScript = new LuaScript(
+  lua(`
+local key = ARGV[2]
+local kk = P .. 'kv:' .. key
+local e = hash(kk)
+if not e then return 0 end
+redis.call('DEL', kk)
+local ev = { type = 'delete', key = key, revision = nextRev() }
+if e.lease ~= '' then
+  redis.call('SREM', P .. 'lk:' .. e.lease, key)
+  ev.leaseId = e.lease
+end
+emit(ev)
+return 1
+`),
+);

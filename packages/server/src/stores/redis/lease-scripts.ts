@@ -1,0 +1,144 @@
+import { lua } from './lua-prelude.js';
+import { LuaScript } from './lua-script.js';
+
+/** How long a lease's side sets outlive it, so an expired lease's leftovers vanish by themselves. */
+export const SIDE_GRACE_MS = 60_000;
+
+/** ARGV: prefix, leaseId, ttlMs, owner ('' for none). The TTL runs on Redis's clock. */
+export const grantLeaseScript = new LuaScript(
+  lua(`
+local id, ttl, owner = ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local k = P .. 'lease:' .. id
+redis.call('HSET', k, 'ttl', ttl, 'owner', owner)
+redis.call('PEXPIRE', k, ttl)
+redis.call('ZADD', P .. 'deadlines', nowMs() + ttl, id)
+return 1
+`),
+);
+
+/**
+ * ARGV: prefix, leaseId. Restarts the lease's countdown and every lock and key bound to it (a lock
+ * never outlives its maxHoldMs). Returns {} when the lease is gone, else {ttlMs, owner}.
+ */
+export const keepAliveScript = new LuaScript(
+  lua(`
+local id = ARGV[2]
+local k = P .. 'lease:' .. id
+local ttl = tonumber(redis.call('HGET', k, 'ttl'))
+if not ttl then return {} end
+redis.call('PEXPIRE', k, ttl)
+local now = nowMs()
+redis.call('ZADD', P .. 'deadlines', now + ttl, id)
+for _, key in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do
+  local m = holderOf(key)
+  if m and m.kind == 'n' and m.lease == id then
+    local px = ttl
+    local hold = tonumber(m.hold)
+    if hold > 0 and hold - now < px then px = hold - now end
+    if px > 0 then
+      redis.call('PEXPIRE', key, px)
+      redis.call('PEXPIRE', P .. 'meta:' .. key, px + GRACE)
+    end
+  else
+    redis.call('SREM', P .. 'll:' .. id, key)
+  end
+end
+for _, key in ipairs(redis.call('SMEMBERS', P .. 'lk:' .. id)) do
+  if redis.call('HGET', P .. 'kv:' .. key, 'lease') == id then
+    redis.call('PEXPIRE', P .. 'kv:' .. key, ttl)
+  else
+    redis.call('SREM', P .. 'lk:' .. id, key)
+  end
+end
+for _, s in ipairs({ 'll:', 'lk:', 'lw:' }) do redis.call('PEXPIRE', P .. s .. id, ttl + ${SIDE_GRACE_MS}) end
+return { ttl, redis.call('HGET', k, 'owner') }
+`),
+);
+
+/**
+ * ARGV: prefix, leaseId. Ends the lease: its waiters are told (LEASE_NOT_FOUND), its keys deleted,
+ * its locks released and handed to their head waiters. Returns 1 when the lease was alive.
+ */
+export const revokeLeaseScript = new LuaScript(
+  lua(`
+local id = ARGV[2]
+local existed = redis.call('DEL', P .. 'lease:' .. id)
+redis.call('ZREM', P .. 'deadlines', id)
+for _, wid in ipairs(redis.call('SMEMBERS', P .. 'lw:' .. id)) do
+  local w = dropWaiter(wid)
+  if w then redis.call('PUBLISH', w.srv, 'l ' .. wid) end
+end
+for _, key in ipairs(redis.call('SMEMBERS', P .. 'lk:' .. id)) do
+  if redis.call('HGET', P .. 'kv:' .. key, 'lease') == id then
+    redis.call('DEL', P .. 'kv:' .. key)
+    emit({ type = 'delete', key = key, revision = nextRev(), leaseId = id })
+  end
+end
+for _, key in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do
+  local m = holderOf(key)
+  if m and m.kind == 'n' and m.lease == id then
+    drop(key, m)
+    handoff(key)
+  end
+end
+redis.call('DEL', P .. 'll:' .. id, P .. 'lk:' .. id, P .. 'lw:' .. id)
+return existed
+`),
+);
+
+/** ARGV: prefix, leaseId. Returns '' when gone, else JSON {ttlMs, owner, remainingMs, locks, keys}. */
+export const getLeaseScript = new LuaScript(
+  lua(`
+local id = ARGV[2]
+local k = P .. 'lease:' .. id
+local l = hash(k)
+if not l then return '' end
+local locks, keys = {}, {}
+for _, key in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do
+  local m = holderOf(key)
+  if m and m.kind == 'n' and m.lease == id then locks[#locks + 1] = key end
+end
+for _, key in ipairs(redis.call('SMEMBERS', P .. 'lk:' .. id)) do
+  if redis.call('HGET', P .. 'kv:' .. key, 'lease') == id then keys[#keys + 1] = key end
+end
+return cjson.encode({ ttlMs = tonumber(l.ttl), owner = l.owner, remainingMs = redis.call('PTTL', k), locks = locks, keys = keys })
+`),
+);
+
+/**
+ * ARGV: prefix, limit. Announces up to `limit` leases whose deadline has passed: Redis already
+ * dropped their keys, locks and lease-bound values by TTL; this emits lease.expired, the lock
+ * releases and key deletions, tells their waiters, and hands their locks on. Idempotent, so any
+ * server may run it. Returns {reaped, msUntilNextDeadline (-1 none)}.
+ */
+export const reapLeasesScript = new LuaScript(
+  lua(`
+local limit = tonumber(ARGV[2])
+local now = nowMs()
+local dl = P .. 'deadlines'
+local due = redis.call('ZRANGEBYSCORE', dl, '-inf', now, 'LIMIT', 0, limit)
+for _, id in ipairs(due) do
+  redis.call('ZREM', dl, id)
+  if redis.call('EXISTS', P .. 'lease:' .. id) == 0 then
+    emit({ type = 'lease.expired', key = id, revision = nextRev(), leaseId = id })
+    for _, wid in ipairs(redis.call('SMEMBERS', P .. 'lw:' .. id)) do
+      local w = dropWaiter(wid)
+      if w then redis.call('PUBLISH', w.srv, 'l ' .. wid) end
+    end
+    for _, key in ipairs(redis.call('SMEMBERS', P .. 'lk:' .. id)) do
+      local kk = P .. 'kv:' .. key
+      local lease = redis.call('HGET', kk, 'lease')
+      if not lease or lease == id then
+        redis.call('DEL', kk)
+        emit({ type = 'delete', key = key, revision = nextRev(), leaseId = id })
+      end
+    end
+    for _, key in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do handoff(key) end
+    redis.call('DEL', P .. 'll:' .. id, P .. 'lk:' .. id, P .. 'lw:' .. id)
+  end
+end
+local nextDue = redis.call('ZRANGE', dl, 0, 0, 'WITHSCORES')
+if #nextDue == 0 then return { #due, -1 } end
+return { #due, math.max(0, tonumber(nextDue[2]) - now) }
+`),
+);

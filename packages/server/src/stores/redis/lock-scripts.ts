@@ -1,0 +1,168 @@
+import { lua } from './lua-prelude.js';
+import { LuaScript } from './lua-script.js';
+
+/**
+ * ARGV: prefix, key, leaseId, maxHoldMs (0 none), waitMs (0 never waits), waiterId, reply channel.
+ * Hands a free lock to its live head waiter first, so FIFO order holds, then grants it to this
+ * lease if still free. A busy lock with waitMs queues the waiter. Replies:
+ * {'nolease'} | {'ok', token, pttl, isNew} | {'busy'|'queued', holderLease, holderOwner, holderToken, pttl}.
+ */
+export const acquireScript = new LuaScript(
+  lua(`
+local key, id, holdMs, waitMs, wid, srv = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7]
+if redis.call('EXISTS', P .. 'lease:' .. id) == 0 then return { 'nolease' } end
+local m, v = holderOf(key)
+if not v then
+  handoff(key)
+  m, v = holderOf(key)
+end
+if m and m.kind == 'n' and m.lease == id then return { 'ok', tonumber(m.token), redis.call('PTTL', key), 0 } end
+if not v then
+  local token = grant(key, id, holdMs, '')
+  return { 'ok', token, redis.call('PTTL', key), 1 }
+end
+local reply = holderReply('busy', m, v)
+reply[5] = redis.call('PTTL', key)
+if waitMs > 0 then
+  local wk = P .. 'w:' .. wid
+  redis.call('HSET', wk, 'key', key, 'lease', id, 'deadline', nowMs() + waitMs, 'hold', holdMs, 'srv', srv)
+  redis.call('PEXPIRE', wk, waitMs + GRACE)
+  redis.call('RPUSH', P .. 'q:' .. key, wid)
+  redis.call('SADD', P .. 'lw:' .. id, wid)
+  redis.call('PEXPIRE', P .. 'lw:' .. id, redis.call('PTTL', P .. 'lease:' .. id) + GRACE)
+  reply[1] = 'queued'
+end
+return reply
+`),
+);
+
+/**
+ * ARGV: prefix, key, waiterId. Takes a waiter out of the queue. If a hand-off already granted it
+ * the lock (its reply may still be in flight), that grant is undone and passed on: a waiter that
+ * gave up is never granted. Returns 'cancelled', 'undone' or 'gone'.
+ */
+export const cancelWaitScript = new LuaScript(
+  lua(`
+local key, wid = ARGV[2], ARGV[3]
+if redis.call('LREM', P .. 'q:' .. key, 1, wid) > 0 then
+  dropWaiter(wid)
+  return 'cancelled'
+end
+local m = holderOf(key)
+if m and m.waiter == wid then
+  drop(key, m)
+  handoff(key)
+  return 'undone'
+end
+return 'gone'
+`),
+);
+
+/** ARGV: prefix, key, waiterId. 0 while queued, the token once granted, -1 when it is neither. */
+export const waiterStatusScript = new LuaScript(
+  lua(`
+local key, wid = ARGV[2], ARGV[3]
+if redis.call('EXISTS', P .. 'w:' .. wid) == 1 then return 0 end
+local m = holderOf(key)
+if m and m.waiter == wid then return tonumber(m.token) end
+return -1
+`),
+);
+
+/** ARGV: prefix, key. Grants a lapsed lock to its head waiter; returns the holder's PTTL (-2 free). */
+export const handoffScript = new LuaScript(
+  lua(`
+local key = ARGV[2]
+handoff(key)
+return redis.call('PTTL', key)
+`),
+);
+
+/** ARGV: prefix, key, leaseId. Returns 'released', 'not_held' or 'held_by_other'. */
+export const releaseScript = new LuaScript(
+  lua(`
+local key, id = ARGV[2], ARGV[3]
+local m, v = holderOf(key)
+if not v then
+  handoff(key)
+  return 'not_held'
+end
+if m and m.lease == id then
+  drop(key, m)
+  handoff(key)
+  return 'released'
+end
+return 'held_by_other'
+`),
+);
+
+/** ARGV: prefix, key. Releases whoever holds the key (a foreign Dapr holder too); 1 when it was held. */
+export const forceReleaseScript = new LuaScript(
+  lua(`
+local key = ARGV[2]
+local m, v = holderOf(key)
+if v then drop(key, m) end
+handoff(key)
+if v then return 1 end
+return 0
+`),
+);
+
+/** ARGV: prefix, key, token. 1 while `token` is the current grant of the lock. */
+export const checkFenceScript = new LuaScript(
+  lua(`
+local m = holderOf(ARGV[2])
+if m and tonumber(m.token) == tonumber(ARGV[3]) then return 1 end
+return 0
+`),
+);
+
+const DESCRIBE = `
+local function describe(key)
+  local m, v = holderOf(key)
+  local d = { key = key, held = v ~= nil, waiters = redis.call('LLEN', P .. 'q:' .. key) }
+  if v then
+    local o = ownerOf(m, v)
+    if o then d.owner = o end
+    local pttl = redis.call('PTTL', key)
+    if pttl >= 0 then d.expiresInMs = pttl end
+    if m then
+      d.leaseId = m.lease
+      d.fencingToken = tonumber(m.token)
+      d.acquiredAt = tonumber(m.at)
+    end
+  end
+  return d
+end
+`;
+
+/** ARGV: prefix, key. JSON LockInfo. */
+export const describeLockScript = new LuaScript(
+  lua(`${DESCRIBE}
+return cjson.encode(describe(ARGV[2]))
+`),
+);
+
+/** ARGV: prefix, keyPrefix, limit. JSON array of held LockInfo in key order; prunes stale index entries. */
+export const listLocksScript = new LuaScript(
+  lua(`${DESCRIBE}
+local prefix, limit = ARGV[2], tonumber(ARGV[3])
+local out = {}
+local start = '[' .. prefix
+while #out < limit do
+  local batch = redis.call('ZRANGEBYLEX', P .. 'locks', start, '+', 'LIMIT', 0, 100)
+  if #batch == 0 then break end
+  for _, key in ipairs(batch) do
+    if string.sub(key, 1, #prefix) ~= prefix then return cjson.encode(out) end
+    local d = describe(key)
+    if d.held then
+      if #out < limit then out[#out + 1] = d end
+    else
+      redis.call('ZREM', P .. 'locks', key)
+    end
+    start = '(' .. key
+  end
+end
+return cjson.encode(out)
+`),
+);

@@ -1,0 +1,123 @@
+/**
+ * Lua shared by every script: key names, the holder check, grant, drop and hand-off. ARGV[1] is
+ * the store's key prefix. Holding a lock means the lock key exists and its value is either the
+ * native marker `leasehold:lease:<leaseId>` or, for a Dapr lock, the Dapr owner string (exactly
+ * what a Dapr sidecar writes). `meta:<key>` carries the token; a value it does not describe (e.g.
+ * a key SET by a Dapr sidecar) is a foreign holder. A native lock's meta outlives its key by a
+ * grace period, so the release of a lapsed lock is still announced (with its token) by the next
+ * script that touches the key; a Dapr lock's meta lives exactly as long as its key, because a
+ * sidecar may SET the same owner again and must not inherit an old token.
+ */
+export const PRELUDE = `
+-- Scripts read TIME before writing: replicate effects, not the script (the default from Redis 5).
+redis.replicate_commands()
+local P = ARGV[1]
+local MARK = 'leasehold:lease:'
+local GRACE = 60000
+local function nowMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function hash(k)
+  local r = redis.call('HGETALL', k)
+  if #r == 0 then return nil end
+  local m = {}
+  for i = 1, #r, 2 do m[r[i]] = r[i + 1] end
+  return m
+end
+local function emit(ev) redis.call('PUBLISH', P .. 'events', cjson.encode(ev)) end
+local function nextRev() return redis.call('INCR', P .. 'rev') end
+local function holderOf(key)
+  local v = redis.call('GET', key)
+  if not v then return nil, nil end
+  local m = hash(P .. 'meta:' .. key)
+  if m and ((m.kind == 'n' and v == MARK .. m.lease) or (m.kind == 'd' and v == m.owner)) then return m, v end
+  return nil, v
+end
+local function ownerOf(m, v)
+  if not m then return v end
+  if m.kind == 'd' then return m.owner end
+  local o = redis.call('HGET', P .. 'lease:' .. m.lease, 'owner')
+  if o and o ~= '' then return o end
+  return nil
+end
+local function grant(key, leaseId, holdMs, waiterId)
+  local lpx = redis.call('PTTL', P .. 'lease:' .. leaseId)
+  if lpx <= 0 then return nil end
+  local px = lpx
+  local now = nowMs()
+  local hold = 0
+  if holdMs > 0 then
+    hold = now + holdMs
+    if holdMs < px then px = holdMs end
+  end
+  local token = nextRev()
+  local mk = P .. 'meta:' .. key
+  redis.call('SET', key, MARK .. leaseId, 'PX', px)
+  redis.call('DEL', mk)
+  redis.call('HSET', mk, 'kind', 'n', 'lease', leaseId, 'token', token, 'at', now, 'hold', hold, 'waiter', waiterId)
+  redis.call('PEXPIRE', mk, px + GRACE)
+  redis.call('SADD', P .. 'll:' .. leaseId, key)
+  redis.call('PEXPIRE', P .. 'll:' .. leaseId, lpx + GRACE)
+  redis.call('ZADD', P .. 'locks', 0, key)
+  emit({ type = 'lock.acquired', key = key, revision = token, leaseId = leaseId, fencingToken = token })
+  return token
+end
+local function drop(key, m)
+  redis.call('DEL', key, P .. 'meta:' .. key)
+  redis.call('ZREM', P .. 'locks', key)
+  local ev = { type = 'lock.released', key = key, revision = nextRev() }
+  if m then
+    if m.kind == 'n' then redis.call('SREM', P .. 'll:' .. m.lease, key) end
+    ev.leaseId = m.lease
+    ev.fencingToken = tonumber(m.token)
+  end
+  emit(ev)
+end
+local function reapLapsed(key)
+  if redis.call('EXISTS', key) == 1 then return end
+  local mk = P .. 'meta:' .. key
+  local m = hash(mk)
+  if not m or m.kind ~= 'n' then return end
+  redis.call('DEL', mk)
+  redis.call('ZREM', P .. 'locks', key)
+  redis.call('SREM', P .. 'll:' .. m.lease, key)
+  emit({ type = 'lock.released', key = key, revision = nextRev(), leaseId = m.lease, fencingToken = tonumber(m.token) })
+end
+local function dropWaiter(wid)
+  local w = hash(P .. 'w:' .. wid)
+  redis.call('DEL', P .. 'w:' .. wid)
+  if w then
+    redis.call('LREM', P .. 'q:' .. w.key, 1, wid)
+    redis.call('SREM', P .. 'lw:' .. w.lease, wid)
+  end
+  return w
+end
+local function handoff(key)
+  if redis.call('EXISTS', key) == 1 then return end
+  reapLapsed(key)
+  local now = nowMs()
+  while true do
+    local wid = redis.call('LPOP', P .. 'q:' .. key)
+    if not wid then return end
+    local w = dropWaiter(wid)
+    if w and tonumber(w.deadline) > now then
+      local token = grant(key, w.lease, tonumber(w.hold), wid)
+      if token then
+        redis.call('PUBLISH', w.srv, 'g ' .. wid .. ' ' .. token .. ' ' .. key)
+        return
+      end
+      redis.call('PUBLISH', w.srv, 'l ' .. wid)
+    end
+  end
+end
+local function holderReply(status, m, v)
+  if not m then return { status, '', ownerOf(m, v) or '', 0 } end
+  return { status, m.lease, ownerOf(m, v) or '', tonumber(m.token) }
+end
+`;
+
+/** Builds one script: the prelude, then the operation's body. */
+export function lua(body: string): string {
+  return `${PRELUDE}\n${body}`;
+}

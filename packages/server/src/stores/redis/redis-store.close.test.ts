@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { LeaseholdError } from '@leasehold/core';
+import type { Store } from '@leasehold/core';
+import { describeWithBackend } from '../../../test/support/backends.js';
+import { RedisServer } from '../../../test/support/redis-harness.js';
+import { createRedisStore } from './index.js';
+
+async function code(operation: Promise<unknown>): Promise<string> {
+  try {
+    await operation;
+    return 'resolved';
+  } catch (error) {
+    return error instanceof LeaseholdError ? error.code : String(error);
+  }
+}
+
+describeWithBackend('redis-server', 'lock.redis close', (binary) => {
+  let server: RedisServer;
+  let survivor: Store;
+  beforeAll(async () => {
+    server = await RedisServer.start(binary);
+    survivor = await createRedisStore('lockstore', new Map([['redishost', server.address]]));
+  });
+  afterAll(async () => {
+    await survivor?.close();
+    await server?.destroy();
+  });
+
+  it('fails its waiters, takes them out of the Redis queue, and refuses further calls', async () => {
+    const closing = await createRedisStore('lockstore', new Map([['redishost', server.address]]));
+    const holder = await survivor.grantLease({ ttlMs: 30_000 });
+    expect((await survivor.acquire({ key: 'c/1', leaseId: holder.id })).acquired).toBe(true);
+    const lease = await closing.grantLease({ ttlMs: 30_000 });
+    const waiting = code(closing.acquire({ key: 'c/1', leaseId: lease.id, waitMs: 10_000 }));
+    while ((await survivor.describeLock('c/1')).waiters < 1) await new Promise((r) => setTimeout(r, 5));
+    await closing.close();
+    expect(await waiting).toBe('UNAVAILABLE');
+    expect((await survivor.describeLock('c/1')).waiters).toBe(0);
+    expect(await code(closing.grantLease({ ttlMs: 30_000 }))).toBe('UNAVAILABLE');
+    expect(await closing.ping()).toBe(false);
+    // The lock stays with its holder; the closed server's waiter was never granted it.
+    expect(await survivor.release('c/1', holder.id)).toBe('released');
+    expect((await survivor.describeLock('c/1')).held).toBe(false);
+  });
+
+  it('refuses to open when Redis does not answer, with STORE_ERROR', async () => {
+    const metadata = new Map([
+      ['redishost', '127.0.0.1:1'],
+      ['dialtimeout', '200ms'],
+    ]);
+    expect(await code(createRedisStore('lockstore', metadata))).toBe('STORE_ERROR');
+    expect(await code(createRedisStore('lockstore', new Map([['redistype', 'cluster']])))).toBe(
+      'INVALID_ARGUMENT',
+    );
+  });
+});

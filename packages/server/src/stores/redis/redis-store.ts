@@ -1,0 +1,259 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { LeaseholdError, storeError, WatchHub } from '@leasehold/core';
+import type {
+  AcquireOptions,
+  AcquireResult,
+  GrantOptions,
+  KvEntry,
+  LeaseDetail,
+  LeaseInfo,
+  LockInfo,
+  PutOptions,
+  ReleaseStatus,
+  Store,
+  UnlockStatus,
+  Unsubscribe,
+  WatchOptions,
+} from '@leasehold/core';
+import { daprTryLockScript, daprUnlockScript } from './dapr-scripts.js';
+import { deleteScript, putScript } from './kv-scripts.js';
+import { LeaseReaper } from './lease-reaper.js';
+import {
+  getLeaseScript,
+  grantLeaseScript,
+  keepAliveScript,
+  reapLeasesScript,
+  revokeLeaseScript,
+} from './lease-scripts.js';
+import {
+  acquireScript,
+  cancelWaitScript,
+  checkFenceScript,
+  describeLockScript,
+  forceReleaseScript,
+  handoffScript,
+  listLocksScript,
+  releaseScript,
+  waiterStatusScript,
+} from './lock-scripts.js';
+import type { LuaScript, ScriptArg } from './lua-script.js';
+import { RedisWaiters } from './redis-waiters.js';
+import type { Reply } from './replies.js';
+import {
+  acquireResult,
+  leaseDetail,
+  leaseNotFound,
+  list,
+  lockInfo,
+  putRefusal,
+  storePrefix,
+  watchEvent,
+} from './replies.js';
+
+/**
+ * A Store on one Redis (a node or a Sentinel-managed master). Every operation is one Lua script,
+ * so it is atomic in Redis and several Leasehold servers may share the store. `command` runs the
+ * scripts; `subscriber` carries this server's waiter channel and the store's event channel.
+ */
+export class RedisStore implements Store {
+  private readonly prefix: string;
+  private readonly channel: string;
+  private readonly waiters: RedisWaiters;
+  private readonly hub = new WatchHub(10_000);
+  private readonly reaper: LeaseReaper;
+  private watching: Promise<unknown> | undefined;
+  private closed = false;
+
+  constructor(
+    storeName: string,
+    private readonly command: Redis,
+    private readonly subscriber: Redis,
+  ) {
+    this.prefix = storePrefix(storeName);
+    this.channel = `${this.prefix}srv:${randomUUID()}`;
+    this.waiters = new RedisWaiters({
+      handoff: async (key) => Number(await this.script('handoff', handoffScript, key)),
+      cancel: async (key, id) => void (await this.script('acquire', cancelWaitScript, key, id)),
+      status: async (key, id) => Number(await this.script('acquire', waiterStatusScript, key, id)),
+    });
+    this.reaper = new LeaseReaper(async (limit) => {
+      const [reaped, next] = (await this.script('reapLeases', reapLeasesScript, limit)) as Reply;
+      return [Number(reaped), Number(next)] as const;
+    });
+    subscriber.on('ready', () => void this.waiters.recheck());
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.channel) this.waiters.onMessage(message);
+      else if (channel === `${this.prefix}events`) this.onEvent(message);
+    });
+  }
+
+  /** Subscribes this server's waiter channel; call once before use. */
+  async start(): Promise<void> {
+    await this.subscriber.subscribe(this.channel);
+    this.reaper.arm(0);
+  }
+
+  async grantLease(options: GrantOptions): Promise<LeaseInfo> {
+    const id = randomUUID();
+    await this.script('grantLease', grantLeaseScript, id, options.ttlMs, options.owner ?? '');
+    this.reaper.arm(options.ttlMs);
+    return { id, ttlMs: options.ttlMs, ...(options.owner === undefined ? {} : { owner: options.owner }) };
+  }
+
+  async keepAlive(leaseId: string): Promise<LeaseInfo | undefined> {
+    const [ttlMs, owner] = (await this.script('keepAlive', keepAliveScript, leaseId)) as Reply;
+    if (ttlMs === undefined) return undefined;
+    this.reaper.arm(Number(ttlMs));
+    return { id: leaseId, ttlMs: Number(ttlMs), ...(owner ? { owner: String(owner) } : {}) };
+  }
+
+  async revokeLease(leaseId: string): Promise<boolean> {
+    return (await this.script('revokeLease', revokeLeaseScript, leaseId)) === 1;
+  }
+
+  async getLease(leaseId: string): Promise<LeaseDetail | undefined> {
+    const json = String(await this.script('getLease', getLeaseScript, leaseId));
+    return json === '' ? undefined : leaseDetail(leaseId, json);
+  }
+
+  async acquire(options: AcquireOptions): Promise<AcquireResult> {
+    const waitMs = options.signal?.aborted ? 0 : Math.max(0, options.waitMs ?? 0);
+    const waiterId = waitMs > 0 ? randomUUID() : '';
+    const pending = waitMs > 0 ? this.waiters.register(waiterId, options.key) : undefined;
+    let reply: Reply;
+    try {
+      const args = [options.key, options.leaseId, options.maxHoldMs ?? 0, waitMs, waiterId, this.channel];
+      reply = (await this.script('acquire', acquireScript, ...args)) as Reply;
+    } catch (error) {
+      pending?.discard();
+      throw error;
+    }
+    if (reply[0] !== 'queued' || !pending) pending?.discard();
+    if (reply[0] === 'nolease') throw leaseNotFound(options.leaseId);
+    if (reply[0] === 'queued' && pending) return pending.wait(waitMs, Number(reply[4]), options.signal);
+    return acquireResult(reply);
+  }
+
+  async release(key: string, leaseId: string): Promise<ReleaseStatus> {
+    return (await this.script('release', releaseScript, key, leaseId)) as ReleaseStatus;
+  }
+
+  async forceRelease(key: string): Promise<boolean> {
+    return (await this.script('forceRelease', forceReleaseScript, key)) === 1;
+  }
+
+  async describeLock(key: string): Promise<LockInfo> {
+    return lockInfo(
+      JSON.parse(String(await this.script('describeLock', describeLockScript, key))) as LockInfo,
+    );
+  }
+
+  async listLocks(prefix: string, limit: number): Promise<LockInfo[]> {
+    const json = String(await this.script('listLocks', listLocksScript, prefix, limit));
+    return list<LockInfo>(JSON.parse(json)).map(lockInfo);
+  }
+
+  async checkFence(key: string, token: number): Promise<boolean> {
+    return (await this.script('checkFence', checkFenceScript, key, token)) === 1;
+  }
+
+  async daprTryLock(key: string, owner: string, ttlMs: number): Promise<AcquireResult> {
+    return acquireResult((await this.script('daprTryLock', daprTryLockScript, key, owner, ttlMs)) as Reply);
+  }
+
+  async daprUnlock(key: string, owner: string): Promise<UnlockStatus> {
+    return Number(await this.script('daprUnlock', daprUnlockScript, key, owner)) as UnlockStatus;
+  }
+
+  async put(options: PutOptions): Promise<{ version: number; revision: number }> {
+    const { key, value, leaseId, ifVersion, fence } = options;
+    const args = [key, value, leaseId ?? '', ifVersion ?? '', fence?.key ?? '', fence?.token ?? 0];
+    const reply = (await this.script('put', putScript, ...args)) as Reply;
+    if (reply[0] === 'ok') return { version: Number(reply[1]), revision: Number(reply[2]) };
+    throw putRefusal(reply[0], options, reply[1]);
+  }
+
+  async get(key: string): Promise<KvEntry | undefined> {
+    const row = await this.call('get', () => this.command.hgetall(`${this.prefix}kv:${key}`));
+    if (row.version === undefined) return undefined;
+    const lease = row.lease ?? '';
+    return {
+      key,
+      value: row.value ?? '',
+      version: Number(row.version),
+      revision: Number(row.rev),
+      ...(lease === '' ? {} : { leaseId: lease }),
+    };
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return (await this.script('delete', deleteScript, key)) === 1;
+  }
+
+  async counterAdd(name: string, delta: number): Promise<number> {
+    if (!Number.isSafeInteger(delta))
+      throw new LeaseholdError('INVALID_ARGUMENT', 'delta: must be an integer');
+    return this.call('counterAdd', () => this.command.incrby(`${this.prefix}ctr:${name}`, delta));
+  }
+
+  async counterGet(name: string): Promise<number> {
+    return Number((await this.call('counterGet', () => this.command.get(`${this.prefix}ctr:${name}`))) ?? 0);
+  }
+
+  async counterSet(name: string, value: number): Promise<void> {
+    if (!Number.isSafeInteger(value))
+      throw new LeaseholdError('INVALID_ARGUMENT', 'value: must be an integer');
+    await this.call('counterSet', () => this.command.set(`${this.prefix}ctr:${name}`, value));
+  }
+
+  watch(options: WatchOptions): Unsubscribe {
+    // Subscribed on first use; pub/sub delivers one channel in publish order, which is revision order.
+    this.watching ??= this.subscriber
+      .subscribe(`${this.prefix}events`)
+      .catch(() => (this.watching = undefined));
+    return this.hub.subscribe(options);
+  }
+
+  async ping(): Promise<boolean> {
+    if (this.closed) return false;
+    try {
+      return (await this.command.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.reaper.close();
+    const open = this.waiters.failAll(new LeaseholdError('UNAVAILABLE', 'store is closing'));
+    // Take our waiters out of Redis so no grant goes to a server that has gone.
+    await Promise.allSettled(
+      open.map((w) => cancelWaitScript.run(this.command, [this.prefix, w.key, w.waiterId])),
+    );
+    this.hub.close();
+    await Promise.allSettled([this.command.quit(), this.subscriber.quit()]);
+    this.command.disconnect();
+    this.subscriber.disconnect();
+  }
+
+  private onEvent(message: string): void {
+    const event = watchEvent(message);
+    if (event) this.hub.publish([event]);
+  }
+
+  private script(op: string, script: LuaScript, ...args: ScriptArg[]): Promise<unknown> {
+    return this.call(op, () => script.run(this.command, [this.prefix, ...args]));
+  }
+
+  private async call<T>(op: string, run: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new LeaseholdError('UNAVAILABLE', 'store is closed');
+    try {
+      return await run();
+    } catch (error) {
+      throw storeError(op, error);
+    }
+  }
+}

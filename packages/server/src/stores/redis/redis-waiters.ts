@@ -1,0 +1,170 @@
+import type { AcquireResult } from '@leasehold/core';
+import { LeaseholdError, storeError } from '@leasehold/core';
+
+/** What the waiters need from Redis: the hand-off and cancel scripts. */
+export interface WaiterBackend {
+  /** Re-runs the hand-off for `key`; resolves the holder's PTTL afterwards (-2 free, -1 no TTL). */
+  handoff(key: string): Promise<number>;
+  /** Takes a waiter out of the queue, undoing a grant it never saw. */
+  cancel(key: string, waiterId: string): Promise<void>;
+  /** 0 while queued, the fencing token once granted, -1 when the waiter is gone. */
+  status(key: string, waiterId: string): Promise<number>;
+}
+
+interface Pending {
+  readonly key: string;
+  settled: boolean;
+  resolve(result: AcquireResult): void;
+  reject(error: unknown): void;
+  cleanup(): void;
+}
+
+const RETRY_MS = 250;
+
+/**
+ * This server's queued acquires. A hand-off script grants the head waiter inside Redis and
+ * publishes `g <waiterId> <token> <key>` (or `l <waiterId>` when its lease ended) on this
+ * server's channel. Expiry needs no polling: per waited-on key one unref()ed timer fires at the
+ * holder's deadline (its PTTL) and re-runs the hand-off, which re-arms at the next deadline.
+ */
+export class RedisWaiters {
+  private readonly pending = new Map<string, Pending>();
+  private readonly keyTimers = new Map<string, { timer: NodeJS.Timeout; at: number }>();
+  private closed = false;
+
+  constructor(private readonly backend: WaiterBackend) {}
+
+  /** Registers a waiter before its enqueue script runs, so an early grant message is not lost. */
+  register(
+    waiterId: string,
+    key: string,
+  ): {
+    wait(waitMs: number, pttl: number, signal?: AbortSignal): Promise<AcquireResult>;
+    discard(): void;
+  } {
+    let resolve!: (r: AcquireResult) => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<AcquireResult>((res, rej) => ((resolve = res), (reject = rej)));
+    const entry: Pending = { key, settled: false, resolve, reject, cleanup: () => undefined };
+    this.pending.set(waiterId, entry);
+    return {
+      discard: () => {
+        entry.settled = true;
+        this.pending.delete(waiterId);
+      },
+      wait: (waitMs, pttl, signal) => {
+        if (entry.settled) return promise;
+        const giveUp = () => void this.giveUp(waiterId, entry);
+        const timer = setTimeout(giveUp, waitMs);
+        timer.unref();
+        signal?.addEventListener('abort', giveUp, { once: true });
+        entry.cleanup = () => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', giveUp);
+        };
+        if (signal?.aborted) giveUp();
+        this.armKey(key, pttl);
+        return promise;
+      },
+    };
+  }
+
+  /** Handles one message from this server's channel. */
+  onMessage(message: string): void {
+    const [kind, waiterId = '', token, ...rest] = message.split(' ');
+    const entry = this.pending.get(waiterId);
+    if (kind === 'g') {
+      if (entry && !entry.settled)
+        return this.settle(waiterId, entry, { acquired: true, fencingToken: Number(token) });
+      // A grant nobody is waiting for any more (a timed-out reply, a restart): pass it on.
+      void this.backend.cancel(rest.join(' '), waiterId).catch(() => undefined);
+    } else if (kind === 'l' && entry && !entry.settled) {
+      this.settle(
+        waiterId,
+        entry,
+        new LeaseholdError('LEASE_NOT_FOUND', 'leaseId: lease ended while waiting'),
+      );
+    }
+  }
+
+  /**
+   * After the subscriber reconnects: grant messages published while it was away are lost, so ask
+   * Redis how each waiter stands, then re-run each key's hand-off to re-arm its timer.
+   */
+  async recheck(): Promise<void> {
+    const open = [...this.pending].filter(([, e]) => !e.settled);
+    await Promise.all(
+      open.map(async ([waiterId, entry]) => {
+        const status = await this.backend.status(entry.key, waiterId).catch(() => 0);
+        if (entry.settled || status === 0) return;
+        this.settle(
+          waiterId,
+          entry,
+          status > 0 ? { acquired: true, fencingToken: status } : { acquired: false },
+        );
+      }),
+    );
+    for (const key of new Set(open.map(([, e]) => e.key))) void this.fire(key);
+  }
+
+  /** Fails every waiter and stops every timer, as on close; returns the waits to cancel in Redis. */
+  failAll(error: LeaseholdError): { key: string; waiterId: string }[] {
+    this.closed = true;
+    for (const { timer } of this.keyTimers.values()) clearTimeout(timer);
+    this.keyTimers.clear();
+    const open = [...this.pending].filter(([, e]) => !e.settled);
+    for (const [id, entry] of open) this.settle(id, entry, error);
+    return open.map(([waiterId, entry]) => ({ key: entry.key, waiterId }));
+  }
+
+  private settle(waiterId: string, entry: Pending, outcome: AcquireResult | Error): void {
+    entry.settled = true;
+    entry.cleanup();
+    this.pending.delete(waiterId);
+    if (outcome instanceof Error) entry.reject(outcome);
+    else entry.resolve(outcome);
+  }
+
+  private async giveUp(waiterId: string, entry: Pending): Promise<void> {
+    if (entry.settled) return;
+    entry.settled = true;
+    entry.cleanup();
+    try {
+      await this.backend.cancel(entry.key, waiterId);
+      entry.resolve({ acquired: false });
+    } catch (error) {
+      entry.reject(storeError('acquire', error));
+    } finally {
+      this.pending.delete(waiterId);
+    }
+  }
+
+  private hasWaiters(key: string): boolean {
+    for (const entry of this.pending.values()) if (entry.key === key && !entry.settled) return true;
+    return false;
+  }
+
+  /** Arms the key's timer at the holder's deadline; keeps an earlier one (it re-arms itself). */
+  private armKey(key: string, pttl: number): void {
+    if (this.closed || pttl < 0) return;
+    const at = Date.now() + pttl + 1;
+    const current = this.keyTimers.get(key);
+    if (current && current.at <= at) return;
+    if (current) clearTimeout(current.timer);
+    const timer = setTimeout(() => void this.fire(key), pttl + 1);
+    timer.unref();
+    this.keyTimers.set(key, { timer, at });
+  }
+
+  private async fire(key: string): Promise<void> {
+    this.keyTimers.delete(key);
+    if (this.closed || !this.hasWaiters(key)) return;
+    let pttl: number;
+    try {
+      pttl = await this.backend.handoff(key);
+    } catch {
+      pttl = RETRY_MS; // Redis unreachable: try again shortly; each waiter still ends at its waitMs.
+    }
+    if (this.hasWaiters(key)) this.armKey(key, pttl);
+  }
+}

@@ -1,0 +1,92 @@
+import type { Redis } from 'ioredis';
+import { LeaseholdError } from '@leasehold/core';
+import type { KvEntry, PutOptions, WatchEvent } from '@leasehold/core';
+import { deleteScript, putScript } from './kv-scripts.js';
+import type { Masters } from './quorum.js';
+import { median, pickStatus } from './redlock-merge.js';
+import { getKvScript } from './redlock-scripts.js';
+import type { Reply } from './replies.js';
+import { putRefusal } from './replies.js';
+
+/**
+ * Redlock's kv rows and counters: written to every master, acknowledged by a majority, read from a
+ * majority. Not linearizable under failures (a refused or failed write may stay on a minority);
+ * `emit` gets each change with the backend revision as a hint (0 when none).
+ */
+export class RedlockKv {
+  constructor(
+    private readonly masters: Masters,
+    private readonly emit: (event: WatchEvent) => void,
+  ) {}
+
+  async put(options: PutOptions): Promise<{ version: number; revision: number }> {
+    const { key, value, leaseId, ifVersion, fence } = options;
+    const args = [key, value, leaseId ?? '', ifVersion ?? '', fence?.key ?? '', fence?.token ?? 0];
+    const answers = (await this.masters.run(putScript, args)) as (Reply | undefined)[];
+    this.masters.requireQuorum('put', answers);
+    const ok = answers.filter((a) => a?.[0] === 'ok') as Reply[];
+    if (ok.length >= this.masters.quorum) {
+      const version = Math.max(...ok.map((r) => Number(r[1])));
+      const revision = Math.max(...ok.map((r) => Number(r[2])));
+      this.emit({ type: 'put', key, revision, value, ...(leaseId === undefined ? {} : { leaseId }) });
+      return { version, revision };
+    }
+    const refusal = pickStatus<unknown>(
+      answers.map((a) => a?.[0]),
+      undefined,
+      ['fenced', 'version', 'nolease'],
+    );
+    throw putRefusal(refusal, options, answers.find((a) => a?.[0] === 'version')?.[1]);
+  }
+
+  async get(key: string): Promise<KvEntry | undefined> {
+    const answers = await this.masters.run(getKvScript, [key]);
+    this.masters.requireQuorum('get', answers);
+    const rows = answers.filter((a) => Array.isArray(a) && a.length > 0) as Reply[];
+    if (rows.length < this.masters.quorum) return undefined;
+    const [value, version, revision, lease] = rows.reduce((a, b) => (Number(b[2]) > Number(a[2]) ? b : a));
+    const leaseId = String(lease ?? '');
+    return {
+      key,
+      value: String(value),
+      version: Number(version),
+      revision: Number(revision),
+      ...(leaseId === '' ? {} : { leaseId }),
+    };
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const answers = await this.masters.run(deleteScript, [key]);
+    this.masters.requireQuorum('delete', answers);
+    const deleted = this.masters.count(answers, (a) => a === 1) > 0;
+    if (deleted) this.emit({ type: 'delete', key, revision: 0 });
+    return deleted;
+  }
+
+  counterAdd(name: string, delta: number): Promise<number> {
+    if (!Number.isSafeInteger(delta))
+      throw new LeaseholdError('INVALID_ARGUMENT', 'delta: must be an integer');
+    return this.counter('counterAdd', (c) => c.incrby(this.counterKey(name), delta));
+  }
+
+  counterGet(name: string): Promise<number> {
+    return this.counter('counterGet', async (c) => Number((await c.get(this.counterKey(name))) ?? 0));
+  }
+
+  async counterSet(name: string, value: number): Promise<void> {
+    if (!Number.isSafeInteger(value))
+      throw new LeaseholdError('INVALID_ARGUMENT', 'value: must be an integer');
+    await this.counter('counterSet', async (c) => (await c.set(this.counterKey(name), value), value));
+  }
+
+  /** Runs a counter command everywhere; a majority must answer, and their median is the value. */
+  private async counter(op: string, command: (client: Redis) => Promise<number>): Promise<number> {
+    const answers = await this.masters.each(command);
+    this.masters.requireQuorum(op, answers);
+    return median(answers.filter((a) => a !== undefined));
+  }
+
+  private counterKey(name: string): string {
+    return `${this.masters.prefix}ctr:${name}`;
+  }
+}

@@ -1,0 +1,91 @@
+import type { LeaseDetail, LockInfo } from '@leasehold/core';
+import type { Answers } from './quorum.js';
+import { leaseDetail, list, lockInfo } from './replies.js';
+
+/** A status a majority agrees on: `winner` if any master gave it, else the most common answer. */
+export function pickStatus<T>(answers: Answers, winner: T | undefined, order: readonly [T, ...T[]]): T {
+  const given = answers.filter((a) => a !== undefined) as T[];
+  if (winner !== undefined && given.includes(winner)) return winner;
+  let best = order[0];
+  let bestCount = -1;
+  for (const status of order) {
+    const count = given.filter((g) => g === status).length;
+    if (count > bestCount) [best, bestCount] = [status, count];
+  }
+  return best;
+}
+
+/** A lock is held when a majority of masters see the same holder; times are the most cautious. */
+export function mergeLock(
+  key: string,
+  infos: readonly LockInfo[],
+  quorum: number,
+  waiters: number,
+): LockInfo {
+  const groups = new Map<string, LockInfo[]>();
+  for (const info of infos) {
+    if (!info.held) continue;
+    const holder = info.leaseId ?? `foreign:${info.owner ?? ''}`;
+    groups.set(holder, [...(groups.get(holder) ?? []), info]);
+  }
+  for (const group of groups.values()) {
+    if (group.length < quorum) continue;
+    const first = group[0]!;
+    const expires = group.map((g) => g.expiresInMs).filter((e) => e !== undefined);
+    const tokens = group.map((g) => g.fencingToken).filter((t) => t !== undefined);
+    const acquired = group.map((g) => g.acquiredAt).filter((t) => t !== undefined);
+    return {
+      ...first,
+      ...(tokens.length > 0 ? { fencingToken: Math.max(...tokens) } : {}),
+      ...(acquired.length > 0 ? { acquiredAt: Math.min(...acquired) } : {}),
+      ...(expires.length > 0 ? { expiresInMs: Math.min(...expires) } : {}),
+      key,
+      waiters,
+    };
+  }
+  return { key, held: false, waiters };
+}
+
+/** Parses describe-lock answers. */
+export function lockAnswers(answers: Answers): LockInfo[] {
+  return answers.filter((a) => a !== undefined).map((a) => lockInfo(JSON.parse(a as string) as LockInfo));
+}
+
+/** Merges list-locks answers: keys a majority lists with one holder, in key order. */
+export function mergeLocks(answers: Answers, quorum: number, limit: number): LockInfo[] {
+  const byKey = new Map<string, LockInfo[]>();
+  for (const answer of answers) {
+    if (answer === undefined) continue;
+    for (const info of list<LockInfo>(JSON.parse(answer as string)))
+      byKey.set(info.key, [...(byKey.get(info.key) ?? []), lockInfo(info)]);
+  }
+  return [...byKey.keys()]
+    .sort()
+    .map((key) => mergeLock(key, byKey.get(key)!, quorum, 0))
+    .filter((info) => info.held)
+    .slice(0, limit);
+}
+
+/** A lease is live when a majority knows it; its locks and keys are those a majority binds to it. */
+export function mergeLease(id: string, answers: Answers, quorum: number): LeaseDetail | undefined {
+  const details = answers.filter((a) => a !== undefined && a !== '').map((a) => leaseDetail(id, String(a)));
+  if (details.length < quorum) return undefined;
+  const common = (pick: (d: LeaseDetail) => readonly string[]) => {
+    const counts = new Map<string, number>();
+    for (const d of details) for (const k of pick(d)) counts.set(k, (counts.get(k) ?? 0) + 1);
+    return [...counts].filter(([, n]) => n >= quorum).map(([k]) => k);
+  };
+  const first = details[0]!;
+  return {
+    ...first,
+    remainingMs: Math.min(...details.map((d) => d.remainingMs)),
+    locks: common((d) => d.locks),
+    keys: common((d) => d.keys),
+  };
+}
+
+/** The middle of the answered numbers: what a majority agrees on when they differ. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[(sorted.length - 1) >> 1] ?? 0;
+}

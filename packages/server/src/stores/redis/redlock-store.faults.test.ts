@@ -1,0 +1,130 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { LeaseholdError } from '@leasehold/core';
+import type { AcquireResult, Store } from '@leasehold/core';
+import { describeWithBackend } from '../../../test/support/backends.js';
+import { RedisServer } from '../../../test/support/redis-harness.js';
+import { createRedisStore } from './index.js';
+
+async function code(operation: Promise<unknown>): Promise<string> {
+  try {
+    await operation;
+    return 'resolved';
+  } catch (error) {
+    return error instanceof LeaseholdError ? error.code : String(error);
+  }
+}
+
+function token(result: AcquireResult): number {
+  expect(result.acquired).toBe(true);
+  return (result as { fencingToken: number }).fencingToken;
+}
+
+describeWithBackend('redis-server', 'lock.redis Redlock when masters fail', (binary) => {
+  let servers: RedisServer[] = [];
+  let store: Store;
+  beforeAll(async () => {
+    servers = await Promise.all([0, 1, 2].map(() => RedisServer.start(binary)));
+    const metadata = new Map([
+      ['redishosts', servers.map((s) => s.address).join(',')],
+      ['readtimeout', '300ms'],
+      ['dialtimeout', '300ms'],
+    ]);
+    store = await createRedisStore('lockstore', metadata);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await Promise.all(servers.map((s) => s.destroy()));
+  });
+
+  const healthy = async () => {
+    const deadline = Date.now() + 5_000;
+    while (!(await store.ping())) {
+      if (Date.now() > deadline) throw new Error('store did not recover');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // ping needs a majority; wait for every master so the next step starts from all three.
+    for (const s of servers) {
+      const raw = new Redis({ host: '127.0.0.1', port: s.port, lazyConnect: true });
+      await raw.connect();
+      raw.disconnect();
+    }
+    await new Promise((r) => setTimeout(r, 600)); // the store's reconnect back-off is at most 500 ms
+    const status = (store as unknown as { masters: { clients: Redis[] } }).masters.clients.map(
+      (c) => c.status,
+    );
+    console.log('statuses', status);
+  };
+
+  it('keeps working with one master of three down', async () => {
+    const a = (await store.grantLease({ ttlMs: 30_000 })).id;
+    const first = token(await store.acquire({ key: 'one-down', leaseId: a }));
+    await servers[0]!.stop('SIGKILL');
+    const b = (await store.grantLease({ ttlMs: 30_000 })).id;
+    expect((await store.acquire({ key: 'one-down', leaseId: b })).acquired).toBe(false);
+    const waiting = store.acquire({ key: 'one-down', leaseId: b, waitMs: 2_000 });
+    expect(await store.keepAlive(a)).toBeDefined();
+    expect(await store.release('one-down', a)).toBe('released');
+    const second = token(await waiting);
+    expect(second).toBeGreaterThan(first);
+    expect(await store.checkFence('one-down', second)).toBe(true);
+    await store.put({ key: 'kv', value: 'v', fence: { key: 'one-down', token: second } });
+    expect((await store.get('kv'))?.value).toBe('v');
+    expect(await store.revokeLease(b)).toBe(true);
+    await servers[0]!.restart();
+    await healthy();
+  });
+
+  it('with two of three down, fails cleanly with STORE_ERROR and never grants', async () => {
+    const leases = await Promise.all(
+      [1, 2, 3].map(async () => (await store.grantLease({ ttlMs: 30_000 })).id),
+    );
+    const holder = leases[0]!;
+    token(await store.acquire({ key: 'held', leaseId: holder }));
+    await servers[0]!.stop('SIGKILL');
+    await servers[1]!.stop('SIGKILL');
+    const started = performance.now();
+    const attempts = await Promise.all([
+      code(store.acquire({ key: 'contended', leaseId: leases[1]! })),
+      code(store.acquire({ key: 'contended', leaseId: leases[2]! })),
+      code(store.acquire({ key: 'contended', leaseId: leases[1]!, waitMs: 300 })),
+      code(store.daprTryLock('contended', 'dapr-owner', 30_000)),
+      code(store.grantLease({ ttlMs: 30_000 })),
+      code(store.describeLock('held')),
+    ]);
+    expect(attempts).toEqual(Array(6).fill('STORE_ERROR'));
+    expect(performance.now() - started).toBeLessThan(1_500);
+    // The surviving master was granted nothing that stayed: every partial grant was undone.
+    const survivor = new Redis({ host: '127.0.0.1', port: servers[2]!.port });
+    try {
+      expect(await survivor.get('contended')).toBeNull();
+      expect(await survivor.get('held')).toBe(`leasehold:lease:${holder}`);
+    } finally {
+      survivor.disconnect();
+    }
+    // A release without a majority fails too (it may have applied where it could: retry it).
+    expect(await code(store.release('held', holder))).toBe('STORE_ERROR');
+    await servers[0]!.restart();
+    await servers[1]!.restart();
+    await healthy();
+  });
+
+  it('fencing tokens keep rising while the majority that grants them changes', async () => {
+    const tokens: number[] = [];
+    for (const down of [0, 1, 2, undefined]) {
+      if (down !== undefined) await servers[down]!.stop('SIGKILL');
+      for (let i = 0; i < 3; i++) {
+        const id = (await store.grantLease({ ttlMs: 30_000 })).id;
+        tokens.push(token(await store.acquire({ key: 'rising', leaseId: id })));
+        expect(await store.revokeLease(id)).toBe(true);
+      }
+      // A master that comes back empty (no persistence) rejoins; tokens must still rise.
+      if (down !== undefined) {
+        await servers[down]!.restart();
+        await healthy();
+      }
+    }
+    for (let i = 1; i < tokens.length; i++) expect(tokens[i]!).toBeGreaterThan(tokens[i - 1]!);
+    console.log(`Redlock tokens across changing majorities: ${tokens.join(' < ')}`);
+  });
+});

@@ -1,0 +1,308 @@
+import { randomUUID } from 'node:crypto';
+import { LeaseholdError, storeError, WatchHub } from '@leasehold/core';
+import type {
+  AcquireOptions,
+  AcquireResult,
+  GrantOptions,
+  KvEntry,
+  LeaseDetail,
+  LeaseInfo,
+  LockInfo,
+  PutOptions,
+  ReleaseStatus,
+  Store,
+  UnlockStatus,
+  Unsubscribe,
+  WatchEvent,
+  WatchOptions,
+} from '@leasehold/core';
+import type { RedisStoreConfig } from './config.js';
+import { createClient } from './connect.js';
+import { daprTryLockScript, daprUnlockScript } from './dapr-scripts.js';
+import { LeaseReaper } from './lease-reaper.js';
+import {
+  getLeaseScript,
+  grantLeaseScript,
+  keepAliveScript,
+  reapLeasesScript,
+  revokeLeaseScript,
+} from './lease-scripts.js';
+import {
+  acquireScript,
+  checkFenceScript,
+  describeLockScript,
+  forceReleaseScript,
+  listLocksScript,
+  releaseScript,
+} from './lock-scripts.js';
+import { driftMs, Masters } from './quorum.js';
+import { grantOnMajority } from './redlock-grant.js';
+import { lockAnswers, mergeLease, mergeLock, mergeLocks, pickStatus } from './redlock-merge.js';
+import { RedlockKv } from './redlock-kv.js';
+import { RedlockWaiters } from './redlock-waiters.js';
+import type { Reply } from './replies.js';
+import { leaseNotFound, storePrefix } from './replies.js';
+
+type RedlockConfig = Extract<RedisStoreConfig, { mode: 'redlock' }>;
+
+/** Opens a Redlock store over independent masters; a majority must answer at start. */
+export async function openRedlockStore(name: string, config: RedlockConfig): Promise<Store> {
+  const clients = config.endpoints.map((endpoint) => createClient(config, { endpoint }));
+  // A master down at start keeps reconnecting in the background, as after any later failure.
+  const connected = await Promise.allSettled(clients.map((c) => c.connect()));
+  const up = connected.filter((c) => c.status === 'fulfilled').length;
+  if (up < Math.floor(clients.length / 2) + 1) {
+    for (const client of clients) client.disconnect();
+    const failed = connected.find((c) => c.status === 'rejected');
+    throw storeError(
+      `connect (component ${name}): ${up} of ${clients.length} redisHosts answered`,
+      failed?.reason,
+    );
+  }
+  return new RedlockStore(new Masters(clients, storePrefix(name)), config.driftFactor);
+}
+
+/**
+ * A Store over N independent Redis masters (Redlock). Each master runs the single-Redis scripts;
+ * an operation stands when a majority agrees. Grants use two phases so fencing tokens rise (see
+ * grantOnMajority). Waiting is FIFO per server and retried, not handed off (see RedlockWaiters);
+ * watch sees this server's own changes only.
+ */
+export class RedlockStore implements Store {
+  private readonly waiters = new RedlockWaiters((key, leaseId) => this.release(key, leaseId));
+  private readonly hub = new WatchHub(10_000);
+  // Each master keeps its own lease deadlines; reaping them keeps its side keys from piling up.
+  private readonly reaper = new LeaseReaper(async (limit) => {
+    const answers = (await this.masters.run(reapLeasesScript, [limit])) as (Reply | undefined)[];
+    const given = answers.filter((a) => a !== undefined);
+    const next = given.map((a) => Number(a[1])).filter((n) => n >= 0);
+    return [
+      Math.max(0, ...given.map((a) => Number(a[0]))),
+      next.length > 0 ? Math.min(...next) : -1,
+    ] as const;
+  });
+  private readonly kv: RedlockKv;
+  private lastRevision = 0;
+  private closed = false;
+
+  constructor(
+    private readonly masters: Masters,
+    private readonly driftFactor: number,
+  ) {
+    this.kv = new RedlockKv(masters, (event) =>
+      this.emit({ ...event, revision: this.revision(event.revision) }),
+    );
+  }
+
+  async grantLease(options: GrantOptions): Promise<LeaseInfo> {
+    this.open();
+    const id = randomUUID();
+    const started = performance.now();
+    const answers = await this.masters.run(grantLeaseScript, [id, options.ttlMs, options.owner ?? '']);
+    if (
+      this.masters.count(answers, (a) => a === 1) < this.masters.quorum ||
+      !this.valid(options.ttlMs, started)
+    ) {
+      await this.masters.run(revokeLeaseScript, [id]);
+      throw new LeaseholdError('STORE_ERROR', 'store failed during grantLease: no Redlock majority in time');
+    }
+    this.reaper.arm(options.ttlMs);
+    return { id, ttlMs: options.ttlMs, ...(options.owner === undefined ? {} : { owner: options.owner }) };
+  }
+
+  async keepAlive(leaseId: string): Promise<LeaseInfo | undefined> {
+    this.open();
+    const started = performance.now();
+    const answers = await this.masters.run(keepAliveScript, [leaseId]);
+    this.masters.requireQuorum('keepAlive', answers);
+    const live = answers.filter((a) => Array.isArray(a) && a.length > 0) as Reply[];
+    const ttlMs = Number(live[0]?.[0]);
+    if (live.length < this.masters.quorum || !this.valid(ttlMs, started)) return undefined;
+    const owner = String(live[0]?.[1] ?? '');
+    return { id: leaseId, ttlMs, ...(owner === '' ? {} : { owner }) };
+  }
+
+  async revokeLease(leaseId: string): Promise<boolean> {
+    this.open();
+    const answers = await this.masters.run(revokeLeaseScript, [leaseId]);
+    this.masters.requireQuorum('revokeLease', answers);
+    this.waiters.failLease(leaseId, leaseNotFound(leaseId));
+    this.waiters.wakeAll();
+    return this.masters.count(answers, (a) => a === 1) > 0;
+  }
+
+  async getLease(leaseId: string): Promise<LeaseDetail | undefined> {
+    this.open();
+    const answers = await this.masters.run(getLeaseScript, [leaseId]);
+    this.masters.requireQuorum('getLease', answers);
+    return mergeLease(leaseId, answers, this.masters.quorum);
+  }
+
+  async acquire(options: AcquireOptions): Promise<AcquireResult> {
+    const { key, leaseId, maxHoldMs, signal } = options;
+    const waitMs = signal?.aborted ? 0 : Math.max(0, options.waitMs ?? 0);
+    const attempt = (id: string) => this.tryAcquire(key, id, maxHoldMs ?? 0);
+    // FIFO within this server: a newcomer never overtakes a waiter queued here.
+    if (waitMs > 0 && this.waiters.count(key) > 0)
+      return this.waiters.wait(key, leaseId, waitMs, signal, attempt);
+    const first = await attempt(leaseId);
+    if (first.acquired || waitMs === 0) return first;
+    return this.waiters.wait(key, leaseId, waitMs, signal, attempt);
+  }
+
+  async release(key: string, leaseId: string): Promise<ReleaseStatus> {
+    this.open();
+    const answers = await this.masters.run(releaseScript, [key, leaseId]);
+    this.masters.requireQuorum('release', answers);
+    const status = pickStatus<ReleaseStatus>(answers, 'released', ['held_by_other', 'not_held']);
+    if (status === 'released') this.released(key, leaseId);
+    return status;
+  }
+
+  async forceRelease(key: string): Promise<boolean> {
+    this.open();
+    const answers = await this.masters.run(forceReleaseScript, [key]);
+    this.masters.requireQuorum('forceRelease', answers);
+    const released = this.masters.count(answers, (a) => a === 1) > 0;
+    if (released) this.released(key);
+    return released;
+  }
+
+  async describeLock(key: string): Promise<LockInfo> {
+    this.open();
+    const answers = await this.masters.run(describeLockScript, [key]);
+    this.masters.requireQuorum('describeLock', answers);
+    return mergeLock(key, lockAnswers(answers), this.masters.quorum, this.waiters.count(key));
+  }
+
+  async listLocks(prefix: string, limit: number): Promise<LockInfo[]> {
+    this.open();
+    const answers = await this.masters.run(listLocksScript, [prefix, limit]);
+    this.masters.requireQuorum('listLocks', answers);
+    return mergeLocks(answers, this.masters.quorum, limit);
+  }
+
+  async checkFence(key: string, token: number): Promise<boolean> {
+    this.open();
+    const answers = await this.masters.run(checkFenceScript, [key, token]);
+    this.masters.requireQuorum('checkFence', answers);
+    return this.masters.count(answers, (a) => a === 1) >= this.masters.quorum;
+  }
+
+  async daprTryLock(key: string, owner: string, ttlMs: number): Promise<AcquireResult> {
+    this.open();
+    const result = await grantOnMajority(this.masters, {
+      op: 'daprTryLock',
+      key,
+      script: daprTryLockScript,
+      args: [key, owner, ttlMs],
+      undo: (only) => this.masters.run(daprUnlockScript, [key, owner], only),
+      ttlMs,
+      driftFactor: this.driftFactor,
+    });
+    if (result.acquired) this.acquired(key, `dapr:${result.fencingToken}`, result.fencingToken);
+    return result;
+  }
+
+  async daprUnlock(key: string, owner: string): Promise<UnlockStatus> {
+    this.open();
+    const answers = await this.masters.run(daprUnlockScript, [key, owner]);
+    this.masters.requireQuorum('daprUnlock', answers);
+    const status = pickStatus<number>(answers, 0, [2, 1]) as UnlockStatus;
+    if (status === 0) this.released(key);
+    return status;
+  }
+
+  put(options: PutOptions): Promise<{ version: number; revision: number }> {
+    this.open();
+    return this.kv.put(options);
+  }
+
+  get(key: string): Promise<KvEntry | undefined> {
+    this.open();
+    return this.kv.get(key);
+  }
+
+  delete(key: string): Promise<boolean> {
+    this.open();
+    return this.kv.delete(key);
+  }
+
+  counterAdd(name: string, delta: number): Promise<number> {
+    this.open();
+    return this.kv.counterAdd(name, delta);
+  }
+
+  counterGet(name: string): Promise<number> {
+    this.open();
+    return this.kv.counterGet(name);
+  }
+
+  counterSet(name: string, value: number): Promise<void> {
+    this.open();
+    return this.kv.counterSet(name, value);
+  }
+
+  watch(options: WatchOptions): Unsubscribe {
+    return this.hub.subscribe(options);
+  }
+
+  async ping(): Promise<boolean> {
+    if (this.closed) return false;
+    const answers = await this.masters.each((c) => c.ping());
+    return this.masters.count(answers, (a) => a === 'PONG') >= this.masters.quorum;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.reaper.close();
+    this.waiters.failAll(new LeaseholdError('UNAVAILABLE', 'store is closing'));
+    this.hub.close();
+    await this.masters.each((c) => c.quit());
+    for (const client of this.masters.clients) client.disconnect();
+  }
+
+  private async tryAcquire(key: string, leaseId: string, maxHoldMs: number): Promise<AcquireResult> {
+    this.open();
+    const result = await grantOnMajority(this.masters, {
+      op: 'acquire',
+      key,
+      leaseId,
+      script: acquireScript,
+      args: [key, leaseId, maxHoldMs, 0, '', ''],
+      undo: (only) => this.masters.run(releaseScript, [key, leaseId], only),
+      ttlMs: 0,
+      driftFactor: this.driftFactor,
+    });
+    if (result.acquired) this.acquired(key, leaseId, result.fencingToken);
+    return result;
+  }
+
+  private valid(ttlMs: number, started: number): boolean {
+    return ttlMs - (performance.now() - started) - driftMs(ttlMs, this.driftFactor) > 0;
+  }
+
+  private acquired(key: string, leaseId: string, token: number): void {
+    this.emit({ type: 'lock.acquired', key, revision: this.revision(token), leaseId, fencingToken: token });
+  }
+
+  private released(key: string, leaseId?: string): void {
+    this.emit({ type: 'lock.released', key, revision: this.revision(), ...(leaseId ? { leaseId } : {}) });
+    this.waiters.wake(key);
+  }
+
+  /** Revisions of this server's events: rising, and at least the backend's when one is known. */
+  private revision(hint = 0): number {
+    this.lastRevision = Math.max(this.lastRevision + 1, hint);
+    return this.lastRevision;
+  }
+
+  private emit(event: WatchEvent): void {
+    this.hub.publish([event]);
+  }
+
+  private open(): void {
+    if (this.closed) throw new LeaseholdError('UNAVAILABLE', 'store is closed');
+  }
+}

@@ -1,0 +1,90 @@
+import { LeaseholdError } from '@leasehold/core';
+import type {
+  AcquireResult,
+  LeaseDetail,
+  LockHolder,
+  LockInfo,
+  PutOptions,
+  WatchEvent,
+} from '@leasehold/core';
+
+/** The key prefix of one store's side keys; the braces keep them in one hash slot. */
+export function storePrefix(storeName: string): string {
+  return `leasehold:{${storeName}}:`;
+}
+
+/** A Lua array reply as strings and numbers. */
+export type Reply = readonly (string | number)[];
+
+/** Reads an acquire-style reply: {'ok', token} or {'busy'|'queued', lease, owner, token, pttl}. */
+export function acquireResult(reply: Reply): AcquireResult {
+  if (reply[0] === 'ok') return { acquired: true, fencingToken: Number(reply[1]) };
+  const holder = holderOf(reply);
+  return holder ? { acquired: false, holder } : { acquired: false };
+}
+
+function holderOf(reply: Reply): LockHolder | undefined {
+  const leaseId = String(reply[1] ?? '');
+  if (leaseId === '') return undefined;
+  const owner = String(reply[2] ?? '');
+  return { leaseId, fencingToken: Number(reply[3]), ...(owner === '' ? {} : { owner }) };
+}
+
+/** The LEASE_NOT_FOUND error every operation uses. */
+export function leaseNotFound(leaseId: string): LeaseholdError {
+  return new LeaseholdError('LEASE_NOT_FOUND', `leaseId: lease ${leaseId} not found or expired`, {
+    field: 'leaseId',
+  });
+}
+
+/** The error for a refused put: 'nolease', 'fenced' or 'version' (the key then at `current`). */
+export function putRefusal(refusal: unknown, options: PutOptions, current: unknown): LeaseholdError {
+  if (refusal === 'nolease') return leaseNotFound(options.leaseId ?? '');
+  if (refusal === 'fenced') {
+    const message = `fence: token ${options.fence?.token} is not the current grant of its lock`;
+    return new LeaseholdError('FENCED', message, { field: 'fence' });
+  }
+  const message = `ifVersion: expected ${options.ifVersion}, the key is at version ${String(current)}`;
+  return new LeaseholdError('VERSION_MISMATCH', message, { field: 'ifVersion' });
+}
+
+interface RawLease {
+  ttlMs: number;
+  owner: string;
+  remainingMs: number;
+  locks: unknown;
+  keys: unknown;
+}
+
+/** Reads the getLease JSON (cjson writes an empty array as {}). */
+export function leaseDetail(id: string, json: string): LeaseDetail {
+  const raw = JSON.parse(json) as RawLease;
+  return {
+    id,
+    ttlMs: raw.ttlMs,
+    ...(raw.owner === '' ? {} : { owner: raw.owner }),
+    remainingMs: Math.max(0, raw.remainingMs),
+    locks: list<string>(raw.locks),
+    keys: list<string>(raw.keys),
+  };
+}
+
+/** A JSON array that cjson may have written as an empty object. */
+export function list<T>(value: unknown): T[] {
+  return Array.isArray(value) ? (value as T[]) : [];
+}
+
+/** Reads one describe-lock JSON object. */
+export function lockInfo(raw: LockInfo): LockInfo {
+  return raw.held ? raw : { key: raw.key, held: false, waiters: raw.waiters };
+}
+
+/** Reads one event published by a script; undefined for anything malformed. */
+export function watchEvent(json: string): WatchEvent | undefined {
+  try {
+    const event = JSON.parse(json) as WatchEvent;
+    return typeof event.key === 'string' && typeof event.revision === 'number' ? event : undefined;
+  } catch {
+    return undefined;
+  }
+}
