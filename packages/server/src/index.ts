@@ -7,3 +7,5 @@ export { loadComponents, ComponentError } from './components.js';
 export type { ComponentSpec } from './components.js';
 export { createAuthenticator } from './auth.js';
 export type { Authenticator } from './auth.js';
+export { attachStream, tokenFromHeaders, STREAM_PATH } from './stream/index.js';
+export type { StreamOptions } from './stream/index.js';

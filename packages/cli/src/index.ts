@@ -1,0 +1,3 @@
+export { main, USAGE } from './main.js';
+export { EXIT, CliError } from './exit-codes.js';
+export { parseDuration } from './options.js';

@@ -1,0 +1,116 @@
+import { EventEmitter } from 'node:events';
+import { badArgument } from './errors.js';
+import { HttpTransport } from './http-transport.js';
+import { InProcessTransport } from './in-process-transport.js';
+import type { InProcessOptions } from './in-process-transport.js';
+import { CountersApi, KvApi } from './kv-api.js';
+import type { LeaseTiming } from './lease.js';
+import { LeasesApi } from './leases-api.js';
+import { LocksApi } from './locks-api.js';
+import { StreamTransport } from './stream-transport.js';
+import type { Transport, WatchEvent } from './transport.js';
+import { withLock } from './with-lock.js';
+import type { LockContext, WithLockOptions } from './with-lock.js';
+
+/** Settings of a client. */
+export interface LeaseholdClientOptions {
+  /** Server URL; default `http://127.0.0.1:3500`. */
+  readonly url?: string;
+  /** Lock store; default `lockstore`. */
+  readonly store?: string;
+  /** API token, sent as `dapr-api-token`. */
+  readonly token?: string | undefined;
+  /** `stream` (default): one multiplexed WebSocket; `http`: one request per call. */
+  readonly transport?: 'stream' | 'http';
+  /** How leases judge their own validity. */
+  readonly timing?: LeaseTiming;
+  /** Stream heartbeat ceiling in ms (it also runs at a third of the shortest lease TTL). */
+  readonly heartbeatMs?: number;
+  /** The fetch used by the HTTP transport. */
+  readonly fetch?: typeof fetch;
+}
+
+/**
+ * The Leasehold SDK. Events: `disconnect` and `reconnect` (stream), `reentered` ({op, id}) when a
+ * waiting acquire is sent again after a reconnect.
+ */
+export class LeaseholdClient extends EventEmitter {
+  readonly store: string;
+  readonly leases: LeasesApi;
+  readonly locks: LocksApi;
+  readonly kv: KvApi;
+  readonly counters: CountersApi;
+  /** @internal */
+  readonly transport: Transport;
+
+  constructor(options: LeaseholdClientOptions = {}, transport?: Transport) {
+    super();
+    const store = options.store ?? 'lockstore';
+    if (typeof store !== 'string' || store === '') throw badArgument('store', 'must be a non-empty string');
+    this.store = store;
+    this.transport = transport ?? makeTransport(options, store, this);
+    this.leases = new LeasesApi(this.transport, options.timing ?? {});
+    this.locks = new LocksApi(this.transport);
+    this.kv = new KvApi(this.transport);
+    this.counters = new CountersApi(this.transport);
+  }
+
+  /** The same API over core's LockService in this process, with no server. */
+  static inProcess(options: InProcessOptions & { timing?: LeaseTiming } = {}): LeaseholdClient {
+    const transport = new InProcessTransport(options);
+    return new LeaseholdClient(
+      { store: transport.store, ...(options.timing ? { timing: options.timing } : {}) },
+      transport,
+    );
+  }
+
+  /** Which transport this client uses. */
+  get transportKind(): Transport['kind'] {
+    return this.transport.kind;
+  }
+
+  /** Calls `onEvent` for every change under `prefix` until the returned function is called. */
+  watch(
+    prefix: string,
+    onEvent: (event: WatchEvent) => void,
+    options: { afterRevision?: number; onError?: (error: Error) => void } = {},
+  ): () => void {
+    if (typeof prefix !== 'string') throw badArgument('prefix', 'must be a string');
+    return this.transport.watch(
+      prefix,
+      { onEvent, ...(options.onError ? { onError: options.onError } : {}) },
+      options.afterRevision,
+    );
+  }
+
+  /** Runs `fn` while holding the lock `name` on a fresh lease; always releases and revokes. */
+  withLock<T>(
+    name: string,
+    options: WithLockOptions,
+    fn: (context: LockContext) => Promise<T> | T,
+  ): Promise<T> {
+    return withLock(this.leases, this.locks, name, options, fn);
+  }
+
+  /** Stops every timer and the connection; leases still live are reported lost. */
+  async close(): Promise<void> {
+    for (const lease of this.leases.live) lease.markLost('the client was closed');
+    this.leases.live.clear();
+    await this.transport.close();
+  }
+}
+
+function makeTransport(options: LeaseholdClientOptions, store: string, events: EventEmitter): Transport {
+  const url = options.url ?? 'http://127.0.0.1:3500';
+  if (!/^https?:\/\//.test(url)) throw badArgument('url', `must start with http:// or https://, got ${url}`);
+  const kind = options.transport ?? 'stream';
+  const common = { url, store, token: options.token };
+  if (kind === 'http')
+    return new HttpTransport({ ...common, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  if (kind !== 'stream') throw badArgument('transport', `must be "stream" or "http", got ${String(kind)}`);
+  return new StreamTransport({
+    ...common,
+    events,
+    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+  });
+}

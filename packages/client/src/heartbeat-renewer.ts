@@ -1,0 +1,107 @@
+import type { RenewableLease, Renewer } from './transport.js';
+
+/** What the server answers to a heartbeat. */
+export interface PingReply {
+  readonly renewed: readonly { store: string; leaseId: string; ttlMs: number }[];
+  readonly lost: readonly { store: string; leaseId: string; errorCode?: string }[];
+}
+
+/** The stream side of the heartbeat. */
+export interface HeartbeatLink {
+  readonly store: string;
+  ping(timeoutMs: number): Promise<PingReply>;
+  /** Tells the server to stop renewing a lease without revoking it. */
+  forget(leaseId: string): void;
+}
+
+/**
+ * One heartbeat per client renews every lease registered on the stream: one unref()ed timer at
+ * the smaller of `maxIntervalMs` and a third of the shortest TTL, never two pings at once.
+ */
+export class HeartbeatRenewer implements Renewer {
+  private readonly leases = new Map<string, RenewableLease>();
+  private timer: NodeJS.Timeout | undefined;
+  private timerInterval = Infinity;
+  private inFlight: Promise<void> | undefined;
+
+  constructor(
+    private readonly link: HeartbeatLink,
+    private readonly maxIntervalMs: number,
+  ) {}
+
+  /** Leases currently renewed, for re-registration after a reconnect. */
+  registered(): RenewableLease[] {
+    return [...this.leases.values()];
+  }
+
+  add(lease: RenewableLease): void {
+    this.leases.set(lease.id, lease);
+    this.schedule();
+  }
+
+  remove(lease: RenewableLease): void {
+    if (this.leases.get(lease.id) !== lease) return;
+    this.leases.delete(lease.id);
+    if (lease.wantsRenewal() === false) this.link.forget(lease.id);
+    if (this.leases.size === 0) this.stop();
+  }
+
+  async settled(): Promise<void> {
+    await this.inFlight;
+  }
+
+  /** Stops the heartbeat timer. */
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerInterval = Infinity;
+  }
+
+  private interval(): number {
+    let interval = this.maxIntervalMs;
+    for (const lease of this.leases.values()) interval = Math.min(interval, lease.ttlMs / 3);
+    return Math.max(10, Math.round(interval));
+  }
+
+  private schedule(): void {
+    const interval = this.interval();
+    if (this.timer && interval >= this.timerInterval) return;
+    clearTimeout(this.timer);
+    this.timerInterval = interval;
+    this.timer = setInterval(() => this.beat(), interval);
+    this.timer.unref();
+  }
+
+  private beat(): void {
+    if (this.inFlight) return;
+    for (const lease of this.leases.values()) {
+      if (!lease.wantsRenewal()) this.remove(lease);
+    }
+    if (this.leases.size === 0) return;
+    const sentAt = performance.now();
+    this.inFlight = this.link
+      .ping(this.timerInterval * 2)
+      .then((reply) => this.apply(reply, sentAt))
+      .catch(() => undefined)
+      .finally(() => {
+        this.inFlight = undefined;
+      });
+  }
+
+  private apply(reply: PingReply, sentAt: number): void {
+    for (const { store, leaseId, ttlMs } of reply.renewed) {
+      if (store === this.link.store) this.leases.get(leaseId)?.acknowledge(sentAt, ttlMs);
+    }
+    for (const { store, leaseId, errorCode } of reply.lost) {
+      const lease = store === this.link.store ? this.leases.get(leaseId) : undefined;
+      if (!lease) continue;
+      this.leases.delete(leaseId);
+      lease.markLost(`the server no longer knows it (${errorCode ?? 'LEASE_NOT_FOUND'})`);
+    }
+    if (this.leases.size === 0) this.stop();
+    else if (this.interval() > this.timerInterval) {
+      this.stop();
+      this.schedule();
+    }
+  }
+}

@@ -1,0 +1,139 @@
+import type { Caller, LockService } from '@leasehold/core';
+import { ClientClosedError, LeaseholdClientError, errorFromCode } from './errors.js';
+import { TimerRenewer } from './timer-renewer.js';
+import type { CallOptions, Op, Transport, WatchHandlers } from './transport.js';
+
+/** Settings of the in-process mode. */
+export interface InProcessOptions {
+  /** Store name; default `lockstore`. */
+  readonly store?: string;
+  /** App id the calls run as; default `app`. */
+  readonly appId?: string;
+  /** A service to share with other in-process clients; by default a fresh in-memory one. */
+  readonly service?: LockService;
+  /** Lowest lease TTL accepted (the server's default is 1000 ms). */
+  readonly minTtlMs?: number;
+}
+
+/** Calls core's LockService in this process: the same API with no server. */
+export class InProcessTransport implements Transport {
+  readonly kind = 'inProcess' as const;
+  readonly renewer = new TimerRenewer((leaseId) => this.call<{ ttlMs: number }>('keepAlive', { leaseId }));
+  readonly store: string;
+  private readonly caller: Caller;
+  private servicePromise: Promise<{ service: LockService; owned: boolean }> | undefined;
+  private closed = false;
+
+  constructor(private readonly options: InProcessOptions = {}) {
+    this.store = options.store ?? 'lockstore';
+    this.caller = { appId: options.appId ?? 'app', role: 'app' };
+  }
+
+  /** The service behind this client, created on first use; share it with `inProcess({service})`. */
+  service(): Promise<LockService> {
+    return this.load().then((loaded) => loaded.service);
+  }
+
+  private load(): Promise<{ service: LockService; owned: boolean }> {
+    this.servicePromise ??= (async () => {
+      if (this.options.service) return { service: this.options.service, owned: false };
+      const core = await import('@leasehold/core');
+      const binding = {
+        name: this.store,
+        type: 'lock.memory',
+        keyPrefix: 'appid',
+        store: new core.LocalStore(),
+      };
+      const limits = this.options.minTtlMs === undefined ? {} : { minTtlMs: this.options.minTtlMs };
+      return { service: new core.LockService([binding], limits), owned: true };
+    })();
+    return this.servicePromise;
+  }
+
+  async call<T>(op: Op, args: Record<string, unknown>, options: CallOptions = {}): Promise<T> {
+    if (this.closed) throw new ClientClosedError();
+    const { service } = await this.load();
+    try {
+      return (await dispatch(service, this.caller, this.store, op, args, options.signal)) as T;
+    } catch (error) {
+      throw toClientError(error);
+    }
+  }
+
+  watch(prefix: string, handlers: WatchHandlers, afterRevision?: number): () => void {
+    let stop: (() => void) | undefined;
+    let stopped = false;
+    this.load().then(
+      ({ service }) => {
+        if (stopped) return;
+        stop = service.watch(this.caller, this.store, prefix, afterRevision, (event) =>
+          handlers.onEvent(event),
+        );
+      },
+      (error: unknown) => handlers.onError?.(toClientError(error) as Error),
+    );
+    return () => {
+      stopped = true;
+      stop?.();
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const loaded = await this.servicePromise;
+    if (loaded?.owned) await Promise.all(loaded.service.bindings().map((b) => b.store.close()));
+  }
+}
+
+function dispatch(
+  service: LockService,
+  caller: Caller,
+  store: string,
+  op: Op,
+  args: Record<string, unknown>,
+  signal: AbortSignal | undefined,
+): Promise<unknown> {
+  switch (op) {
+    case 'grantLease':
+      return service.grantLease(caller, store, args);
+    case 'keepAlive':
+      return service.keepAlive(caller, store, args.leaseId);
+    case 'revokeLease':
+      return service.revokeLease(caller, store, args.leaseId);
+    case 'getLease':
+      return service.getLease(caller, store, args.leaseId);
+    case 'listLeases':
+      throw new LeaseholdClientError('NOT_SUPPORTED', 'listLeases: not available in-process');
+    case 'acquire':
+      return service.acquire(caller, store, args, signal);
+    case 'release':
+      return service.release(caller, store, args);
+    case 'describeLock':
+      return service.describeLock(caller, store, args.name);
+    case 'listLocks':
+      return service.listLocks(caller, store, args.prefix);
+    case 'checkLock':
+      return service.checkLock(caller, store, args.name, args.token);
+    case 'put':
+      return service.put(caller, store, args);
+    case 'get':
+      return service.get(caller, store, args.key);
+    case 'delete':
+      return service.delete(caller, store, args.key);
+    case 'counterAdd':
+      return service.counterAdd(caller, store, args);
+    case 'counterGet':
+      return service.counterGet(caller, store, args.name);
+    case 'counterSet':
+      return service.counterSet(caller, store, args);
+  }
+}
+
+/** Core's typed errors become the SDK's, keeping the code. */
+function toClientError(error: unknown): unknown {
+  if (error instanceof LeaseholdClientError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (error instanceof Error && typeof code === 'string') return errorFromCode(code, error.message);
+  return error;
+}

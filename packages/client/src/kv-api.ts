@@ -1,0 +1,98 @@
+import { Lease } from './lease.js';
+import { LockHandle } from './lock-handle.js';
+import type { Transport } from './transport.js';
+import { badArgument } from './errors.js';
+import { compact, requireString } from './validate.js';
+
+/** A fence: the write applies only while the lock's current grant has this token. */
+export type FenceInput = LockHandle | { readonly lock: string; readonly token: number };
+
+/** Options of a put. */
+export interface PutOptions {
+  /** Deletes the key when this lease ends. */
+  readonly lease?: Lease | string;
+  /** Writes only if the key's version is this (0: only if absent). */
+  readonly ifVersion?: number;
+  readonly fence?: FenceInput;
+}
+
+/** A stored entry. */
+export interface KvEntry {
+  readonly key: string;
+  readonly value: string;
+  readonly version: number;
+  readonly revision: number;
+  readonly leaseId?: string;
+}
+
+function fenceOf(fence: FenceInput | undefined): { lock: string; token: number } | undefined {
+  if (fence === undefined) return undefined;
+  if (fence instanceof LockHandle) {
+    if (!fence.acquired || fence.fencingToken === undefined)
+      throw badArgument('fence', 'lock was not acquired');
+    return { lock: fence.name, token: fence.fencingToken };
+  }
+  return { lock: fence.lock, token: fence.token };
+}
+
+/** `client.kv`: values, optionally lease-bound, version-checked and fenced. */
+export class KvApi {
+  constructor(private readonly transport: Transport) {}
+
+  /** Writes a value; FencedError / VersionMismatchError change nothing. */
+  put(key: string, value: string, options: PutOptions = {}): Promise<{ version: number; revision: number }> {
+    if (typeof value !== 'string') throw badArgument('value', 'must be a string');
+    const leaseId = options.lease instanceof Lease ? options.lease.id : options.lease;
+    return this.transport.call(
+      'put',
+      compact({
+        key: requireString('key', key),
+        value,
+        leaseId,
+        ifVersion: options.ifVersion,
+        fence: fenceOf(options.fence),
+      }),
+    );
+  }
+
+  /** Reads a value; KeyNotFoundError when absent. */
+  get(key: string): Promise<KvEntry> {
+    return this.transport.call('get', { key: requireString('key', key) });
+  }
+
+  /** Deletes a value; KeyNotFoundError when absent. */
+  delete(key: string): Promise<{ deleted: boolean }> {
+    return this.transport.call('delete', { key: requireString('key', key) });
+  }
+}
+
+/** `client.counters`: atomic integer counters. */
+export class CountersApi {
+  constructor(private readonly transport: Transport) {}
+
+  /** Adds `delta` (absent counts as 0) and returns the new value. */
+  async add(name: string, delta = 1): Promise<number> {
+    const reply = await this.transport.call<{ value: number }>('counterAdd', {
+      name: requireString('name', name),
+      delta,
+    });
+    return reply.value;
+  }
+
+  /** Reads a counter (absent counts as 0). */
+  async get(name: string): Promise<number> {
+    const reply = await this.transport.call<{ value: number }>('counterGet', {
+      name: requireString('name', name),
+    });
+    return reply.value;
+  }
+
+  /** Sets a counter. */
+  async set(name: string, value: number): Promise<number> {
+    const reply = await this.transport.call<{ value: number }>('counterSet', {
+      name: requireString('name', name),
+      value,
+    });
+    return reply.value;
+  }
+}

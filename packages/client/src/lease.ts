@@ -1,0 +1,171 @@
+import { LeaseLostError } from './errors.js';
+import type { RenewableLease, Transport } from './transport.js';
+
+/** How a Lease judges its own validity. */
+export interface LeaseTiming {
+  /** Fraction of the TTL assumed lost to clock drift; default 0.01. */
+  readonly driftFactor?: number;
+  /** Safety margin subtracted from the validity deadline; default 250 ms, at most 10% of the TTL. */
+  readonly marginMs?: number;
+}
+
+/** Options of a Lease beyond the server's reply. */
+export interface LeaseSettings extends LeaseTiming {
+  readonly owner?: string | undefined;
+  /** Stops renewing this long after the grant, so the lease lapses (maxHoldMs). */
+  readonly renewForMs?: number | undefined;
+  readonly onLost?: ((error: LeaseLostError) => void) | undefined;
+}
+
+type State = 'live' | 'lost' | 'revoked';
+
+/**
+ * A granted lease that keeps itself alive. It trusts itself only until
+ * `sentAt + ttlMs × (1 − drift) − margin` of the last acknowledged keep-alive; past that it
+ * aborts `signal` with a LeaseLostError, before the server could give its locks to anyone else.
+ */
+export class Lease implements RenewableLease {
+  readonly id: string;
+  readonly ttlMs: number;
+  readonly owner: string | undefined;
+  private readonly controller = new AbortController();
+  private readonly listeners = new Set<(error: LeaseLostError) => void>();
+  private readonly driftFactor: number;
+  private readonly marginMs: number;
+  private state: State = 'live';
+  private deadline = -Infinity;
+  private renewUntil = Infinity;
+  private watchdog: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly transport: Transport,
+    granted: { id: string; ttlMs: number },
+    sentAtMs: number,
+    settings: LeaseSettings = {},
+  ) {
+    this.id = granted.id;
+    this.ttlMs = granted.ttlMs;
+    this.owner = settings.owner;
+    this.driftFactor = settings.driftFactor ?? 0.01;
+    this.marginMs = Math.min(settings.marginMs ?? 250, this.ttlMs * 0.1);
+    if (settings.onLost) this.listeners.add(settings.onLost);
+    if (settings.renewForMs !== undefined) this.renewUntil = sentAtMs + settings.renewForMs;
+    this.acknowledge(sentAtMs, this.ttlMs);
+    transport.renewer.add(this);
+  }
+
+  /** Aborted with a LeaseLostError when the lease is lost. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** True once the lease is lost. */
+  get lost(): boolean {
+    return this.state === 'lost';
+  }
+
+  /** True until the lease is lost or revoked. */
+  get live(): boolean {
+    return this.state === 'live';
+  }
+
+  /** How much longer the SDK can prove the lease alive, in ms. */
+  get validForMs(): number {
+    return this.state === 'live' ? Math.max(0, this.deadline - performance.now()) : 0;
+  }
+
+  /** Calls `listener` once if the lease is lost; returns the unsubscribe. */
+  onLost(listener: (error: LeaseLostError) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Stops automatic renewal `ms` from now: the lease then lapses and is reported lost. */
+  stopRenewingAfter(ms: number): void {
+    this.renewUntil = Math.min(this.renewUntil, performance.now() + ms);
+  }
+
+  /** Sends one keep-alive now (automatic renewal does this for you). */
+  async keepAlive(): Promise<void> {
+    const sentAt = performance.now();
+    try {
+      const reply = await this.transport.call<{ ttlMs: number }>('keepAlive', { leaseId: this.id });
+      this.acknowledge(sentAt, reply.ttlMs);
+    } catch (error) {
+      if ((error as { errorCode?: unknown }).errorCode === 'LEASE_NOT_FOUND') {
+        this.markLost('the server no longer knows it', error);
+      }
+      throw error;
+    }
+  }
+
+  /** Waits for any keep-alive in flight for this lease. */
+  settled(): Promise<void> {
+    return this.transport.renewer.settled(this);
+  }
+
+  /** Ends the lease, releasing everything on it. Idempotent; true if this call ended it. */
+  async revoke(): Promise<boolean> {
+    if (this.state === 'live') this.state = 'revoked';
+    await this.settled();
+    this.stop();
+    const reply = await this.transport.call<{ revoked: boolean }>('revokeLease', { leaseId: this.id });
+    return reply.revoked;
+  }
+
+  /** `await using lease = ...` revokes it at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.revoke();
+  }
+
+  /** @internal */
+  wantsRenewal(): boolean {
+    return this.state === 'live' && performance.now() < this.renewUntil;
+  }
+
+  /** @internal A keep-alive sent at `sentAtMs` was acknowledged with `ttlMs`. */
+  acknowledge(sentAtMs: number, ttlMs: number): void {
+    if (this.state !== 'live') return;
+    const validUntil = sentAtMs + ttlMs * (1 - this.driftFactor) - this.marginMs;
+    if (validUntil > this.deadline) this.deadline = validUntil;
+    this.arm();
+  }
+
+  /** @internal The lease is gone or can no longer be proven alive. */
+  markLost(reason: string, cause?: unknown): void {
+    if (this.state !== 'live') return;
+    this.state = 'lost';
+    this.stop();
+    const error = new LeaseLostError(this.id, reason, cause === undefined ? undefined : { cause });
+    this.controller.abort(error);
+    for (const listener of this.listeners) {
+      try {
+        listener(error);
+      } catch {
+        // a listener's failure must not stop the others
+      }
+    }
+    this.listeners.clear();
+  }
+
+  private arm(): void {
+    if (this.watchdog) return;
+    const wait = Math.max(0, this.deadline - performance.now());
+    this.watchdog = setTimeout(() => {
+      this.watchdog = undefined;
+      if (this.state !== 'live') return;
+      if (performance.now() >= this.deadline) {
+        this.markLost('no keep-alive was acknowledged before its validity deadline');
+      } else {
+        this.arm();
+      }
+    }, Math.ceil(wait));
+    this.watchdog.unref();
+  }
+
+  private stop(): void {
+    clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+    this.transport.renewer.remove(this);
+  }
+}

@@ -1,0 +1,80 @@
+import { Lease } from './lease.js';
+import type { LeaseTiming } from './lease.js';
+import type { LeaseLostError } from './errors.js';
+import type { Transport } from './transport.js';
+import { compact, optionalMs, requireMs, requireString } from './validate.js';
+
+/** Options of a grant. */
+export interface GrantOptions {
+  readonly ttlMs: number;
+  readonly owner?: string;
+  /** Stops renewing this long after the grant, so the lease lapses. */
+  readonly renewForMs?: number;
+  readonly onLost?: (error: LeaseLostError) => void;
+}
+
+/** A lease as the server describes it. */
+export interface LeaseDescription {
+  readonly id: string;
+  readonly ttlMs: number;
+  readonly owner?: string;
+  readonly remainingMs: number;
+  readonly locks: readonly string[];
+  readonly keys: readonly string[];
+}
+
+/** `client.leases`: grant, keep alive, revoke and inspect leases. */
+export class LeasesApi {
+  /** Leases granted by this client and still live. */
+  readonly live = new Set<Lease>();
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly timing: LeaseTiming,
+  ) {}
+
+  /** Grants a lease that keeps itself alive until revoked or lost. */
+  async grant(options: GrantOptions): Promise<Lease> {
+    const ttlMs = requireMs('ttlMs', options?.ttlMs, 1);
+    const owner = options.owner === undefined ? undefined : requireString('owner', options.owner);
+    const renewForMs = optionalMs('renewForMs', options.renewForMs, 1);
+    const sentAt = performance.now();
+    const granted = await this.transport.call<{ id: string; ttlMs: number }>(
+      'grantLease',
+      compact({ ttlMs, owner }),
+    );
+    const lease = new Lease(this.transport, granted, sentAt, {
+      ...this.timing,
+      owner,
+      renewForMs,
+      onLost: options.onLost,
+    });
+    this.live.add(lease);
+    lease.onLost(() => this.live.delete(lease));
+    return lease;
+  }
+
+  /** Renews a lease by id once; LeaseNotFoundError when it is gone. */
+  keepAlive(leaseId: string): Promise<{ id: string; ttlMs: number }> {
+    return this.transport.call('keepAlive', { leaseId: requireString('leaseId', leaseId) });
+  }
+
+  /** Revokes a lease (a Lease or its id); idempotent. */
+  async revoke(lease: Lease | string): Promise<{ revoked: boolean }> {
+    if (typeof lease !== 'string') {
+      this.live.delete(lease);
+      return { revoked: await lease.revoke() };
+    }
+    return this.transport.call('revokeLease', { leaseId: requireString('leaseId', lease) });
+  }
+
+  /** Describes a lease by id. */
+  get(leaseId: string): Promise<LeaseDescription> {
+    return this.transport.call('getLease', { leaseId: requireString('leaseId', leaseId) });
+  }
+
+  /** Lists the app's leases (HTTP transport; the server must offer `GET /v1/{store}/leases`). */
+  list(): Promise<LeaseDescription[]> {
+    return this.transport.call('listLeases', {});
+  }
+}

@@ -1,0 +1,63 @@
+import type { Lease } from './lease.js';
+import type { Transport } from './transport.js';
+
+/** Who holds a lock, as far as a contender may know. */
+export interface LockHolder {
+  readonly leaseId: string;
+  readonly owner?: string;
+  readonly fencingToken: number;
+}
+
+/** The outcome of an acquire as the server sends it. */
+export type AcquireReply =
+  | { readonly acquired: true; readonly fencingToken: number }
+  | { readonly acquired: false; readonly holder?: LockHolder };
+
+/** A lock acquired (or not) on a lease. `await using` releases it at the end of the block. */
+export class LockHandle {
+  readonly name: string;
+  readonly lease: Lease;
+  readonly acquired: boolean;
+  /** The grant's fencing token; undefined when not acquired. */
+  readonly fencingToken: number | undefined;
+  /** The holder when not acquired, if the server said. */
+  readonly holder: LockHolder | undefined;
+  /** How many times the wait was sent again after the stream reconnected. */
+  readonly reentered: number;
+  private released: Promise<string> | undefined;
+
+  constructor(
+    private readonly transport: Transport,
+    name: string,
+    lease: Lease,
+    reply: AcquireReply,
+    reentered = 0,
+  ) {
+    this.name = name;
+    this.lease = lease;
+    this.acquired = reply.acquired;
+    this.fencingToken = reply.acquired ? reply.fencingToken : undefined;
+    this.holder = reply.acquired ? undefined : reply.holder;
+    this.reentered = reentered;
+  }
+
+  /** Lets the lock go; idempotent. Resolves with `released`, `not_held` or `held_by_other`. */
+  release(): Promise<string> {
+    if (!this.acquired) return Promise.resolve('not_held');
+    this.released ??= this.transport
+      .call<{ status: string }>('release', { name: this.name, leaseId: this.lease.id })
+      .then(
+        (reply) => reply.status,
+        (error: unknown) => {
+          this.released = undefined; // let a later release try again
+          throw error;
+        },
+      );
+    return this.released;
+  }
+
+  /** `await using lock = ...` releases the lock at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.release();
+  }
+}

@@ -1,0 +1,95 @@
+import type { Lease } from './lease.js';
+import { LockHandle } from './lock-handle.js';
+import type { AcquireReply } from './lock-handle.js';
+import type { Transport } from './transport.js';
+import { compact, optionalMs, requireLease, requireString } from './validate.js';
+
+/** Options of tryAcquire. */
+export interface TryAcquireOptions {
+  readonly lease: Lease;
+  /** The server releases the lock this long after the grant, even while the lease lives. */
+  readonly maxHoldMs?: number;
+}
+
+/** Options of acquire. */
+export interface AcquireOptions extends TryAcquireOptions {
+  /** How long to wait in the lock's FIFO queue; 0 (default) never waits. */
+  readonly waitMs?: number;
+  /** Aborting leaves the queue and rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+}
+
+/** A lock's state as the server describes it. */
+export interface LockDescription {
+  readonly name: string;
+  readonly held: boolean;
+  readonly leaseId?: string;
+  readonly owner?: string;
+  readonly fencingToken?: number;
+  readonly acquiredAt?: number;
+  readonly expiresInMs?: number;
+  readonly waiters: number;
+}
+
+/** `client.locks`: acquire, release and inspect locks. */
+export class LocksApi {
+  constructor(private readonly transport: Transport) {}
+
+  /** Takes the lock if it is free; never waits. */
+  tryAcquire(name: string, options: TryAcquireOptions): Promise<LockHandle> {
+    return this.acquire(name, { ...options, waitMs: 0 });
+  }
+
+  /** Takes the lock, waiting up to `waitMs` in FIFO order. Not acquired is a value, not an error. */
+  async acquire(name: string, options: AcquireOptions): Promise<LockHandle> {
+    requireString('name', name);
+    const lease = requireLease('lease', options?.lease);
+    const waitMs = optionalMs('waitMs', options.waitMs) ?? 0;
+    const maxHoldMs = optionalMs('maxHoldMs', options.maxHoldMs, 1);
+    const signals = [lease.signal, ...(options.signal ? [options.signal] : [])];
+    const signal = AbortSignal.any(signals);
+    signal.throwIfAborted();
+    let reentered = 0;
+    const reply = await this.transport.call<AcquireReply>(
+      'acquire',
+      compact({ name, leaseId: lease.id, waitMs, maxHoldMs }),
+      { signal, onReentered: () => reentered++ },
+    );
+    const handle = new LockHandle(this.transport, name, lease, reply, reentered);
+    if (signal.aborted) {
+      if (handle.acquired) await handle.release().catch(() => undefined);
+      throw signal.reason;
+    }
+    return handle;
+  }
+
+  /** Releases a lock held by a lease. Resolves with `released`, `not_held` or `held_by_other`. */
+  async release(lock: LockHandle | string, options?: { lease: Lease | string }): Promise<string> {
+    if (lock instanceof LockHandle) return lock.release();
+    const leaseId = typeof options?.lease === 'string' ? options.lease : options?.lease?.id;
+    const reply = await this.transport.call<{ status: string }>('release', {
+      name: requireString('name', lock),
+      leaseId: requireString('lease', leaseId),
+    });
+    return reply.status;
+  }
+
+  /** Describes one lock, held or not. */
+  describe(name: string): Promise<LockDescription> {
+    return this.transport.call('describeLock', { name: requireString('name', name) });
+  }
+
+  /** Lists held locks whose name starts with `prefix`. */
+  list(options: { prefix?: string } = {}): Promise<LockDescription[]> {
+    return this.transport.call('listLocks', { prefix: options.prefix ?? '' });
+  }
+
+  /** True while `token` is the lock's current grant (a sequencer check). */
+  async check(name: string, token: number): Promise<boolean> {
+    const reply = await this.transport.call<{ valid: boolean }>('checkLock', {
+      name: requireString('name', name),
+      token,
+    });
+    return reply.valid;
+  }
+}

@@ -1,0 +1,92 @@
+/** The seam between the SDK's API and the wire: one method per LockService operation. */
+
+/** Operations every transport carries; names match the LockService methods. */
+export type Op =
+  | 'grantLease'
+  | 'keepAlive'
+  | 'revokeLease'
+  | 'getLease'
+  | 'listLeases'
+  | 'acquire'
+  | 'release'
+  | 'describeLock'
+  | 'listLocks'
+  | 'checkLock'
+  | 'put'
+  | 'get'
+  | 'delete'
+  | 'counterAdd'
+  | 'counterGet'
+  | 'counterSet';
+
+/** Operations that are safe to repeat after a connection failure. */
+export const IDEMPOTENT_OPS: ReadonlySet<Op> = new Set<Op>([
+  'keepAlive',
+  'revokeLease',
+  'getLease',
+  'listLeases',
+  'release',
+  'describeLock',
+  'listLocks',
+  'checkLock',
+  'get',
+  'counterGet',
+]);
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Aborts the call; a waiting acquire leaves the server's queue. */
+  readonly signal?: AbortSignal;
+  /** Gives up (ConnectionError) when no answer came in time. */
+  readonly timeoutMs?: number;
+  /** Retries connection failures of idempotent ops; default true. */
+  readonly retry?: boolean;
+  /** Told each time a waiting call is sent again after a reconnect. */
+  readonly onReentered?: () => void;
+}
+
+/** A change under a watched prefix. */
+export interface WatchEvent {
+  readonly type: 'put' | 'delete' | 'lease.expired' | 'lock.acquired' | 'lock.released';
+  readonly key: string;
+  readonly revision: number;
+  readonly kind?: 'lock' | 'kv';
+  readonly value?: string;
+  readonly leaseId?: string;
+  readonly fencingToken?: number;
+}
+
+/** Handlers of a watch. */
+export interface WatchHandlers {
+  readonly onEvent: (event: WatchEvent) => void;
+  readonly onError?: (error: Error) => void;
+}
+
+/** A lease that a transport keeps alive: the Lease's side of the renewal contract. */
+export interface RenewableLease {
+  readonly id: string;
+  readonly ttlMs: number;
+  /** False once renewal must stop (lost, revoked, or past maxHoldMs). */
+  wantsRenewal(): boolean;
+  /** A keep-alive sent at `sentAtMs` (monotonic) was acknowledged. */
+  acknowledge(sentAtMs: number, ttlMs: number): void;
+  /** The server said the lease is gone. */
+  markLost(reason: string, cause?: unknown): void;
+}
+
+/** Keeps leases alive: one timer per lease (HTTP) or one heartbeat per client (stream). */
+export interface Renewer {
+  add(lease: RenewableLease): void;
+  remove(lease: RenewableLease): void;
+  /** Resolves once no keep-alive covering this lease is in flight. */
+  settled(lease: RenewableLease): Promise<void>;
+}
+
+/** A way to reach a LockService. */
+export interface Transport {
+  readonly kind: 'stream' | 'http' | 'inProcess';
+  readonly renewer: Renewer;
+  call<T>(op: Op, args: Record<string, unknown>, options?: CallOptions): Promise<T>;
+  watch(prefix: string, handlers: WatchHandlers, afterRevision?: number): () => void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,82 @@
+import { LeaseLostError, LockNotAcquiredError } from './errors.js';
+import type { Lease } from './lease.js';
+import type { LeasesApi } from './leases-api.js';
+import type { LockHandle } from './lock-handle.js';
+import type { LocksApi } from './locks-api.js';
+import { optionalMs, requireMs, requireString } from './validate.js';
+
+/** Options of withLock. */
+export interface WithLockOptions {
+  /** TTL of the lease granted for the duration of the routine. */
+  readonly ttlMs: number;
+  /** How long to wait for the lock; default 0 (fail at once if held). */
+  readonly waitMs?: number;
+  /** Caps how long the lock is held: renewal stops and `signal` aborts when it is reached. */
+  readonly maxHoldMs?: number;
+  readonly owner?: string;
+  /** Aborts the wait. */
+  readonly signal?: AbortSignal;
+}
+
+/** What the routine gets. */
+export interface LockContext {
+  /** Aborted with a LeaseLostError when the lock can no longer be proven held. */
+  readonly signal: AbortSignal;
+  readonly fencingToken: number;
+  readonly lease: Lease;
+  readonly lock: LockHandle;
+}
+
+/**
+ * Grants a lease, waits for the lock, runs `fn`, then — after any keep-alive in flight —
+ * releases the lock and revokes the lease, whatever `fn` did.
+ */
+export async function withLock<T>(
+  leases: LeasesApi,
+  locks: LocksApi,
+  name: string,
+  options: WithLockOptions,
+  fn: (context: LockContext) => Promise<T> | T,
+): Promise<T> {
+  requireString('name', name);
+  const ttlMs = requireMs('ttlMs', options?.ttlMs, 1);
+  const maxHoldMs = optionalMs('maxHoldMs', options.maxHoldMs, 1);
+  if (typeof fn !== 'function') throw new TypeError('fn: must be a function');
+  const lease = await leases.grant({
+    ttlMs,
+    ...(options.owner === undefined ? {} : { owner: options.owner }),
+  });
+  let lock: LockHandle | undefined;
+  let holdTimer: NodeJS.Timeout | undefined;
+  try {
+    const sentAt = performance.now();
+    lock = await locks.acquire(name, {
+      lease,
+      ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }),
+      ...(maxHoldMs === undefined ? {} : { maxHoldMs }),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    if (!lock.acquired || lock.fencingToken === undefined) {
+      const holder = lock.holder ? ` (held by lease ${lock.holder.leaseId})` : '';
+      throw new LockNotAcquiredError(name, `lock ${name} was not acquired${holder}`);
+    }
+    let signal = lease.signal;
+    if (maxHoldMs !== undefined) {
+      const held = new AbortController();
+      const left = sentAt + maxHoldMs - performance.now();
+      lease.stopRenewingAfter(left);
+      holdTimer = setTimeout(
+        () => held.abort(new LeaseLostError(lease.id, `maxHoldMs ${maxHoldMs} reached`)),
+        left,
+      );
+      holdTimer.unref();
+      signal = AbortSignal.any([lease.signal, held.signal]);
+    }
+    return await fn({ signal, fencingToken: lock.fencingToken, lease, lock });
+  } finally {
+    clearTimeout(holdTimer);
+    await lease.settled();
+    if (lock?.acquired) await lock.release().catch(() => undefined);
+    await leases.revoke(lease).catch(() => undefined);
+  }
+}

@@ -1,0 +1,196 @@
+import { LeaseholdError } from '@leasehold/core';
+import type { Caller, LockService, Unsubscribe } from '@leasehold/core';
+import type WebSocket from 'ws';
+import { SERVICE_OPS, callService, decodeRequest, unknownOp } from './stream-ops.js';
+import type { StreamRequest } from './stream-ops.js';
+
+type Log = (msg: string, err?: unknown) => void;
+type Reply = Record<string, unknown> & { id: number | string | null };
+
+interface LeaseRef {
+  readonly store: string;
+  readonly leaseId: string;
+}
+
+/**
+ * One client stream: decodes requests, calls the service, and sends the replies ready in one
+ * event-loop turn as one frame. Leases granted or kept alive here are renewed by the client's
+ * heartbeat (`ping`); waits and watches end when the stream closes.
+ */
+export class StreamConnection {
+  private readonly leases = new Map<string, LeaseRef>();
+  private readonly waits = new Map<number | string, AbortController>();
+  private readonly watches = new Map<number | string, Unsubscribe>();
+  private outbox: Reply[] = [];
+  private flushScheduled = false;
+  private closed = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly caller: Caller,
+    private readonly service: LockService,
+    private readonly log: Log,
+  ) {}
+
+  /** Handles one frame: a message or an array of messages. */
+  receive(text: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      this.reply({
+        id: null,
+        error: { errorCode: 'ERR_MALFORMED_REQUEST', message: 'frame: not valid JSON' },
+      });
+      return;
+    }
+    for (const message of Array.isArray(parsed) ? parsed : [parsed]) {
+      let request: StreamRequest;
+      try {
+        request = decodeRequest(message);
+      } catch (error) {
+        const id = (message as { id?: unknown } | null)?.id;
+        this.fail(typeof id === 'number' || typeof id === 'string' ? id : null, error);
+        continue;
+      }
+      this.handle(request);
+    }
+  }
+
+  /** Ends waits and watches; leases live on until their TTL unless the client comes back. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const wait of this.waits.values()) wait.abort();
+    for (const stop of this.watches.values()) stop();
+    this.waits.clear();
+    this.watches.clear();
+    this.leases.clear();
+  }
+
+  private handle(request: StreamRequest): void {
+    const { id, op, args } = request;
+    switch (op) {
+      case 'ping':
+        void this.renewAll(id);
+        return;
+      case 'cancel':
+        this.waits.get(args.target as number)?.abort('cancel');
+        return;
+      case 'forget':
+        this.leases.delete(leaseKey(request.store, args.leaseId));
+        return;
+      case 'watch':
+        this.watch(request);
+        return;
+      case 'unwatch':
+        this.watches.get(args.target as number)?.();
+        this.watches.delete(args.target as number);
+        return;
+    }
+    if (!SERVICE_OPS.has(op)) {
+      this.fail(id, unknownOp(op));
+      return;
+    }
+    void this.run(request);
+  }
+
+  private async run(request: StreamRequest): Promise<void> {
+    const { id, op, store, args } = request;
+    const waits = op === 'acquire' && typeof args.waitMs === 'number' && args.waitMs > 0;
+    const controller = waits ? new AbortController() : undefined;
+    if (controller) this.waits.set(id, controller);
+    try {
+      const result = await callService(this.service, this.caller, request, controller?.signal);
+      if (op === 'grantLease' || op === 'keepAlive') {
+        const leaseId = op === 'keepAlive' ? args.leaseId : (result as { id: string }).id;
+        if (!this.closed) this.leases.set(leaseKey(store, leaseId), { store, leaseId: String(leaseId) });
+      } else if (op === 'revokeLease') {
+        this.leases.delete(leaseKey(store, args.leaseId));
+      }
+      if (this.closed && op === 'acquire' && (result as { acquired: boolean }).acquired) {
+        // Granted after the client went away: nobody would know it holds the lock.
+        await this.service.release(this.caller, store, args).catch(() => undefined);
+        return;
+      }
+      this.reply({ id, result });
+    } catch (error) {
+      this.fail(id, error);
+    } finally {
+      if (controller) this.waits.delete(id);
+    }
+  }
+
+  /** The heartbeat: one keep-alive per lease registered on this stream. */
+  private async renewAll(id: number | string): Promise<void> {
+    const renewed: { store: string; leaseId: string; ttlMs: number }[] = [];
+    const lost: { store: string; leaseId: string; errorCode: string }[] = [];
+    await Promise.all(
+      [...this.leases].map(async ([key, ref]) => {
+        try {
+          const lease = await this.service.keepAlive(this.caller, ref.store, ref.leaseId);
+          renewed.push({ ...ref, ttlMs: lease.ttlMs });
+        } catch (error) {
+          if (
+            !(error instanceof LeaseholdError) ||
+            error.code === 'STORE_ERROR' ||
+            error.code === 'UNAVAILABLE'
+          ) {
+            this.log('stream heartbeat could not renew a lease', error);
+            return;
+          }
+          this.leases.delete(key);
+          lost.push({ ...ref, errorCode: error.code });
+        }
+      }),
+    );
+    this.reply({ id, result: { renewed, lost } });
+  }
+
+  private watch(request: StreamRequest): void {
+    const { id, store, args } = request;
+    try {
+      const after = args.afterRevision;
+      this.watches.get(id)?.();
+      const stop = this.service.watch(
+        this.caller,
+        store,
+        args.prefix,
+        typeof after === 'number' ? after : undefined,
+        (event) => this.reply({ id, event }),
+      );
+      this.watches.set(id, stop);
+    } catch (error) {
+      this.fail(id, error);
+    }
+  }
+
+  private fail(id: number | string | null, error: unknown): void {
+    if (error instanceof LeaseholdError) {
+      this.reply({ id, error: { errorCode: error.code, message: error.message } });
+      return;
+    }
+    this.log('stream request failed', error);
+    this.reply({ id, error: { errorCode: 'INTERNAL', message: 'internal error' } });
+  }
+
+  private reply(message: Reply): void {
+    if (this.closed) return;
+    this.outbox.push(message);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const messages = this.outbox;
+    this.outbox = [];
+    if (this.closed || messages.length === 0 || this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(JSON.stringify(messages.length === 1 ? messages[0] : messages));
+  }
+}
+
+function leaseKey(store: string, leaseId: unknown): string {
+  return `${store}\u0000${String(leaseId)}`;
+}
