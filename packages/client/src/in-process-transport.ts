@@ -26,7 +26,8 @@ export class InProcessTransport implements Transport {
 
   constructor(private readonly options: InProcessOptions = {}) {
     this.store = options.store ?? 'lockstore';
-    this.caller = { appId: options.appId ?? 'app', role: 'app' };
+    // In process there are no tokens: like a token-less server, the caller is admin.
+    this.caller = { appId: options.appId ?? 'app', role: 'admin' };
   }
 
   /** The service behind this client, created on first use; share it with `inProcess({service})`. */
@@ -104,7 +105,7 @@ function dispatch(
     case 'getLease':
       return service.getLease(caller, store, args.leaseId);
     case 'listLeases':
-      throw new LeaseholdClientError('NOT_SUPPORTED', 'listLeases: not available in-process');
+      return service.listLeases(caller, store);
     case 'acquire':
       return service.acquire(caller, store, args, signal);
     case 'release':

@@ -73,7 +73,7 @@ export class LeasesApi {
     return this.transport.call('getLease', { leaseId: requireString('leaseId', leaseId) });
   }
 
-  /** Lists the app's leases (HTTP transport; the server must offer `GET /v1/{store}/leases`). */
+  /** Lists live leases (admin; stores that can list them). */
   list(): Promise<LeaseDescription[]> {
     return this.transport.call('listLeases', {});
   }

@@ -38,6 +38,7 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'PAYLOAD_TOO_LARGE'
   | 'NOT_FOUND'
+  | 'NOT_SUPPORTED'
   | 'UNAVAILABLE'
   | 'STORE_ERROR'
   | 'INTERNAL';
@@ -99,6 +100,11 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorSpec>> = {
     message: 'request body too large',
   },
   NOT_FOUND: { httpStatus: 404, grpcStatus: GrpcStatus.NOT_FOUND, message: 'not found' },
+  NOT_SUPPORTED: {
+    httpStatus: 501,
+    grpcStatus: GrpcStatus.UNIMPLEMENTED,
+    message: 'not supported by this store',
+  },
   UNAVAILABLE: { httpStatus: 503, grpcStatus: GrpcStatus.UNAVAILABLE, message: 'service unavailable' },
   STORE_ERROR: { httpStatus: 500, grpcStatus: GrpcStatus.INTERNAL, message: 'store failure' },
   INTERNAL: { httpStatus: 500, grpcStatus: GrpcStatus.INTERNAL, message: 'internal error' },

@@ -87,6 +87,10 @@ export class LocalStore implements Store {
     return this.run(() => this.engine.getLease(leaseId));
   }
 
+  listLeases(limit: number) {
+    return this.run(() => this.engine.listLeases(limit));
+  }
+
   acquire(options: AcquireOptions): Promise<AcquireResult> {
     const waitMs = options.waitMs ?? 0;
     let waitFor: Promise<AcquireResult> | undefined;

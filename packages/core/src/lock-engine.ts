@@ -153,6 +153,17 @@ export class LockEngine {
     };
   }
 
+  /** Up to `limit` live leases, in no particular order. */
+  listLeases(limit: number): LeaseDetail[] {
+    const out: LeaseDetail[] = [];
+    for (const id of this.leases.keys()) {
+      if (out.length >= limit) break;
+      const detail = this.getLease(id);
+      if (detail) out.push(detail);
+    }
+    return out;
+  }
+
   /** Takes a free lock; idempotent for the lease already holding it. Throws LEASE_NOT_FOUND. */
   tryAcquire(key: string, leaseId: string, maxHoldMs?: number): AcquireResult {
     const lease = this.requireLease(leaseId);

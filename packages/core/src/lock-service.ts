@@ -141,7 +141,11 @@ export class LockService {
   // ---- Leases ----------------------------------------------------------------------------
 
   /** Grants a lease. */
-  async grantLease(_caller: Caller, storeName: string, body: unknown): Promise<{ id: string; ttlMs: number }> {
+  async grantLease(
+    _caller: Caller,
+    storeName: string,
+    body: unknown,
+  ): Promise<{ id: string; ttlMs: number }> {
     const { store } = this.binding(storeName);
     const input = asBody(body);
     const ttlMs = checkInteger('ttlMs', input.ttlMs, this.limits.minTtlMs, this.limits.maxTtlMs);
@@ -190,6 +194,20 @@ export class LockService {
       locks: names(lease.locks),
       keys: names(lease.keys),
     };
+  }
+
+  /** Lists live leases (admin only: leases belong to no one app's key space). */
+  async listLeases(caller: Caller, storeName: string) {
+    if (caller.role !== 'admin') throw new LeaseholdError('FORBIDDEN', 'listing leases needs an admin token');
+    const { store, scope } = this.scoped(caller, storeName);
+    if (!store.listLeases)
+      throw new LeaseholdError('NOT_SUPPORTED', `store: ${storeName} cannot list leases`);
+    const leases = await store.listLeases(this.limits.listMax);
+    return leases.map((lease) => ({
+      ...lease,
+      locks: lease.locks.flatMap((k) => scope.unscope(k)?.name ?? []),
+      keys: lease.keys.flatMap((k) => scope.unscope(k)?.name ?? []),
+    }));
   }
 
   // ---- Locks -----------------------------------------------------------------------------

@@ -62,6 +62,8 @@ export interface Store {
   revokeLease(leaseId: string): Promise<boolean>;
   /** Describes a live lease; undefined when it is unknown or expired. */
   getLease(leaseId: string): Promise<LeaseDetail | undefined>;
+  /** Lists live leases, at most `limit`, where the store can do so cheaply. */
+  listLeases?(limit: number): Promise<LeaseDetail[]>;
 
   /** Takes the lock for the lease, waiting in FIFO order up to `waitMs`; LEASE_NOT_FOUND if the lease is gone. */
   acquire(options: AcquireOptions): Promise<AcquireResult>;

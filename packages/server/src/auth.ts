@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Caller } from '@leasehold/core';
@@ -114,4 +115,12 @@ function tokenAuthenticator(entries: readonly TokenEntry[]): Authenticator {
       return found;
     },
   };
+}
+
+/** The API token a request carries: Dapr's `dapr-api-token` header, else `Authorization: Bearer`. */
+export function tokenFromHeaders(headers: IncomingHttpHeaders): string | undefined {
+  const direct = headers['dapr-api-token'];
+  if (typeof direct === 'string' && direct !== '') return direct;
+  const match = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '');
+  return match?.[1];
 }

@@ -3,7 +3,7 @@ import { LockService } from '@leasehold/core';
 import type { StoreBinding } from '@leasehold/core';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { createAuthenticator } from './auth.js';
+import { createAuthenticator, tokenFromHeaders } from './auth.js';
 import { ComponentError, loadComponents } from './components.js';
 import type { ComponentSpec } from './components.js';
 import type { ServerSettings } from './config.js';
@@ -11,6 +11,7 @@ import { DEFAULT_SETTINGS, isLoopback } from './config.js';
 import { startGrpcServer } from './grpc/index.js';
 import type { RunningGrpcServer } from './grpc/index.js';
 import { buildHttpApp } from './http/app.js';
+import { attachStream } from './stream/index.js';
 import { createStore } from './stores/create-store.js';
 
 /** A started server. */
@@ -82,6 +83,12 @@ export async function startServer(
     await Promise.allSettled(bindings.map((b) => b.store.close()));
     throw error;
   }
+  // The client stream shares the HTTP port (DESIGN §4.4); upgraded sockets are closed by the stream itself.
+  const stream = attachStream(app.server, {
+    service,
+    authenticate: (headers) => auth.authenticate(tokenFromHeaders(headers)),
+    log: (msg, err) => logger.warn({ err }, msg),
+  });
   const address = app.server.address();
   const httpPort = typeof address === 'object' && address ? address.port : settings.port;
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
@@ -109,6 +116,7 @@ export async function startServer(
         // In-flight requests get a grace period; then remaining connections are cut.
         const force = setTimeout(() => app.server.closeAllConnections(), 5_000);
         force.unref();
+        await stream.close();
         await Promise.all([app.close(), grpc.close()]);
         clearTimeout(force);
         await Promise.allSettled(bindings.map((b) => b.store.close()));

@@ -101,6 +101,15 @@ describe('native lease and lock API', () => {
     });
   });
 
+  it('lists live leases with their lock names (admin)', async () => {
+    const lease = await postJson(api('/leases'), { ttlMs: 30_000, owner: 'listed' });
+    await postJson(api('/locks/acquire'), { name: 'listed/lock', leaseId: lease.body.id });
+    const listed = await getJson(api('/leases'));
+    expect(listed.status).toBe(200);
+    const mine = (listed.body.leases as { id: string }[]).find((l) => l.id === lease.body.id);
+    expect(mine).toMatchObject({ owner: 'listed', ttlMs: 30_000, locks: ['listed/lock'], keys: [] });
+  });
+
   it('counts', async () => {
     expect((await postJson(api('/counters/add'), { name: 'n', delta: 2 })).body).toEqual({ value: 2 });
     expect((await send('PUT', '/counters', { name: 'n', value: 10 })).body).toEqual({ value: 10 });

@@ -1,11 +1,10 @@
-import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LockService } from '@leasehold/core';
-import { attachStream, startServer, tokenFromHeaders } from '@leasehold/server';
+import { startServer } from '@leasehold/server';
 
-/** A real server: the HTTP API from `startServer`, and the client stream on its own port until it is wired in. */
+/** A real server: the HTTP API and the client stream, on one port as in production. */
 export interface TestServer {
   readonly httpUrl: string;
   readonly streamUrl: string;
@@ -29,27 +28,13 @@ export async function startTestServer(options: { token?: string } = {}): Promise
     logLevel: 'warn',
     apiToken: options.token,
   });
-  const caller = { appId: 'test-app', role: 'app' as const };
-  const http = createServer((_request, response) => response.writeHead(404).end());
-  const stream = attachStream(http, {
-    service: server.service,
-    authenticate: (headers) =>
-      options.token === undefined || tokenFromHeaders(headers) === options.token ? caller : undefined,
-    heartbeatMs: 5_000,
-  });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const address = http.address();
-  const streamPort = typeof address === 'object' && address ? address.port : 0;
   return {
     httpUrl: server.url,
     httpPort: server.httpPort,
-    streamUrl: `http://127.0.0.1:${streamPort}`,
-    streamPort,
+    streamUrl: server.url,
+    streamPort: server.httpPort,
     service: server.service,
     close: async () => {
-      await stream.close();
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
       await server.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -1,6 +1,7 @@
 import { LeaseholdError } from '@leasehold/core';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { tokenFromHeaders } from '../auth.js';
 import { KV_BODY_LIMIT } from './context.js';
 import type { HttpContext } from './context.js';
 import { DASHBOARD_HTML } from './dashboard-page.js';
@@ -14,15 +15,6 @@ import { registerWatchRoute } from './watch-route.js';
 interface RouteConfig {
   dapr?: boolean;
   public?: boolean;
-}
-
-/** The token a request carries: Dapr's header, or a bearer token. */
-export function tokenOf(headers: Record<string, string | string[] | undefined>): string | undefined {
-  const dapr = headers['dapr-api-token'];
-  if (typeof dapr === 'string') return dapr;
-  const authorization = headers.authorization;
-  if (typeof authorization === 'string' && authorization.startsWith('Bearer ')) return authorization.slice(7);
-  return undefined;
 }
 
 /** Builds the HTTP app: Dapr API, native API, health; auth on every non-public route. */
@@ -40,7 +32,7 @@ export function buildHttpApp(ctx: HttpContext, logger: FastifyBaseLogger): Fasti
   app.addHook('onRequest', async (request, reply) => {
     const config = request.routeOptions.config as RouteConfig;
     if (config.public) return;
-    const caller = ctx.auth.authenticate(tokenOf(request.headers));
+    const caller = ctx.auth.authenticate(tokenFromHeaders(request.headers));
     if (!caller) return reply.code(401).type('text/plain; charset=utf-8').send('invalid api token');
     request.caller = caller;
   });

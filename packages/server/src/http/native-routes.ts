@@ -32,6 +32,9 @@ export function registerNativeRoutes(app: FastifyInstance, ctx: HttpContext): vo
     s.keepAlive(r.caller, r.params.store, r.params.id),
   );
   app.delete<R>('/v1/:store/leases/:id', (r: Req) => s.revokeLease(r.caller, r.params.store, r.params.id));
+  app.get<R>('/v1/:store/leases', async (r: Req) => ({
+    leases: await s.listLeases(r.caller, r.params.store),
+  }));
   app.get<R>('/v1/:store/leases/:id', (r: Req) => s.getLease(r.caller, r.params.store, r.params.id));
 
   // Locks

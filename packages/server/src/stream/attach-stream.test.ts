@@ -3,7 +3,8 @@ import type { Server } from 'node:http';
 import { LocalStore, LockService } from '@leasehold/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { attachStream, tokenFromHeaders } from './attach-stream.js';
+import { tokenFromHeaders } from '../auth.js';
+import { attachStream } from './attach-stream.js';
 
 type Message = { id: number | null; result?: any; error?: { errorCode: string; message: string } };
 

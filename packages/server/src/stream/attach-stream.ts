@@ -21,14 +21,6 @@ export const STREAM_PATH = '/v1/stream';
 /** Largest frame accepted: the 1 MiB KV body limit plus room for the envelope. */
 const MAX_FRAME_BYTES = 1_048_576 + 65_536;
 
-/** The API token of a request: `dapr-api-token`, else `Authorization: Bearer`. */
-export function tokenFromHeaders(headers: IncomingHttpHeaders): string | undefined {
-  const direct = headers['dapr-api-token'];
-  if (typeof direct === 'string' && direct !== '') return direct;
-  const match = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '');
-  return match?.[1];
-}
-
 function refuse(socket: Duplex, status: number, text: string): void {
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,

@@ -1,2 +1,3 @@
-export { attachStream, tokenFromHeaders, STREAM_PATH } from './attach-stream.js';
+export { attachStream, STREAM_PATH } from './attach-stream.js';
+export { tokenFromHeaders } from '../auth.js';
 export type { StreamOptions } from './attach-stream.js';

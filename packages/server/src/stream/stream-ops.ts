@@ -15,6 +15,7 @@ export const SERVICE_OPS = new Set([
   'keepAlive',
   'revokeLease',
   'getLease',
+  'listLeases',
   'acquire',
   'release',
   'describeLock',
@@ -45,6 +46,8 @@ export function callService(
       return service.revokeLease(caller, store, args.leaseId);
     case 'getLease':
       return service.getLease(caller, store, args.leaseId);
+    case 'listLeases':
+      return service.listLeases(caller, store);
     case 'acquire':
       return service.acquire(caller, store, args, signal);
     case 'release':
