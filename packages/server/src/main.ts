@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { LeaseholdError } from '@leasehold/core';
 import { pino } from 'pino';
 import { ComponentError } from './components.js';
@@ -43,10 +45,15 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   process.once('SIGINT', () => stop('SIGINT'));
 }
 
-const entry = process.argv[1] ?? '';
-if (
-  /[\\/]main\.(ts|js)$/.test(entry) &&
-  import.meta.url.endsWith(entry.replace(/\\/g, '/').split('/').pop() ?? '')
-) {
-  await main(process.argv.slice(2));
+/** True when this module is the process entry point (not merely imported, e.g. by the CLI). */
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    return pathToFileURL(realpathSync(entry)).href === import.meta.url;
+  } catch {
+    return false;
+  }
 }
+
+if (isEntryPoint()) await main(process.argv.slice(2));
