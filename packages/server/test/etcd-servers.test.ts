@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithBackend } from './support/backends.js';
+import { checkHistory, contend } from './support/contention.js';
 import { crossServerHandoff, grantLease } from './support/handoff.js';
 import { dataDirWithComponent } from './support/components.js';
 import { EtcdCluster } from './support/etcd-harness.js';
@@ -34,6 +35,19 @@ describeWithBackend('etcd', 'two Leasehold servers on one 3-member etcd cluster'
     expect(acquired).toBe(true);
     expect(latencyMs).toBeLessThan(50);
   });
+
+  it('10,000 acquisitions by clients spread over both servers never overlap (tokens and history)', async () => {
+    const started = performance.now();
+    const { history, overlaps, failures } = await contend([a, b], { clients: 16, perClient: 625, locks: 4 });
+    const seconds = (performance.now() - started) / 1000;
+    console.log(
+      `etcd, two servers: ${history.length} acquisitions in ${seconds.toFixed(1)} s, ${overlaps} overlaps`,
+    );
+    expect(failures).toEqual([]);
+    expect(history).toHaveLength(10_000);
+    expect(overlaps).toBe(0);
+    expect(checkHistory(history)).toEqual([]);
+  }, 240_000);
 
   it('killing the etcd leader mid-run loses no granted lock, and tokens keep rising', async () => {
     const holders = await Promise.all(
