@@ -2,8 +2,10 @@ import { newLeaseId } from './lease-id.js';
 import type { Change, KvRow, LeaseRow, LockRow, Snapshot } from './changes.js';
 import { LeaseholdError } from './errors.js';
 import { ExpiryHeap } from './expiry-heap.js';
-import type { KeySet } from './key-set.js';
 import { keySetAdd, keySetDelete, keySetValues } from './key-set.js';
+import { KvTable } from './kv-table.js';
+import type { Lease, Lock } from './engine-records.js';
+import { leaseInfo, newLease, newLock } from './engine-records.js';
 import type {
   AcquireResult,
   Clock,
@@ -34,30 +36,6 @@ export interface Waiter {
   settle(outcome: AcquireResult | LeaseholdError): void;
 }
 
-interface Lease {
-  readonly id: string;
-  readonly ttlMs: number;
-  readonly owner: string | undefined;
-  readonly implicit: boolean;
-  locks: KeySet;
-  keys: KeySet;
-  waiters: Set<Waiter> | undefined;
-  /** Expiry deadline on the engine clock, kept by the lease heap. */
-  deadline: number;
-  heapIndex: number;
-}
-
-interface Lock {
-  readonly key: string;
-  readonly leaseId: string;
-  readonly token: number;
-  readonly acquiredAt: number;
-  readonly maxHoldMs: number | undefined;
-  /** maxHoldMs deadline on the engine clock, kept by the hold heap. */
-  deadline: number;
-  heapIndex: number;
-}
-
 /**
  * The in-memory state machine: leases, exclusive locks with fencing tokens, FIFO waiters with
  * direct hand-off, lease-bound keys and counters. Synchronous and timer-free: a driver calls
@@ -68,8 +46,7 @@ export class LockEngine {
   private readonly leases = new Map<string, Lease>();
   private readonly locks = new Map<string, Lock>();
   private readonly queues = new Map<string, Set<Waiter>>();
-  private readonly kv = new Map<string, KvRow>();
-  private readonly counters = new Map<string, number>();
+  private readonly kv: KvTable;
   private readonly leaseDeadlines = new ExpiryHeap<Lease>();
   private readonly holdDeadlines = new ExpiryHeap<Lock>();
   private revision = 0;
@@ -77,7 +54,9 @@ export class LockEngine {
   constructor(
     private readonly clock: Clock,
     private readonly sink: EngineSink,
-  ) {}
+  ) {
+    this.kv = new KvTable(sink, () => this.nextRevision());
+  }
 
   /** Loads a snapshot; every lease's countdown restarts at its full TTL. */
   restore(snapshot: Snapshot): void {
@@ -96,12 +75,11 @@ export class LockEngine {
       lease.locks = keySetAdd(lease.locks, row.key);
       if (row.maxHoldMs !== undefined) this.holdDeadlines.schedule(lock, now + row.maxHoldMs);
     }
+    this.kv.restore(snapshot.kv, snapshot.counters);
     for (const row of snapshot.kv) {
-      this.kv.set(row.key, row);
       const lease = row.leaseId === undefined ? undefined : this.leases.get(row.leaseId);
       if (lease) lease.keys = keySetAdd(lease.keys, row.key);
     }
-    for (const { name, value } of snapshot.counters) this.counters.set(name, value);
   }
 
   /** The current store revision. */
@@ -272,77 +250,42 @@ export class LockEngine {
     return Unlock.SUCCESS;
   }
 
+  /** Writes a value; the fence, version and lease are checked first, in that order. */
   put(options: PutOptions): { version: number; revision: number } {
-    if (options.fence && !this.checkFence(options.fence.key, options.fence.token)) {
-      throw new LeaseholdError(
-        'FENCED',
-        `fence: token ${options.fence.token} is not the current grant of its lock`,
-        {
-          field: 'fence',
-        },
-      );
+    const fence = options.fence;
+    if (fence && !this.checkFence(fence.key, fence.token)) {
+      throw new LeaseholdError('FENCED', `fence: token ${fence.token} is not the current grant of its lock`, {
+        field: 'fence',
+      });
     }
-    const existing = this.kv.get(options.key);
-    if (options.ifVersion !== undefined && (existing?.version ?? 0) !== options.ifVersion) {
-      throw new LeaseholdError(
-        'VERSION_MISMATCH',
-        `ifVersion: expected ${options.ifVersion}, the key is at version ${existing?.version ?? 0}`,
-        { field: 'ifVersion' },
-      );
-    }
+    this.kv.checkVersion(options.key, options.ifVersion);
     const lease = options.leaseId === undefined ? undefined : this.requireLease(options.leaseId);
-    if (existing?.leaseId !== undefined && existing.leaseId !== options.leaseId) {
-      const previous = this.leases.get(existing.leaseId);
-      if (previous) previous.keys = keySetDelete(previous.keys, options.key);
-    }
-    const revision = this.nextRevision();
-    const row: KvRow = {
-      key: options.key,
-      value: options.value,
-      version: (existing?.version ?? 0) + 1,
-      createRevision: existing?.createRevision ?? revision,
-      modRevision: revision,
-      ...(lease ? { leaseId: lease.id } : {}),
-    };
-    this.kv.set(row.key, row);
+    const { row, previous } = this.kv.write(options.key, options.value, lease?.id);
+    if (previous?.leaseId !== undefined && previous.leaseId !== lease?.id) this.unbindKey(previous);
     if (lease) lease.keys = keySetAdd(lease.keys, row.key);
-    this.sink.change({ kind: 'kv.put', row });
-    this.emit('put', row.key, revision, { value: row.value, ...(lease ? { leaseId: lease.id } : {}) });
-    return { version: row.version, revision };
+    return { version: row.version, revision: row.modRevision };
   }
 
   get(key: string): KvEntry | undefined {
-    const row = this.kv.get(key);
-    if (!row) return undefined;
-    return {
-      key: row.key,
-      value: row.value,
-      version: row.version,
-      revision: row.modRevision,
-      ...(row.leaseId === undefined ? {} : { leaseId: row.leaseId }),
-    };
+    return this.kv.get(key);
   }
 
   delete(key: string): boolean {
-    const row = this.kv.get(key);
-    if (!row) return false;
-    this.deleteKey(row);
-    return true;
+    const row = this.kv.remove(key);
+    if (row) this.unbindKey(row);
+    return row !== undefined;
   }
 
   counterAdd(name: string, delta: number): number {
-    const value = (this.counters.get(name) ?? 0) + delta;
-    this.counterSet(name, value);
-    return value;
+    return this.kv.counterAdd(name, delta);
   }
 
   counterGet(name: string): number {
-    return this.counters.get(name) ?? 0;
+    return this.kv.counterGet(name);
   }
 
   counterSet(name: string, value: number): void {
-    this.counters.set(name, value);
-    this.sink.change({ kind: 'counter.put', name, value });
+    this.kv.counterSet(name, value);
   }
 
   /** The earliest lease or hold deadline, on the engine's clock. */
@@ -388,10 +331,7 @@ export class LockEngine {
       this.cancelWaiter(waiter);
       waiter.settle(new LeaseholdError('LEASE_NOT_FOUND', `leaseId: lease ${lease.id} ended while waiting`));
     }
-    for (const key of keySetValues(lease.keys)) {
-      const row = this.kv.get(key);
-      if (row) this.deleteKey(row);
-    }
+    for (const key of keySetValues(lease.keys)) this.kv.remove(key);
     for (const key of keySetValues(lease.locks)) {
       const lock = this.locks.get(key);
       if (lock) this.dropLock(lock);
@@ -445,17 +385,10 @@ export class LockEngine {
     head.settle({ acquired: true, fencingToken: this.grantLock(lease, key, head.maxHoldMs) });
   }
 
-  private deleteKey(row: KvRow): void {
-    this.kv.delete(row.key);
+  /** Forgets a key's binding to its lease. */
+  private unbindKey(row: KvRow): void {
     const lease = row.leaseId === undefined ? undefined : this.leases.get(row.leaseId);
     if (lease) lease.keys = keySetDelete(lease.keys, row.key);
-    this.sink.change({ kind: 'kv.delete', key: row.key });
-    this.emit(
-      'delete',
-      row.key,
-      this.nextRevision(),
-      row.leaseId === undefined ? {} : { leaseId: row.leaseId },
-    );
   }
 
   private liveLease(leaseId: string): Lease | undefined {
@@ -494,34 +427,4 @@ export class LockEngine {
   ): void {
     this.sink.event({ type, key, revision, ...extra });
   }
-}
-
-function newLease(row: LeaseRow): Lease {
-  return {
-    id: row.id,
-    ttlMs: row.ttlMs,
-    owner: row.owner,
-    implicit: row.implicit === true,
-    locks: undefined,
-    keys: undefined,
-    waiters: undefined,
-    deadline: 0,
-    heapIndex: -1,
-  };
-}
-
-function newLock(row: LockRow): Lock {
-  return {
-    key: row.key,
-    leaseId: row.leaseId,
-    token: row.token,
-    acquiredAt: row.acquiredAt,
-    maxHoldMs: row.maxHoldMs,
-    deadline: 0,
-    heapIndex: -1,
-  };
-}
-
-function leaseInfo(lease: { id: string; ttlMs: number; owner?: string | undefined }): LeaseInfo {
-  return { id: lease.id, ttlMs: lease.ttlMs, ...(lease.owner === undefined ? {} : { owner: lease.owner }) };
 }
