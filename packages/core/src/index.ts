@@ -12,3 +12,4 @@ export * from './limits.js';
 export * from './key-scope.js';
 export * from './dapr-request.js';
 export * from './lock-service.js';
+export * from './dapr-locks.js';

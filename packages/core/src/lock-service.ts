@@ -1,5 +1,6 @@
 import type { DaprTryLockRequest, DaprUnlockRequest } from './dapr-request.js';
-import { LeaseholdError, invalidArgument, isLeaseholdError } from './errors.js';
+import { DaprLocks } from './dapr-locks.js';
+import { LeaseholdError, invalidArgument } from './errors.js';
 import { KeyScope } from './key-scope.js';
 import type { Limits } from './limits.js';
 import {
@@ -50,10 +51,12 @@ export class LockService {
   readonly limits: Limits;
   private readonly stores = new Map<string, StoreBinding>();
   private readonly waitersByApp = new Map<string, number>();
+  private readonly dapr: DaprLocks;
 
   constructor(stores: readonly StoreBinding[], limits: Partial<Limits> = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
     for (const binding of stores) this.stores.set(binding.name, binding);
+    this.dapr = new DaprLocks(this.stores, this.limits);
   }
 
   /** The configured stores. */
@@ -66,76 +69,16 @@ export class LockService {
     return [...this.stores.values()];
   }
 
-  // ---- Dapr API --------------------------------------------------------------------------
+  // ---- Dapr API (checks in Dapr's order live in DaprLocks) --------------------------------
 
-  /** Dapr TryLock, with Dapr's checks in Dapr's order. */
-  async daprTryLock(caller: Caller, storeName: string, request: DaprTryLockRequest): Promise<AcquireResult> {
-    if (request.expiryInSeconds <= 0) {
-      throw new LeaseholdError(
-        'ERR_MALFORMED_REQUEST',
-        'expiryInSeconds: must be a positive number of seconds',
-      );
-    }
-    const { binding, key } = this.daprTarget(
-      storeName,
-      request.resourceId,
-      request.lockOwner,
-      'ERR_TRY_LOCK',
-    );
-    if (request.expiryInSeconds > this.limits.expiryMaxSeconds) {
-      throw new LeaseholdError(
-        'ERR_MALFORMED_REQUEST',
-        `expiryInSeconds: must be at most ${this.limits.expiryMaxSeconds}, got ${request.expiryInSeconds}`,
-      );
-    }
-    const scoped = new KeyScope(binding.keyPrefix, caller.appId, binding.name).lock(key);
-    try {
-      return await binding.store.daprTryLock(scoped, request.lockOwner, request.expiryInSeconds * 1000);
-    } catch (error) {
-      throw new LeaseholdError('ERR_TRY_LOCK', `failed to try acquiring lock: ${describe(error)}`, {
-        cause: error,
-      });
-    }
+  /** Dapr TryLock. */
+  daprTryLock(caller: Caller, storeName: string, request: DaprTryLockRequest): Promise<AcquireResult> {
+    return this.dapr.tryLock(caller, storeName, request);
   }
 
-  /** Dapr Unlock, with Dapr's checks in Dapr's order. */
-  async daprUnlock(caller: Caller, storeName: string, request: DaprUnlockRequest): Promise<UnlockStatus> {
-    const { binding, key } = this.daprTarget(storeName, request.resourceId, request.lockOwner, 'ERR_UNLOCK');
-    const scoped = new KeyScope(binding.keyPrefix, caller.appId, binding.name).lock(key);
-    try {
-      return await binding.store.daprUnlock(scoped, request.lockOwner);
-    } catch (error) {
-      throw new LeaseholdError('ERR_UNLOCK', `failed to release lock: ${describe(error)}`, { cause: error });
-    }
-  }
-
-  private daprTarget(
-    storeName: string,
-    resourceId: string,
-    lockOwner: string,
-    failure: 'ERR_TRY_LOCK' | 'ERR_UNLOCK',
-  ) {
-    if (this.stores.size === 0) throw new LeaseholdError('ERR_LOCK_STORE_NOT_CONFIGURED');
-    if (resourceId === '') throw new LeaseholdError('ERR_MALFORMED_REQUEST', 'resourceId: must not be empty');
-    if (lockOwner === '') throw new LeaseholdError('ERR_MALFORMED_REQUEST', 'lockOwner: must not be empty');
-    this.daprLimit('resourceId', resourceId, this.limits.nameMaxBytes);
-    this.daprLimit('lockOwner', lockOwner, this.limits.ownerMaxBytes);
-    const binding = this.stores.get(storeName);
-    if (!binding) throw new LeaseholdError('ERR_LOCK_STORE_NOT_FOUND', `lock store ${storeName} not found`);
-    if (resourceId.includes('||')) {
-      throw new LeaseholdError(failure, 'resourceId: must not contain "||"');
-    }
-    return { binding, key: resourceId };
-  }
-
-  private daprLimit(field: string, value: string, maxBytes: number): void {
-    const bytes = Buffer.byteLength(value, 'utf8');
-    if (bytes > maxBytes) {
-      throw new LeaseholdError(
-        'ERR_MALFORMED_REQUEST',
-        `${field}: must be at most ${maxBytes} bytes of UTF-8, got ${bytes}`,
-      );
-    }
+  /** Dapr Unlock. */
+  daprUnlock(caller: Caller, storeName: string, request: DaprUnlockRequest): Promise<UnlockStatus> {
+    return this.dapr.unlock(caller, storeName, request);
   }
 
   // ---- Leases ----------------------------------------------------------------------------
@@ -442,9 +385,4 @@ export class LockService {
     const token = checkInteger('fence.token', input.token, 0, Number.MAX_SAFE_INTEGER);
     return { key: scope.lock(lock), token };
   }
-}
-
-function describe(error: unknown): string {
-  if (isLeaseholdError(error)) return error.message;
-  return error instanceof Error ? error.message : String(error);
 }
