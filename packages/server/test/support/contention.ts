@@ -25,29 +25,41 @@ export async function contend(
   await Promise.all(
     Array.from({ length: options.clients }, async (_, c) => {
       const server = servers[c % servers.length]!;
-      const leaseId = await grantLease(server, 60_000);
-      for (let i = 0; i < options.perClient; i++) {
-        const name = `hot/${(c + i) % options.locks}`;
-        const res = await postJson(`${server.url}/v1/lockstore/locks/acquire`, {
-          name,
-          leaseId,
-          waitMs: 30_000,
-        });
-        if (!res.body?.acquired) {
-          failures.push(`${res.status} ${JSON.stringify(res.body)}`);
-          continue;
-        }
-        const enter = performance.now();
-        inside.set(name, (inside.get(name) ?? 0) + 1);
-        if (inside.get(name)! > 1) overlaps++;
-        await new Promise((r) => setImmediate(r));
-        inside.set(name, inside.get(name)! - 1);
-        history.push({ lock: name, token: res.body.fencingToken as number, enter, exit: performance.now() });
-        await postJson(`${server.url}/v1/lockstore/locks/release`, { name, leaseId });
+      const leaseId = await grantLease(server, 10_000);
+      // A real client keeps its lease alive for as long as it works, however long that is.
+      const keepAlive = setInterval(() => {
+        void postJson(`${server.url}/v1/lockstore/leases/${leaseId}/keepalive`, {}).catch(() => undefined);
+      }, 2_000);
+      try {
+        await work(server, leaseId, c);
+      } finally {
+        clearInterval(keepAlive);
       }
     }),
   );
   return { history, overlaps, failures };
+
+  async function work(server: ServerProcess, leaseId: string, c: number): Promise<void> {
+    for (let i = 0; i < options.perClient; i++) {
+      const name = `hot/${(c + i) % options.locks}`;
+      const res = await postJson(`${server.url}/v1/lockstore/locks/acquire`, {
+        name,
+        leaseId,
+        waitMs: 30_000,
+      });
+      if (!res.body?.acquired) {
+        failures.push(`${res.status} ${JSON.stringify(res.body)}`);
+        continue;
+      }
+      const enter = performance.now();
+      inside.set(name, (inside.get(name) ?? 0) + 1);
+      if (inside.get(name)! > 1) overlaps++;
+      await new Promise((r) => setImmediate(r));
+      inside.set(name, inside.get(name)! - 1);
+      history.push({ lock: name, token: res.body.fencingToken as number, enter, exit: performance.now() });
+      await postJson(`${server.url}/v1/lockstore/locks/release`, { name, leaseId });
+    }
+  }
 }
 
 /** Per lock, in token order: tokens strictly rise and each hold ends before the next begins. */
