@@ -1,5 +1,6 @@
 import { storeError } from '@leasehold/core';
-import { Etcd3 } from 'etcd3';
+import { ConsecutiveBreaker, circuitBreaker, handleWhen, retry } from 'cockatiel';
+import { Etcd3, GRPCCancelledError, isRecoverableError } from 'etcd3';
 import type { ICompare, IKeyValue, IRangeRequest, IRangeResponse, IRequestOp, ITxnResponse } from 'etcd3';
 import type { EtcdConfig } from './etcd-metadata.js';
 
@@ -67,6 +68,25 @@ export function countAt(response: ITxnResponse, index: number): number {
   return Number(response.responses[index]?.response_range.count ?? 0);
 }
 
+/** True for transient failures worth a retry or a strike against a host; a call we cancelled is neither. */
+function isTransient(error: Error): boolean {
+  return isRecoverableError(error) && !(error instanceof GRPCCancelledError);
+}
+
+/**
+ * The client's default fault handling counts a call cancelled on purpose (a keep-alive stream closed
+ * after its answer, a wait that ended) as a host failure: three in a row opened every host's circuit
+ * for 5 s and failed the whole store under load. Cancellations are not failures here, and a broken
+ * host is tried again after one second.
+ */
+function faultHandling() {
+  return {
+    host: () =>
+      circuitBreaker(handleWhen(isTransient), { halfOpenAfter: 1_000, breaker: new ConsecutiveBreaker(3) }),
+    global: retry(handleWhen(isTransient), { maxAttempts: 3 }),
+  };
+}
+
 /**
  * The one etcd client of a store. Every unary call carries a deadline of `timeoutMs` so an
  * unreachable cluster fails instead of hanging; streams carry none (they live as long as the store).
@@ -79,6 +99,7 @@ export class EtcdConnection {
     this.client = new Etcd3({
       hosts: [...config.hosts],
       dialTimeout: config.timeoutMs,
+      faultHandling: faultHandling(),
       defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + config.timeoutMs }),
       ...(auth ? { auth: { username: auth.username, password: auth.password } } : {}),
       ...(tls
