@@ -55,7 +55,7 @@ export class InProcessTransport implements Transport {
     if (this.closed) throw new ClientClosedError();
     const { service } = await this.load();
     try {
-      return (await dispatch(service, this.caller, this.store, op, args, options.signal)) as T;
+      return (await service.call(this.caller, this.store, op, args, options.signal)) as T;
     } catch (error) {
       throw toClientError(error);
     }
@@ -84,50 +84,6 @@ export class InProcessTransport implements Transport {
     this.closed = true;
     const loaded = await this.servicePromise;
     if (loaded?.owned) await Promise.all(loaded.service.bindings().map((b) => b.store.close()));
-  }
-}
-
-function dispatch(
-  service: LockService,
-  caller: Caller,
-  store: string,
-  op: Op,
-  args: Record<string, unknown>,
-  signal: AbortSignal | undefined,
-): Promise<unknown> {
-  switch (op) {
-    case 'grantLease':
-      return service.grantLease(caller, store, args);
-    case 'keepAlive':
-      return service.keepAlive(caller, store, args.leaseId);
-    case 'revokeLease':
-      return service.revokeLease(caller, store, args.leaseId);
-    case 'getLease':
-      return service.getLease(caller, store, args.leaseId);
-    case 'listLeases':
-      return service.listLeases(caller, store);
-    case 'acquire':
-      return service.acquire(caller, store, args, signal);
-    case 'release':
-      return service.release(caller, store, args);
-    case 'describeLock':
-      return service.describeLock(caller, store, args.name);
-    case 'listLocks':
-      return service.listLocks(caller, store, args.prefix);
-    case 'checkLock':
-      return service.checkLock(caller, store, args.name, args.token);
-    case 'put':
-      return service.put(caller, store, args);
-    case 'get':
-      return service.get(caller, store, args.key);
-    case 'delete':
-      return service.delete(caller, store, args.key);
-    case 'counterAdd':
-      return service.counterAdd(caller, store, args);
-    case 'counterGet':
-      return service.counterGet(caller, store, args.name);
-    case 'counterSet':
-      return service.counterSet(caller, store, args);
   }
 }
 

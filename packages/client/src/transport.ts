@@ -1,23 +1,9 @@
+import type { ServiceOp } from '@leasehold/core';
+
 /** The seam between the SDK's API and the wire: one method per LockService operation. */
 
-/** Operations every transport carries; names match the LockService methods. */
-export type Op =
-  | 'grantLease'
-  | 'keepAlive'
-  | 'revokeLease'
-  | 'getLease'
-  | 'listLeases'
-  | 'acquire'
-  | 'release'
-  | 'describeLock'
-  | 'listLocks'
-  | 'checkLock'
-  | 'put'
-  | 'get'
-  | 'delete'
-  | 'counterAdd'
-  | 'counterGet'
-  | 'counterSet';
+/** Operations every transport carries; names match the LockService methods (core's one table). */
+export type Op = ServiceOp;
 
 /** Operations that are safe to repeat after a connection failure. */
 export const IDEMPOTENT_OPS: ReadonlySet<Op> = new Set<Op>([

@@ -13,3 +13,4 @@ export * from './key-scope.js';
 export * from './dapr-request.js';
 export * from './lock-service.js';
 export * from './dapr-locks.js';
+export * from './service-ops.js';

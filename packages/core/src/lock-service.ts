@@ -1,5 +1,7 @@
 import type { DaprTryLockRequest, DaprUnlockRequest } from './dapr-request.js';
 import { DaprLocks } from './dapr-locks.js';
+import { callServiceOp } from './service-ops.js';
+import type { ServiceOp } from './service-ops.js';
 import { LeaseholdError, invalidArgument } from './errors.js';
 import { KeyScope } from './key-scope.js';
 import type { Limits } from './limits.js';
@@ -57,6 +59,17 @@ export class LockService {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
     for (const binding of stores) this.stores.set(binding.name, binding);
     this.dapr = new DaprLocks(this.stores, this.limits);
+  }
+
+  /** Runs one operation by name (for transports that carry operation names). */
+  call(
+    caller: Caller,
+    storeName: string,
+    op: ServiceOp,
+    args: Record<string, unknown>,
+    signal?: AbortSignal,
+  ) {
+    return callServiceOp(this, caller, storeName, op, args, signal);
   }
 
   /** The configured stores. */

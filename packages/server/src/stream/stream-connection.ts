@@ -1,7 +1,7 @@
-import { LeaseholdError } from '@leasehold/core';
-import type { Caller, LockService, Unsubscribe } from '@leasehold/core';
+import { LeaseholdError, isServiceOp, unknownOp } from '@leasehold/core';
+import type { Caller, LockService, ServiceOp, Unsubscribe } from '@leasehold/core';
 import type WebSocket from 'ws';
-import { SERVICE_OPS, callService, decodeRequest, unknownOp } from './stream-ops.js';
+import { decodeRequest } from './stream-ops.js';
 import type { StreamRequest } from './stream-ops.js';
 
 type Log = (msg: string, err?: unknown) => void;
@@ -88,7 +88,7 @@ export class StreamConnection {
         this.watches.delete(args.target as number);
         return;
     }
-    if (!SERVICE_OPS.has(op)) {
+    if (!isServiceOp(op)) {
       this.fail(id, unknownOp(op));
       return;
     }
@@ -101,7 +101,7 @@ export class StreamConnection {
     const controller = waits ? new AbortController() : undefined;
     if (controller) this.waits.set(id, controller);
     try {
-      const result = await callService(this.service, this.caller, request, controller?.signal);
+      const result = await this.service.call(this.caller, store, op as ServiceOp, args, controller?.signal);
       if (op === 'grantLease' || op === 'keepAlive') {
         const leaseId = op === 'keepAlive' ? args.leaseId : (result as { id: string }).id;
         if (!this.closed) this.leases.set(leaseKey(store, leaseId), { store, leaseId: String(leaseId) });
