@@ -46,7 +46,7 @@ export class InProcessTransport implements Transport {
         store: new core.LocalStore(),
       };
       const limits = this.options.minTtlMs === undefined ? {} : { minTtlMs: this.options.minTtlMs };
-      return { service: new core.LockService([binding], limits), owned: true };
+      return { service: new core.LockService([binding], { limits }), owned: true };
     })();
     return this.servicePromise;
   }

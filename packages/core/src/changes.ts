@@ -5,6 +5,8 @@ export interface LeaseRow {
   readonly id: string;
   readonly ttlMs: number;
   readonly owner?: string;
+  /** The app that granted it; rows written before leases had apps have none (admins only). */
+  readonly app?: string;
   /** An implicit lease made by a Dapr TryLock. */
   readonly implicit?: boolean;
 }

@@ -2,7 +2,8 @@ import type { DaprTryLockRequest, DaprUnlockRequest } from './dapr-request.js';
 import { LeaseholdError, isLeaseholdError } from './errors.js';
 import { KeyScope } from './key-scope.js';
 import type { Limits } from './limits.js';
-import type { Caller, StoreBinding } from './lock-service.js';
+import type { StoreBinding } from './lock-service.js';
+import type { Caller } from './tenancy.js';
 import type { AcquireResult, UnlockStatus } from './types.js';
 
 /**
@@ -13,6 +14,8 @@ export class DaprLocks {
   constructor(
     private readonly stores: ReadonlyMap<string, StoreBinding>,
     private readonly limits: Limits,
+    /** Refuses a lock that would take the app past its lease or lock quota (429, not a Dapr 500). */
+    private readonly checkQuotas: (caller: Caller, binding: StoreBinding) => Promise<void> | undefined,
   ) {}
 
   /** Dapr TryLock, with Dapr's checks in Dapr's order. */
@@ -31,8 +34,13 @@ export class DaprLocks {
       );
     }
     const scoped = new KeyScope(binding.keyPrefix, caller.appId, binding.name).lock(key);
+    const checked = this.checkQuotas(caller, binding);
+    if (checked) await checked;
     try {
-      return await binding.store.daprTryLock(scoped, request.lockOwner, request.expiryInSeconds * 1000);
+      const ttlMs = request.expiryInSeconds * 1000;
+      const result = await binding.store.daprTryLock(scoped, request.lockOwner, ttlMs, caller.appId);
+      // Dapr's reply carries no holder; keep another app's lease id out of every path.
+      return result.acquired ? result : { acquired: false };
     } catch (error) {
       throw new LeaseholdError('ERR_TRY_LOCK', `failed to try acquiring lock: ${describe(error)}`, {
         cause: error,

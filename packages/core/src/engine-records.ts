@@ -8,6 +8,8 @@ export interface Lease {
   readonly id: string;
   readonly ttlMs: number;
   readonly owner: string | undefined;
+  /** The granting app; '' for a lease restored from before leases had apps. */
+  readonly app: string;
   readonly implicit: boolean;
   locks: KeySet;
   keys: KeySet;
@@ -21,6 +23,8 @@ export interface Lease {
 export interface Lock {
   readonly key: string;
   readonly leaseId: string;
+  /** The app of the holding lease, kept so a release after the lease ended still knows it. */
+  readonly app: string;
   readonly token: number;
   readonly acquiredAt: number;
   readonly maxHoldMs: number | undefined;
@@ -35,6 +39,7 @@ export function newLease(row: LeaseRow): Lease {
     id: row.id,
     ttlMs: row.ttlMs,
     owner: row.owner,
+    app: row.app ?? '',
     implicit: row.implicit === true,
     locks: undefined,
     keys: undefined,
@@ -45,10 +50,11 @@ export function newLease(row: LeaseRow): Lease {
 }
 
 /** A fresh, unscheduled lock record. */
-export function newLock(row: LockRow): Lock {
+export function newLock(row: LockRow, app: string): Lock {
   return {
     key: row.key,
     leaseId: row.leaseId,
+    app,
     token: row.token,
     acquiredAt: row.acquiredAt,
     maxHoldMs: row.maxHoldMs,
@@ -58,6 +64,16 @@ export function newLock(row: LockRow): Lock {
 }
 
 /** The public view of a lease. */
-export function leaseInfo(lease: { id: string; ttlMs: number; owner?: string | undefined }): LeaseInfo {
-  return { id: lease.id, ttlMs: lease.ttlMs, ...(lease.owner === undefined ? {} : { owner: lease.owner }) };
+export function leaseInfo(lease: {
+  id: string;
+  ttlMs: number;
+  owner?: string | undefined;
+  app?: string | undefined;
+}): LeaseInfo {
+  return {
+    id: lease.id,
+    ttlMs: lease.ttlMs,
+    ...(lease.owner === undefined ? {} : { owner: lease.owner }),
+    ...(lease.app === undefined || lease.app === '' ? {} : { app: lease.app }),
+  };
 }

@@ -14,3 +14,5 @@ export * from './dapr-request.js';
 export * from './lock-service.js';
 export * from './dapr-locks.js';
 export * from './service-ops.js';
+export * from './quotas.js';
+export * from './tenancy.js';

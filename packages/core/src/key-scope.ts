@@ -15,6 +15,11 @@ export class KeyScope {
     else this.scope = `${strategy}||`;
   }
 
+  /** The scope part of this tenant's store keys: `<scope>||`, or '' on a shared key space. */
+  get tenant(): string {
+    return this.scope;
+  }
+
   /** The store key of a lock name. */
   lock(name: string): string {
     return `lock||${this.scope}${name}`;
@@ -38,4 +43,11 @@ export class KeyScope {
     }
     return undefined;
   }
+}
+
+/** The scope part of a store key (`kv||orders||x` → `orders||`; `kv||x` → ''), as `KeyScope.tenant`. */
+export function scopeOfKey(storeKey: string): string {
+  const start = storeKey.indexOf('||') + 2;
+  const end = storeKey.indexOf('||', start);
+  return end < 0 ? '' : storeKey.slice(start, end + 2);
 }

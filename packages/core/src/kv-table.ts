@@ -1,7 +1,15 @@
 import type { KvRow } from './changes.js';
 import { LeaseholdError } from './errors.js';
+import { scopeOfKey } from './key-scope.js';
 import type { EngineSink } from './lock-engine.js';
 import type { KvEntry } from './types.js';
+
+/** What one key scope holds: keys, their value bytes, and counters. */
+interface ScopeUsage {
+  keys: number;
+  keyBytes: number;
+  counters: number;
+}
 
 /**
  * The engine's key-value rows and counters. Lease bindings and fences are the engine's business;
@@ -10,6 +18,7 @@ import type { KvEntry } from './types.js';
 export class KvTable {
   private readonly rows = new Map<string, KvRow>();
   private readonly counters = new Map<string, number>();
+  private readonly usageByScope = new Map<string, ScopeUsage>();
 
   constructor(
     private readonly sink: EngineSink,
@@ -18,8 +27,30 @@ export class KvTable {
 
   /** Loads rows and counters from a snapshot. */
   restore(rows: readonly KvRow[], counters: readonly { name: string; value: number }[]): void {
-    for (const row of rows) this.rows.set(row.key, row);
-    for (const { name, value } of counters) this.counters.set(name, value);
+    for (const row of rows) {
+      this.rows.set(row.key, row);
+      this.count(row.key, 1, byteLength(row.value));
+    }
+    for (const { name, value } of counters) {
+      this.counters.set(name, value);
+      this.scopeUsage(name).counters++;
+    }
+  }
+
+  /** What a key scope holds. */
+  usage(scope: string): Readonly<ScopeUsage> {
+    return this.usageByScope.get(scope) ?? { keys: 0, keyBytes: 0, counters: 0 };
+  }
+
+  /** The UTF-8 size of a key's value; undefined when absent. */
+  valueBytes(key: string): number | undefined {
+    const row = this.rows.get(key);
+    return row ? byteLength(row.value) : undefined;
+  }
+
+  /** True when the counter has been written. */
+  hasCounter(name: string): boolean {
+    return this.counters.has(name);
   }
 
   /** The stored row of a key. */
@@ -45,8 +76,9 @@ export class KvTable {
   write(
     key: string,
     value: string,
-    leaseId: string | undefined,
+    lease: { id: string; app: string } | undefined,
   ): { row: KvRow; previous: KvRow | undefined } {
+    const leaseId = lease?.id;
     const previous = this.rows.get(key);
     const revision = this.nextRevision();
     const row: KvRow = {
@@ -58,16 +90,25 @@ export class KvTable {
       ...(leaseId === undefined ? {} : { leaseId }),
     };
     this.rows.set(key, row);
+    if (previous) this.count(key, -1, -byteLength(previous.value));
+    this.count(key, 1, byteLength(value));
     this.sink.change({ kind: 'kv.put', row });
-    this.sink.event({ type: 'put', key, revision, value, ...(leaseId === undefined ? {} : { leaseId }) });
+    this.sink.event({
+      type: 'put',
+      key,
+      revision,
+      value,
+      ...(lease === undefined ? {} : { leaseId: lease.id, app: lease.app }),
+    });
     return { row, previous };
   }
 
-  /** Deletes a key; returns the row it held. */
-  remove(key: string): KvRow | undefined {
+  /** Deletes a key; returns the row it held. `app` is the app of its lease, for the event. */
+  remove(key: string, app: string | undefined): KvRow | undefined {
     const row = this.rows.get(key);
     if (!row) return undefined;
     this.rows.delete(key);
+    this.count(key, -1, -byteLength(row.value));
     this.sink.change({ kind: 'kv.delete', key });
     const leaseId = row.leaseId;
     this.sink.event({
@@ -75,6 +116,7 @@ export class KvTable {
       key,
       revision: this.nextRevision(),
       ...(leaseId === undefined ? {} : { leaseId }),
+      ...(app === undefined ? {} : { app }),
     });
     return row;
   }
@@ -103,7 +145,25 @@ export class KvTable {
   }
 
   counterSet(name: string, value: number): void {
+    if (!this.counters.has(name)) this.scopeUsage(name).counters++;
     this.counters.set(name, value);
     this.sink.change({ kind: 'counter.put', name, value });
   }
+
+  private count(key: string, keys: number, bytes: number): void {
+    const usage = this.scopeUsage(key);
+    usage.keys += keys;
+    usage.keyBytes += bytes;
+  }
+
+  private scopeUsage(storeKey: string): ScopeUsage {
+    const scope = scopeOfKey(storeKey);
+    let usage = this.usageByScope.get(scope);
+    if (!usage) this.usageByScope.set(scope, (usage = { keys: 0, keyBytes: 0, counters: 0 }));
+    return usage;
+  }
+}
+
+function byteLength(value: string): number {
+  return Buffer.byteLength(value, 'utf8');
 }

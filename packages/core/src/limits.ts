@@ -10,8 +10,6 @@ export interface Limits {
   readonly maxWaitMs: number;
   readonly valueMaxBytes: number;
   readonly listMax: number;
-  /** Concurrent blocking acquires per app. */
-  readonly maxWaitersPerApp: number;
 }
 
 /** The documented defaults. */
@@ -24,7 +22,6 @@ export const DEFAULT_LIMITS: Limits = {
   maxWaitMs: 600_000,
   valueMaxBytes: 1_048_576 - 4096,
   listMax: 10_000,
-  maxWaitersPerApp: 10_000,
 };
 
 /** A name: 1..max bytes of UTF-8, no `||` (the key-scope separator). */

@@ -2,8 +2,16 @@ import type { Change, Journal } from './changes.js';
 import { LeaseholdError, storeError } from './errors.js';
 import { LockEngine } from './lock-engine.js';
 import type { Waiter } from './lock-engine.js';
-import type { AcquireOptions, GrantOptions, PutOptions, Store, Unsubscribe, WatchOptions } from './store.js';
-import type { AcquireResult, Clock, WatchEvent } from './types.js';
+import type {
+  AcquireOptions,
+  GrantOptions,
+  LeaseApp,
+  PutOptions,
+  Store,
+  Unsubscribe,
+  WatchOptions,
+} from './store.js';
+import type { AcquireResult, Clock, UsageQuery, WatchEvent } from './types.js';
 import { systemClock } from './types.js';
 import { WatchHub } from './watch-hub.js';
 
@@ -72,19 +80,19 @@ export class LocalStore implements Store {
   }
 
   grantLease(options: GrantOptions) {
-    return this.run(() => this.engine.grantLease(options.ttlMs, options.owner));
+    return this.run(() => this.engine.grantLease(options.ttlMs, options.owner, options.app));
   }
 
-  keepAlive(leaseId: string) {
-    return this.run(() => this.engine.keepAlive(leaseId));
+  keepAlive(leaseId: string, app: LeaseApp) {
+    return this.run(() => this.engine.keepAlive(leaseId, app));
   }
 
-  revokeLease(leaseId: string) {
-    return this.run(() => this.engine.revokeLease(leaseId));
+  revokeLease(leaseId: string, app: LeaseApp) {
+    return this.run(() => this.engine.revokeLease(leaseId, app));
   }
 
-  getLease(leaseId: string) {
-    return this.run(() => this.engine.getLease(leaseId));
+  getLease(leaseId: string, app: LeaseApp) {
+    return this.run(() => this.engine.getLease(leaseId, app));
   }
 
   listLeases(limit: number) {
@@ -95,7 +103,7 @@ export class LocalStore implements Store {
     const waitMs = options.waitMs ?? 0;
     let waitFor: Promise<AcquireResult> | undefined;
     const immediate = this.run(() => {
-      const result = this.engine.tryAcquire(options.key, options.leaseId, options.maxHoldMs);
+      const result = this.engine.tryAcquire(options.key, options.leaseId, options.app, options.maxHoldMs);
       if (result.acquired || waitMs <= 0 || options.signal?.aborted) return result;
       waitFor = this.wait(options, waitMs);
       return undefined;
@@ -103,8 +111,8 @@ export class LocalStore implements Store {
     return immediate.then((result) => result ?? waitFor!);
   }
 
-  release(key: string, leaseId: string) {
-    return this.run(() => this.engine.release(key, leaseId));
+  release(key: string, leaseId: string, app: LeaseApp) {
+    return this.run(() => this.engine.release(key, leaseId, app));
   }
 
   forceRelease(key: string) {
@@ -123,8 +131,8 @@ export class LocalStore implements Store {
     return this.run(() => this.engine.checkFence(key, token));
   }
 
-  daprTryLock(key: string, owner: string, ttlMs: number) {
-    return this.run(() => this.engine.daprTryLock(key, owner, ttlMs));
+  daprTryLock(key: string, owner: string, ttlMs: number, app: string) {
+    return this.run(() => this.engine.daprTryLock(key, owner, ttlMs, app));
   }
 
   daprUnlock(key: string, owner: string) {
@@ -153,6 +161,11 @@ export class LocalStore implements Store {
 
   counterSet(name: string, value: number) {
     return this.run(() => this.engine.counterSet(name, value));
+  }
+
+  /** Synchronous, so a quota check and the change it guards run in one turn, in request order. */
+  usage(query: UsageQuery) {
+    return this.engine.usage(query);
   }
 
   watch(options: WatchOptions): Unsubscribe {
@@ -201,6 +214,7 @@ export class LocalStore implements Store {
       const waiter: Waiter = {
         key: options.key,
         leaseId: options.leaseId,
+        app: options.app,
         maxHoldMs: options.maxHoldMs,
         settle: (outcome) => {
           finish();

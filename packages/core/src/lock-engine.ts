@@ -16,11 +16,13 @@ import type {
   LockInfo,
   ReleaseStatus,
   UnlockStatus,
+  Usage,
+  UsageQuery,
   WatchEvent,
   WatchEventType,
 } from './types.js';
 import { UnlockStatus as Unlock } from './types.js';
-import type { PutOptions } from './store.js';
+import type { LeaseApp, PutOptions } from './store.js';
 
 /** Where the engine reports what it changed. Both are called synchronously, in order. */
 export interface EngineSink {
@@ -32,6 +34,7 @@ export interface EngineSink {
 export interface Waiter {
   readonly key: string;
   readonly leaseId: string;
+  readonly app: LeaseApp;
   readonly maxHoldMs: number | undefined;
   settle(outcome: AcquireResult | LeaseholdError): void;
 }
@@ -49,6 +52,8 @@ export class LockEngine {
   private readonly kv: KvTable;
   private readonly leaseDeadlines = new ExpiryHeap<Lease>();
   private readonly holdDeadlines = new ExpiryHeap<Lock>();
+  private readonly leasesByApp = new Map<string, number>();
+  private readonly locksByApp = new Map<string, number>();
   private revision = 0;
 
   constructor(
@@ -66,13 +71,15 @@ export class LockEngine {
       const lease = newLease(row);
       this.leases.set(row.id, lease);
       this.leaseDeadlines.schedule(lease, now + row.ttlMs);
+      bump(this.leasesByApp, lease.app, 1);
     }
     for (const row of snapshot.locks) {
       const lease = this.leases.get(row.leaseId);
       if (!lease) continue;
-      const lock = newLock(row);
+      const lock = newLock(row, lease.app);
       this.locks.set(row.key, lock);
       lease.locks = keySetAdd(lease.locks, row.key);
+      bump(this.locksByApp, lease.app, 1);
       if (row.maxHoldMs !== undefined) this.holdDeadlines.schedule(lock, now + row.maxHoldMs);
     }
     this.kv.restore(snapshot.kv, snapshot.counters);
@@ -97,31 +104,38 @@ export class LockEngine {
     return this.locks.size;
   }
 
-  grantLease(ttlMs: number, owner?: string, implicit = false): LeaseInfo {
-    const row: LeaseRow = { id: newLeaseId(), ttlMs, ...(owner === undefined ? {} : { owner }), implicit };
+  grantLease(ttlMs: number, owner: string | undefined, app: string, implicit = false): LeaseInfo {
+    const row: LeaseRow = {
+      id: newLeaseId(),
+      ttlMs,
+      ...(owner === undefined ? {} : { owner }),
+      app,
+      implicit,
+    };
     const lease = newLease(row);
     this.leases.set(row.id, lease);
+    bump(this.leasesByApp, app, 1);
     this.leaseDeadlines.schedule(lease, this.clock.now() + ttlMs);
     this.sink.change({ kind: 'lease.put', row });
     return leaseInfo(row);
   }
 
-  keepAlive(leaseId: string): LeaseInfo | undefined {
-    const lease = this.liveLease(leaseId);
+  keepAlive(leaseId: string, app: LeaseApp): LeaseInfo | undefined {
+    const lease = this.liveLease(leaseId, app);
     if (!lease) return undefined;
     this.leaseDeadlines.schedule(lease, this.clock.now() + lease.ttlMs);
     return leaseInfo(lease);
   }
 
-  revokeLease(leaseId: string): boolean {
+  revokeLease(leaseId: string, app: LeaseApp): boolean {
     const lease = this.leases.get(leaseId);
-    if (!lease) return false;
+    if (!lease || !ownedBy(lease, app)) return false;
     this.endLease(lease, false);
     return true;
   }
 
-  getLease(leaseId: string): LeaseDetail | undefined {
-    const lease = this.liveLease(leaseId);
+  getLease(leaseId: string, app: LeaseApp): LeaseDetail | undefined {
+    const lease = this.liveLease(leaseId, app);
     if (!lease) return undefined;
     return {
       ...leaseInfo(lease),
@@ -136,15 +150,15 @@ export class LockEngine {
     const out: LeaseDetail[] = [];
     for (const id of this.leases.keys()) {
       if (out.length >= limit) break;
-      const detail = this.getLease(id);
+      const detail = this.getLease(id, undefined);
       if (detail) out.push(detail);
     }
     return out;
   }
 
   /** Takes a free lock; idempotent for the lease already holding it. Throws LEASE_NOT_FOUND. */
-  tryAcquire(key: string, leaseId: string, maxHoldMs?: number): AcquireResult {
-    const lease = this.requireLease(leaseId);
+  tryAcquire(key: string, leaseId: string, app: LeaseApp, maxHoldMs?: number): AcquireResult {
+    const lease = this.requireLease(leaseId, app);
     const held = this.locks.get(key);
     if (held) {
       if (held.leaseId === leaseId) return { acquired: true, fencingToken: held.token };
@@ -156,7 +170,7 @@ export class LockEngine {
 
   /** Queues a waiter behind the current holder and earlier waiters. Call after tryAcquire failed. */
   enqueue(waiter: Waiter): void {
-    const lease = this.requireLease(waiter.leaseId);
+    const lease = this.requireLease(waiter.leaseId, waiter.app);
     let queue = this.queues.get(waiter.key);
     if (!queue) this.queues.set(waiter.key, (queue = new Set()));
     queue.add(waiter);
@@ -179,10 +193,11 @@ export class LockEngine {
     return lock ? this.holderOf(lock) : undefined;
   }
 
-  release(key: string, leaseId: string): ReleaseStatus {
+  release(key: string, leaseId: string, app: LeaseApp): ReleaseStatus {
     const lock = this.locks.get(key);
     if (!lock) return 'not_held';
-    if (lock.leaseId !== leaseId) return 'held_by_other';
+    // Another app's lease is no lease of the caller's: its lock is someone else's.
+    if (lock.leaseId !== leaseId || (app !== undefined && lock.app !== app)) return 'held_by_other';
     this.dropLock(lock);
     this.handOff(key);
     return 'released';
@@ -209,6 +224,7 @@ export class LockEngine {
       key,
       held: true,
       leaseId: lock.leaseId,
+      app: lock.app,
       ...(lease?.owner === undefined ? {} : { owner: lease.owner }),
       fencingToken: lock.token,
       acquiredAt: lock.acquiredAt,
@@ -231,12 +247,12 @@ export class LockEngine {
   }
 
   /** Dapr TryLock: a new implicit lease holds the lock, or nothing changes. */
-  daprTryLock(key: string, owner: string, ttlMs: number): AcquireResult {
+  daprTryLock(key: string, owner: string, ttlMs: number, app: string): AcquireResult {
     const held = this.locks.get(key);
     if (held) return { acquired: false, holder: this.holderOf(held) };
     if ((this.queues.get(key)?.size ?? 0) > 0) return { acquired: false };
-    const lease = this.grantLease(ttlMs, owner, true);
-    return this.tryAcquire(key, lease.id);
+    const lease = this.grantLease(ttlMs, owner, app, true);
+    return this.tryAcquire(key, lease.id, app);
   }
 
   /** Dapr Unlock: releases the lock if `owner` owns its lease, ending an implicit lease with it. */
@@ -246,7 +262,7 @@ export class LockEngine {
     const lease = this.leases.get(lock.leaseId);
     if (lease?.owner !== owner) return Unlock.LOCK_BELONGS_TO_OTHERS;
     if (lease.implicit) this.endLease(lease, false);
-    else this.release(key, lease.id);
+    else this.release(key, lease.id, undefined);
     return Unlock.SUCCESS;
   }
 
@@ -259,19 +275,22 @@ export class LockEngine {
       });
     }
     this.kv.checkVersion(options.key, options.ifVersion);
-    const lease = options.leaseId === undefined ? undefined : this.requireLease(options.leaseId);
-    const { row, previous } = this.kv.write(options.key, options.value, lease?.id);
+    const lease = options.leaseId === undefined ? undefined : this.requireLease(options.leaseId, options.app);
+    const { row, previous } = this.kv.write(options.key, options.value, lease);
     if (previous?.leaseId !== undefined && previous.leaseId !== lease?.id) this.unbindKey(previous);
     if (lease) lease.keys = keySetAdd(lease.keys, row.key);
     return { version: row.version, revision: row.modRevision };
   }
 
   get(key: string): KvEntry | undefined {
-    return this.kv.get(key);
+    const entry = this.kv.get(key);
+    const app = entry?.leaseId === undefined ? undefined : this.leases.get(entry.leaseId)?.app;
+    return app === undefined || entry === undefined ? entry : { ...entry, app };
   }
 
   delete(key: string): boolean {
-    const row = this.kv.remove(key);
+    const leaseId = this.kv.row(key)?.leaseId;
+    const row = this.kv.remove(key, leaseId === undefined ? undefined : this.leases.get(leaseId)?.app);
     if (row) this.unbindKey(row);
     return row !== undefined;
   }
@@ -286,6 +305,18 @@ export class LockEngine {
 
   counterSet(name: string, value: number): void {
     this.kv.counterSet(name, value);
+  }
+
+  /** What a tenant holds: leases and locks of `app`, keys and counters of `scope`. */
+  usage(query: UsageQuery): Usage {
+    const kvKeyBytes = query.kvKey === undefined ? undefined : this.kv.valueBytes(query.kvKey);
+    return {
+      leases: this.leasesByApp.get(query.app) ?? 0,
+      locks: this.locksByApp.get(query.app) ?? 0,
+      ...this.kv.usage(query.scope),
+      ...(kvKeyBytes === undefined ? {} : { kvKeyBytes }),
+      ...(query.counter === undefined ? {} : { counterExists: this.kv.hasCounter(query.counter) }),
+    };
   }
 
   /** The earliest lease or hold deadline, on the engine's clock. */
@@ -325,13 +356,15 @@ export class LockEngine {
   private endLease(lease: Lease, expired: boolean): void {
     this.leases.delete(lease.id);
     this.leaseDeadlines.remove(lease);
+    bump(this.leasesByApp, lease.app, -1);
     this.sink.change({ kind: 'lease.delete', id: lease.id });
-    if (expired) this.emit('lease.expired', lease.id, this.nextRevision(), { leaseId: lease.id });
+    if (expired)
+      this.emit('lease.expired', lease.id, this.nextRevision(), { leaseId: lease.id, app: lease.app });
     for (const waiter of lease.waiters ?? []) {
       this.cancelWaiter(waiter);
       waiter.settle(new LeaseholdError('LEASE_NOT_FOUND', `leaseId: lease ${lease.id} ended while waiting`));
     }
-    for (const key of keySetValues(lease.keys)) this.kv.remove(key);
+    for (const key of keySetValues(lease.keys)) this.kv.remove(key, lease.app);
     for (const key of keySetValues(lease.locks)) {
       const lock = this.locks.get(key);
       if (lock) this.dropLock(lock);
@@ -348,23 +381,26 @@ export class LockEngine {
       acquiredAt: this.clock.wallNow(),
       ...(maxHoldMs === undefined ? {} : { maxHoldMs }),
     };
-    const lock = newLock(row);
+    const lock = newLock(row, lease.app);
     this.locks.set(key, lock);
     lease.locks = keySetAdd(lease.locks, key);
+    bump(this.locksByApp, lease.app, 1);
     if (maxHoldMs !== undefined) this.holdDeadlines.schedule(lock, this.clock.now() + maxHoldMs);
     this.sink.change({ kind: 'lock.put', row });
-    this.emit('lock.acquired', key, token, { leaseId: lease.id, fencingToken: token });
+    this.emit('lock.acquired', key, token, { leaseId: lease.id, app: lease.app, fencingToken: token });
     return token;
   }
 
   private dropLock(lock: Lock): void {
     this.locks.delete(lock.key);
     this.holdDeadlines.remove(lock);
+    bump(this.locksByApp, lock.app, -1);
     const lease = this.leases.get(lock.leaseId);
     if (lease) lease.locks = keySetDelete(lease.locks, lock.key);
     this.sink.change({ kind: 'lock.delete', key: lock.key });
     this.emit('lock.released', lock.key, this.nextRevision(), {
       leaseId: lock.leaseId,
+      app: lock.app,
       fencingToken: lock.token,
     });
   }
@@ -391,16 +427,16 @@ export class LockEngine {
     if (lease) lease.keys = keySetDelete(lease.keys, row.key);
   }
 
-  private liveLease(leaseId: string): Lease | undefined {
+  private liveLease(leaseId: string, app: LeaseApp): Lease | undefined {
     const lease = this.leases.get(leaseId);
-    if (!lease) return undefined;
+    if (!lease || !ownedBy(lease, app)) return undefined;
     // Past its deadline but not yet swept: treat as gone, never extend it.
     if (lease.deadline <= this.clock.now()) return undefined;
     return lease;
   }
 
-  private requireLease(leaseId: string): Lease {
-    const lease = this.liveLease(leaseId);
+  private requireLease(leaseId: string, app: LeaseApp): Lease {
+    const lease = this.liveLease(leaseId, app);
     if (!lease)
       throw new LeaseholdError('LEASE_NOT_FOUND', `leaseId: lease ${leaseId} not found or expired`, {
         field: 'leaseId',
@@ -410,7 +446,12 @@ export class LockEngine {
 
   private holderOf(lock: Lock): LockHolder {
     const owner = this.leases.get(lock.leaseId)?.owner;
-    return { leaseId: lock.leaseId, fencingToken: lock.token, ...(owner === undefined ? {} : { owner }) };
+    return {
+      leaseId: lock.leaseId,
+      app: lock.app,
+      fencingToken: lock.token,
+      ...(owner === undefined ? {} : { owner }),
+    };
   }
 
   private nextRevision(): number {
@@ -423,8 +464,20 @@ export class LockEngine {
     type: WatchEventType,
     key: string,
     revision: number,
-    extra: { value?: string; leaseId?: string; fencingToken?: number },
+    extra: { value?: string; leaseId?: string; app?: string; fencingToken?: number },
   ): void {
     this.sink.event({ type, key, revision, ...extra });
   }
+}
+
+/** True when `app` may use the lease: an admin (undefined) may use any. */
+function ownedBy(lease: Lease, app: LeaseApp): boolean {
+  return app === undefined || lease.app === app;
+}
+
+/** Adds `delta` to a per-app count, dropping zero entries. */
+function bump(counts: Map<string, number>, app: string, delta: number): void {
+  const next = (counts.get(app) ?? 0) + delta;
+  if (next === 0) counts.delete(app);
+  else counts.set(app, next);
 }

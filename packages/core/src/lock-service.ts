@@ -13,13 +13,23 @@ import {
   checkOptionalInteger,
   checkOptionalString,
 } from './limits.js';
+import type { QuotaName, Quotas } from './quotas.js';
+import { DEFAULT_QUOTAS, checkQuota, limitsStoredState } from './quotas.js';
 import type { Store, Unsubscribe } from './store.js';
-import type { AcquireResult, LockInfo, ReleaseStatus, UnlockStatus, WatchEvent } from './types.js';
+import type { Caller } from './tenancy.js';
+import { leaseAppOf, visibleEvent, visibleHolder, visibleLock } from './tenancy.js';
+import type { AcquireResult, LockInfo, ReleaseStatus, UnlockStatus, Usage, WatchEvent } from './types.js';
 
-/** Who is calling: the app id from its token (or the server's), and its role. */
-export interface Caller {
-  readonly appId: string;
-  readonly role: 'app' | 'admin';
+export type { Caller } from './tenancy.js';
+
+/** What the service reports about admins and apps, for the server's log. */
+export interface ServiceOptions {
+  /** Input limits; `minTtlMs` may be lowered for tests. */
+  readonly limits?: Partial<Limits>;
+  /** The quotas of an app, read on every check so a reloaded token file applies at once. */
+  readonly quotas?: (appId: string) => Quotas;
+  /** Called for every operation an admin makes, before it runs. */
+  readonly audit?: ((caller: Caller, op: string, store: string) => void) | undefined;
 }
 
 /** A configured store: its component name, type and key-prefix strategy. */
@@ -32,6 +42,11 @@ export interface StoreBinding {
 
 /** What a lock looks like to its app: names, not store keys. */
 export type LockView = Omit<LockInfo, 'key'> & { readonly name: string };
+
+/** The outcome of an acquire as its caller sees it: another app's holder shows its owner at most. */
+export type AcquireView =
+  | Extract<AcquireResult, { acquired: true }>
+  | { readonly acquired: false; readonly holder?: ReturnType<typeof visibleHolder> };
 
 /** A watch event as its app sees it. */
 export type WatchView = Omit<WatchEvent, 'key'> & { readonly key: string; readonly kind?: 'lock' | 'kv' };
@@ -53,12 +68,19 @@ export class LockService {
   readonly limits: Limits;
   private readonly stores = new Map<string, StoreBinding>();
   private readonly waitersByApp = new Map<string, number>();
+  private readonly watchersByApp = new Map<string, number>();
   private readonly dapr: DaprLocks;
+  private readonly quotasOf: (appId: string) => Quotas;
+  private readonly audit: ((caller: Caller, op: string, store: string) => void) | undefined;
 
-  constructor(stores: readonly StoreBinding[], limits: Partial<Limits> = {}) {
-    this.limits = { ...DEFAULT_LIMITS, ...limits };
+  constructor(stores: readonly StoreBinding[], options: ServiceOptions = {}) {
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     for (const binding of stores) this.stores.set(binding.name, binding);
-    this.dapr = new DaprLocks(this.stores, this.limits);
+    this.quotasOf = options.quotas ?? (() => DEFAULT_QUOTAS);
+    this.audit = options.audit;
+    this.dapr = new DaprLocks(this.stores, this.limits, (caller, binding) =>
+      this.checkStored(caller, binding, ['leases', 'locks']),
+    );
   }
 
   /** Runs one operation by name (for transports that carry operation names). */
@@ -72,14 +94,39 @@ export class LockService {
     return callServiceOp(this, caller, storeName, op, args, signal);
   }
 
-  /** The configured stores. */
+  /** The configured stores, as Dapr's metadata lists its components. */
   listStores(): { name: string; type: string }[] {
     return [...this.stores.values()].map(({ name, type }) => ({ name, type }));
+  }
+
+  /** The configured stores, for an admin (`GET /v1/stores`). */
+  listStoresAsAdmin(caller: Caller): { name: string; type: string }[] {
+    if (caller.role !== 'admin') throw new LeaseholdError('FORBIDDEN', 'listing stores needs an admin token');
+    this.audit?.(caller, 'listStores', '*');
+    return this.listStores();
   }
 
   /** Every store binding, for health checks and shutdown. */
   bindings(): StoreBinding[] {
     return [...this.stores.values()];
+  }
+
+  /** What an app holds in each store and on this server, for metrics. */
+  async usage(appId: string): Promise<{ store: string; usage: Usage | undefined }[]> {
+    return Promise.all(
+      this.bindings().map(async (binding) => {
+        const scope = new KeyScope(binding.keyPrefix, appId, binding.name);
+        const usage = binding.store.usage
+          ? await binding.store.usage({ app: appId, scope: scope.tenant })
+          : undefined;
+        return { store: binding.name, usage };
+      }),
+    );
+  }
+
+  /** Open watches and waiting acquires of an app on this server. */
+  serverUsage(appId: string): { watchers: number; waiters: number } {
+    return { watchers: this.watchersByApp.get(appId) ?? 0, waiters: this.waitersByApp.get(appId) ?? 0 };
   }
 
   // ---- Dapr API (checks in Dapr's order live in DaprLocks) --------------------------------
@@ -96,56 +143,54 @@ export class LockService {
 
   // ---- Leases ----------------------------------------------------------------------------
 
-  /** Grants a lease. */
-  async grantLease(
-    _caller: Caller,
-    storeName: string,
-    body: unknown,
-  ): Promise<{ id: string; ttlMs: number }> {
-    const { store } = this.binding(storeName);
+  /** Grants a lease owned by the caller's app. */
+  async grantLease(caller: Caller, storeName: string, body: unknown): Promise<{ id: string; ttlMs: number }> {
+    const binding = this.target(caller, storeName, 'grantLease');
     const input = asBody(body);
     const ttlMs = checkInteger('ttlMs', input.ttlMs, this.limits.minTtlMs, this.limits.maxTtlMs);
     const owner = checkOptionalString('owner', input.owner, this.limits.ownerMaxBytes);
-    const lease = await store.grantLease({ ttlMs, ...(owner === undefined ? {} : { owner }) });
+    const checked = this.checkStored(caller, binding, ['leases']);
+    if (checked) await checked;
+    const lease = await binding.store.grantLease({
+      ttlMs,
+      app: caller.appId,
+      ...(owner === undefined ? {} : { owner }),
+    });
     return { id: lease.id, ttlMs: lease.ttlMs };
   }
 
-  /** Renews a lease; LEASE_NOT_FOUND when it is gone. */
+  /** Renews a lease; LEASE_NOT_FOUND when it is gone or another app's. */
   async keepAlive(
-    _caller: Caller,
+    caller: Caller,
     storeName: string,
     leaseId: unknown,
   ): Promise<{ id: string; ttlMs: number }> {
-    const { store } = this.binding(storeName);
+    const { store } = this.target(caller, storeName, 'keepAlive');
     const id = this.leaseId(leaseId);
-    const lease = await store.keepAlive(id);
-    if (!lease)
-      throw new LeaseholdError('LEASE_NOT_FOUND', `leaseId: lease ${id} not found or expired`, {
-        field: 'leaseId',
-      });
+    const lease = await store.keepAlive(id, leaseAppOf(caller));
+    if (!lease) throw leaseNotFound(id);
     return { id: lease.id, ttlMs: lease.ttlMs };
   }
 
-  /** Revokes a lease; idempotent. */
-  async revokeLease(_caller: Caller, storeName: string, leaseId: unknown): Promise<{ revoked: boolean }> {
-    const { store } = this.binding(storeName);
-    return { revoked: await store.revokeLease(this.leaseId(leaseId)) };
+  /** Revokes a lease; idempotent. Another app's lease reads as already gone. */
+  async revokeLease(caller: Caller, storeName: string, leaseId: unknown): Promise<{ revoked: boolean }> {
+    const { store } = this.target(caller, storeName, 'revokeLease');
+    return { revoked: await store.revokeLease(this.leaseId(leaseId), leaseAppOf(caller)) };
   }
 
   /** Describes a lease with the names of its locks and keys in the caller's scope. */
   async getLease(caller: Caller, storeName: string, leaseId: unknown) {
-    const { store, scope } = this.scoped(caller, storeName);
+    const binding = this.target(caller, storeName, 'getLease');
+    const scope = this.scopeOf(caller, binding);
     const id = this.leaseId(leaseId);
-    const lease = await store.getLease(id);
-    if (!lease)
-      throw new LeaseholdError('LEASE_NOT_FOUND', `leaseId: lease ${id} not found or expired`, {
-        field: 'leaseId',
-      });
+    const lease = await binding.store.getLease(id, leaseAppOf(caller));
+    if (!lease) throw leaseNotFound(id);
     const names = (keys: readonly string[]) => keys.flatMap((k) => scope.unscope(k)?.name ?? []);
     return {
       id: lease.id,
       ttlMs: lease.ttlMs,
       ...(lease.owner === undefined ? {} : { owner: lease.owner }),
+      ...(lease.app === undefined ? {} : { app: lease.app }),
       remainingMs: lease.remainingMs,
       locks: names(lease.locks),
       keys: names(lease.keys),
@@ -155,10 +200,11 @@ export class LockService {
   /** Lists live leases (admin only: leases belong to no one app's key space). */
   async listLeases(caller: Caller, storeName: string) {
     if (caller.role !== 'admin') throw new LeaseholdError('FORBIDDEN', 'listing leases needs an admin token');
-    const { store, scope } = this.scoped(caller, storeName);
-    if (!store.listLeases)
+    const binding = this.target(caller, storeName, 'listLeases');
+    const scope = this.scopeOf(caller, binding);
+    if (!binding.store.listLeases)
       throw new LeaseholdError('NOT_SUPPORTED', `store: ${storeName} cannot list leases`);
-    const leases = await store.listLeases(this.limits.listMax);
+    const leases = await binding.store.listLeases(this.limits.listMax);
     return leases.map((lease) => ({
       ...lease,
       locks: lease.locks.flatMap((k) => scope.unscope(k)?.name ?? []),
@@ -168,75 +214,75 @@ export class LockService {
 
   // ---- Locks -----------------------------------------------------------------------------
 
-  /** Acquires a lock on a lease, waiting up to `waitMs` in FIFO order. */
+  /** Acquires a lock on one of the caller's leases, waiting up to `waitMs` in FIFO order. */
   async acquire(
     caller: Caller,
     storeName: string,
     body: unknown,
     signal?: AbortSignal,
-  ): Promise<AcquireResult> {
-    const { store, scope } = this.scoped(caller, storeName);
+  ): Promise<AcquireView> {
+    const binding = this.target(caller, storeName, 'acquire');
+    const scope = this.scopeOf(caller, binding);
     const input = asBody(body);
     const name = this.name('name', input.name);
     const leaseId = this.leaseId(input.leaseId);
     const waitMs = checkOptionalInteger('waitMs', input.waitMs, 0, this.limits.maxWaitMs) ?? 0;
     const maxHoldMs = checkOptionalInteger('maxHoldMs', input.maxHoldMs, 1, this.limits.maxTtlMs);
+    const checked = this.checkStored(caller, binding, ['locks']);
+    if (checked) await checked;
     const options = {
       key: scope.lock(name),
       leaseId,
+      app: leaseAppOf(caller),
       waitMs,
       ...(maxHoldMs === undefined ? {} : { maxHoldMs }),
       ...(signal ? { signal } : {}),
     };
-    if (waitMs === 0) return store.acquire(options);
-    const waiting = this.waitersByApp.get(caller.appId) ?? 0;
-    if (waiting >= this.limits.maxWaitersPerApp) {
-      throw new LeaseholdError(
-        'QUOTA_EXCEEDED',
-        `waitMs: app ${caller.appId} already has ${waiting} waiting acquires, the limit`,
-      );
-    }
-    this.waitersByApp.set(caller.appId, waiting + 1);
-    try {
-      return await store.acquire(options);
-    } finally {
-      const left = (this.waitersByApp.get(caller.appId) ?? 1) - 1;
-      if (left <= 0) this.waitersByApp.delete(caller.appId);
-      else this.waitersByApp.set(caller.appId, left);
-    }
+    const result =
+      waitMs === 0
+        ? await binding.store.acquire(options)
+        : await this.counted(this.waitersByApp, caller, 'waiters', () => binding.store.acquire(options));
+    if (result.acquired || !result.holder) return result;
+    return { acquired: false, holder: visibleHolder(caller, result.holder) };
   }
 
-  /** Releases a lock held by the lease. */
+  /** Releases a lock held by one of the caller's leases. */
   async release(caller: Caller, storeName: string, body: unknown): Promise<{ status: ReleaseStatus }> {
-    const { store, scope } = this.scoped(caller, storeName);
+    const binding = this.target(caller, storeName, 'release');
+    const scope = this.scopeOf(caller, binding);
     const input = asBody(body);
     const name = this.name('name', input.name);
     const leaseId = this.leaseId(input.leaseId);
-    return { status: await store.release(scope.lock(name), leaseId) };
+    return { status: await binding.store.release(scope.lock(name), leaseId, leaseAppOf(caller)) };
   }
 
   /** Releases a lock whoever holds it (admin only). */
   async forceRelease(caller: Caller, storeName: string, body: unknown): Promise<{ released: boolean }> {
     if (caller.role !== 'admin') throw new LeaseholdError('FORBIDDEN', 'force-release needs an admin token');
-    const { store, scope } = this.scoped(caller, storeName);
+    const binding = this.target(caller, storeName, 'forceRelease');
     const name = this.name('name', asBody(body).name);
-    return { released: await store.forceRelease(scope.lock(name)) };
+    return { released: await binding.store.forceRelease(this.scopeOf(caller, binding).lock(name)) };
   }
 
-  /** Describes one lock. */
+  /** Describes one lock; another app's holding lease is not named. */
   async describeLock(caller: Caller, storeName: string, name: unknown): Promise<LockView> {
-    const { store, scope } = this.scoped(caller, storeName);
+    const binding = this.target(caller, storeName, 'describeLock');
     const checked = this.name('name', name);
-    const { key: _key, ...info } = await store.describeLock(scope.lock(checked));
-    return { name: checked, ...info };
+    const { key: _key, ...info } = await binding.store.describeLock(
+      this.scopeOf(caller, binding).lock(checked),
+    );
+    return visibleLock(caller, { name: checked, ...info });
   }
 
   /** Lists held locks whose name starts with `prefix`. */
   async listLocks(caller: Caller, storeName: string, prefix: unknown): Promise<LockView[]> {
-    const { store, scope } = this.scoped(caller, storeName);
+    const binding = this.target(caller, storeName, 'listLocks');
+    const scope = this.scopeOf(caller, binding);
     const text = prefix === undefined || prefix === '' ? '' : this.prefix(prefix);
-    const locks = await store.listLocks(scope.lock(text), this.limits.listMax);
-    return locks.map(({ key, ...info }) => ({ name: scope.unscope(key)?.name ?? key, ...info }));
+    const locks = await binding.store.listLocks(scope.lock(text), this.limits.listMax);
+    return locks.map(({ key, ...info }) =>
+      visibleLock(caller, { name: scope.unscope(key)?.name ?? key, ...info }),
+    );
   }
 
   /** True while `token` is the lock's current grant: a sequencer check for downstream resources. */
@@ -246,7 +292,7 @@ export class LockService {
     name: unknown,
     token: unknown,
   ): Promise<{ valid: boolean }> {
-    const { store, scope } = this.scoped(caller, storeName);
+    const binding = this.target(caller, storeName, 'checkLock');
     const checked = this.name('name', name);
     const value = checkInteger(
       'token',
@@ -254,21 +300,23 @@ export class LockService {
       0,
       Number.MAX_SAFE_INTEGER,
     );
-    return { valid: await store.checkFence(scope.lock(checked), value) };
+    return { valid: await binding.store.checkFence(this.scopeOf(caller, binding).lock(checked), value) };
   }
 
   // ---- KV and counters -------------------------------------------------------------------
 
-  /** Writes a value, optionally lease-bound, version-checked and fenced. */
+  /** Writes a value, optionally bound to one of the caller's leases, version-checked and fenced. */
   async put(
     caller: Caller,
     storeName: string,
     body: unknown,
   ): Promise<{ version: number; revision: number }> {
-    const { store, scope } = this.scoped(caller, storeName);
+    const binding = this.target(caller, storeName, 'put');
+    const scope = this.scopeOf(caller, binding);
     const input = asBody(body);
     const key = this.name('key', input.key);
     if (typeof input.value !== 'string') throw invalidArgument('value', 'must be a string');
+    if (!input.value.isWellFormed()) throw invalidArgument('value', 'must be well-formed Unicode');
     const valueBytes = Buffer.byteLength(input.value, 'utf8');
     if (valueBytes > this.limits.valueMaxBytes) {
       throw invalidArgument('value', `must be at most ${this.limits.valueMaxBytes} bytes, got ${valueBytes}`);
@@ -277,29 +325,32 @@ export class LockService {
       input.leaseId === undefined || input.leaseId === null ? undefined : this.leaseId(input.leaseId);
     const ifVersion = checkOptionalInteger('ifVersion', input.ifVersion, 0, Number.MAX_SAFE_INTEGER);
     const fence = this.fence(input.fence, scope);
-    return store.put({
+    const checked = this.checkKvQuota(caller, binding, scope.kv(key), valueBytes);
+    if (checked) await checked;
+    return binding.store.put({
       key: scope.kv(key),
       value: input.value,
+      app: leaseAppOf(caller),
       ...(leaseId === undefined ? {} : { leaseId }),
       ...(ifVersion === undefined ? {} : { ifVersion }),
       ...(fence === undefined ? {} : { fence }),
     });
   }
 
-  /** Reads a value; KEY_NOT_FOUND when absent. */
+  /** Reads a value; KEY_NOT_FOUND when absent. Another app's binding lease is not named. */
   async get(caller: Caller, storeName: string, key: unknown) {
-    const { store, scope } = this.scoped(caller, storeName);
+    const binding = this.target(caller, storeName, 'get');
     const checked = this.name('key', key);
-    const entry = await store.get(scope.kv(checked));
+    const entry = await binding.store.get(this.scopeOf(caller, binding).kv(checked));
     if (!entry) throw new LeaseholdError('KEY_NOT_FOUND', `key: ${checked} not found`, { field: 'key' });
-    return { ...entry, key: checked };
+    return visibleLock(caller, { ...entry, key: checked });
   }
 
   /** Deletes a value; KEY_NOT_FOUND when absent. */
   async delete(caller: Caller, storeName: string, key: unknown): Promise<{ deleted: true }> {
-    const { store, scope } = this.scoped(caller, storeName);
+    const binding = this.target(caller, storeName, 'delete');
     const checked = this.name('key', key);
-    if (!(await store.delete(scope.kv(checked)))) {
+    if (!(await binding.store.delete(this.scopeOf(caller, binding).kv(checked)))) {
       throw new LeaseholdError('KEY_NOT_FOUND', `key: ${checked} not found`, { field: 'key' });
     }
     return { deleted: true };
@@ -307,11 +358,14 @@ export class LockService {
 
   /** Adds to a counter. */
   async counterAdd(caller: Caller, storeName: string, body: unknown): Promise<{ value: number }> {
-    const { store, scope } = this.scoped(caller, storeName);
+    const binding = this.target(caller, storeName, 'counterAdd');
     const input = asBody(body);
     const name = this.name('name', input.name);
     const delta = checkInteger('delta', input.delta, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-    return { value: await store.counterAdd(scope.counter(name), delta) };
+    const counter = this.scopeOf(caller, binding).counter(name);
+    const checked = this.checkCounterQuota(caller, binding, counter);
+    if (checked) await checked;
+    return { value: await binding.store.counterAdd(counter, delta) };
   }
 
   /** Reads a counter. */
@@ -320,24 +374,34 @@ export class LockService {
     storeName: string,
     name: unknown,
   ): Promise<{ name: string; value: number }> {
-    const { store, scope } = this.scoped(caller, storeName);
+    const binding = this.target(caller, storeName, 'counterGet');
     const checked = this.name('name', name);
-    return { name: checked, value: await store.counterGet(scope.counter(checked)) };
+    return {
+      name: checked,
+      value: await binding.store.counterGet(this.scopeOf(caller, binding).counter(checked)),
+    };
   }
 
   /** Sets a counter. */
   async counterSet(caller: Caller, storeName: string, body: unknown): Promise<{ value: number }> {
-    const { store, scope } = this.scoped(caller, storeName);
+    const binding = this.target(caller, storeName, 'counterSet');
     const input = asBody(body);
     const name = this.name('name', input.name);
     const value = checkInteger('value', input.value, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-    await store.counterSet(scope.counter(name), value);
+    const counter = this.scopeOf(caller, binding).counter(name);
+    const checked = this.checkCounterQuota(caller, binding, counter);
+    if (checked) await checked;
+    await binding.store.counterSet(counter, value);
     return { value };
   }
 
   // ---- Watch -----------------------------------------------------------------------------
 
-  /** Streams lock and KV events under a name prefix in the caller's scope. */
+  /**
+   * Streams lock and KV events under a name prefix in the caller's scope. Lease ids of other
+   * apps are left out, and only the caller's own leases' expiries are shown. Counts against the
+   * app's watcher quota until the returned function is called.
+   */
   watch(
     caller: Caller,
     storeName: string,
@@ -345,14 +409,20 @@ export class LockService {
     afterRevision: number | undefined,
     onEvent: (event: WatchView) => void,
   ): Unsubscribe {
-    const { store, scope } = this.scoped(caller, storeName);
+    const binding = this.target(caller, storeName, 'watch');
+    const scope = this.scopeOf(caller, binding);
     const text = prefix === undefined || prefix === '' ? '' : this.prefix(prefix);
-    return store.watch({
+    const quotas = this.quotasOf(caller.appId);
+    const watching = this.watchersByApp.get(caller.appId) ?? 0;
+    checkQuota(caller.appId, quotas, 'watchers', watching);
+    const unsubscribe = binding.store.watch({
       prefix: '',
       ...(afterRevision === undefined ? {} : { afterRevision }),
-      onEvent: (event) => {
+      onEvent: (raw) => {
+        const event = visibleEvent(caller, raw);
+        if (!event) return;
         if (event.type === 'lease.expired') {
-          if (text === '') onEvent({ ...event, key: event.key });
+          if (text === '') onEvent(event);
           return;
         }
         const named = scope.unscope(event.key);
@@ -360,6 +430,14 @@ export class LockService {
         onEvent({ ...event, key: named.name, kind: named.kind });
       },
     });
+    bumpCount(this.watchersByApp, caller.appId, 1);
+    let open = true;
+    return () => {
+      if (!open) return;
+      open = false;
+      bumpCount(this.watchersByApp, caller.appId, -1);
+      unsubscribe();
+    };
   }
 
   // ---- helpers ---------------------------------------------------------------------------
@@ -374,9 +452,77 @@ export class LockService {
     return binding;
   }
 
-  private scoped(caller: Caller, storeName: string): { store: Store; scope: KeyScope } {
+  /** The binding an operation works on, audited when an admin calls. */
+  private target(caller: Caller, storeName: string, op: string): StoreBinding {
     const binding = this.binding(storeName);
-    return { store: binding.store, scope: new KeyScope(binding.keyPrefix, caller.appId, binding.name) };
+    if (caller.role === 'admin') this.audit?.(caller, op, storeName);
+    return binding;
+  }
+
+  private scopeOf(caller: Caller, binding: StoreBinding): KeyScope {
+    return new KeyScope(binding.keyPrefix, caller.appId, binding.name);
+  }
+
+  /**
+   * Refuses a change that would take the app past a stored-state quota. Synchronous when no
+   * quota applies or the store reads usage synchronously, so requests pipelined on one
+   * connection still reach the store in order.
+   */
+  private checkStored(caller: Caller, binding: StoreBinding, names: readonly QuotaName[]): Checked {
+    const quotas = this.quotasOf(caller.appId);
+    if (!limitsStoredState(quotas, names)) return undefined;
+    return this.withUsage(caller, binding, {}, (usage) => {
+      for (const name of names) checkQuota(caller.appId, quotas, name, usage[name as keyof Usage] as number);
+    });
+  }
+
+  private checkKvQuota(caller: Caller, binding: StoreBinding, kvKey: string, bytes: number): Checked {
+    const quotas = this.quotasOf(caller.appId);
+    if (!limitsStoredState(quotas, ['keys', 'keyBytes'])) return undefined;
+    return this.withUsage(caller, binding, { kvKey }, (usage) => {
+      const existing = usage.kvKeyBytes;
+      if (existing === undefined) checkQuota(caller.appId, quotas, 'keys', usage.keys);
+      checkQuota(caller.appId, quotas, 'keyBytes', usage.keyBytes - (existing ?? 0), bytes);
+    });
+  }
+
+  private checkCounterQuota(caller: Caller, binding: StoreBinding, counter: string): Checked {
+    const quotas = this.quotasOf(caller.appId);
+    if (!limitsStoredState(quotas, ['counters'])) return undefined;
+    return this.withUsage(caller, binding, { counter }, (usage) => {
+      if (usage.counterExists !== true) checkQuota(caller.appId, quotas, 'counters', usage.counters);
+    });
+  }
+
+  /** Reads the caller's usage (with `probe`) and runs `check` on it, synchronously when it can. */
+  private withUsage(
+    caller: Caller,
+    binding: StoreBinding,
+    probe: { kvKey?: string; counter?: string },
+    check: (usage: Usage) => void,
+  ): Checked {
+    if (!binding.store.usage) return undefined;
+    const scope = this.scopeOf(caller, binding).tenant;
+    const usage = binding.store.usage({ app: caller.appId, scope, ...probe });
+    if (usage instanceof Promise) return usage.then(check);
+    check(usage);
+    return undefined;
+  }
+
+  /** Runs `work` counted against a per-server quota of the caller's app. */
+  private async counted<T>(
+    counts: Map<string, number>,
+    caller: Caller,
+    name: 'waiters' | 'watchers',
+    work: () => Promise<T>,
+  ): Promise<T> {
+    checkQuota(caller.appId, this.quotasOf(caller.appId), name, counts.get(caller.appId) ?? 0);
+    bumpCount(counts, caller.appId, 1);
+    try {
+      return await work();
+    } finally {
+      bumpCount(counts, caller.appId, -1);
+    }
   }
 
   private name(field: string, value: unknown): string {
@@ -398,4 +544,21 @@ export class LockService {
     const token = checkInteger('fence.token', input.token, 0, Number.MAX_SAFE_INTEGER);
     return { key: scope.lock(lock), token };
   }
+}
+
+/** A quota check: undefined when it passed synchronously. */
+type Checked = Promise<void> | undefined;
+
+/** The one answer for a lease that is missing, expired or another app's. */
+function leaseNotFound(id: string): LeaseholdError {
+  return new LeaseholdError('LEASE_NOT_FOUND', `leaseId: lease ${id} not found or expired`, {
+    field: 'leaseId',
+  });
+}
+
+/** Adds `delta` to an app's count, dropping zero entries. */
+function bumpCount(counts: Map<string, number>, appId: string, delta: number): void {
+  const next = (counts.get(appId) ?? 0) + delta;
+  if (next <= 0) counts.delete(appId);
+  else counts.set(appId, next);
 }

@@ -7,19 +7,31 @@ import type {
   LockInfo,
   ReleaseStatus,
   UnlockStatus,
+  Usage,
+  UsageQuery,
   WatchEvent,
 } from './types.js';
+
+/**
+ * Whose lease an operation may use. A string is the calling app: a lease granted by any other app
+ * then reads exactly as a lease that does not exist. `undefined` is an admin, who may use any lease.
+ */
+export type LeaseApp = string | undefined;
 
 /** Options of a lease grant. */
 export interface GrantOptions {
   readonly ttlMs: number;
   readonly owner?: string;
+  /** The app granting the lease: it owns the lease for its whole life. */
+  readonly app: string;
 }
 
 /** Options of an acquire. `waitMs` 0 or absent never waits. */
 export interface AcquireOptions {
   readonly key: string;
   readonly leaseId: string;
+  /** Whose lease this may be (see LeaseApp); another app's lease is LEASE_NOT_FOUND. */
+  readonly app: LeaseApp;
   readonly waitMs?: number;
   /** Releases the lock this long after the grant, even while the lease lives. */
   readonly maxHoldMs?: number;
@@ -32,6 +44,8 @@ export interface PutOptions {
   readonly key: string;
   readonly value: string;
   readonly leaseId?: string;
+  /** Whose lease `leaseId` may be (see LeaseApp); another app's lease is LEASE_NOT_FOUND. */
+  readonly app: LeaseApp;
   /** 0 means "only if absent". */
   readonly ifVersion?: number;
   readonly fence?: Fence;
@@ -52,23 +66,25 @@ export type Unsubscribe = () => void;
  * The Store seam: every operation is atomic in its backend. Keys are already tenant-scoped.
  * Expected outcomes are values; only backend failures reject, as LeaseholdError STORE_ERROR
  * (or LEASE_NOT_FOUND, FENCED, VERSION_MISMATCH where documented).
+ * Every operation that takes a lease id also takes a LeaseApp and treats another app's lease
+ * exactly as a missing one, atomically with the operation.
  */
 export interface Store {
-  /** Grants a new lease; its countdown starts now. */
+  /** Grants a new lease, owned by `options.app`, with an unguessable id; its countdown starts now. */
   grantLease(options: GrantOptions): Promise<LeaseInfo>;
-  /** Restarts a lease's countdown; undefined when it is unknown or expired. */
-  keepAlive(leaseId: string): Promise<LeaseInfo | undefined>;
-  /** Ends a lease, releasing its locks and deleting its keys; false when it was already gone. */
-  revokeLease(leaseId: string): Promise<boolean>;
-  /** Describes a live lease; undefined when it is unknown or expired. */
-  getLease(leaseId: string): Promise<LeaseDetail | undefined>;
+  /** Restarts a lease's countdown; undefined when it is unknown, expired or another app's. */
+  keepAlive(leaseId: string, app: LeaseApp): Promise<LeaseInfo | undefined>;
+  /** Ends a lease, releasing its locks and deleting its keys; false when gone or another app's. */
+  revokeLease(leaseId: string, app: LeaseApp): Promise<boolean>;
+  /** Describes a live lease (with its app); undefined when unknown, expired or another app's. */
+  getLease(leaseId: string, app: LeaseApp): Promise<LeaseDetail | undefined>;
   /** Lists live leases, at most `limit`, where the store can do so cheaply. */
   listLeases?(limit: number): Promise<LeaseDetail[]>;
 
   /** Takes the lock for the lease, waiting in FIFO order up to `waitMs`; LEASE_NOT_FOUND if the lease is gone. */
   acquire(options: AcquireOptions): Promise<AcquireResult>;
-  /** Lets the lock go if this lease holds it, handing it to the head waiter. */
-  release(key: string, leaseId: string): Promise<ReleaseStatus>;
+  /** Lets the lock go if this lease (of `app`) holds it, handing it to the head waiter. */
+  release(key: string, leaseId: string, app: LeaseApp): Promise<ReleaseStatus>;
   /** Releases the lock whoever holds it; false when it was free. */
   forceRelease(key: string): Promise<boolean>;
   /** Describes a lock, held or not. */
@@ -78,8 +94,8 @@ export interface Store {
   /** True while `token` is the current grant of lock `key`. */
   checkFence(key: string, token: number): Promise<boolean>;
 
-  /** Dapr TryLock: an implicit lease of `ttlMs` owned by `owner`, holding `key` if free. */
-  daprTryLock(key: string, owner: string, ttlMs: number): Promise<AcquireResult>;
+  /** Dapr TryLock: an implicit lease of `app`, `ttlMs` long, owned by `owner`, holding `key` if free. */
+  daprTryLock(key: string, owner: string, ttlMs: number, app: string): Promise<AcquireResult>;
   /** Dapr Unlock: revokes the implicit lease holding `key` if `owner` owns it. */
   daprUnlock(key: string, owner: string): Promise<UnlockStatus>;
 
@@ -96,6 +112,9 @@ export interface Store {
   counterGet(name: string): Promise<number>;
   /** Sets a counter. */
   counterSet(name: string, value: number): Promise<void>;
+
+  /** What a tenant holds, for quotas; a store without it cannot enforce stored-state quotas. */
+  usage?(query: UsageQuery): Usage | Promise<Usage>;
 
   /** Streams changes under a prefix. */
   watch(options: WatchOptions): Unsubscribe;

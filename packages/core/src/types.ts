@@ -5,6 +5,8 @@ export interface LeaseInfo {
   readonly id: string;
   readonly ttlMs: number;
   readonly owner?: string;
+  /** The app that granted the lease; only it (or an admin) may use the lease. */
+  readonly app?: string;
 }
 
 /** A lease with what hangs on it. */
@@ -24,6 +26,8 @@ export interface LockHolder {
   readonly leaseId: string;
   readonly owner?: string;
   readonly fencingToken: number;
+  /** The app of the holding lease, where the store knows it. */
+  readonly app?: string;
 }
 
 /** The outcome of a release. */
@@ -34,6 +38,8 @@ export interface LockInfo {
   readonly key: string;
   readonly held: boolean;
   readonly leaseId?: string;
+  /** The app of the holding lease, where the store knows it. */
+  readonly app?: string;
   readonly owner?: string;
   readonly fencingToken?: number;
   /** Wall-clock time of the grant, ms since the epoch. */
@@ -58,6 +64,8 @@ export interface KvEntry {
   readonly version: number;
   readonly revision: number;
   readonly leaseId?: string;
+  /** The app of the lease the key is bound to, where the store knows it. */
+  readonly app?: string;
 }
 
 /** A fence on a write: the write applies only while `token` is the current grant of lock `key`. */
@@ -76,7 +84,32 @@ export interface WatchEvent {
   readonly revision: number;
   readonly value?: string;
   readonly leaseId?: string;
+  /** The app of the lease named by `leaseId`, where the store knows it. */
+  readonly app?: string;
   readonly fencingToken?: number;
+}
+
+/** What one tenant holds in a store, for quotas. Leases and locks count by app, keys by key scope. */
+export interface Usage {
+  readonly leases: number;
+  readonly locks: number;
+  readonly keys: number;
+  /** UTF-8 bytes of the values of those keys. */
+  readonly keyBytes: number;
+  readonly counters: number;
+  /** The UTF-8 bytes of `UsageQuery.kvKey`'s current value; undefined when the key is absent. */
+  readonly kvKeyBytes?: number;
+  /** Whether `UsageQuery.counter` exists. */
+  readonly counterExists?: boolean;
+}
+
+/** Whose usage to read: an app (leases, locks) and a key scope (keys, counters). */
+export interface UsageQuery {
+  readonly app: string;
+  /** The scope part of store keys, as `KeyScope.tenant` gives it ('' for a shared key space). */
+  readonly scope: string;
+  readonly kvKey?: string;
+  readonly counter?: string;
 }
 
 /** The clock every engine reads: monotonic milliseconds for deadlines, wall time for display. */

@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Caller } from '@leasehold/core';
+import type { Caller, Quotas } from '@leasehold/core';
+import { DEFAULT_QUOTAS, LeaseholdError, parseQuotas } from '@leasehold/core';
 import { parse } from 'yaml';
 import { ComponentError } from './components.js';
 
@@ -11,8 +12,10 @@ export interface AuthSettings {
   readonly appId: string;
   /** One token for the server's own app id; config fills it with `tokenFromEnv`. */
   readonly apiToken?: string | undefined;
-  /** A YAML list of `{token, appId, role}`. */
+  /** A YAML list of `{token, appId, role, quotas?}`. */
   readonly apiTokenFile?: string | undefined;
+  /** Server-wide quota defaults; a token file entry's `quotas` override them for its app. */
+  readonly quotas?: Partial<Quotas> | undefined;
 }
 
 /** Decides who a request's `dapr-api-token` belongs to. */
@@ -21,12 +24,17 @@ export interface Authenticator {
   readonly enabled: boolean;
   /** The caller owning `token`, or undefined when auth is on and the token is missing or wrong. */
   authenticate(token: string | undefined): Caller | undefined;
+  /** The quotas of an app: its token entry's, over the server-wide defaults. */
+  quotasOf(appId: string): Quotas;
+  /** The app ids the tokens name, for per-app metrics. */
+  readonly appIds: readonly string[];
 }
 
 /** A configured token and who it stands for. */
 export interface TokenEntry {
   readonly token: string;
   readonly caller: Caller;
+  readonly quotas?: Partial<Quotas>;
 }
 
 /**
@@ -60,7 +68,7 @@ export function parseTokenList(document: unknown, source: string): TokenEntry[] 
   return document.map((item: unknown, index) => {
     const where = `api token file ${source}: entry ${index}`;
     if (typeof item !== 'object' || item === null) throw new ComponentError(`${where}: must be a mapping`);
-    const { token, appId, role = 'app' } = item as Record<string, unknown>;
+    const { token, appId, role = 'app', quotas } = item as Record<string, unknown>;
     if (typeof token !== 'string' || token === '')
       throw new ComponentError(`${where}: token must be a non-empty string`);
     if (typeof appId !== 'string' || appId === '' || appId.includes('||')) {
@@ -68,7 +76,11 @@ export function parseTokenList(document: unknown, source: string): TokenEntry[] 
     }
     if (role !== 'app' && role !== 'admin')
       throw new ComponentError(`${where}: role must be "app" or "admin"`);
-    return { token, caller: { appId, role } };
+    return {
+      token,
+      caller: { appId, role },
+      ...(quotas === undefined ? {} : { quotas: entryQuotas(quotas, where) }),
+    };
   });
 }
 
@@ -78,11 +90,36 @@ export function createAuthenticator(settings: AuthSettings): Authenticator {
   const single = settings.apiToken || undefined;
   if (single !== undefined) entries.push({ token: single, caller: { appId: settings.appId, role: 'app' } });
   if (settings.apiTokenFile !== undefined) entries.push(...readTokenFile(settings.apiTokenFile));
-  return entries.length === 0 ? openAuthenticator(settings.appId) : tokenAuthenticator(entries);
+  const quotasOf = quotaResolver(entries, settings.quotas ?? {});
+  const appIds = [...new Set([settings.appId, ...entries.map((e) => e.caller.appId)])];
+  const auth = entries.length === 0 ? openAuthenticator(settings.appId) : tokenAuthenticator(entries);
+  return { ...auth, quotasOf, appIds };
 }
 
+/** The quotas of each app: its entries' quotas (merged in file order) over the defaults. */
+function quotaResolver(entries: readonly TokenEntry[], defaults: Partial<Quotas>): (appId: string) => Quotas {
+  const base: Quotas = { ...DEFAULT_QUOTAS, ...defaults };
+  const byApp = new Map<string, Quotas>();
+  for (const entry of entries) {
+    if (!entry.quotas) continue;
+    byApp.set(entry.caller.appId, { ...(byApp.get(entry.caller.appId) ?? base), ...entry.quotas });
+  }
+  return (appId) => byApp.get(appId) ?? base;
+}
+
+/** A token entry's `quotas`, or a ComponentError naming the entry. */
+function entryQuotas(value: unknown, where: string): Partial<Quotas> {
+  try {
+    return parseQuotas(value, 'quotas');
+  } catch (error) {
+    throw new ComponentError(`${where}: ${error instanceof LeaseholdError ? error.message : String(error)}`);
+  }
+}
+
+type BareAuthenticator = Pick<Authenticator, 'enabled' | 'authenticate'>;
+
 /** No tokens: everyone is the server's app, with every right (the server stays on loopback). */
-function openAuthenticator(appId: string): Authenticator {
+function openAuthenticator(appId: string): BareAuthenticator {
   const caller: Caller = { appId, role: 'admin' };
   return { enabled: false, authenticate: () => caller };
 }
@@ -91,7 +128,7 @@ function openAuthenticator(appId: string): Authenticator {
  * Compares HMAC digests under a per-process key, so every comparison is over 32 bytes whatever
  * the token's length, and visits every entry so the time does not say which one matched.
  */
-function tokenAuthenticator(entries: readonly TokenEntry[]): Authenticator {
+function tokenAuthenticator(entries: readonly TokenEntry[]): BareAuthenticator {
   const key = randomBytes(32);
   const digest = (token: string) => createHmac('sha256', key).update(token, 'utf8').digest();
   const known = entries.map((entry) => ({ digest: digest(entry.token), caller: entry.caller }));

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { LeaseholdError } from '@leasehold/core';
+import { LeaseholdError, parseQuotas } from '@leasehold/core';
+import type { Quotas } from '@leasehold/core';
 import { tokenFromEnv } from './auth.js';
 
 /** Every server setting; each has a flag and an environment variable. */
@@ -16,6 +17,8 @@ export interface ServerSettings {
   readonly insecure: boolean;
   /** The smallest lease TTL accepted; lowered only for tests. */
   readonly minTtlMs: number;
+  /** Server-wide per-app quota defaults (`--quotas leases=1000,locks=1000`). */
+  readonly quotas: Partial<Quotas>;
   readonly logLevel: string;
 }
 
@@ -31,6 +34,7 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   apiTokenFile: undefined,
   insecure: false,
   minTtlMs: 1_000,
+  quotas: {},
   logLevel: 'info',
 };
 
@@ -43,6 +47,7 @@ const OPTIONS = {
   'app-id': { type: 'string', env: 'LEASEHOLD_APP_ID' },
   'api-token-file': { type: 'string', env: 'LEASEHOLD_API_TOKEN_FILE' },
   'min-ttl-ms': { type: 'string', env: 'LEASEHOLD_MIN_TTL_MS' },
+  quotas: { type: 'string', env: 'LEASEHOLD_QUOTAS' },
   'log-level': { type: 'string', env: 'LEASEHOLD_LOG_LEVEL' },
   insecure: { type: 'boolean', env: 'LEASEHOLD_INSECURE' },
   help: { type: 'boolean', env: '' },
@@ -61,6 +66,8 @@ export const SERVER_USAGE = `Usage: leasehold serve [options]   (or: npm start -
                             LEASEHOLD_API_TOKEN        one token for the default app id
                             DAPR_API_TOKEN             read when LEASEHOLD_API_TOKEN is unset
   --min-ttl-ms N            LEASEHOLD_MIN_TTL_MS       smallest lease TTL accepted (1000)
+  --quotas LIST             LEASEHOLD_QUOTAS           per-app quota defaults, e.g. leases=1000,keyBytes=1048576
+                                                       (leases, locks, keys, keyBytes, counters, watchers, waiters)
   --log-level LEVEL         LEASEHOLD_LOG_LEVEL        pino level (info)
   --insecure                LEASEHOLD_INSECURE=1       allow a non-loopback host without tokens
 `;
@@ -113,6 +120,7 @@ export function parseSettings(
     apiTokenFile: text('api-token-file', '') || undefined,
     insecure: insecure === true || insecure === '1' || insecure === 'true',
     minTtlMs: int('min-ttl-ms', DEFAULT_SETTINGS.minTtlMs, 1, 31_536_000_000),
+    quotas: quotaList(text('quotas', '')),
     logLevel: text('log-level', DEFAULT_SETTINGS.logLevel),
   };
   return { settings, help: pick('help') === true };
@@ -121,4 +129,21 @@ export function parseSettings(
 /** True for loopback addresses, where a server may run without tokens. */
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** Reads `--quotas leases=1000,locks=500` into quota overrides; a bad entry names the flag. */
+function quotaList(text: string): Partial<Quotas> {
+  if (text === '') return {};
+  const pairs = text.split(',').map((part) => {
+    const [name = '', value, ...rest] = part.split('=');
+    if (value === undefined || rest.length > 0) {
+      throw new LeaseholdError('INVALID_ARGUMENT', `--quotas: expected name=value, got "${part}"`);
+    }
+    return [name.trim(), value.trim()] as const;
+  });
+  try {
+    return parseQuotas(Object.fromEntries(pairs), '--quotas');
+  } catch (error) {
+    throw new LeaseholdError('INVALID_ARGUMENT', (error as Error).message);
+  }
 }

@@ -62,7 +62,14 @@ export async function startServer(
     await Promise.allSettled(bindings.map((b) => b.store.close()));
     throw error;
   }
-  const service = new LockService(bindings, { minTtlMs: settings.minTtlMs });
+  const service = new LockService(bindings, {
+    limits: { minTtlMs: settings.minTtlMs },
+    quotas: (appId) => auth.quotasOf(appId),
+    // With no tokens every caller is the open admin: nothing to audit then.
+    audit: auth.enabled
+      ? (caller, op, store) => logger.info({ admin: caller.appId, op, store }, 'admin action')
+      : undefined,
+  });
   const shutdown = new AbortController();
   // Every waiting acquire listens for shutdown; there may be thousands.
   setMaxListeners(0, shutdown.signal);

@@ -15,7 +15,7 @@ export async function startSetup(name: Setup['name']): Promise<Setup> {
   if (name === 'inProcess') {
     const store = new LocalStore();
     const service = new LockService([{ name: 'lockstore', type: 'lock.memory', keyPrefix: 'appid', store }], {
-      minTtlMs: 100,
+      limits: { minTtlMs: 100 },
     });
     return {
       name,

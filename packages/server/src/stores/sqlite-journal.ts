@@ -4,7 +4,8 @@ import Database from 'better-sqlite3';
 import type { Change, Journal, KvRow, LeaseRow, LockRow, Snapshot } from '@leasehold/core';
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, ttl_ms INTEGER NOT NULL, owner TEXT, implicit INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, ttl_ms INTEGER NOT NULL, owner TEXT, implicit INTEGER NOT NULL,
+  app TEXT);
 CREATE TABLE IF NOT EXISTS locks (key TEXT PRIMARY KEY, lease_id TEXT NOT NULL, token INTEGER NOT NULL,
   acquired_at INTEGER NOT NULL, max_hold_ms INTEGER);
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, version INTEGER NOT NULL,
@@ -18,6 +19,7 @@ interface LeaseRecord {
   ttl_ms: number;
   owner: string | null;
   implicit: number;
+  app: string | null;
 }
 interface LockRecord {
   key: string;
@@ -49,9 +51,12 @@ export class SqliteJournal implements Journal {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.exec(SCHEMA);
+    addMissingColumns(this.db);
     const db = this.db;
     this.statements = {
-      putLease: db.prepare('INSERT OR REPLACE INTO leases (id, ttl_ms, owner, implicit) VALUES (?, ?, ?, ?)'),
+      putLease: db.prepare(
+        'INSERT OR REPLACE INTO leases (id, ttl_ms, owner, implicit, app) VALUES (?, ?, ?, ?, ?)',
+      ),
       deleteLease: db.prepare('DELETE FROM leases WHERE id = ?'),
       putLock: db.prepare(
         'INSERT OR REPLACE INTO locks (key, lease_id, token, acquired_at, max_hold_ms) VALUES (?, ?, ?, ?, ?)',
@@ -74,6 +79,7 @@ export class SqliteJournal implements Journal {
       id: r.id,
       ttlMs: r.ttl_ms,
       ...(r.owner === null ? {} : { owner: r.owner }),
+      ...(r.app === null ? {} : { app: r.app }),
       implicit: r.implicit === 1,
     }));
     const locks = (this.db.prepare('SELECT * FROM locks').all() as LockRecord[]).map((r): LockRow => ({
@@ -122,6 +128,7 @@ export class SqliteJournal implements Journal {
           change.row.ttlMs,
           change.row.owner ?? null,
           change.row.implicit ? 1 : 0,
+          change.row.app ?? null,
         );
         return;
       case 'lease.delete':
@@ -148,4 +155,11 @@ export class SqliteJournal implements Journal {
         return;
     }
   }
+}
+
+/** Brings a data folder from an earlier version up to the schema: leases gained their app. */
+function addMissingColumns(db: Database.Database): void {
+  const columns = db.prepare('PRAGMA table_info(leases)').all() as { name: string }[];
+  // Leases written before they had apps get none: only an admin can use them (they expire as usual).
+  if (!columns.some((c) => c.name === 'app')) db.exec('ALTER TABLE leases ADD COLUMN app TEXT');
 }

@@ -21,11 +21,11 @@ describe('lock.sqlite restart', () => {
   it('restores leases, locks, keys, counters and the revision from disk', async () => {
     const path = join(dir, 'restart.sqlite');
     const before = new LocalStore({ journal: new SqliteJournal(path) });
-    const lease = await before.grantLease({ ttlMs: 60_000, owner: 'keeper' });
-    const held = await before.acquire({ key: 'held', leaseId: lease.id });
-    const gone = await before.acquire({ key: 'gone', leaseId: lease.id });
-    await before.release('gone', lease.id);
-    await before.put({ key: 'bound', value: 'v', leaseId: lease.id });
+    const lease = await before.grantLease({ app: 'test', ttlMs: 60_000, owner: 'keeper' });
+    const held = await before.acquire({ app: 'test', key: 'held', leaseId: lease.id });
+    const gone = await before.acquire({ app: 'test', key: 'gone', leaseId: lease.id });
+    await before.release('gone', lease.id, 'test');
+    await before.put({ app: 'test', key: 'bound', value: 'v', leaseId: lease.id });
     await before.counterAdd('c', 7);
     const revision = before.stats().revision;
     await before.close();
@@ -40,9 +40,9 @@ describe('lock.sqlite restart', () => {
       expect(await after.counterGet('c')).toBe(7);
       expect(after.stats().revision).toBe(revision);
       // The countdown restarted at the full TTL.
-      expect((await after.getLease(lease.id))?.remainingMs).toBeGreaterThan(59_000);
-      const other = await after.grantLease({ ttlMs: 60_000 });
-      const next = await after.acquire({ key: 'gone', leaseId: other.id });
+      expect((await after.getLease(lease.id, 'test'))?.remainingMs).toBeGreaterThan(59_000);
+      const other = await after.grantLease({ app: 'test', ttlMs: 60_000 });
+      const next = await after.acquire({ app: 'test', key: 'gone', leaseId: other.id });
       expect(next.acquired && gone.acquired && next.fencingToken > gone.fencingToken).toBe(true);
     } finally {
       await after.close();

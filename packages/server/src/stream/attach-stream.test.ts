@@ -41,7 +41,7 @@ describe('attachStream', () => {
   beforeAll(async () => {
     store = new LocalStore();
     service = new LockService([{ name: 'lockstore', type: 'lock.memory', keyPrefix: 'appid', store }], {
-      minTtlMs: 100,
+      limits: { minTtlMs: 100 },
     });
     http = createServer((_q, r) => r.writeHead(404).end());
     stream = attachStream(http, {

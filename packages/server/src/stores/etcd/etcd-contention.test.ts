@@ -45,11 +45,11 @@ describeWithBackend('etcd', 'lock.etcd with two servers on one cluster', (binary
     let started = 0;
     const stopAt = performance.now() + BUDGET_MS;
     const client = async (store: Store, id: number): Promise<void> => {
-      const { id: leaseId } = await store.grantLease({ ttlMs: 120_000, owner: `client-${id}` });
+      const { id: leaseId } = await store.grantLease({ app: 'test', ttlMs: 120_000, owner: `client-${id}` });
       while (started < ACQUISITIONS && performance.now() < stopAt) {
         started++;
         const key = `hot/${Math.floor(Math.random() * HOT_LOCKS)}`;
-        const result = await store.acquire({ key, leaseId, waitMs: 30_000 });
+        const result = await store.acquire({ app: 'test', key, leaseId, waitMs: 30_000 });
         assert.ok(result.acquired, 'a blocking acquire gave up');
         if (holders.has(key)) overlaps++;
         holders.set(key, id);
@@ -58,7 +58,7 @@ describeWithBackend('etcd', 'lock.etcd with two servers on one cluster', (binary
         await new Promise((resolve) => setImmediate(resolve));
         grant.endMs = performance.now();
         holders.delete(key);
-        assert.equal(await store.release(key, leaseId), 'released');
+        assert.equal(await store.release(key, leaseId, 'test'), 'released');
       }
     };
     const began = performance.now();
@@ -91,13 +91,13 @@ describeWithBackend('etcd', 'lock.etcd with two servers on one cluster', (binary
 
   it(`a waiter on one server is granted within ${HANDOFF_LIMIT_MS} ms of a release through the other`, async () => {
     const latencies: number[] = [];
-    const waiterLease = (await a.grantLease({ ttlMs: 60_000 })).id;
-    const holderLease = (await b.grantLease({ ttlMs: 60_000 })).id;
+    const waiterLease = (await a.grantLease({ app: 'test', ttlMs: 60_000 })).id;
+    const holderLease = (await b.grantLease({ app: 'test', ttlMs: 60_000 })).id;
     for (let round = 0; round < HANDOFF_ROUNDS; round++) {
       const key = `handoff/${round}`;
-      assert.ok((await b.acquire({ key, leaseId: holderLease })).acquired);
+      assert.ok((await b.acquire({ app: 'test', key, leaseId: holderLease })).acquired);
       let grantedAt = 0;
-      const waiting = a.acquire({ key, leaseId: waiterLease, waitMs: 10_000 }).then((result) => {
+      const waiting = a.acquire({ app: 'test', key, leaseId: waiterLease, waitMs: 10_000 }).then((result) => {
         grantedAt = performance.now();
         return result;
       });
@@ -105,7 +105,7 @@ describeWithBackend('etcd', 'lock.etcd with two servers on one cluster', (binary
       // Let the waiter settle into its watch on the lock key before the release.
       await new Promise((r) => setTimeout(r, 20));
       const releasedAt = performance.now();
-      assert.equal(await b.release(key, holderLease), 'released');
+      assert.equal(await b.release(key, holderLease, 'test'), 'released');
       const result = await waiting;
       assert.ok(result.acquired);
       latencies.push(grantedAt - releasedAt);

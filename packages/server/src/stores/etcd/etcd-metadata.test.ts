@@ -80,7 +80,9 @@ describe('lock.etcd metadata', () => {
       ]),
     );
     const started = Date.now();
-    await expect(store.grantLease({ ttlMs: 5_000 })).rejects.toMatchObject({ code: 'STORE_ERROR' });
+    await expect(store.grantLease({ app: 'test', ttlMs: 5_000 })).rejects.toMatchObject({
+      code: 'STORE_ERROR',
+    });
     await expect(store.get('k')).rejects.toMatchObject({ code: 'STORE_ERROR' });
     expect(await store.ping()).toBe(false);
     expect(Date.now() - started).toBeLessThan(10_000);

@@ -30,9 +30,9 @@ describeWithBackend('redis-server', 'lock.redis when a lease expires', (binary) 
     const stop = observer.watch({ prefix: 'exp/', onEvent: (e) => events.push(e) });
     try {
       await new Promise((r) => setTimeout(r, 50));
-      const lease = await store.grantLease({ ttlMs: TTL_MS });
-      const granted = await store.acquire({ key: 'exp/lock', leaseId: lease.id });
-      await store.put({ key: 'exp/key', value: 'v', leaseId: lease.id });
+      const lease = await store.grantLease({ app: 'test', ttlMs: TTL_MS });
+      const granted = await store.acquire({ app: 'test', key: 'exp/lock', leaseId: lease.id });
+      await store.put({ app: 'test', key: 'exp/key', value: 'v', leaseId: lease.id });
       const leaseEvents: WatchEvent[] = [];
       const stopLease = observer.watch({ prefix: lease.id, onEvent: (e) => leaseEvents.push(e) });
       const started = Date.now();
@@ -60,14 +60,16 @@ describeWithBackend('redis-server', 'lock.redis when a lease expires', (binary) 
   });
 
   it('ends the wait of a waiter whose lease expired with LEASE_NOT_FOUND, at the expiry', async () => {
-    const holder = await store.grantLease({ ttlMs: 30_000 });
-    expect((await store.acquire({ key: 'exp/held', leaseId: holder.id })).acquired).toBe(true);
-    const doomed = await store.grantLease({ ttlMs: TTL_MS });
+    const holder = await store.grantLease({ app: 'test', ttlMs: 30_000 });
+    expect((await store.acquire({ app: 'test', key: 'exp/held', leaseId: holder.id })).acquired).toBe(true);
+    const doomed = await store.grantLease({ app: 'test', ttlMs: TTL_MS });
     const started = Date.now();
-    const outcome = await store.acquire({ key: 'exp/held', leaseId: doomed.id, waitMs: 5_000 }).then(
-      () => 'resolved',
-      (error: unknown) => (error instanceof LeaseholdError ? error.code : String(error)),
-    );
+    const outcome = await store
+      .acquire({ app: 'test', key: 'exp/held', leaseId: doomed.id, waitMs: 5_000 })
+      .then(
+        () => 'resolved',
+        (error: unknown) => (error instanceof LeaseholdError ? error.code : String(error)),
+      );
     expect(outcome).toBe('LEASE_NOT_FOUND');
     expect(Date.now() - started).toBeLessThan(TTL_MS + 200);
     expect((await store.describeLock('exp/held')).waiters).toBe(0);

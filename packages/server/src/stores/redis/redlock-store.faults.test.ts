@@ -57,39 +57,39 @@ describeWithBackend('redis-server', 'lock.redis Redlock when masters fail', (bin
   };
 
   it('keeps working with one master of three down', async () => {
-    const a = (await store.grantLease({ ttlMs: 30_000 })).id;
-    const first = token(await store.acquire({ key: 'one-down', leaseId: a }));
+    const a = (await store.grantLease({ app: 'test', ttlMs: 30_000 })).id;
+    const first = token(await store.acquire({ app: 'test', key: 'one-down', leaseId: a }));
     await servers[0]!.stop('SIGKILL');
-    const b = (await store.grantLease({ ttlMs: 30_000 })).id;
-    expect((await store.acquire({ key: 'one-down', leaseId: b })).acquired).toBe(false);
-    const waiting = store.acquire({ key: 'one-down', leaseId: b, waitMs: 2_000 });
-    expect(await store.keepAlive(a)).toBeDefined();
-    expect(await store.release('one-down', a)).toBe('released');
+    const b = (await store.grantLease({ app: 'test', ttlMs: 30_000 })).id;
+    expect((await store.acquire({ app: 'test', key: 'one-down', leaseId: b })).acquired).toBe(false);
+    const waiting = store.acquire({ app: 'test', key: 'one-down', leaseId: b, waitMs: 2_000 });
+    expect(await store.keepAlive(a, 'test')).toBeDefined();
+    expect(await store.release('one-down', a, 'test')).toBe('released');
     const second = token(await waiting);
     expect(second).toBeGreaterThan(first);
     expect(await store.checkFence('one-down', second)).toBe(true);
-    await store.put({ key: 'kv', value: 'v', fence: { key: 'one-down', token: second } });
+    await store.put({ app: 'test', key: 'kv', value: 'v', fence: { key: 'one-down', token: second } });
     expect((await store.get('kv'))?.value).toBe('v');
-    expect(await store.revokeLease(b)).toBe(true);
+    expect(await store.revokeLease(b, 'test')).toBe(true);
     await servers[0]!.restart();
     await healthy();
   });
 
   it('with two of three down, fails cleanly with STORE_ERROR and never grants', async () => {
     const leases = await Promise.all(
-      [1, 2, 3].map(async () => (await store.grantLease({ ttlMs: 30_000 })).id),
+      [1, 2, 3].map(async () => (await store.grantLease({ app: 'test', ttlMs: 30_000 })).id),
     );
     const holder = leases[0]!;
-    token(await store.acquire({ key: 'held', leaseId: holder }));
+    token(await store.acquire({ app: 'test', key: 'held', leaseId: holder }));
     await servers[0]!.stop('SIGKILL');
     await servers[1]!.stop('SIGKILL');
     const started = performance.now();
     const attempts = await Promise.all([
-      code(store.acquire({ key: 'contended', leaseId: leases[1]! })),
-      code(store.acquire({ key: 'contended', leaseId: leases[2]! })),
-      code(store.acquire({ key: 'contended', leaseId: leases[1]!, waitMs: 300 })),
-      code(store.daprTryLock('contended', 'dapr-owner', 30_000)),
-      code(store.grantLease({ ttlMs: 30_000 })),
+      code(store.acquire({ app: 'test', key: 'contended', leaseId: leases[1]! })),
+      code(store.acquire({ app: 'test', key: 'contended', leaseId: leases[2]! })),
+      code(store.acquire({ app: 'test', key: 'contended', leaseId: leases[1]!, waitMs: 300 })),
+      code(store.daprTryLock('contended', 'dapr-owner', 30_000, 'test')),
+      code(store.grantLease({ app: 'test', ttlMs: 30_000 })),
       code(store.describeLock('held')),
     ]);
     expect(attempts).toEqual(Array(6).fill('STORE_ERROR'));
@@ -103,7 +103,7 @@ describeWithBackend('redis-server', 'lock.redis Redlock when masters fail', (bin
       survivor.disconnect();
     }
     // A release without a majority fails too (it may have applied where it could: retry it).
-    expect(await code(store.release('held', holder))).toBe('STORE_ERROR');
+    expect(await code(store.release('held', holder, 'test'))).toBe('STORE_ERROR');
     await servers[0]!.restart();
     await servers[1]!.restart();
     await healthy();
@@ -114,9 +114,9 @@ describeWithBackend('redis-server', 'lock.redis Redlock when masters fail', (bin
     for (const down of [0, 1, 2, undefined]) {
       if (down !== undefined) await servers[down]!.stop('SIGKILL');
       for (let i = 0; i < 3; i++) {
-        const id = (await store.grantLease({ ttlMs: 30_000 })).id;
-        tokens.push(token(await store.acquire({ key: 'rising', leaseId: id })));
-        expect(await store.revokeLease(id)).toBe(true);
+        const id = (await store.grantLease({ app: 'test', ttlMs: 30_000 })).id;
+        tokens.push(token(await store.acquire({ app: 'test', key: 'rising', leaseId: id })));
+        expect(await store.revokeLease(id, 'test')).toBe(true);
       }
       // A master that comes back empty (no persistence) rejoins; tokens must still rise.
       if (down !== undefined) {
