@@ -6,6 +6,8 @@ import type { LockHolder, LockInfo, WatchEvent } from './types.js';
 export interface Caller {
   readonly appId: string;
   readonly role: 'app' | 'admin';
+  /** The admin's own app id while it acts as `appId`. */
+  readonly actor?: string;
 }
 
 /** The lease scope of a caller: its own app, or any lease for an admin. */
@@ -27,7 +29,7 @@ export function actingAs(caller: Caller, app: string | undefined): Caller {
       field: 'leasehold-app',
     });
   }
-  return { appId: app, role: 'admin' };
+  return { appId: app, role: 'admin', actor: caller.actor ?? caller.appId };
 }
 
 /** True when the caller may see ids of a lease of `app` (an unknown app counts as another's). */

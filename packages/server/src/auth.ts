@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Caller, Quotas } from '@leasehold/core';
-import { DEFAULT_QUOTAS, LeaseholdError, parseQuotas } from '@leasehold/core';
+import { DEFAULT_QUOTAS, LeaseholdError, actingAs, parseQuotas } from '@leasehold/core';
 import { parse } from 'yaml';
 import { ComponentError } from './components.js';
 
@@ -152,6 +152,19 @@ function tokenAuthenticator(entries: readonly TokenEntry[]): BareAuthenticator {
       return found;
     },
   };
+}
+
+/** The app an admin acts as (`leasehold-app` header or gRPC metadata), if any. */
+export const ACT_AS_HEADER = 'leasehold-app';
+
+/**
+ * The caller of a request's headers: its token's, acting as the `leasehold-app` it names (admins
+ * only: an app naming another app is FORBIDDEN). Undefined when the token is missing or wrong.
+ */
+export function callerFromHeaders(auth: Authenticator, headers: IncomingHttpHeaders): Caller | undefined {
+  const caller = auth.authenticate(tokenFromHeaders(headers));
+  const app = headers[ACT_AS_HEADER];
+  return caller && actingAs(caller, typeof app === 'string' ? app : undefined);
 }
 
 /** The API token a request carries: Dapr's `dapr-api-token` header, else `Authorization: Bearer`. */

@@ -3,7 +3,7 @@ import { LockService } from '@leasehold/core';
 import type { StoreBinding } from '@leasehold/core';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { createAuthenticator, tokenFromHeaders } from './auth.js';
+import { callerFromHeaders, createAuthenticator } from './auth.js';
 import { ComponentError, loadComponents } from './components.js';
 import type { ComponentSpec } from './components.js';
 import type { ServerSettings } from './config.js';
@@ -67,7 +67,16 @@ export async function startServer(
     quotas: (appId) => auth.quotasOf(appId),
     // With no tokens every caller is the open admin: nothing to audit then.
     audit: auth.enabled
-      ? (caller, op, store) => logger.info({ admin: caller.appId, op, store }, 'admin action')
+      ? (caller, op, store) =>
+          logger.info(
+            {
+              admin: caller.actor ?? caller.appId,
+              ...(caller.actor ? { app: caller.appId } : {}),
+              op,
+              store,
+            },
+            'admin action',
+          )
       : undefined,
   });
   const shutdown = new AbortController();
@@ -93,7 +102,7 @@ export async function startServer(
   // The client stream shares the HTTP port (DESIGN §4.4); upgraded sockets are closed by the stream itself.
   const stream = attachStream(app.server, {
     service,
-    authenticate: (headers) => auth.authenticate(tokenFromHeaders(headers)),
+    authenticate: (headers) => callerFromHeaders(auth, headers),
     log: (msg, err) => logger.warn({ err }, msg),
   });
   const address = app.server.address();

@@ -1,6 +1,6 @@
 import type { handleUnaryCall, Metadata, StatusObject, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Caller, LockService } from '@leasehold/core';
-import { ERROR_TABLE, GrpcStatus, LeaseholdError, isLeaseholdError } from '@leasehold/core';
+import { ERROR_TABLE, GrpcStatus, LeaseholdError, actingAs, isLeaseholdError } from '@leasehold/core';
 
 /** What the Dapr gRPC service needs from the server. */
 export interface DaprServiceDeps {
@@ -85,7 +85,7 @@ function unary<Req, Res>(
     }
     // Through a promise so that a synchronous throw is answered too, not left hanging.
     Promise.resolve(call.request)
-      .then((request) => handler(caller, request))
+      .then((request) => handler(actingAs(caller, actAsOf(call.metadata)), request))
       .then(
         (response) => callback(null, response),
         (error: unknown) => callback(toServiceError(error, method, deps.log)),
@@ -96,6 +96,12 @@ function unary<Req, Res>(
 /** A non-`-bin` metadata key, so grpc-js hands its value over as a string. */
 function tokenOf(metadata: Metadata): string | undefined {
   const [value] = metadata.get('dapr-api-token');
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The app an admin acts as, from `leasehold-app` metadata. */
+function actAsOf(metadata: Metadata): string | undefined {
+  const [value] = metadata.get('leasehold-app');
   return typeof value === 'string' ? value : undefined;
 }
 

@@ -1,7 +1,7 @@
 import { LeaseholdError } from '@leasehold/core';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { tokenFromHeaders } from '../auth.js';
+import { callerFromHeaders } from '../auth.js';
 import { KV_BODY_LIMIT } from './context.js';
 import type { HttpContext } from './context.js';
 import { DASHBOARD_HTML } from './dashboard-page.js';
@@ -32,7 +32,7 @@ export function buildHttpApp(ctx: HttpContext, logger: FastifyBaseLogger): Fasti
   app.addHook('onRequest', async (request, reply) => {
     const config = request.routeOptions.config as RouteConfig;
     if (config.public) return;
-    const caller = ctx.auth.authenticate(tokenFromHeaders(request.headers));
+    const caller = callerFromHeaders(ctx.auth, request.headers);
     if (!caller) return reply.code(401).type('text/plain; charset=utf-8').send('invalid api token');
     request.caller = caller;
   });
@@ -76,7 +76,7 @@ export function buildHttpApp(ctx: HttpContext, logger: FastifyBaseLogger): Fasti
   );
 
   registerHealthRoutes(app, ctx);
-  registerMetrics(app, ctx.service);
+  registerMetrics(app, ctx);
   registerDaprRoutes(app, ctx);
   registerNativeRoutes(app, ctx);
   registerWatchRoute(app, ctx);

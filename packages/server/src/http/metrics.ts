@@ -1,12 +1,14 @@
-import type { LockService } from '@leasehold/core';
+import { QUOTA_NAMES } from '@leasehold/core';
 import type { FastifyInstance } from 'fastify';
+import type { HttpContext } from './context.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * Prometheus metrics on `GET /metrics` (open, like the health endpoints: counts only, no names).
  * Each server has its own registry, so nothing is registered at import time.
  */
-export function registerMetrics(app: FastifyInstance, service: LockService): Registry {
+export function registerMetrics(app: FastifyInstance, ctx: HttpContext): Registry {
+  const service = ctx.service;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'leasehold_' });
   const requests = new Counter({
@@ -37,6 +39,7 @@ export function registerMetrics(app: FastifyInstance, service: LockService): Reg
     });
   stat('leasehold_leases', 'Live leases per store (stores that can count them).', (s) => s.leases);
   stat('leasehold_locks_held', 'Held locks per store (stores that can count them).', (s) => s.locks);
+  registerQuotaMetrics(registry, ctx);
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -47,4 +50,46 @@ export function registerMetrics(app: FastifyInstance, service: LockService): Reg
     reply.type(registry.contentType).send(await registry.metrics()),
   );
   return registry;
+}
+
+/**
+ * Usage and limit per app and quota, read at scrape time for the apps the tokens name. Stored
+ * state (leases, locks, keys, bytes, counters) is per store; watchers and waiters per server.
+ */
+function registerQuotaMetrics(registry: Registry, ctx: HttpContext): void {
+  new Gauge({
+    name: 'leasehold_quota_usage',
+    help: 'What each app holds, per quota (store "*" for per-server quotas).',
+    labelNames: ['app', 'store', 'quota'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const appId of ctx.auth.appIds) {
+        const server = ctx.service.serverUsage(appId);
+        this.set({ app: appId, store: '*', quota: 'watchers' }, server.watchers);
+        this.set({ app: appId, store: '*', quota: 'waiters' }, server.waiters);
+        for (const { store, usage } of await ctx.service.usage(appId)) {
+          if (!usage) continue;
+          for (const quota of ['leases', 'locks', 'keys', 'keyBytes', 'counters'] as const) {
+            this.set({ app: appId, store, quota }, usage[quota]);
+          }
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: 'leasehold_quota_limit',
+    help: "Each app's quota, where one is set.",
+    labelNames: ['app', 'quota'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const appId of ctx.auth.appIds) {
+        const quotas = ctx.auth.quotasOf(appId);
+        for (const quota of QUOTA_NAMES) {
+          if (Number.isFinite(quotas[quota])) this.set({ app: appId, quota }, quotas[quota]);
+        }
+      }
+    },
+  });
 }

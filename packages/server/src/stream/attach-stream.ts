@@ -43,7 +43,13 @@ export function attachStream(server: Server, options: StreamOptions): { close():
       if (server.listenerCount('upgrade') === 1) refuse(socket, 404, 'not found');
       return;
     }
-    const caller = options.authenticate(request.headers);
+    let caller: Caller | undefined;
+    try {
+      caller = options.authenticate(request.headers);
+    } catch (error) {
+      refuse(socket, 403, error instanceof Error ? error.message : 'forbidden');
+      return;
+    }
     if (!caller) {
       refuse(socket, 401, 'invalid api token');
       return;
