@@ -3,7 +3,7 @@ export type { LeaseholdClientOptions } from './client.js';
 export * from './errors.js';
 export { Lease } from './lease.js';
 export type { LeaseTiming, LeaseSettings } from './lease.js';
-export { LockHandle } from './lock-handle.js';
+export { LockHandle, describeHolder } from './lock-handle.js';
 export type { AcquireReply, LockHolder } from './lock-handle.js';
 export type { GrantOptions, LeaseDescription, LeasesApi } from './leases-api.js';
 export type { AcquireOptions, LockDescription, LocksApi, TryAcquireOptions } from './locks-api.js';

@@ -1,11 +1,25 @@
 import type { Lease } from './lease.js';
 import type { Transport } from './transport.js';
 
-/** Who holds a lock, as far as a contender may know. */
+/**
+ * Who holds a lock, as far as a contender may know. A holder of another app (on a shared key
+ * space) shows its owner at most: its lease id and token are the holding app's to know.
+ */
 export interface LockHolder {
-  readonly leaseId: string;
+  readonly leaseId?: string;
   readonly owner?: string;
-  readonly fencingToken: number;
+  readonly fencingToken?: number;
+}
+
+/** A holder in words, for messages: `lease 9f2c…, token 7`, `owner worker-1`, or ''. */
+export function describeHolder(holder: LockHolder | undefined): string {
+  if (!holder) return '';
+  const parts = [
+    holder.leaseId === undefined ? undefined : `lease ${holder.leaseId}`,
+    holder.owner === undefined ? undefined : `owner ${holder.owner}`,
+    holder.fencingToken === undefined ? undefined : `token ${holder.fencingToken}`,
+  ].filter((part) => part !== undefined);
+  return parts.join(', ');
 }
 
 /** The outcome of an acquire as the server sends it. */

@@ -1,6 +1,7 @@
 import { LeaseLostError, LockNotAcquiredError } from './errors.js';
 import type { Lease } from './lease.js';
 import type { LeasesApi } from './leases-api.js';
+import { describeHolder } from './lock-handle.js';
 import type { LockHandle } from './lock-handle.js';
 import type { LocksApi } from './locks-api.js';
 import { optionalMs, requireMs, requireString } from './validate.js';
@@ -57,7 +58,8 @@ export async function withLock<T>(
       ...(options.signal ? { signal: options.signal } : {}),
     });
     if (!lock.acquired || lock.fencingToken === undefined) {
-      const holder = lock.holder ? ` (held by lease ${lock.holder.leaseId})` : '';
+      const held = describeHolder(lock.holder);
+      const holder = held === '' ? '' : ` (held by ${held})`;
       throw new LockNotAcquiredError(name, `lock ${name} was not acquired${holder}`);
     }
     let signal = lease.signal;

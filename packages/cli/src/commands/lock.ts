@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { constants, hostname } from 'node:os';
+import { describeHolder } from '@leasehold/client';
 import type { LeaseLostError } from '@leasehold/client';
 import { EXIT, usageError } from '../exit-codes.js';
 import { clientFrom, parseCommand, parseDuration, stringFlag } from '../options.js';
@@ -76,9 +77,8 @@ export async function lockCommand(args: readonly string[], io: Io): Promise<numb
       return 128 + signalNumber(interruptedBy ?? 'SIGINT');
     }
     if (!lock.acquired) {
-      const holder = lock.holder
-        ? ` (held by lease ${lock.holder.leaseId}, token ${lock.holder.fencingToken})`
-        : '';
+      const held = describeHolder(lock.holder);
+      const holder = held === '' ? '' : ` (held by ${held})`;
       say(`lock ${name} not acquired${holder}`, { event: 'not_acquired', name, holder: lock.holder });
       await lease.revoke().catch(() => undefined);
       return EXIT.NOT_ACQUIRED;
