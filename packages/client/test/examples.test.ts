@@ -29,6 +29,6 @@ describe('examples/sdk-quickstart.ts', () => {
     expect(stdout).toMatch(/holding lock:order:1001 with fencing token \d+/);
     expect(stdout).toContain('after the block the lock is free');
     expect(stdout).toMatch(/jobs done: \d+/);
-    expect(stdout).toMatch(/lock:busy: lock lock:busy was not acquired \(held by lease \S+\)/);
+    expect(stdout).toMatch(/lock:busy: lock lock:busy was not acquired \(held by lease \S+, token \d+\)/);
   });
 });
