@@ -10,6 +10,7 @@ import { sendError } from './errors.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { registerMetrics } from './metrics.js';
 import { registerNativeRoutes } from './native-routes.js';
+import { checkQueryString } from './query.js';
 import { registerWatchRoute } from './watch-route.js';
 
 interface RouteConfig {
@@ -35,6 +36,7 @@ export function buildHttpApp(ctx: HttpContext, logger: FastifyBaseLogger): Fasti
     const caller = ctx.auth.authenticate(tokenFromHeaders(request.headers));
     if (!caller) return reply.code(401).type('text/plain; charset=utf-8').send('invalid api token');
     request.caller = caller;
+    if (!config.dapr) checkQueryString(request.url);
   });
 
   // While shutting down, close each connection after its reply so keep-alive clients let go.
