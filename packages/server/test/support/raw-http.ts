@@ -18,6 +18,8 @@ export function rawRequest(
     /** Send the body chunked, with no content-length: the server only learns its size by reading. */
     chunked?: boolean;
     agent?: Agent;
+    /** Settle once the headers are in and drop the connection (a watch stream never ends). */
+    untilHeaders?: boolean;
   },
 ): Promise<RawOutcome> {
   return new Promise((resolve) => {
@@ -38,6 +40,11 @@ export function rawRequest(
         ...(options.agent ? { agent: options.agent } : {}),
       },
       (res) => {
+        if (options.untilHeaders && res.statusCode === 200) {
+          settle({ status: 200, body: '' });
+          req.destroy();
+          return;
+        }
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => settle({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
