@@ -1,6 +1,7 @@
 import type { DaprTryLockRequest, DaprUnlockRequest } from './dapr-request.js';
 import { LeaseholdError, isLeaseholdError } from './errors.js';
 import { KeyScope } from './key-scope.js';
+import { WELL_FORMED } from './limits.js';
 import type { Limits } from './limits.js';
 import type { StoreBinding } from './lock-service.js';
 import type { Caller } from './tenancy.js';
@@ -79,6 +80,7 @@ export class DaprLocks {
   }
 
   private limit(field: string, value: string, maxBytes: number): void {
+    if (!value.isWellFormed()) throw new LeaseholdError('ERR_MALFORMED_REQUEST', `${field}: ${WELL_FORMED}`);
     const bytes = Buffer.byteLength(value, 'utf8');
     if (bytes > maxBytes) {
       throw new LeaseholdError(

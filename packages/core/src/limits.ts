@@ -24,6 +24,9 @@ export const DEFAULT_LIMITS: Limits = {
   listMax: 10_000,
 };
 
+/** Why a string with a lone surrogate is refused, in every API's message. */
+export const WELL_FORMED = 'must be well-formed Unicode (no lone surrogates)';
+
 /** A name: 1..max bytes of UTF-8, no `||` (the key-scope separator). */
 export function checkName(field: string, value: unknown, maxBytes: number): string {
   const text = checkBoundedString(field, value, maxBytes);
@@ -31,10 +34,15 @@ export function checkName(field: string, value: unknown, maxBytes: number): stri
   return text;
 }
 
-/** A string of 1..max bytes of UTF-8. */
+/**
+ * A string of 1..max bytes of well-formed UTF-8. A lone surrogate (JSON can carry one as an escape
+ * in a body whose bytes are valid UTF-8) is refused: Redis, etcd and SQLite would store it as
+ * U+FFFD, so two different names would become one on those stores and stay two on memory.
+ */
 export function checkBoundedString(field: string, value: unknown, maxBytes: number): string {
   if (typeof value !== 'string') throw invalidArgument(field, 'must be a string');
   if (value.length === 0) throw invalidArgument(field, 'must not be empty');
+  if (!value.isWellFormed()) throw invalidArgument(field, WELL_FORMED);
   const bytes = Buffer.byteLength(value, 'utf8');
   if (bytes > maxBytes)
     throw invalidArgument(field, `must be at most ${maxBytes} bytes of UTF-8, got ${bytes}`);

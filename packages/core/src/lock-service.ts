@@ -7,6 +7,7 @@ import { KeyScope } from './key-scope.js';
 import type { Limits } from './limits.js';
 import {
   DEFAULT_LIMITS,
+  WELL_FORMED,
   checkBoundedString,
   checkInteger,
   checkName,
@@ -316,7 +317,7 @@ export class LockService {
     const input = asBody(body);
     const key = this.name('key', input.key);
     if (typeof input.value !== 'string') throw invalidArgument('value', 'must be a string');
-    if (!input.value.isWellFormed()) throw invalidArgument('value', 'must be well-formed Unicode');
+    if (!input.value.isWellFormed()) throw invalidArgument('value', WELL_FORMED);
     const valueBytes = Buffer.byteLength(input.value, 'utf8');
     if (valueBytes > this.limits.valueMaxBytes) {
       throw invalidArgument('value', `must be at most ${this.limits.valueMaxBytes} bytes, got ${valueBytes}`);

@@ -142,6 +142,30 @@ describe('Dapr HTTP lock API', () => {
         () => lock(lockBody({ expiryInSeconds: 31_536_001 })),
       ],
       ['a body over 64 KiB', 400, 'ERR_MALFORMED_REQUEST', () => lock(lockBody({ pad: 'x'.repeat(70_000) }))],
+      [
+        'a lone surrogate in resourceId (a JSON escape in valid UTF-8)',
+        400,
+        'ERR_MALFORMED_REQUEST',
+        () => lock('{"resourceId":"a\\ud800","lockOwner":"o","expiryInSeconds":5}'),
+      ],
+      [
+        'a lone surrogate in lockOwner',
+        400,
+        'ERR_MALFORMED_REQUEST',
+        () => lock(lockBody({ lockOwner: '\udc00' })),
+      ],
+      [
+        'unlock: a lone surrogate in resourceId',
+        400,
+        'ERR_MALFORMED_REQUEST',
+        () => unlock({ resourceId: '\ud800', lockOwner: 'o' }),
+      ],
+      [
+        'a surrogate encoded as UTF-8 bytes (not UTF-8)',
+        400,
+        'ERR_BODY_READ',
+        () => lock(Buffer.from([...Buffer.from('{"resourceId":"'), 0xed, 0xa0, 0x80, ...Buffer.from('"}')])),
+      ],
       ['unlock: invalid JSON', 400, 'ERR_MALFORMED_REQUEST', () => unlock('nope')],
       ['unlock: empty resourceId', 400, 'ERR_MALFORMED_REQUEST', () => unlock({ lockOwner: 'o' })],
       ['unlock: empty lockOwner', 400, 'ERR_MALFORMED_REQUEST', () => unlock({ resourceId: 'r' })],
@@ -168,6 +192,11 @@ describe('Dapr HTTP lock API', () => {
     it('names the field and the limit it broke', async () => {
       const res = await lock(lockBody({ resourceId: 'r'.repeat(1025) }));
       expect(res.body.message).toMatch(/resourceId.*1024 bytes/);
+    });
+
+    it('names the field a lone surrogate is in', async () => {
+      const res = await lock(lockBody({ resourceId: 'x\ud800y' }));
+      expect(res.body.message).toBe('resourceId: must be well-formed Unicode (no lone surrogates)');
     });
 
     it('bad input changes nothing and the server keeps serving', async () => {

@@ -1,6 +1,7 @@
 import type { handleUnaryCall, Metadata, StatusObject, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Caller, LockService } from '@leasehold/core';
 import { ERROR_TABLE, GrpcStatus, LeaseholdError, actingAs, isLeaseholdError } from '@leasehold/core';
+import { UndecodableRequest } from './strict-decode.js';
 
 /** What the Dapr gRPC service needs from the server. */
 export interface DaprServiceDeps {
@@ -84,8 +85,11 @@ function unary<Req, Res>(
       return;
     }
     // Through a promise so that a synchronous throw is answered too, not left hanging.
-    Promise.resolve(call.request)
-      .then((request) => handler(actingAs(caller, actAsOf(call.metadata)), request))
+    Promise.resolve(call.request as Req | UndecodableRequest)
+      .then((request) => {
+        if (request instanceof UndecodableRequest) throw request.error;
+        return handler(actingAs(caller, actAsOf(call.metadata)), request);
+      })
       .then(
         (response) => callback(null, response),
         (error: unknown) => callback(toServiceError(error, method, deps.log)),

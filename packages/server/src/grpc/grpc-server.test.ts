@@ -101,6 +101,9 @@ describe('Dapr gRPC API', () => {
     [{ resourceId: '' }, /resourceId/],
     [{ lockOwner: '' }, /lockOwner/],
     [{ storeName: 'nope' }, /lock store nope not found/],
+    // protobufjs sends a lone surrogate as the bytes ED A0 80, which are not UTF-8.
+    [{ resourceId: 'a\ud800' }, /resourceId: must be well-formed UTF-8/],
+    [{ lockOwner: '\udfff' }, /lockOwner: must be well-formed UTF-8/],
   ])('rejects %j as INVALID_ARGUMENT with the HTTP message', async (change, message) => {
     const request = {
       storeName: 'lockstore',
@@ -118,6 +121,27 @@ describe('Dapr gRPC API', () => {
     const error = await failure(unlock('r', 'o', 'nope'));
     expect(error.code).toBe(status.INVALID_ARGUMENT);
     expect(error.details).toBe('lock store nope not found');
+  });
+
+  it.each([
+    ['a truncated message', Buffer.from([0x12, 0x05, 0x61])],
+    ['a string field that is not UTF-8', Buffer.from([0x12, 0x02, 0xc3, 0x28])],
+  ])('answers %s INVALID_ARGUMENT, not INTERNAL', async (_name, bytes) => {
+    const client = new Client(`127.0.0.1:${server.port}`, credentials.createInsecure());
+    try {
+      const error = await new Promise<ServiceError | null>((resolve) => {
+        client.makeUnaryRequest(
+          '/dapr.proto.runtime.v1.Dapr/TryLockAlpha1',
+          (request: Buffer) => request,
+          (response: Buffer) => response,
+          bytes,
+          (err) => resolve(err),
+        );
+      });
+      expect(error?.code).toBe(status.INVALID_ARGUMENT);
+    } finally {
+      client.close();
+    }
   });
 
   it('answers a store failure INTERNAL and logs its cause once', async () => {

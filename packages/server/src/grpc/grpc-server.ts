@@ -4,6 +4,7 @@ import type { ServiceDefinition } from '@grpc/grpc-js';
 import { load } from '@grpc/proto-loader';
 import type { Caller, LockService } from '@leasehold/core';
 import { daprService } from './dapr-service.js';
+import { strictRequests } from './strict-decode.js';
 
 /** Settings of the Dapr-compatible gRPC server. */
 export interface GrpcServerOptions {
@@ -48,7 +49,8 @@ export async function loadDaprService(): Promise<ServiceDefinition> {
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const log = options.log ?? ((msg: string, err?: unknown) => console.error(msg, err ?? ''));
   const server = new Server({ 'grpc.max_receive_message_length': MAX_REQUEST_BYTES });
-  server.addService(await loadDaprService(), daprService({ ...options, log }));
+  const definition = strictRequests(await loadDaprService(), ['TryLockAlpha1', 'UnlockAlpha1']);
+  server.addService(definition, daprService({ ...options, log }));
   const address = options.host.includes(':')
     ? `[${options.host}]:${options.port}`
     : `${options.host}:${options.port}`;

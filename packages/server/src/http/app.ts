@@ -8,8 +8,10 @@ import { DASHBOARD_HTML } from './dashboard-page.js';
 import { registerDaprRoutes } from './dapr-routes.js';
 import { sendError } from './errors.js';
 import { registerHealthRoutes } from './health-routes.js';
+import { answerClientError, discardRequestBody } from './linger.js';
 import { registerMetrics } from './metrics.js';
 import { registerNativeRoutes } from './native-routes.js';
+import { checkQueryString } from './query.js';
 import { registerWatchRoute } from './watch-route.js';
 
 interface RouteConfig {
@@ -24,6 +26,7 @@ export function buildHttpApp(ctx: HttpContext, logger: FastifyBaseLogger): Fasti
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: KV_BODY_LIMIT,
     return503OnClosing: true,
+    clientErrorHandler: answerClientError,
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, payload, done) => done(null, payload));
@@ -35,6 +38,15 @@ export function buildHttpApp(ctx: HttpContext, logger: FastifyBaseLogger): Fasti
     const caller = callerFromHeaders(ctx.auth, request.headers);
     if (!caller) return reply.code(401).type('text/plain; charset=utf-8').send('invalid api token');
     request.caller = caller;
+    if (!config.dapr) checkQueryString(request.url);
+  });
+
+  // A reply that comes before its request's body is all in (a body over the limit, a refused
+  // token) waits for the rest to be discarded, so the client gets it instead of a reset (linger.ts).
+  app.addHook('onSend', async (request, reply) => {
+    if (request.raw.complete) return;
+    if (await discardRequestBody(request.raw)) reply.removeHeader('connection');
+    else reply.header('connection', 'close');
   });
 
   // While shutting down, close each connection after its reply so keep-alive clients let go.
