@@ -1,41 +1,43 @@
 import { UnlockStatus } from '@leasehold/core';
 import type { AcquireResult } from '@leasehold/core';
 import { compare, rangeAt, request } from './etcd-connection.js';
+import type { EtcdContext } from './etcd-context.js';
 import { prefixEnd } from './etcd-keys.js';
-import type { EtcdContext, LeaseRecord } from './etcd-leases.js';
-import { encodeLease, grantRawLease, readLease, revokeLease } from './etcd-leases.js';
-import { holderOf, lockValue, releaseGrant, tokenOf } from './etcd-locks.js';
+import { grantRawLease, newLease, revoke, revokeRawLease } from './etcd-leases.js';
+import { decodeLock, grantWrites, holderOf, releaseGrant, tokenOf } from './etcd-locks.js';
 
 /**
- * Dapr TryLock: a fresh etcd lease of ceil(ttl) seconds, then one transaction that writes the lock
- * and the owner record on it if the lock is free and nobody queues. Losing revokes the fresh lease.
+ * Dapr TryLock: a fresh etcd lease of ceil(ttl) seconds, then one transaction that writes the lock,
+ * the owner record and the app's index entries on it if the lock is free and nobody queues. Losing
+ * revokes the fresh lease. The implicit lease belongs to `app` like any other.
  */
 export async function daprTryLock(
   ctx: EtcdContext,
   key: string,
   owner: string,
   ttlMs: number,
+  app: string,
 ): Promise<AcquireResult> {
-  const lease = await grantRawLease(ctx, ttlMs);
+  const raw = await grantRawLease(ctx, ttlMs);
+  const lease = newLease(ctx, raw, { owner, app, implicit: true });
   const lockKey = ctx.keys.lock(key);
   const queue = ctx.keys.queue(key);
-  const record: LeaseRecord = { ttlMs: lease.ttlMs, owner, implicit: true };
   try {
     const response = await ctx.conn.txn(
       'daprTryLock',
       [compare.created(lockKey, '=', 0), compare.created(queue, '=', 0, prefixEnd(queue))],
-      [
-        request.put(lockKey, lockValue(lease.id, undefined), lease.id),
-        request.put(ctx.keys.lease(lease.id), encodeLease(record), lease.id),
-      ],
+      [...grantWrites(ctx, key, { id: lease.facts.id, etcdId: raw.etcdId, app }, undefined), ...lease.writes],
       [request.get(lockKey)],
     );
-    if (response.succeeded) return { acquired: true, fencingToken: Number(response.header.revision) };
-    await revokeLease(ctx, lease.id);
+    if (response.succeeded) {
+      ctx.leases.remember(lease.facts);
+      return { acquired: true, fencingToken: Number(response.header.revision) };
+    }
+    await revokeRawLease(ctx, raw.etcdId);
     const held = rangeAt(response, 0);
     return held ? { acquired: false, holder: await holderOf(ctx, held) } : { acquired: false };
   } catch (error) {
-    await revokeLease(ctx, lease.id).catch(() => undefined);
+    await revokeRawLease(ctx, raw.etcdId).catch(() => undefined);
     throw error;
   }
 }
@@ -45,11 +47,12 @@ export async function daprUnlock(ctx: EtcdContext, key: string, owner: string): 
   const response = await ctx.conn.range('daprUnlock', { key: ctx.keys.lock(key) });
   const held = response.kvs[0];
   if (!held) return UnlockStatus.LOCK_DOES_NOT_EXIST;
-  const record = await readLease(ctx, held.lease);
-  if (record?.owner !== owner) return UnlockStatus.LOCK_BELONGS_TO_OTHERS;
+  const value = decodeLock(held);
+  const lease = await ctx.leases.find(value.leaseId);
+  if (!lease || lease.owner !== owner) return UnlockStatus.LOCK_BELONGS_TO_OTHERS;
   // The implicit lease holds nothing else, so revoking it is the unlock; otherwise release this grant only.
-  const done = record.implicit
-    ? await revokeLease(ctx, held.lease)
-    : await releaseGrant(ctx, key, tokenOf(held));
+  const done = lease.implicit
+    ? await revoke(ctx, lease)
+    : await releaseGrant(ctx, key, tokenOf(held), value.app);
   return done ? UnlockStatus.SUCCESS : UnlockStatus.LOCK_DOES_NOT_EXIST;
 }

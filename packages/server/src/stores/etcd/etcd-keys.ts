@@ -1,12 +1,21 @@
+import { createHash } from 'node:crypto';
+import { scopeOfKey } from '@leasehold/core';
+
 /**
  * The key layout of one store inside etcd. Every family gets a one-letter folder under the
  * namespace so a prefix range over one family never sees another:
- *   l/<leaseId>            lease record (owner, ttl), attached to the lease
- *   k/<key>                lock; create revision = fencing token, attached to the holder's lease
- *   q/<base64url key>/<lease> waiter queue entry, attached to the waiter's lease; create revision = turn
- *   v/<key>                kv entry, optionally attached to a lease
- *   c/<name>               counter
- * Queue folders encode the lock key so that the queue of `a` never contains the queue of `a/b`.
+ *   l/<leaseId>                  lease record (ttl, owner, app), attached to the lease
+ *   a/<b64 app>/l/<leaseId>      the app's index of its leases, attached to the lease
+ *   a/<b64 app>/k/<key>          the app's index of its locks, attached to the holder's lease
+ *   k/<key>                      lock; create revision = fencing token, attached to the holder's lease
+ *   q/<b64 key>/<leaseId>        waiter queue entry, attached to the waiter's lease; create revision = turn
+ *   v/<key>                      kv entry, optionally attached to a lease
+ *   s/<b64 scope>/<hash of key>  the value's UTF-8 size, on the kv entry's lease: keys and bytes by scope
+ *   c/<name>                     counter
+ *   n/<b64 scope>/<hash of name> marks a counter: counters by scope
+ * `<leaseId>` is the public id, nonce included, so a key compare on it checks the nonce. Folders
+ * named after an app, a lock key or a scope are base64url, so the folder of `a` never contains that
+ * of `a/b`, and the shared scope ('') has a folder of its own.
  */
 export class EtcdKeys {
   private readonly ns: string;
@@ -25,6 +34,51 @@ export class EtcdKeys {
     return Buffer.from(`${this.ns}l/${leaseId}`);
   }
 
+  /** The folder of every record of the leases of etcd lease `hexPrefix` (see publicIdPrefix). */
+  leaseRecords(hexPrefix: string): Buffer {
+    return Buffer.from(`${this.ns}l/${hexPrefix}`);
+  }
+
+  /** The app's index entry of one of its leases. */
+  appLease(app: string, leaseId: string): Buffer {
+    return Buffer.from(`${this.appFolder(app)}l/${leaseId}`);
+  }
+
+  /** The folder of an app's lease index. */
+  appLeases(app: string): Buffer {
+    return Buffer.from(`${this.appFolder(app)}l/`);
+  }
+
+  /** The app's index entry of a lock its lease holds. */
+  appLock(app: string, key: string): Buffer {
+    return Buffer.from(`${this.appFolder(app)}k/${key}`);
+  }
+
+  /** The folder of an app's lock index. */
+  appLocks(app: string): Buffer {
+    return Buffer.from(`${this.appFolder(app)}k/`);
+  }
+
+  /** The size entry of a kv store key, in its scope's folder. */
+  valueSize(key: string): Buffer {
+    return Buffer.from(`${this.valueSizes(scopeOfKey(key)).toString()}${digest(key)}`);
+  }
+
+  /** The folder of the size entries of one key scope. */
+  valueSizes(scope: string): Buffer {
+    return Buffer.from(`${this.ns}s/${encode(scope)}/`);
+  }
+
+  /** The mark of a counter, in its scope's folder. */
+  counterMark(name: string): Buffer {
+    return Buffer.from(`${this.counterMarks(scopeOfKey(name)).toString()}${digest(name)}`);
+  }
+
+  /** The folder of the counter marks of one key scope. */
+  counterMarks(scope: string): Buffer {
+    return Buffer.from(`${this.ns}n/${encode(scope)}/`);
+  }
+
   /** The lock key of a store key. */
   lock(key: string): Buffer {
     return Buffer.from(`${this.ns}k/${key}`);
@@ -37,7 +91,7 @@ export class EtcdKeys {
 
   /** The queue folder of a lock. */
   queue(key: string): Buffer {
-    return Buffer.from(`${this.ns}q/${Buffer.from(key).toString('base64url')}/`);
+    return Buffer.from(`${this.ns}q/${encode(key)}/`);
   }
 
   /** One waiter's entry in a lock's queue. */
@@ -66,6 +120,10 @@ export class EtcdKeys {
     return undefined;
   }
 
+  private appFolder(app: string): string {
+    return `${this.ns}a/${encode(app)}/`;
+  }
+
   /** The store key of a physical lock key. */
   lockName(physical: Buffer): string {
     return physical.toString().slice(this.ns.length + 2);
@@ -75,6 +133,15 @@ export class EtcdKeys {
   valueName(physical: Buffer): string {
     return physical.toString().slice(this.ns.length + 2);
   }
+}
+
+function encode(text: string): string {
+  return Buffer.from(text).toString('base64url');
+}
+
+/** A short fixed-width name for a key up to 1 KiB long: index ranges then carry little besides values. */
+function digest(key: string): string {
+  return createHash('sha256').update(key).digest('base64url').slice(0, 22);
 }
 
 /** The end of the range of every key starting with `prefix` (etcd's prefix convention). */

@@ -2,24 +2,26 @@ import { LeaseholdError, storeError } from '@leasehold/core';
 import type { KvEntry, PutOptions } from '@leasehold/core';
 import type { ICompare, IRequestOp } from 'etcd3';
 import { compare, rangeAt, request } from './etcd-connection.js';
-import type { EtcdContext } from './etcd-leases.js';
-import { isLeaseId, leaseNotFound } from './etcd-leases.js';
+import type { EtcdContext } from './etcd-context.js';
+import type { LeaseRef } from './etcd-lease-id.js';
+import { leaseGuard, leaseGuardKey, leaseNotFound } from './etcd-leases.js';
 import { tokenOf } from './etcd-locks.js';
 
 const COUNTER_ATTEMPTS = 100;
 
 /**
- * A put whose fence, ifVersion and lease are compared in the same transaction as the write.
+ * A put whose fence, ifVersion and lease (resolved by the caller, see resolveLease) are compared in
+ * the same transaction as the write. The value's size entry is written beside it, on the same lease.
  * Version is etcd's key version (reset by a delete), revision the key's mod revision.
  */
 export async function put(
   ctx: EtcdContext,
   options: PutOptions,
+  lease: LeaseRef | undefined,
 ): Promise<{ version: number; revision: number }> {
   const valueKey = ctx.keys.value(options.key);
-  const { fence, ifVersion, leaseId } = options;
+  const { fence, ifVersion } = options;
   if (fence && !(Number.isSafeInteger(fence.token) && fence.token > 0)) throw fenced(fence.token);
-  if (leaseId !== undefined && !isLeaseId(leaseId)) throw leaseNotFound(leaseId);
   const compares: ICompare[] = [];
   const reads: IRequestOp[] = [request.get(valueKey, { keys_only: true })];
   if (fence) {
@@ -27,14 +29,18 @@ export async function put(
     reads.push(request.get(ctx.keys.lock(fence.key), { keys_only: true }));
   }
   if (ifVersion !== undefined) compares.push(compare.version(valueKey, '=', ifVersion));
-  if (leaseId !== undefined) {
-    compares.push(compare.version(ctx.keys.lease(leaseId), '>', 0));
-    reads.push(request.get(ctx.keys.lease(leaseId), { keys_only: true }));
+  if (lease) {
+    compares.push(leaseGuard(ctx, lease));
+    reads.push(request.get(leaseGuardKey(ctx, lease), { keys_only: true }));
   }
+  const size = String(Buffer.byteLength(options.value, 'utf8'));
   const response = await ctx.conn.txn(
     'put',
     compares,
-    [request.put(valueKey, options.value, leaseId, true)],
+    [
+      request.put(valueKey, options.value, lease?.etcdId, true),
+      request.put(ctx.keys.valueSize(options.key), size, lease?.etcdId),
+    ],
     reads,
   );
   if (response.succeeded) {
@@ -55,7 +61,7 @@ export async function put(
       },
     );
   }
-  if (leaseId !== undefined) throw leaseNotFound(leaseId);
+  if (lease) throw leaseNotFound(lease.id);
   throw storeError('put', new Error('transaction failed with every compare satisfied'));
 }
 
@@ -65,27 +71,36 @@ function fenced(token: number): LeaseholdError {
   });
 }
 
-/** Reads a kv entry. */
+/**
+ * Reads a kv entry. A bound key names its lease by public id and app, found from etcd's lease id
+ * (cached; one more read on a miss). A lease that ended since the read is left out.
+ */
 export async function get(ctx: EtcdContext, key: string): Promise<KvEntry | undefined> {
   const response = await ctx.conn.range('get', { key: ctx.keys.value(key) });
   const kv = response.kvs[0];
   if (!kv) return undefined;
+  const bound = kv.lease !== '0' && kv.lease !== '' ? await ctx.leases.findByEtcdId(kv.lease) : undefined;
   return {
     key,
     value: kv.value.toString(),
     version: Number(kv.version),
     revision: Number(kv.mod_revision),
-    ...(kv.lease !== '0' && kv.lease !== '' ? { leaseId: kv.lease } : {}),
+    ...(bound === undefined ? {} : { leaseId: bound.id }),
+    ...(bound?.app === undefined ? {} : { app: bound.app }),
   };
 }
 
-/** Deletes a kv entry; false when absent. */
+/** Deletes a kv entry and its size entry; false when absent. */
 export async function remove(ctx: EtcdContext, key: string): Promise<boolean> {
-  const response = await ctx.conn.txn('delete', [], [request.delete(ctx.keys.value(key))]);
+  const response = await ctx.conn.txn(
+    'delete',
+    [],
+    [request.delete(ctx.keys.value(key)), request.delete(ctx.keys.valueSize(key))],
+  );
   return Number(response.responses[0]?.response_delete_range.deleted ?? 0) > 0;
 }
 
-/** Adds to a counter by compare-and-swap on its mod revision, retrying on conflict. */
+/** Adds to a counter by compare-and-swap on its mod revision, retrying on conflict; marks it in its scope. */
 export async function counterAdd(ctx: EtcdContext, name: string, delta: number): Promise<number> {
   const key = ctx.keys.counter(name);
   let current = (await ctx.conn.range('counterAdd', { key })).kvs[0];
@@ -94,7 +109,7 @@ export async function counterAdd(ctx: EtcdContext, name: string, delta: number):
     const response = await ctx.conn.txn(
       'counterAdd',
       [compare.modified(key, '=', current?.mod_revision ?? 0)],
-      [request.put(key, String(value))],
+      [request.put(key, String(value)), request.put(ctx.keys.counterMark(name), '')],
       [request.get(key)],
     );
     if (response.succeeded) return value;
@@ -111,5 +126,9 @@ export async function counterGet(ctx: EtcdContext, name: string): Promise<number
 
 /** Sets a counter. */
 export async function counterSet(ctx: EtcdContext, name: string, value: number): Promise<void> {
-  await ctx.conn.txn('counterSet', [], [request.put(ctx.keys.counter(name), String(value))]);
+  await ctx.conn.txn(
+    'counterSet',
+    [],
+    [request.put(ctx.keys.counter(name), String(value)), request.put(ctx.keys.counterMark(name), '')],
+  );
 }

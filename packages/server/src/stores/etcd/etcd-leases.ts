@@ -1,106 +1,137 @@
 import { LeaseholdError, storeError } from '@leasehold/core';
-import type { LeaseDetail, LeaseInfo } from '@leasehold/core';
+import type { LeaseApp, LeaseDetail, LeaseInfo } from '@leasehold/core';
+import type { ICompare } from 'etcd3';
 import { EtcdLeaseInvalidError } from 'etcd3';
-import type { EtcdConnection } from './etcd-connection.js';
 import { compare, request } from './etcd-connection.js';
-import type { EtcdKeys } from './etcd-keys.js';
+import type { EtcdContext } from './etcd-context.js';
+import type { LeaseRef } from './etcd-lease-id.js';
+import { etcdLeaseIdOf, publicLeaseId } from './etcd-lease-id.js';
+import type { LeaseFacts } from './lease-directory.js';
+import type { LeaseRecord } from './lease-record.js';
+import { encodeLease } from './lease-record.js';
 
-/** What the lease record (a key attached to the lease) remembers about its lease. */
-export interface LeaseRecord {
-  readonly ttlMs: number;
-  readonly owner?: string;
-  /** Granted by Dapr TryLock; Dapr Unlock revokes it. */
-  readonly implicit?: boolean;
-  /** Set just before a revoke, so watchers can tell a revoke from an expiry. */
-  readonly revoking?: boolean;
-}
-
-/** The connection and key layout every store operation needs. */
-export interface EtcdContext {
-  readonly conn: EtcdConnection;
-  readonly keys: EtcdKeys;
-}
-
-// Leasehold lease ids are etcd lease ids in decimal; anything else names no lease.
-const LEASE_ID = /^[1-9][0-9]{0,18}$/;
-
-const MAX_LEASE_ID = 2n ** 63n - 1n;
-
-/** True when `id` can be an etcd lease id (a positive int64). */
-export function isLeaseId(id: string): boolean {
-  return LEASE_ID.test(id) && BigInt(id) <= MAX_LEASE_ID;
-}
-
-/** The LEASE_NOT_FOUND error of an unknown or ended lease. */
+/** The LEASE_NOT_FOUND error of an unknown, ended or another app's lease. */
 export function leaseNotFound(leaseId: string): LeaseholdError {
   return new LeaseholdError('LEASE_NOT_FOUND', `leaseId: lease ${leaseId} not found or expired`, {
     field: 'leaseId',
   });
 }
 
-/** Encodes a lease record. */
-export function encodeLease(record: LeaseRecord): string {
-  return JSON.stringify(record);
+/**
+ * The lease `leaseId` as `app` may name it, or undefined when it names none. An app's reference
+ * costs no round trip: the app's index key is compared in the operation's own transaction (see
+ * leaseGuard). An admin's costs a record read (cached), to learn whose lease it is.
+ */
+export async function resolveLease(
+  ctx: EtcdContext,
+  leaseId: string,
+  app: LeaseApp,
+): Promise<LeaseRef | undefined> {
+  const etcdId = etcdLeaseIdOf(leaseId);
+  if (etcdId === undefined) return undefined;
+  if (app !== undefined) return { id: leaseId, etcdId, app };
+  const facts = await ctx.leases.find(leaseId);
+  return facts && { id: leaseId, etcdId, app: facts.app };
 }
 
-/** Decodes a lease record; a foreign value reads as an anonymous lease. */
-export function decodeLease(value: Buffer | undefined): LeaseRecord | undefined {
-  if (!value) return undefined;
-  try {
-    return JSON.parse(value.toString()) as LeaseRecord;
-  } catch {
-    return undefined;
-  }
+/** The key whose existence proves the lease alive, its nonce right and its app `ref.app`. */
+export function leaseGuardKey(ctx: EtcdContext, ref: LeaseRef): Buffer {
+  return ref.app === undefined ? ctx.keys.lease(ref.id) : ctx.keys.appLease(ref.app, ref.id);
+}
+
+/** The transaction compare of leaseGuardKey: another app's lease, a wrong nonce and an ended lease fail it. */
+export function leaseGuard(ctx: EtcdContext, ref: LeaseRef): ICompare {
+  return compare.version(leaseGuardKey(ctx, ref), '>', 0);
+}
+
+/** The facts of lease `leaseId` if `app` may use it (an admin may use any). Says nothing of liveness. */
+export async function findLease(
+  ctx: EtcdContext,
+  leaseId: string,
+  app: LeaseApp,
+): Promise<LeaseFacts | undefined> {
+  const facts = await ctx.leases.find(leaseId);
+  return facts && (app === undefined || facts.app === app) ? facts : undefined;
 }
 
 /** Grants a bare etcd lease; its TTL is `ttlMs` rounded up to whole seconds (or etcd's minimum). */
-export async function grantRawLease(ctx: EtcdContext, ttlMs: number): Promise<{ id: string; ttlMs: number }> {
+export async function grantRawLease(
+  ctx: EtcdContext,
+  ttlMs: number,
+): Promise<{ etcdId: string; ttlMs: number }> {
   try {
     const granted = await ctx.conn.client.leaseClient.leaseGrant({ TTL: Math.ceil(ttlMs / 1000) });
     if (granted.error) throw new Error(granted.error);
-    return { id: granted.ID, ttlMs: Number(granted.TTL) * 1000 };
+    return { etcdId: granted.ID, ttlMs: Number(granted.TTL) * 1000 };
   } catch (error) {
     throw storeError('grantLease', error);
   }
 }
 
-/** Grants a lease and writes its record on it. */
-export async function grantLease(ctx: EtcdContext, ttlMs: number, owner?: string): Promise<LeaseInfo> {
-  const lease = await grantRawLease(ctx, ttlMs);
-  const record: LeaseRecord = { ttlMs: lease.ttlMs, ...(owner === undefined ? {} : { owner }) };
-  try {
-    await ctx.conn.client.kv.put({
-      key: ctx.keys.lease(lease.id),
-      value: Buffer.from(encodeLease(record)),
-      lease: lease.id,
-    });
-  } catch (error) {
-    await revokeLease(ctx, lease.id).catch(() => undefined);
-    throw storeError('grantLease', error);
-  }
-  return { id: lease.id, ...record };
-}
-
-/** Reads a lease record; undefined when the lease is gone. */
-export async function readLease(ctx: EtcdContext, leaseId: string): Promise<LeaseRecord | undefined> {
-  const response = await ctx.conn.range('getLease', { key: ctx.keys.lease(leaseId) });
-  return decodeLease(response.kvs[0]?.value);
-}
-
-/** One keep-alive round trip on its own short stream; undefined when etcd no longer knows the lease. */
-export async function keepAlive(ctx: EtcdContext, leaseId: string): Promise<LeaseInfo | undefined> {
-  if (!isLeaseId(leaseId)) return undefined;
-  const ttlSeconds = await keepAliveOnce(ctx, leaseId);
-  if (ttlSeconds <= 0) return undefined;
-  const record = await readLease(ctx, leaseId);
+/** The record of a new lease of `app` and the writes that create it with its index entry. */
+export function newLease(
+  ctx: EtcdContext,
+  raw: { etcdId: string; ttlMs: number },
+  record: Omit<LeaseRecord, 'ttlMs'> & { app: string },
+) {
+  const facts: LeaseFacts = {
+    ...record,
+    ttlMs: raw.ttlMs,
+    id: publicLeaseId(raw.etcdId),
+    etcdId: raw.etcdId,
+  };
+  const { id: _id, etcdId: _etcdId, ...stored } = facts;
   return {
-    id: leaseId,
-    ttlMs: ttlSeconds * 1000,
-    ...(record?.owner === undefined ? {} : { owner: record.owner }),
+    facts,
+    writes: [
+      request.put(ctx.keys.lease(facts.id), encodeLease(stored), raw.etcdId),
+      request.put(ctx.keys.appLease(record.app, facts.id), '', raw.etcdId),
+    ],
   };
 }
 
-async function keepAliveOnce(ctx: EtcdContext, leaseId: string): Promise<number> {
+/** The public view of a lease. */
+export function leaseInfo(facts: LeaseFacts, ttlMs = facts.ttlMs): LeaseInfo {
+  return {
+    id: facts.id,
+    ttlMs,
+    ...(facts.owner === undefined ? {} : { owner: facts.owner }),
+    ...(facts.app === undefined ? {} : { app: facts.app }),
+  };
+}
+
+/** Grants a lease of `app` and writes its record and index entry on it, in one transaction. */
+export async function grantLease(
+  ctx: EtcdContext,
+  ttlMs: number,
+  owner: string | undefined,
+  app: string,
+): Promise<LeaseInfo> {
+  const raw = await grantRawLease(ctx, ttlMs);
+  const lease = newLease(ctx, raw, { app, ...(owner === undefined ? {} : { owner }) });
+  try {
+    await ctx.conn.txn('grantLease', [], lease.writes);
+  } catch (error) {
+    await revokeRawLease(ctx, raw.etcdId).catch(() => undefined);
+    throw error;
+  }
+  ctx.leases.remember(lease.facts);
+  return leaseInfo(lease.facts);
+}
+
+/** One keep-alive round trip on its own short stream (after a record read on a cache miss). */
+export async function keepAlive(
+  ctx: EtcdContext,
+  leaseId: string,
+  app: LeaseApp,
+): Promise<LeaseInfo | undefined> {
+  const facts = await findLease(ctx, leaseId, app);
+  if (!facts) return undefined;
+  const ttlSeconds = await keepAliveOnce(ctx, facts.etcdId);
+  return ttlSeconds > 0 ? leaseInfo(facts, ttlSeconds * 1000) : undefined;
+}
+
+async function keepAliveOnce(ctx: EtcdContext, etcdId: string): Promise<number> {
   let stream;
   try {
     stream = await ctx.conn.client.leaseClient.leaseKeepAlive();
@@ -123,7 +154,7 @@ async function keepAliveOnce(ctx: EtcdContext, leaseId: string): Promise<number>
         clearTimeout(timer);
         reject(error);
       });
-      opened.write({ ID: leaseId });
+      opened.write({ ID: etcdId });
     });
   } catch (error) {
     throw storeError('keepAlive', error);
@@ -132,24 +163,32 @@ async function keepAliveOnce(ctx: EtcdContext, leaseId: string): Promise<number>
   }
 }
 
+/** Revokes lease `leaseId` if `app` may; false when it is gone, unknown or another app's. */
+export async function revokeLease(ctx: EtcdContext, leaseId: string, app: LeaseApp): Promise<boolean> {
+  const facts = await findLease(ctx, leaseId, app);
+  return facts ? revoke(ctx, facts) : false;
+}
+
 /**
  * Revokes a lease; etcd deletes every key on it in the same step. False when it was gone. The record
- * is first marked `revoking`, so a record deleted without the mark is an expiry (see etcd-watch).
+ * is first marked `revoking` (only while it exists), so a record deleted without the mark is an expiry.
  */
-export async function revokeLease(ctx: EtcdContext, leaseId: string): Promise<boolean> {
-  if (!isLeaseId(leaseId)) return false;
-  const recordKey = ctx.keys.lease(leaseId);
+export async function revoke(ctx: EtcdContext, facts: LeaseFacts): Promise<boolean> {
+  const recordKey = ctx.keys.lease(facts.id);
+  const { id: _id, etcdId, ...record } = facts;
+  const marked = await ctx.conn.txn(
+    'revokeLease',
+    [compare.version(recordKey, '>', 0)],
+    [request.put(recordKey, encodeLease({ ...record, revoking: true }), etcdId)],
+  );
+  if (!marked.succeeded) return false;
+  return revokeRawLease(ctx, etcdId);
+}
+
+/** Revokes an etcd lease by its own id; false when etcd no longer knows it. */
+export async function revokeRawLease(ctx: EtcdContext, etcdId: string): Promise<boolean> {
   try {
-    const current = await ctx.conn.range('revokeLease', { key: recordKey });
-    const record = decodeLease(current.kvs[0]?.value);
-    if (record && !record.revoking) {
-      await ctx.conn.txn(
-        'revokeLease',
-        [compare.version(recordKey, '>', 0)],
-        [request.put(recordKey, encodeLease({ ...record, revoking: true }), leaseId)],
-      );
-    }
-    await ctx.conn.client.leaseClient.leaseRevoke({ ID: leaseId });
+    await ctx.conn.client.leaseClient.leaseRevoke({ ID: etcdId });
     return true;
   } catch (error) {
     if (error instanceof EtcdLeaseInvalidError) return false;
@@ -158,17 +197,21 @@ export async function revokeLease(ctx: EtcdContext, leaseId: string): Promise<bo
 }
 
 /** Describes a live lease from etcd's TTL and the keys attached to it. */
-export async function getLease(ctx: EtcdContext, leaseId: string): Promise<LeaseDetail | undefined> {
-  if (!isLeaseId(leaseId)) return undefined;
+export async function getLease(
+  ctx: EtcdContext,
+  leaseId: string,
+  app: LeaseApp,
+): Promise<LeaseDetail | undefined> {
+  const facts = await findLease(ctx, leaseId, app);
+  if (!facts) return undefined;
   let ttl;
   try {
-    ttl = await ctx.conn.client.leaseClient.leaseTimeToLive({ ID: leaseId, keys: true });
+    ttl = await ctx.conn.client.leaseClient.leaseTimeToLive({ ID: facts.etcdId, keys: true });
   } catch (error) {
     if (error instanceof EtcdLeaseInvalidError) return undefined;
     throw storeError('getLease', error);
   }
   if (Number(ttl.TTL) < 0) return undefined;
-  const record = await readLease(ctx, leaseId);
   const locks: string[] = [];
   const keys: string[] = [];
   for (const physical of ttl.keys) {
@@ -177,9 +220,7 @@ export async function getLease(ctx: EtcdContext, leaseId: string): Promise<Lease
     else if (parsed?.family === 'value') keys.push(parsed.key);
   }
   return {
-    id: leaseId,
-    ttlMs: Number(ttl.grantedTTL) * 1000,
-    ...(record?.owner === undefined ? {} : { owner: record.owner }),
+    ...leaseInfo(facts, Number(ttl.grantedTTL) * 1000),
     // etcd reports whole seconds left, rounded down.
     remainingMs: Number(ttl.TTL) * 1000,
     locks,

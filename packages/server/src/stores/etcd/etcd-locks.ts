@@ -1,28 +1,49 @@
 import type { AcquireResult, LockHolder, LockInfo, ReleaseStatus } from '@leasehold/core';
-import type { IKeyValue } from 'etcd3';
+import type { IKeyValue, IRequestOp } from 'etcd3';
 import { compare, rangeAt, request } from './etcd-connection.js';
+import type { EtcdContext } from './etcd-context.js';
+import type { LeaseRef } from './etcd-lease-id.js';
 import { prefixEnd } from './etcd-keys.js';
-import type { EtcdContext } from './etcd-leases.js';
-import { isLeaseId, leaseNotFound, readLease } from './etcd-leases.js';
+import { leaseGuard, leaseGuardKey, leaseNotFound } from './etcd-leases.js';
 
 /** What a lock key holds. The holder's lease is also the key's etcd lease. */
 export interface LockValue {
+  /** The holder's public lease id. */
   readonly leaseId: string;
+  /** The holder's app; absent on grants from before leases had apps. */
+  readonly app?: string;
   /** Wall-clock ms of the grant. */
   readonly acquiredAt: number;
   /** Wall-clock ms after which maxHoldMs releases the lock. */
   readonly holdUntil?: number;
 }
 
-/** Encodes the value of a new grant. */
-export function lockValue(leaseId: string, maxHoldMs: number | undefined): string {
+const FORCE_ATTEMPTS = 10;
+
+/** The writes of a new grant of `key` to `lease`: the lock key and the app's index entry, both on the lease. */
+export function grantWrites(
+  ctx: EtcdContext,
+  key: string,
+  lease: LeaseRef,
+  maxHoldMs: number | undefined,
+): IRequestOp[] {
   const acquiredAt = Date.now();
   const value: LockValue = {
-    leaseId,
+    leaseId: lease.id,
+    ...(lease.app === undefined ? {} : { app: lease.app }),
     acquiredAt,
     ...(maxHoldMs === undefined ? {} : { holdUntil: acquiredAt + maxHoldMs }),
   };
-  return JSON.stringify(value);
+  const writes = [request.put(ctx.keys.lock(key), JSON.stringify(value), lease.etcdId)];
+  if (lease.app !== undefined) writes.push(request.put(ctx.keys.appLock(lease.app, key), '', lease.etcdId));
+  return writes;
+}
+
+/** The deletes that end a grant of `key` held by a lease of `app`. */
+export function releaseWrites(ctx: EtcdContext, key: string, app: string | undefined): IRequestOp[] {
+  const deletes = [request.delete(ctx.keys.lock(key))];
+  if (app !== undefined) deletes.push(request.delete(ctx.keys.appLock(app, key)));
+  return deletes;
 }
 
 /** Decodes a lock key's value. */
@@ -39,75 +60,88 @@ export function tokenOf(kv: IKeyValue): number {
   return Number(kv.create_revision);
 }
 
-/** A free lock with an empty queue goes to the lease; the lease must be alive. */
+/** A free lock with an empty queue goes to the lease; the lease must be alive and the caller's. */
 export async function tryAcquire(
   ctx: EtcdContext,
   key: string,
-  leaseId: string,
+  lease: LeaseRef,
   maxHoldMs: number | undefined,
 ): Promise<AcquireResult> {
-  if (!isLeaseId(leaseId)) throw leaseNotFound(leaseId);
   const lockKey = ctx.keys.lock(key);
   const queue = ctx.keys.queue(key);
   const response = await ctx.conn.txn(
     'acquire',
     [
-      compare.version(ctx.keys.lease(leaseId), '>', 0),
+      leaseGuard(ctx, lease),
       compare.created(lockKey, '=', 0),
       // Every key of the queue range has create revision 0, i.e. the queue is empty.
       compare.created(queue, '=', 0, prefixEnd(queue)),
     ],
-    [request.put(lockKey, lockValue(leaseId, maxHoldMs), leaseId)],
-    [request.get(ctx.keys.lease(leaseId)), request.get(lockKey)],
+    grantWrites(ctx, key, lease, maxHoldMs),
+    [request.get(leaseGuardKey(ctx, lease), { keys_only: true }), request.get(lockKey)],
   );
   if (response.succeeded) return { acquired: true, fencingToken: Number(response.header.revision) };
-  if (!rangeAt(response, 0)) throw leaseNotFound(leaseId);
+  if (!rangeAt(response, 0)) throw leaseNotFound(lease.id);
   const held = rangeAt(response, 1);
   if (!held) return { acquired: false };
-  if (held.lease === leaseId) return { acquired: true, fencingToken: tokenOf(held) };
+  if (held.lease === lease.etcdId) return { acquired: true, fencingToken: tokenOf(held) };
   return { acquired: false, holder: await holderOf(ctx, held) };
 }
 
-/** Who holds a lock key, with the owner from its lease record. */
+/** Who holds a lock key: lease id and app from its value, owner from its lease record. */
 export async function holderOf(ctx: EtcdContext, held: IKeyValue): Promise<LockHolder> {
-  const record = await readLease(ctx, held.lease);
+  const value = decodeLock(held);
+  const facts = await ctx.leases.find(value.leaseId);
   return {
-    leaseId: held.lease,
+    leaseId: value.leaseId,
     fencingToken: tokenOf(held),
-    ...(record?.owner === undefined ? {} : { owner: record.owner }),
+    ...(facts?.owner === undefined ? {} : { owner: facts.owner }),
+    ...(value.app === undefined ? {} : { app: value.app }),
   };
 }
 
-/** Deletes the lock only if the lease still holds it. */
-export async function release(ctx: EtcdContext, key: string, leaseId: string): Promise<ReleaseStatus> {
+/** Deletes the lock only if this lease (of its app, nonce right) still holds it. */
+export async function release(ctx: EtcdContext, key: string, lease: LeaseRef): Promise<ReleaseStatus> {
   const lockKey = ctx.keys.lock(key);
-  if (!isLeaseId(leaseId)) {
-    const held = await ctx.conn.range('release', { key: lockKey, count_only: true });
-    return Number(held.count) > 0 ? 'held_by_other' : 'not_held';
-  }
   const response = await ctx.conn.txn(
     'release',
-    [compare.lease(lockKey, '=', leaseId)],
-    [request.delete(lockKey)],
+    [compare.lease(lockKey, '=', lease.etcdId), leaseGuard(ctx, lease)],
+    releaseWrites(ctx, key, lease.app),
     [request.get(lockKey, { count_only: true })],
   );
   if (response.succeeded) return 'released';
   return Number(response.responses[0]?.response_range.count ?? 0) > 0 ? 'held_by_other' : 'not_held';
 }
 
-/** Deletes the lock only while `token` is its current grant; true when it did. */
-export async function releaseGrant(ctx: EtcdContext, key: string, token: number): Promise<boolean> {
-  const lockKey = ctx.keys.lock(key);
+/** What a release by a lease that does not exist (for the caller) finds. */
+export async function releaseUnknown(ctx: EtcdContext, key: string): Promise<ReleaseStatus> {
+  const held = await ctx.conn.range('release', { key: ctx.keys.lock(key), count_only: true });
+  return Number(held.count) > 0 ? 'held_by_other' : 'not_held';
+}
+
+/** Deletes the lock only while `token` is its current grant (held by a lease of `app`); true when it did. */
+export async function releaseGrant(
+  ctx: EtcdContext,
+  key: string,
+  token: number,
+  app: string | undefined,
+): Promise<boolean> {
   const response = await ctx.conn.txn(
     'release',
-    [compare.created(lockKey, '=', token)],
-    [request.delete(lockKey)],
+    [compare.created(ctx.keys.lock(key), '=', token)],
+    releaseWrites(ctx, key, app),
   );
   return response.succeeded;
 }
 
-/** Deletes the lock whoever holds it. */
+/** Deletes the lock whoever holds it: reads the grant, then releases that grant. */
 export async function forceRelease(ctx: EtcdContext, key: string): Promise<boolean> {
+  for (let attempt = 0; attempt < FORCE_ATTEMPTS; attempt++) {
+    const held = (await ctx.conn.range('forceRelease', { key: ctx.keys.lock(key) })).kvs[0];
+    if (!held) return false;
+    if (await releaseGrant(ctx, key, tokenOf(held), decodeLock(held).app)) return true;
+  }
+  // Granted anew every time we looked: still free it, leaving the app index to its lease's end.
   const response = await ctx.conn.txn('forceRelease', [], [request.delete(ctx.keys.lock(key))]);
   return Number(response.responses[0]?.response_delete_range.deleted ?? 0) > 0;
 }
@@ -167,6 +201,7 @@ async function describeHeld(
     key,
     held: true,
     leaseId: holder.leaseId,
+    ...(holder.app === undefined ? {} : { app: holder.app }),
     ...(holder.owner === undefined ? {} : { owner: holder.owner }),
     fencingToken: holder.fencingToken,
     acquiredAt: value.acquiredAt,
@@ -175,9 +210,9 @@ async function describeHeld(
   };
 }
 
-async function leaseRemainingMs(ctx: EtcdContext, leaseId: string): Promise<number | undefined> {
+async function leaseRemainingMs(ctx: EtcdContext, etcdId: string): Promise<number | undefined> {
   try {
-    const ttl = await ctx.conn.client.leaseClient.leaseTimeToLive({ ID: leaseId });
+    const ttl = await ctx.conn.client.leaseClient.leaseTimeToLive({ ID: etcdId });
     return Number(ttl.TTL) < 0 ? undefined : Number(ttl.TTL) * 1000;
   } catch {
     // A description without expiry beats a failed description.

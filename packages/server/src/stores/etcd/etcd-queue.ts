@@ -3,14 +3,15 @@ import type { AcquireResult } from '@leasehold/core';
 import type { IKeyValue } from 'etcd3';
 import { compare, rangeAt, request } from './etcd-connection.js';
 import { prefixEnd } from './etcd-keys.js';
-import type { EtcdContext } from './etcd-leases.js';
-import { leaseNotFound } from './etcd-leases.js';
-import { lockValue, tokenOf } from './etcd-locks.js';
+import type { EtcdContext } from './etcd-context.js';
+import type { LeaseRef } from './etcd-lease-id.js';
+import { leaseGuard, leaseNotFound } from './etcd-leases.js';
+import { grantWrites, tokenOf } from './etcd-locks.js';
 
 /** What joining needs to know about the acquire. */
 export interface JoinRequest {
   readonly key: string;
-  readonly leaseId: string;
+  readonly lease: LeaseRef;
   readonly maxHoldMs: number | undefined;
 }
 
@@ -30,7 +31,7 @@ export interface Place {
 /**
  * One round trip: take the lock if it is free and nobody queues; otherwise (nested transaction) join
  * the queue, reading in the same revision the lock and the two newest queue keys (ours, and the one
- * before it). A lease that is gone fails both branches.
+ * before it). A lease that is gone (or another app's) fails both branches.
  */
 export async function takeOrEnqueue(
   ctx: EtcdContext,
@@ -38,22 +39,21 @@ export async function takeOrEnqueue(
   entry: Buffer,
 ): Promise<AcquireResult | { turn: number; view: View }> {
   const lockKey = ctx.keys.lock(req.key);
-  const leaseKey = ctx.keys.lease(req.leaseId);
   const queue = ctx.keys.queue(req.key);
   const response = await ctx.conn.txn(
     'acquire',
     [
-      compare.version(leaseKey, '>', 0),
+      leaseGuard(ctx, req.lease),
       compare.created(lockKey, '=', 0),
       compare.created(queue, '=', 0, prefixEnd(queue)),
     ],
-    [request.put(lockKey, lockValue(req.leaseId, req.maxHoldMs), req.leaseId)],
+    grantWrites(ctx, req.key, req.lease, req.maxHoldMs),
     [
       {
         request_txn: {
-          compare: [compare.version(leaseKey, '>', 0)],
+          compare: [leaseGuard(ctx, req.lease)],
           success: [
-            request.put(entry, req.leaseId, req.leaseId),
+            request.put(entry, req.lease.id, req.lease.etcdId),
             request.get(lockKey),
             request.get(queue, {
               range_end: prefixEnd(queue),
@@ -71,9 +71,9 @@ export async function takeOrEnqueue(
   const revision = Number(response.header.revision);
   if (response.succeeded) return { acquired: true, fencingToken: revision };
   const nested = response.responses[0]?.response_txn;
-  if (!nested?.succeeded) throw leaseNotFound(req.leaseId);
+  if (!nested?.succeeded) throw leaseNotFound(req.lease.id);
   const lock = rangeAt(nested, 1);
-  if (lock?.lease === req.leaseId) {
+  if (lock?.lease === req.lease.etcdId) {
     // Re-acquiring a lock this lease already holds: leave the queue again, keep the grant.
     await ctx.conn.txn('acquire', [], [request.delete(entry)]);
     return { acquired: true, fencingToken: tokenOf(lock) };

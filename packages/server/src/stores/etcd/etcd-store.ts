@@ -4,6 +4,7 @@ import type {
   AcquireResult,
   GrantOptions,
   KvEntry,
+  LeaseApp,
   LeaseDetail,
   LeaseInfo,
   LockInfo,
@@ -12,16 +13,21 @@ import type {
   Store,
   UnlockStatus,
   Unsubscribe,
+  Usage,
+  UsageQuery,
   WatchOptions,
 } from '@leasehold/core';
 import { DeleteHub } from './delete-hub.js';
 import { daprTryLock, daprUnlock } from './etcd-dapr.js';
 import type { EtcdConnection } from './etcd-connection.js';
+import type { EtcdContext } from './etcd-context.js';
 import * as kv from './etcd-kv.js';
 import { EtcdKeys } from './etcd-keys.js';
+import type { LeaseRef } from './etcd-lease-id.js';
 import * as leases from './etcd-leases.js';
-import type { EtcdContext } from './etcd-leases.js';
 import * as locks from './etcd-locks.js';
+import { usage } from './etcd-usage.js';
+import { LeaseDirectory } from './lease-directory.js';
 import { waitForLock } from './etcd-waiter.js';
 import { WaiterGate } from './waiter-gate.js';
 import { watchStore } from './etcd-watch.js';
@@ -40,55 +46,59 @@ export class EtcdStore implements Store {
   private closed = false;
 
   constructor(private readonly conn: EtcdConnection) {
-    this.ctx = { conn, keys: new EtcdKeys(conn.config.namespace) };
+    const keys = new EtcdKeys(conn.config.namespace);
+    this.ctx = { conn, keys, leases: new LeaseDirectory(conn, keys) };
     this.mux = new WatchMux(conn.client);
     this.hub = new DeleteHub(this.mux, this.ctx.keys);
-    this.holds = new HoldTimers((key, token) => locks.releaseGrant(this.ctx, key, token));
+    this.holds = new HoldTimers((key, token, app) => locks.releaseGrant(this.ctx, key, token, app));
   }
 
   grantLease(options: GrantOptions): Promise<LeaseInfo> {
-    return this.open(() => leases.grantLease(this.ctx, options.ttlMs, options.owner));
+    return this.open(() => leases.grantLease(this.ctx, options.ttlMs, options.owner, options.app));
   }
 
-  keepAlive(leaseId: string): Promise<LeaseInfo | undefined> {
-    return this.open(() => leases.keepAlive(this.ctx, leaseId));
+  keepAlive(leaseId: string, app: LeaseApp): Promise<LeaseInfo | undefined> {
+    return this.open(() => leases.keepAlive(this.ctx, leaseId, app));
   }
 
-  revokeLease(leaseId: string): Promise<boolean> {
-    return this.open(() => leases.revokeLease(this.ctx, leaseId));
+  revokeLease(leaseId: string, app: LeaseApp): Promise<boolean> {
+    return this.open(() => leases.revokeLease(this.ctx, leaseId, app));
   }
 
-  getLease(leaseId: string): Promise<LeaseDetail | undefined> {
-    return this.open(() => leases.getLease(this.ctx, leaseId));
+  getLease(leaseId: string, app: LeaseApp): Promise<LeaseDetail | undefined> {
+    return this.open(() => leases.getLease(this.ctx, leaseId, app));
   }
 
   acquire(options: AcquireOptions): Promise<AcquireResult> {
     return this.open(async () => {
-      const { key, leaseId, maxHoldMs, signal } = options;
+      const { key, maxHoldMs, signal } = options;
+      const lease = await this.lease(options.leaseId, options.app);
       const waitMs = options.waitMs ?? 0;
       if (waitMs <= 0 || signal?.aborted) {
-        const result = await locks.tryAcquire(this.ctx, key, leaseId, maxHoldMs);
-        return result.acquired ? this.granted(key, result.fencingToken, maxHoldMs) : result;
+        const result = await locks.tryAcquire(this.ctx, key, lease, maxHoldMs);
+        return result.acquired ? this.granted(key, lease, result.fencingToken, maxHoldMs) : result;
       }
       await this.hubReady();
       const gate = new WaiterGate();
-      const waiting = waitForLock(this.ctx, this.hub, gate, { key, leaseId, waitMs, maxHoldMs, signal });
+      const waiting = waitForLock(this.ctx, this.hub, gate, { key, lease, waitMs, maxHoldMs, signal });
       this.waits.set(
         gate,
         waiting.catch(() => undefined),
       );
       try {
         const result = await waiting;
-        return result.acquired ? this.granted(key, result.fencingToken, maxHoldMs) : result;
+        return result.acquired ? this.granted(key, lease, result.fencingToken, maxHoldMs) : result;
       } finally {
         this.waits.delete(gate);
       }
     });
   }
 
-  release(key: string, leaseId: string): Promise<ReleaseStatus> {
+  release(key: string, leaseId: string, app: LeaseApp): Promise<ReleaseStatus> {
     return this.open(async () => {
-      const status = await locks.release(this.ctx, key, leaseId);
+      const lease = await leases.resolveLease(this.ctx, leaseId, app);
+      if (!lease) return locks.releaseUnknown(this.ctx, key);
+      const status = await locks.release(this.ctx, key, lease);
       if (status === 'released') this.holds.cancel(key);
       return status;
     });
@@ -110,8 +120,8 @@ export class EtcdStore implements Store {
     return this.open(() => locks.checkFence(this.ctx, key, token));
   }
 
-  daprTryLock(key: string, owner: string, ttlMs: number): Promise<AcquireResult> {
-    return this.open(() => daprTryLock(this.ctx, key, owner, ttlMs));
+  daprTryLock(key: string, owner: string, ttlMs: number, app: string): Promise<AcquireResult> {
+    return this.open(() => daprTryLock(this.ctx, key, owner, ttlMs, app));
   }
 
   daprUnlock(key: string, owner: string): Promise<UnlockStatus> {
@@ -119,7 +129,11 @@ export class EtcdStore implements Store {
   }
 
   put(options: PutOptions): Promise<{ version: number; revision: number }> {
-    return this.open(() => kv.put(this.ctx, options));
+    return this.open(async () => {
+      const lease =
+        options.leaseId === undefined ? undefined : await this.lease(options.leaseId, options.app);
+      return kv.put(this.ctx, options, lease);
+    });
   }
 
   get(key: string): Promise<KvEntry | undefined> {
@@ -142,9 +156,13 @@ export class EtcdStore implements Store {
     return this.open(() => kv.counterSet(this.ctx, name, value));
   }
 
+  usage(query: UsageQuery): Promise<Usage> {
+    return this.open(() => usage(this.ctx, query));
+  }
+
   watch(options: WatchOptions): Unsubscribe {
     if (this.closed) return () => undefined;
-    return watchStore(this.ctx.keys, this.mux, options);
+    return watchStore(this.ctx.keys, this.ctx.leases, this.mux, options);
   }
 
   async ping(): Promise<boolean> {
@@ -188,8 +206,20 @@ export class EtcdStore implements Store {
     }
   }
 
-  private granted(key: string, fencingToken: number, maxHoldMs: number | undefined): AcquireResult {
-    if (maxHoldMs !== undefined) this.holds.schedule(key, fencingToken, maxHoldMs);
+  /** The lease an operation names, as its caller may use it; LEASE_NOT_FOUND when it names none. */
+  private async lease(leaseId: string, app: LeaseApp): Promise<LeaseRef> {
+    const lease = await leases.resolveLease(this.ctx, leaseId, app);
+    if (!lease) throw leases.leaseNotFound(leaseId);
+    return lease;
+  }
+
+  private granted(
+    key: string,
+    lease: LeaseRef,
+    fencingToken: number,
+    maxHoldMs: number | undefined,
+  ): AcquireResult {
+    if (maxHoldMs !== undefined) this.holds.schedule(key, fencingToken, lease.app, maxHoldMs);
     return { acquired: true, fencingToken };
   }
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithBackend } from '../../../test/support/backends.js';
 import { EtcdCluster } from '../../../test/support/etcd-harness.js';
 import { EtcdKeys } from './etcd-keys.js';
+import { etcdLeaseIdOf } from './etcd-lease-id.js';
 import { createEtcdStore } from './index.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -37,7 +38,7 @@ describeWithBackend('etcd', 'lock.etcd waiters, holds and lease events across se
     await raw.kv.put({
       key: new EtcdKeys('leasehold/').queueEntry(key, first),
       value: Buffer.from(first),
-      lease: first,
+      lease: etcdLeaseIdOf(first)!,
     });
     const second = (await b.grantLease({ app: 'test', ttlMs: 30_000 })).id;
     const order: string[] = [];
@@ -64,7 +65,7 @@ describeWithBackend('etcd', 'lock.etcd waiters, holds and lease events across se
     await raw.kv.put({
       key: new EtcdKeys('leasehold/').queueEntry(key, waiter),
       value: Buffer.from(waiter),
-      lease: waiter,
+      lease: etcdLeaseIdOf(waiter)!,
     });
     const other = (await b.grantLease({ app: 'test', ttlMs: 30_000 })).id;
     expect(await b.acquire({ app: 'test', key, leaseId: other })).toEqual({ acquired: false });

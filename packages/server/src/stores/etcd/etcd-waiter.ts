@@ -2,9 +2,10 @@ import { LeaseholdError } from '@leasehold/core';
 import type { AcquireResult } from '@leasehold/core';
 import type { IKeyValue } from 'etcd3';
 import { compare, rangeAt, request } from './etcd-connection.js';
-import type { EtcdContext } from './etcd-leases.js';
-import { isLeaseId, leaseNotFound } from './etcd-leases.js';
-import { decodeLock, lockValue, releaseGrant, tokenOf } from './etcd-locks.js';
+import type { EtcdContext } from './etcd-context.js';
+import type { LeaseRef } from './etcd-lease-id.js';
+import { leaseGuardKey, leaseNotFound } from './etcd-leases.js';
+import { decodeLock, grantWrites, releaseGrant, tokenOf } from './etcd-locks.js';
 import type { Place, View } from './etcd-queue.js';
 import { peek, takeOrEnqueue } from './etcd-queue.js';
 import type { DeleteHub } from './delete-hub.js';
@@ -13,7 +14,7 @@ import type { WaiterGate } from './waiter-gate.js';
 /** What a queued acquire needs. */
 export interface WaitRequest {
   readonly key: string;
-  readonly leaseId: string;
+  readonly lease: LeaseRef;
   readonly waitMs: number;
   readonly maxHoldMs: number | undefined;
   readonly signal: AbortSignal | undefined;
@@ -33,8 +34,7 @@ export async function waitForLock(
   gate: WaiterGate,
   req: WaitRequest,
 ): Promise<AcquireResult> {
-  if (!isLeaseId(req.leaseId)) throw leaseNotFound(req.leaseId);
-  const entry = ctx.keys.queueEntry(req.key, req.leaseId);
+  const entry = ctx.keys.queueEntry(req.key, req.lease.id);
   const timer = setTimeout(() => gate.stop('timeout'), req.waitMs);
   timer.unref();
   const onAbort = (): void => gate.stop('abort');
@@ -86,11 +86,11 @@ async function afterEntryGone(ctx: EtcdContext, req: WaitRequest): Promise<Acqui
   const response = await ctx.conn.txn(
     'acquire',
     [],
-    [request.get(ctx.keys.lease(req.leaseId), { keys_only: true }), request.get(ctx.keys.lock(req.key))],
+    [request.get(leaseGuardKey(ctx, req.lease), { keys_only: true }), request.get(ctx.keys.lock(req.key))],
   );
   const lock = rangeAt(response, 1);
-  if (lock?.lease === req.leaseId) return { acquired: true, fencingToken: tokenOf(lock) };
-  if (!rangeAt(response, 0)) throw leaseNotFound(req.leaseId);
+  if (lock?.lease === req.lease.etcdId) return { acquired: true, fencingToken: tokenOf(lock) };
+  if (!rangeAt(response, 0)) throw leaseNotFound(req.lease.id);
   return undefined;
 }
 
@@ -118,7 +118,7 @@ async function takeInTurn(
     const taken = await ctx.conn.txn(
       'acquire',
       [compare.created(place.entry, '=', place.turn), compare.created(lockKey, '=', 0)],
-      [request.put(lockKey, lockValue(req.leaseId, req.maxHoldMs), req.leaseId), request.delete(place.entry)],
+      [...grantWrites(ctx, req.key, req.lease, req.maxHoldMs), request.delete(place.entry)],
       [request.get(lockKey), request.get(place.entry, { keys_only: true })],
     );
     if (taken.succeeded) return { acquired: true, fencingToken: Number(taken.header.revision) };
@@ -151,12 +151,12 @@ async function sleepWhileHeld(
   held: IKeyValue,
   from: number,
 ): Promise<void> {
-  const { holdUntil } = decodeLock(held);
+  const { holdUntil, app } = decodeLock(held);
   let holdTimer: NodeJS.Timeout | undefined;
   if (holdUntil !== undefined) {
     holdTimer = setTimeout(
       () =>
-        void releaseGrant(ctx, key, tokenOf(held)).then(
+        void releaseGrant(ctx, key, tokenOf(held), app).then(
           () => gate.wake(),
           () => gate.wake(),
         ),

@@ -7,15 +7,20 @@ export class HoldTimers {
   private readonly timers = new Map<string, { token: number; timer: NodeJS.Timeout }>();
   private closed = false;
 
-  constructor(private readonly releaseGrant: (key: string, token: number) => Promise<unknown>) {}
+  constructor(
+    private readonly releaseGrant: (key: string, token: number, app: string | undefined) => Promise<unknown>,
+  ) {}
 
-  /** Releases grant `token` of `key` after `delayMs`; scheduling the same grant again is a no-op. */
-  schedule(key: string, token: number, delayMs: number): void {
+  /**
+   * Releases grant `token` of `key` (held by a lease of `app`) after `delayMs`; scheduling the same
+   * grant again is a no-op.
+   */
+  schedule(key: string, token: number, app: string | undefined, delayMs: number): void {
     if (this.closed) return;
     const existing = this.timers.get(key);
     if (existing?.token === token) return;
     if (existing) clearTimeout(existing.timer);
-    const timer = setTimeout(() => this.fire(key, token), Math.max(0, delayMs));
+    const timer = setTimeout(() => this.fire(key, token, app), Math.max(0, delayMs));
     timer.unref();
     this.timers.set(key, { token, timer });
   }
@@ -35,9 +40,9 @@ export class HoldTimers {
     this.timers.clear();
   }
 
-  private fire(key: string, token: number): void {
+  private fire(key: string, token: number, app: string | undefined): void {
     this.timers.delete(key);
     // An unreachable cluster: try again shortly rather than let the hold run on.
-    this.releaseGrant(key, token).catch(() => this.schedule(key, token, 500));
+    this.releaseGrant(key, token, app).catch(() => this.schedule(key, token, app, 500));
   }
 }
