@@ -21,6 +21,23 @@ export interface Authenticator {
   readonly enabled: boolean;
   /** The caller owning `token`, or undefined when auth is on and the token is missing or wrong. */
   authenticate(token: string | undefined): Caller | undefined;
+  /**
+   * Follows a long-lived connection (client stream, watch) opened as `caller` with `token`:
+   * its `revoked` signal aborts when a token reload no longer maps the token to that caller.
+   */
+  track(token: string | undefined, caller: Caller): AuthSession;
+}
+
+/** A long-lived connection's hold on its token; `end()` when the connection closes. */
+export interface AuthSession {
+  /** Aborts when the token is removed or now stands for another caller. */
+  readonly revoked: AbortSignal;
+  end(): void;
+}
+
+/** A session that is never revoked: what a fixed set of tokens hands out. */
+export function permanentSession(): AuthSession {
+  return { revoked: new AbortController().signal, end: () => undefined };
 }
 
 /** A configured token and who it stands for. */
@@ -84,7 +101,7 @@ export function createAuthenticator(settings: AuthSettings): Authenticator {
 /** No tokens: everyone is the server's app, with every right (the server stays on loopback). */
 function openAuthenticator(appId: string): Authenticator {
   const caller: Caller = { appId, role: 'admin' };
-  return { enabled: false, authenticate: () => caller };
+  return { enabled: false, authenticate: () => caller, track: permanentSession };
 }
 
 /**
@@ -114,6 +131,7 @@ function tokenAuthenticator(entries: readonly TokenEntry[]): Authenticator {
       }
       return found;
     },
+    track: permanentSession,
   };
 }
 
