@@ -130,6 +130,24 @@ describe('the server process', () => {
     expect(result.output).toMatch(/--host: refusing to listen on 0\.0\.0\.0 without TLS; set --tls-cert/);
   });
 
+  it('refuses to start on a bad TLS file with one line naming the flag and the file', async () => {
+    const cert = join(dir, 'not-a-cert.pem');
+    writeFileSync(cert, 'garbage\n');
+    const result = await runMain([
+      '--port',
+      '0',
+      '--data-dir',
+      join(dir, 'bad-tls'),
+      '--tls-cert',
+      cert,
+      '--tls-key',
+      join(dir, 'missing.key'),
+    ]);
+    expect(result.code).toBe(1);
+    const fatal = result.output.split('\n').find((line) => line.includes('failed to start'));
+    expect(fatal).toContain(`--tls-key ${join(dir, 'missing.key')}: cannot read`);
+  });
+
   it('prints usage for --help and names a bad flag', async () => {
     expect((await runMain(['--help'])).output).toContain('--components-path');
     const bad = await runMain(['--port', 'eighty']);

@@ -1,41 +1,16 @@
-import { Client, Metadata, credentials, status } from '@grpc/grpc-js';
-import type { MethodDefinition, ServiceError } from '@grpc/grpc-js';
+import { Client, credentials, status } from '@grpc/grpc-js';
+import type { ServiceError } from '@grpc/grpc-js';
 import type { Caller, StoreBinding } from '@leasehold/core';
 import { LocalStore, LockService } from '@leasehold/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAuthenticator } from '../auth.js';
-import { loadDaprService, startGrpcServer } from './grpc-server.js';
+import { connectRpc } from '../../test/support/grpc-client.js';
+import type { Rpc } from '../../test/support/grpc-client.js';
+import { startGrpcServer } from './grpc-server.js';
 import type { RunningGrpcServer } from './grpc-server.js';
 
-type Methods = Record<string, MethodDefinition<object, object>>;
-interface Rpc {
-  call(method: string, request: object, token?: string): Promise<Record<string, unknown>>;
-  close(): void;
-}
-
-/** A plain grpc-js client speaking our proto: what any Dapr SDK sends, minus the SDK. */
-async function connect(port: number): Promise<Rpc> {
-  const methods = (await loadDaprService()) as unknown as Methods;
-  const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
-  return {
-    call(method, request, token) {
-      const definition = methods[method]!;
-      const metadata = new Metadata();
-      if (token !== undefined) metadata.set('dapr-api-token', token);
-      return new Promise((resolve, reject) => {
-        client.makeUnaryRequest(
-          definition.path,
-          definition.requestSerialize,
-          definition.responseDeserialize,
-          request,
-          metadata,
-          (error, response) => (error ? reject(error) : resolve(response as Record<string, unknown>)),
-        );
-      });
-    },
-    close: () => client.close(),
-  };
-}
+/** A plain grpc-js client speaking our proto (see test/support/grpc-client.ts). */
+const connect = (port: number): Promise<Rpc> => connectRpc(port);
 
 /** Calls Dapr's GetState, which Leasehold does not declare; resolves with the status code. */
 async function getState(port: number): Promise<number | undefined> {

@@ -1,0 +1,38 @@
+import { Client, Metadata, credentials } from '@grpc/grpc-js';
+import type { ChannelCredentials, MethodDefinition } from '@grpc/grpc-js';
+import { loadDaprService } from '../../src/grpc/index.js';
+
+type Methods = Record<string, MethodDefinition<object, object>>;
+
+/** A raw Dapr gRPC connection. */
+export interface Rpc {
+  call(method: string, request: object, token?: string): Promise<Record<string, unknown>>;
+  close(): void;
+}
+
+/** A plain grpc-js client speaking our proto: what any Dapr SDK sends, minus the SDK. */
+export async function connectRpc(
+  port: number,
+  channel: ChannelCredentials = credentials.createInsecure(),
+): Promise<Rpc> {
+  const methods = (await loadDaprService()) as unknown as Methods;
+  const client = new Client(`127.0.0.1:${port}`, channel);
+  return {
+    call(method, request, token) {
+      const definition = methods[method]!;
+      const metadata = new Metadata();
+      if (token !== undefined) metadata.set('dapr-api-token', token);
+      return new Promise((resolve, reject) => {
+        client.makeUnaryRequest(
+          definition.path,
+          definition.requestSerialize,
+          definition.responseDeserialize,
+          request,
+          metadata,
+          (error, response) => (error ? reject(error) : resolve(response as Record<string, unknown>)),
+        );
+      });
+    },
+    close: () => client.close(),
+  };
+}
