@@ -20,7 +20,11 @@ import { LeaseholdClient, UnauthorizedError } from '../src/index.js';
 const T1 = 'token-one-0123456789';
 const T2 = 'token-two-0123456789';
 
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -94,14 +98,14 @@ describe('SIGHUP reload of a running server', () => {
     await until(async () => (await metadataStatus(T1)) === 401, 'T1 to be refused');
     expect(await grpcCode(T1)).toBe(status.UNAUTHENTICATED);
     await disconnected;
-    await until(async () => watchErrors.some((e) => /401/.test(e.message)), 'the watch to be closed');
+    await until(() => watchErrors.some((e) => /401/.test(e.message)), 'the watch to be closed');
     await expect(streaming.counters.get('hup')).rejects.toBeInstanceOf(UnauthorizedError);
     expect(await client(T2, 'stream').counters.add('hup', 1)).toBe(2);
     expect(await grpcCode(T2)).toBe(status.OK);
 
     writeFileSync(tokens, '- {token: [not, a, string], appId: orders}\n');
     server.child.kill('SIGHUP');
-    await until(async () => /api token file not reloaded/.test(server.output()), 'the log line');
+    await until(() => /api token file not reloaded/.test(server.output()), 'the log line');
     expect(server.output()).toMatch(/entry 0: token must be a non-empty string/);
     expect(await metadataStatus(T2)).toBe(200);
     expect(await client(T2, 'http').counters.add('hup', 1)).toBe(3);
