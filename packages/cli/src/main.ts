@@ -23,7 +23,8 @@ Commands:
   watch PREFIX              print changes under PREFIX
 
 Global options (every command):
-  --url URL          server (LEASEHOLD_URL, default http://127.0.0.1:3500)
+  --url URL          server (LEASEHOLD_URL, default http://127.0.0.1:3500); https:// for TLS
+  --ca FILE          PEM CA that signed an https:// server's certificate (LEASEHOLD_CA_FILE)
   --store NAME       lock store (LEASEHOLD_STORE, default lockstore)
   --token TOKEN      API token (LEASEHOLD_API_TOKEN)
   --transport KIND   http (default) or stream (LEASEHOLD_TRANSPORT)

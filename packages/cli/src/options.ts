@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LeaseholdClient } from '@leasehold/client';
 import { usageError } from './exit-codes.js';
@@ -9,6 +10,7 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   url: { type: 'string' },
   store: { type: 'string' },
   token: { type: 'string' },
+  ca: { type: 'string' },
   transport: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -68,11 +70,25 @@ export function clientFrom(parsed: Parsed, env: NodeJS.ProcessEnv): LeaseholdCli
     throw usageError(`--transport: expected "http" or "stream", got "${transport}"`);
   }
   const url = stringFlag(parsed, 'url') ?? env.LEASEHOLD_URL ?? 'http://127.0.0.1:3500';
-  if (!/^https?:\/\//.test(url)) throw usageError(`--url: expected http://host:port, got "${url}"`);
+  if (!/^https?:\/\//.test(url))
+    throw usageError(`--url: expected http://host:port or https://host:port, got "${url}"`);
+  const caFile = stringFlag(parsed, 'ca') ?? (env.LEASEHOLD_CA_FILE || undefined);
+  if (caFile !== undefined && !url.startsWith('https://'))
+    throw usageError(`--ca: needs an https:// --url, got "${url}"`);
   return new LeaseholdClient({
     url,
+    ...(caFile === undefined ? {} : { ca: readCa(caFile) }),
     store: stringFlag(parsed, 'store') ?? env.LEASEHOLD_STORE ?? 'lockstore',
     token: stringFlag(parsed, 'token') ?? env.LEASEHOLD_API_TOKEN,
     transport,
   });
+}
+
+/** The PEM bundle of `--ca`, or a usage error naming the file. */
+function readCa(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw usageError(`--ca ${path}: cannot read: ${(error as Error).message}`);
+  }
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { badArgument } from './errors.js';
 import { HttpTransport } from './http-transport.js';
 import { InProcessTransport } from './in-process-transport.js';
+import { hasTlsOptions } from './tls-options.js';
 import type { InProcessOptions } from './in-process-transport.js';
 import { CountersApi, KvApi } from './kv-api.js';
 import type { LeaseTiming } from './lease.js';
@@ -28,6 +29,12 @@ export interface LeaseholdClientOptions {
   readonly heartbeatMs?: number;
   /** The fetch used by the HTTP transport. */
   readonly fetch?: typeof fetch;
+  /** For `https://`: the CA that signed the server's certificate (PEM); default the system roots. */
+  readonly ca?: string | Buffer;
+  /** For mutual TLS: the client certificate (PEM) the server's `--tls-ca` signed. */
+  readonly cert?: string | Buffer;
+  /** For mutual TLS: the private key of `cert` (PEM). */
+  readonly key?: string | Buffer;
 }
 
 /**
@@ -104,7 +111,10 @@ function makeTransport(options: LeaseholdClientOptions, store: string, events: E
   const url = options.url ?? 'http://127.0.0.1:3500';
   if (!/^https?:\/\//.test(url)) throw badArgument('url', `must start with http:// or https://, got ${url}`);
   const kind = options.transport ?? 'stream';
-  const common = { url, store, token: options.token };
+  const tls = { ca: options.ca, cert: options.cert, key: options.key };
+  if (hasTlsOptions(tls) && !url.startsWith('https://'))
+    throw badArgument('ca', `a CA or client certificate needs an https:// url, got ${url}`);
+  const common = { url, store, token: options.token, tls };
   if (kind === 'http')
     return new HttpTransport({ ...common, ...(options.fetch ? { fetch: options.fetch } : {}) });
   if (kind !== 'stream') throw badArgument('transport', `must be "stream" or "http", got ${String(kind)}`);

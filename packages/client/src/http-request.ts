@@ -1,6 +1,9 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Readable } from 'node:stream';
+import type { ClientTlsOptions } from './tls-options.js';
+import { tlsConnectOptions } from './tls-options.js';
 
 /** A reply read to the end. */
 export interface HttpReply {
@@ -25,9 +28,14 @@ export class HttpRequester {
   private readonly agent: HttpAgent;
   private readonly secure: boolean;
 
-  constructor(private readonly base: URL) {
+  constructor(
+    private readonly base: URL,
+    tls: ClientTlsOptions = {},
+  ) {
     this.secure = base.protocol === 'https:';
-    this.agent = this.secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    this.agent = this.secure
+      ? new HttpsAgent({ keepAlive: true, ...tlsConnectOptions(tls) })
+      : new HttpAgent({ keepAlive: true });
   }
 
   /** Sends one request; rejects on connection failures and on abort. */
@@ -55,6 +63,30 @@ export class HttpRequester {
       request.end(init.body);
     });
   }
+
+  /**
+   * A `fetch` over this requester's agent, so a long-lived reply (a watch) trusts the same CA
+   * and presents the same client certificate as every call. Only GET with headers and a signal.
+   */
+  readonly fetch = ((input: string | URL | Request, init: RequestInit = {}): Promise<Response> =>
+    new Promise((resolve, reject) => {
+      const url = new URL(input instanceof Request ? input.url : input, this.base);
+      const request = (this.secure ? httpsRequest : httpRequest)(url, {
+        method: 'GET',
+        headers: init.headers as Record<string, string>,
+        agent: this.agent,
+        ...(init.signal ? { signal: init.signal } : {}),
+      });
+      request.on('error', reject);
+      request.on('response', (message: IncomingMessage) => {
+        const status = message.statusCode ?? 0;
+        const empty = status === 204 || status === 205 || status === 304;
+        if (empty) message.resume();
+        const body = empty ? null : (Readable.toWeb(message) as ReadableStream<Uint8Array>);
+        resolve(new Response(body, { status }));
+      });
+      request.end();
+    })) as typeof fetch;
 
   /** Closes pooled sockets. */
   close(): void {

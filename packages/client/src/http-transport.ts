@@ -2,6 +2,8 @@ import { backoffDelay, sleep } from './backoff.js';
 import type { LeaseholdClientError } from './errors.js';
 import { ClientClosedError, ConnectionError, errorFromCode } from './errors.js';
 import { HttpRequester } from './http-request.js';
+import type { ClientTlsOptions } from './tls-options.js';
+import { hasTlsOptions } from './tls-options.js';
 import type { HttpReply } from './http-request.js';
 import { routeFor } from './http-routes.js';
 import { watchOverSse } from './sse-watch.js';
@@ -16,8 +18,11 @@ export interface HttpTransportOptions {
   readonly token?: string | undefined;
   /** Attempts for idempotent calls that hit connection failures. */
   readonly maxAttempts?: number;
-  /** The fetch used for watch (Server-Sent Events); defaults to the global one. */
+  /** The fetch used for watch (Server-Sent Events); defaults to the global one, or to one over
+   * the request agent when `tls` is set. */
   readonly fetch?: typeof fetch;
+  /** CA and client certificate for `https://` URLs. */
+  readonly tls?: ClientTlsOptions;
 }
 
 /** The native HTTP API (DESIGN §4.3), one request per call. */
@@ -31,8 +36,9 @@ export class HttpTransport implements Transport {
 
   constructor(private readonly options: HttpTransportOptions) {
     this.base = options.url.replace(/\/+$/, '');
-    this.fetchFn = options.fetch ?? fetch;
-    this.requester = new HttpRequester(new URL(this.base));
+    this.requester = new HttpRequester(new URL(this.base), options.tls);
+    const custom = options.tls !== undefined && hasTlsOptions(options.tls);
+    this.fetchFn = options.fetch ?? (custom ? this.requester.fetch : fetch);
     this.renewer = new TimerRenewer((leaseId, timeoutMs) =>
       this.call<{ ttlMs: number }>('keepAlive', { leaseId }, { timeoutMs, retry: false }),
     );

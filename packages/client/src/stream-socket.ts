@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { backoffDelay } from './backoff.js';
+import type { ClientTlsOptions } from './tls-options.js';
+import { tlsConnectOptions } from './tls-options.js';
 import type { StreamReply, StreamRequest } from './stream-protocol.js';
 import { decodeFrame, encodeFrame } from './stream-protocol.js';
 
@@ -37,6 +39,7 @@ export class StreamSocket {
   constructor(
     baseUrl: string,
     private readonly token: string | undefined,
+    private readonly tls: ClientTlsOptions,
     private readonly handlers: StreamSocketHandlers,
   ) {
     this.url = `${baseUrl.replace(/^http/, 'ws').replace(/\/+$/, '')}/v1/stream`;
@@ -57,7 +60,7 @@ export class StreamSocket {
     if (this.ws || this.closed || this.reconnectTimer) return;
     const headers: Record<string, string> = {};
     if (this.token) headers['dapr-api-token'] = this.token;
-    const ws = new WebSocket(this.url, { headers, perMessageDeflate: false });
+    const ws = new WebSocket(this.url, { headers, perMessageDeflate: false, ...tlsConnectOptions(this.tls) });
     this.ws = ws;
     ws.on('upgrade', (response) => {
       this.socket = response.socket;

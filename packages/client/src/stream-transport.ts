@@ -4,6 +4,7 @@ import { HeartbeatRenewer } from './heartbeat-renewer.js';
 import type { PingReply } from './heartbeat-renewer.js';
 import type { StreamReply, StreamRequest } from './stream-protocol.js';
 import { StreamSocket } from './stream-socket.js';
+import type { ClientTlsOptions } from './tls-options.js';
 import type { CallOptions, Op, RenewableLease, Transport, WatchEvent, WatchHandlers } from './transport.js';
 import { IDEMPOTENT_OPS } from './transport.js';
 
@@ -12,6 +13,8 @@ export interface StreamTransportOptions {
   readonly url: string;
   readonly store: string;
   readonly token?: string | undefined;
+  /** CA and client certificate for `https://` URLs. */
+  readonly tls?: ClientTlsOptions;
   /** Receives `disconnect`, `reconnect` and `reentered` events. */
   readonly events?: EventEmitter;
   /** Heartbeat ceiling; default 5000 ms. */
@@ -55,7 +58,7 @@ export class StreamTransport implements Transport {
   private readonly watches = new Map<number, Watch>();
 
   constructor(private readonly options: StreamTransportOptions) {
-    this.socket = new StreamSocket(options.url, options.token, {
+    this.socket = new StreamSocket(options.url, options.token, options.tls ?? {}, {
       onOpen: () => this.onOpen(),
       onClose: (wasOpen) => this.onClose(wasOpen),
       onReply: (reply) => this.settle(reply),

@@ -28,6 +28,23 @@ export interface Authenticator {
   quotasOf(appId: string): Quotas;
   /** The app ids the tokens name, for per-app metrics. */
   readonly appIds: readonly string[];
+  /**
+   * Follows a long-lived connection (client stream, watch) opened as `caller` with `token`:
+   * its `revoked` signal aborts when a token reload no longer maps the token to that caller.
+   */
+  track(token: string | undefined, caller: Caller): AuthSession;
+}
+
+/** A long-lived connection's hold on its token; `end()` when the connection closes. */
+export interface AuthSession {
+  /** Aborts when the token is removed or now stands for another caller. */
+  readonly revoked: AbortSignal;
+  end(): void;
+}
+
+/** A session that is never revoked: what a fixed set of tokens hands out. */
+export function permanentSession(): AuthSession {
+  return { revoked: new AbortController().signal, end: () => undefined };
 }
 
 /** A configured token and who it stands for. */
@@ -116,12 +133,12 @@ function entryQuotas(value: unknown, where: string): Partial<Quotas> {
   }
 }
 
-type BareAuthenticator = Pick<Authenticator, 'enabled' | 'authenticate'>;
+type BareAuthenticator = Pick<Authenticator, 'enabled' | 'authenticate' | 'track'>;
 
 /** No tokens: everyone is the server's app, with every right (the server stays on loopback). */
 function openAuthenticator(appId: string): BareAuthenticator {
   const caller: Caller = { appId, role: 'admin' };
-  return { enabled: false, authenticate: () => caller };
+  return { enabled: false, authenticate: () => caller, track: permanentSession };
 }
 
 /**
@@ -151,6 +168,7 @@ function tokenAuthenticator(entries: readonly TokenEntry[]): BareAuthenticator {
       }
       return found;
     },
+    track: permanentSession,
   };
 }
 

@@ -13,7 +13,13 @@ export interface ServerSettings {
   readonly appId: string;
   readonly apiToken: string | undefined;
   readonly apiTokenFile: string | undefined;
-  /** Allows binding a non-loopback address without tokens. */
+  /** PEM certificate chain; with `tlsKey`, HTTP and gRPC serve TLS. */
+  readonly tlsCert: string | undefined;
+  /** PEM private key of `tlsCert`. */
+  readonly tlsKey: string | undefined;
+  /** PEM CA bundle; when given, clients must present a certificate it signed (mutual TLS). */
+  readonly tlsCa: string | undefined;
+  /** Allows binding a non-loopback address without TLS or without tokens (clear text on the network). */
   readonly insecure: boolean;
   /** The smallest lease TTL accepted; lowered only for tests. */
   readonly minTtlMs: number;
@@ -32,6 +38,9 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   appId: 'leasehold',
   apiToken: undefined,
   apiTokenFile: undefined,
+  tlsCert: undefined,
+  tlsKey: undefined,
+  tlsCa: undefined,
   insecure: false,
   minTtlMs: 1_000,
   quotas: {},
@@ -46,6 +55,9 @@ const OPTIONS = {
   'components-path': { type: 'string', env: 'LEASEHOLD_COMPONENTS_PATH' },
   'app-id': { type: 'string', env: 'LEASEHOLD_APP_ID' },
   'api-token-file': { type: 'string', env: 'LEASEHOLD_API_TOKEN_FILE' },
+  'tls-cert': { type: 'string', env: 'LEASEHOLD_TLS_CERT' },
+  'tls-key': { type: 'string', env: 'LEASEHOLD_TLS_KEY' },
+  'tls-ca': { type: 'string', env: 'LEASEHOLD_TLS_CA' },
   'min-ttl-ms': { type: 'string', env: 'LEASEHOLD_MIN_TTL_MS' },
   quotas: { type: 'string', env: 'LEASEHOLD_QUOTAS' },
   'log-level': { type: 'string', env: 'LEASEHOLD_LOG_LEVEL' },
@@ -65,11 +77,16 @@ export const SERVER_USAGE = `Usage: leasehold serve [options]   (or: npm start -
   --api-token-file FILE     LEASEHOLD_API_TOKEN_FILE   YAML list of {token, appId, role}
                             LEASEHOLD_API_TOKEN        one token for the default app id
                             DAPR_API_TOKEN             read when LEASEHOLD_API_TOKEN is unset
+  --tls-cert FILE           LEASEHOLD_TLS_CERT         PEM certificate chain: serve HTTPS and gRPC over TLS
+  --tls-key FILE            LEASEHOLD_TLS_KEY          PEM private key of --tls-cert
+  --tls-ca FILE             LEASEHOLD_TLS_CA           PEM CA: clients must present a cert it signed (mTLS)
   --min-ttl-ms N            LEASEHOLD_MIN_TTL_MS       smallest lease TTL accepted (1000)
   --quotas LIST             LEASEHOLD_QUOTAS           per-app quota defaults, e.g. leases=1000,keyBytes=1048576
                                                        (leases, locks, keys, keyBytes, counters, watchers, waiters)
   --log-level LEVEL         LEASEHOLD_LOG_LEVEL        pino level (info)
-  --insecure                LEASEHOLD_INSECURE=1       allow a non-loopback host without tokens
+  --insecure                LEASEHOLD_INSECURE=1       allow a non-loopback host without TLS or tokens
+
+  SIGHUP reloads the token file and the TLS files; a broken file keeps the old one.
 `;
 
 /** Reads settings from flags, then env, then defaults; bad values name the flag. */
@@ -118,6 +135,9 @@ export function parseSettings(
     appId: text('app-id', DEFAULT_SETTINGS.appId),
     apiToken: tokenFromEnv(env),
     apiTokenFile: text('api-token-file', '') || undefined,
+    tlsCert: text('tls-cert', '') || undefined,
+    tlsKey: text('tls-key', '') || undefined,
+    tlsCa: text('tls-ca', '') || undefined,
     insecure: insecure === true || insecure === '1' || insecure === 'true',
     minTtlMs: int('min-ttl-ms', DEFAULT_SETTINGS.minTtlMs, 1, 31_536_000_000),
     quotas: quotaList(text('quotas', '')),

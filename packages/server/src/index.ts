@@ -1,11 +1,12 @@
 export { startServer } from './server.js';
 export type { RunningServer } from './server.js';
+export type { ReloadReport, ReloadResult } from './reload.js';
 export { main } from './main.js';
 export { parseSettings, DEFAULT_SETTINGS, SERVER_USAGE } from './config.js';
 export type { ServerSettings } from './config.js';
 export { loadComponents, ComponentError } from './components.js';
 export type { ComponentSpec } from './components.js';
 export { createAuthenticator } from './auth.js';
-export type { Authenticator } from './auth.js';
+export type { AuthSession, Authenticator } from './auth.js';
 export { attachStream, tokenFromHeaders, STREAM_PATH } from './stream/index.js';
 export type { StreamOptions } from './stream/index.js';

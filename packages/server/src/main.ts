@@ -5,8 +5,9 @@ import { pino } from 'pino';
 import { ComponentError } from './components.js';
 import { SERVER_USAGE, parseSettings } from './config.js';
 import { startServer } from './server.js';
+import type { RunningServer } from './server.js';
 
-/** Runs the server as a process: flags and env in, SIGTERM/SIGINT for a graceful stop. */
+/** Runs the server as a process: flags and env in, SIGHUP to reload files, SIGTERM/SIGINT to stop. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let parsed;
   try {
@@ -21,19 +22,28 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     return;
   }
   const logger = pino({ level: parsed.settings.logLevel });
-  let server;
+  let server: RunningServer | undefined;
+  // Listening for SIGHUP from the first moment also keeps an early one from killing the process.
+  const hangup = () => {
+    if (server) server.reload();
+    else logger.info('SIGHUP while starting: the files being read now are the current ones');
+  };
+  process.on('SIGHUP', hangup);
   try {
     server = await startServer(parsed.settings, logger);
   } catch (error) {
+    process.off('SIGHUP', hangup);
     const known = error instanceof ComponentError || error instanceof LeaseholdError;
     if (known) logger.fatal({ reason: (error as Error).message }, 'leasehold failed to start');
     else logger.fatal({ err: error }, 'leasehold failed to start');
     process.exitCode = 1;
     return;
   }
+  const running = server;
   const stop = (signal: string) => {
     logger.info({ signal }, 'shutting down');
-    server.close().then(
+    process.off('SIGHUP', hangup);
+    running.close().then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');

@@ -1,18 +1,25 @@
 import { setMaxListeners } from 'node:events';
+import type { Server as TlsServer } from 'node:tls';
 import { LockService } from '@leasehold/core';
 import type { StoreBinding } from '@leasehold/core';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { callerFromHeaders, createAuthenticator } from './auth.js';
-import { ComponentError, loadComponents } from './components.js';
+import { callerFromHeaders, tokenFromHeaders } from './auth.js';
+import { loadComponents } from './components.js';
 import type { ComponentSpec } from './components.js';
 import type { ServerSettings } from './config.js';
-import { DEFAULT_SETTINGS, isLoopback } from './config.js';
+import { DEFAULT_SETTINGS } from './config.js';
+import { checkExposure } from './exposure.js';
 import { startGrpcServer } from './grpc/index.js';
 import type { RunningGrpcServer } from './grpc/index.js';
 import { buildHttpApp } from './http/app.js';
+import { reloadFiles } from './reload.js';
+import type { ReloadReport } from './reload.js';
+import { ReloadableAuthenticator } from './reloadable-authenticator.js';
 import { attachStream } from './stream/index.js';
 import { createStore } from './stores/create-store.js';
+import { ServerTls } from './tls/server-tls.js';
+import { tlsConfigured } from './tls/tls-files.js';
 
 /** A started server. */
 export interface RunningServer {
@@ -20,6 +27,14 @@ export interface RunningServer {
   readonly httpPort: number;
   readonly grpcPort: number;
   readonly service: LockService;
+  /** SHA-256 fingerprint of the certificate served, when TLS is on. */
+  tlsFingerprint256(): string | undefined;
+  /**
+   * Reads the token file and the TLS files again (what SIGHUP does): new tokens apply to the next
+   * request, removed ones stop working at once and close their client streams and watches, new
+   * certificates apply to new connections. A broken file keeps the old one; the report says why.
+   */
+  reload(): ReloadReport;
   /** Stops accepting, ends waits, finishes in-flight requests, flushes and closes the stores. */
   close(): Promise<void>;
 }
@@ -35,12 +50,12 @@ export async function startServer(
   logger: Logger = pino({ level: overrides.logLevel ?? DEFAULT_SETTINGS.logLevel }),
 ): Promise<RunningServer> {
   const settings: ServerSettings = { ...DEFAULT_SETTINGS, ...overrides };
-  const auth = createAuthenticator(settings);
-  if (!auth.enabled && !isLoopback(settings.host) && !settings.insecure) {
-    throw new ComponentError(
-      `--host: refusing to listen on ${settings.host} without API tokens; set LEASEHOLD_API_TOKEN or --api-token-file, or pass --insecure`,
-    );
-  }
+  const auth = new ReloadableAuthenticator(settings);
+  const tls = tlsConfigured(settings) ? new ServerTls(settings) : undefined;
+  checkExposure(
+    { host: settings.host, insecure: settings.insecure, tokens: auth.enabled, tls: tls !== undefined },
+    logger,
+  );
   const { components, skipped, folderFound } = loadComponents(settings.componentsPath);
   for (const file of skipped) logger.info({ file }, 'skipping a component that is not a lock store');
   // Only a missing folder means "use the default store"; a folder with no lock stores means none (as daprd).
@@ -82,7 +97,12 @@ export async function startServer(
   const shutdown = new AbortController();
   // Every waiting acquire listens for shutdown; there may be thousands.
   setMaxListeners(0, shutdown.signal);
-  const app = buildHttpApp({ service, auth, appId: settings.appId, shutdown: shutdown.signal }, logger);
+  const app = buildHttpApp(
+    { service, auth, appId: settings.appId, shutdown: shutdown.signal },
+    logger,
+    tls ? { https: tls.serverOptions() } : {},
+  );
+  if (tls) tls.follow(app.server as unknown as TlsServer);
   let grpc: RunningGrpcServer;
   try {
     await app.listen({ host: settings.host, port: settings.port });
@@ -92,6 +112,7 @@ export async function startServer(
       authEnabled: auth.enabled,
       host: settings.host,
       port: settings.grpcPort,
+      ...(tls ? { credentials: tls.grpcCredentials } : {}),
       log: (msg, err) => logger.error({ err }, msg),
     });
   } catch (error) {
@@ -103,6 +124,7 @@ export async function startServer(
   const stream = attachStream(app.server, {
     service,
     authenticate: (headers) => callerFromHeaders(auth, headers),
+    track: (headers, caller) => auth.track(tokenFromHeaders(headers), caller),
     log: (msg, err) => logger.warn({ err }, msg),
   });
   const address = app.server.address();
@@ -114,18 +136,19 @@ export async function startServer(
       grpc: grpc.port,
       stores: specs.map((s) => `${s.name} (${s.type})`),
       auth: auth.enabled ? 'tokens' : 'none',
+      tls: tls ? (tls.mutualTls ? 'mutual' : 'server') : 'none',
     },
     'leasehold listening',
   );
-  if (!auth.enabled)
-    logger.warn('no API token configured: serving without authentication (loopback only unless --insecure)');
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host}:${httpPort}`,
+    url: `${tls ? 'https' : 'http'}://${host}:${httpPort}`,
     httpPort,
     grpcPort: grpc.port,
     service,
+    tlsFingerprint256: () => tls?.fingerprint256,
+    reload: () => reloadFiles({ auth, tokenFile: settings.apiTokenFile, tls }, logger),
     close: () =>
       (closing ??= (async () => {
         shutdown.abort();

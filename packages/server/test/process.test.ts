@@ -116,10 +116,36 @@ describe('the server process', () => {
     expect(result.output).toContain('spec.type');
   });
 
-  it('refuses a non-loopback host without tokens unless --insecure', async () => {
+  it('refuses a non-loopback host without TLS or tokens unless --insecure', async () => {
     const result = await runMain(['--host', '0.0.0.0', '--port', '0', '--data-dir', join(dir, 'open')]);
     expect(result.code).toBe(1);
-    expect(result.output).toMatch(/--host: refusing to listen on 0\.0\.0\.0 without API tokens/);
+    expect(result.output).toMatch(/--host: refusing to listen on 0\.0\.0\.0 without TLS or API tokens/);
+  });
+
+  it('refuses a non-loopback host without TLS even with tokens set', async () => {
+    const result = await runMain(['--host', '0.0.0.0', '--port', '0', '--data-dir', join(dir, 'open')], {
+      LEASEHOLD_API_TOKEN: 'secret',
+    });
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(/--host: refusing to listen on 0\.0\.0\.0 without TLS; set --tls-cert/);
+  });
+
+  it('refuses to start on a bad TLS file with one line naming the flag and the file', async () => {
+    const cert = join(dir, 'not-a-cert.pem');
+    writeFileSync(cert, 'garbage\n');
+    const result = await runMain([
+      '--port',
+      '0',
+      '--data-dir',
+      join(dir, 'bad-tls'),
+      '--tls-cert',
+      cert,
+      '--tls-key',
+      join(dir, 'missing.key'),
+    ]);
+    expect(result.code).toBe(1);
+    const fatal = result.output.split('\n').find((line) => line.includes('failed to start'));
+    expect(fatal).toContain(`--tls-key ${join(dir, 'missing.key')}: cannot read`);
   });
 
   it('prints usage for --help and names a bad flag', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectGrpc } from './support/grpc-client.js';
+import { connectRpc } from './support/grpc-client.js';
 import type { TenantServer } from './support/tenants.js';
 import { TOKENS, startTenantServer, watchEvents } from './support/tenants.js';
 
@@ -34,7 +34,7 @@ describe('per-app quotas (billing limited, orders not)', () => {
       'leases',
       3,
     );
-    const grpc = await connectGrpc(t.server.grpcPort);
+    const grpc = await connectRpc(t.server.grpcPort);
     try {
       const request = { storeName: 'lockstore', resourceId: 'r3', lockOwner: 'o', expiryInSeconds: 60 };
       await expect(grpc.call('TryLockAlpha1', request, TOKENS.billing)).rejects.toMatchObject({

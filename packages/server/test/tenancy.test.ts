@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithBackend } from './support/backends.js';
 import { EtcdCluster } from './support/etcd-harness.js';
-import { connectGrpc } from './support/grpc-client.js';
+import { connectRpc } from './support/grpc-client.js';
 import { RedisServer } from './support/redis-harness.js';
 import type { TenantServer } from './support/tenants.js';
 import { TOKENS, openStream, startTenantServer, watchEvents } from './support/tenants.js';
@@ -147,7 +147,7 @@ function tenancySuite(type: string, metadata: () => Record<string, string>) {
   });
 
   it("cannot unlock another app's Dapr lock over gRPC, and sees no lease of it", async () => {
-    const grpc = await connectGrpc(t.server.grpcPort);
+    const grpc = await connectRpc(t.server.grpcPort);
     try {
       const lock = { storeName: 'shared', resourceId: 'dapr-res', lockOwner: 'billing-owner' };
       expect(

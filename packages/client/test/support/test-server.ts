@@ -14,8 +14,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts a server on free loopback ports over a fresh SQLite data dir, accepting TTLs from 100 ms. */
-export async function startTestServer(options: { token?: string } = {}): Promise<TestServer> {
+/**
+ * Starts a server on free loopback ports over a fresh SQLite data dir, accepting TTLs from 100 ms;
+ * with `tls` (file paths) it serves HTTPS, and mutual TLS when `tls.ca` is given.
+ */
+export async function startTestServer(
+  options: { token?: string; tls?: { cert: string; key: string; ca?: string } } = {},
+): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'leasehold-sdk-'));
   const server = await startServer({
     host: '127.0.0.1',
@@ -27,6 +32,7 @@ export async function startTestServer(options: { token?: string } = {}): Promise
     minTtlMs: 100,
     logLevel: 'warn',
     apiToken: options.token,
+    ...(options.tls ? { tlsCert: options.tls.cert, tlsKey: options.tls.key, tlsCa: options.tls.ca } : {}),
   });
   return {
     httpUrl: server.url,

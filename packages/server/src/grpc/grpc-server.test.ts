@@ -4,7 +4,7 @@ import type { Caller, StoreBinding } from '@leasehold/core';
 import { LocalStore, LockService } from '@leasehold/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAuthenticator } from '../auth.js';
-import { connectGrpc as connect } from '../../test/support/grpc-client.js';
+import { connectRpc as connect } from '../../test/support/grpc-client.js';
 import type { Rpc } from '../../test/support/grpc-client.js';
 import { startGrpcServer } from './grpc-server.js';
 import type { RunningGrpcServer } from './grpc-server.js';

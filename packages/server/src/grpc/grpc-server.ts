@@ -14,6 +14,8 @@ export interface GrpcServerOptions {
   readonly host: string;
   /** 0 picks a free port. */
   readonly port: number;
+  /** TLS credentials; plain-text HTTP/2 (h2c) when absent. */
+  readonly credentials?: ServerCredentials;
   readonly log?: (msg: string, err?: unknown) => void;
 }
 
@@ -43,7 +45,7 @@ export async function loadDaprService(): Promise<ServiceDefinition> {
 }
 
 /**
- * Serves `dapr.proto.runtime.v1.Dapr` on plain-text HTTP/2. Only the lock and metadata methods
+ * Serves `dapr.proto.runtime.v1.Dapr` on HTTP/2, plain-text unless given TLS credentials. Only the lock and metadata methods
  * are registered, so grpc-js answers every other Dapr method UNIMPLEMENTED and keeps serving.
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
@@ -55,7 +57,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     ? `[${options.host}]:${options.port}`
     : `${options.host}:${options.port}`;
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) =>
+    server.bindAsync(address, options.credentials ?? ServerCredentials.createInsecure(), (error, bound) =>
       error ? reject(error) : resolve(bound),
     );
   });

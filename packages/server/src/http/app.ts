@@ -1,3 +1,4 @@
+import type { TlsOptions } from 'node:tls';
 import { LeaseholdError } from '@leasehold/core';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
@@ -19,9 +20,19 @@ interface RouteConfig {
   public?: boolean;
 }
 
+/** How the HTTP app listens; HTTPS when `https` is given. */
+export interface HttpListenOptions {
+  readonly https?: TlsOptions;
+}
+
 /** Builds the HTTP app: Dapr API, native API, health; auth on every non-public route. */
-export function buildHttpApp(ctx: HttpContext, logger: FastifyBaseLogger): FastifyInstance {
+export function buildHttpApp(
+  ctx: HttpContext,
+  logger: FastifyBaseLogger,
+  listen: HttpListenOptions = {},
+): FastifyInstance {
   const app = Fastify({
+    ...(listen.https ? { https: listen.https } : {}),
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: KV_BODY_LIMIT,

@@ -1,6 +1,7 @@
 import type { WatchView } from '@leasehold/core';
 import { checkInteger } from '@leasehold/core';
 import type { FastifyInstance } from 'fastify';
+import { tokenFromHeaders } from '../auth.js';
 import type { HttpContext } from './context.js';
 
 const HEARTBEAT_MS = 15_000;
@@ -53,14 +54,19 @@ export function registerWatchRoute(app: FastifyInstance, ctx: HttpContext): void
       pending = undefined;
       const heartbeat = setInterval(() => reply.raw.write(': ping\n\n'), HEARTBEAT_MS);
       heartbeat.unref();
+      // A token reload that drops this watch's token ends the watch, as shutdown does.
+      const session = ctx.auth.track(tokenFromHeaders(request.headers), request.caller);
       const end = () => {
         clearInterval(heartbeat);
         unsubscribe();
+        session.end();
         ctx.shutdown.removeEventListener('abort', end);
+        session.revoked.removeEventListener('abort', end);
         if (!reply.raw.writableEnded) reply.raw.end();
       };
       reply.raw.on('close', end);
       ctx.shutdown.addEventListener('abort', end, { once: true });
+      session.revoked.addEventListener('abort', end, { once: true });
     },
   );
 }

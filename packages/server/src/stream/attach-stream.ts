@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Caller, LockService } from '@leasehold/core';
+import type { AuthSession } from '../auth.js';
 import { WebSocketServer } from 'ws';
 import type WebSocket from 'ws';
 import { StreamConnection } from './stream-connection.js';
@@ -10,6 +11,8 @@ export interface StreamOptions {
   readonly service: LockService;
   /** The caller for a connection's headers; undefined refuses it with 401. */
   authenticate(headers: IncomingHttpHeaders): Caller | undefined;
+  /** Follows an open connection's token; the connection closes when its session is revoked. */
+  track?(headers: IncomingHttpHeaders, caller: Caller): AuthSession;
   /** How often the server pings each client to find dead connections; default 15000 ms. */
   readonly heartbeatMs?: number;
   readonly log?: (msg: string, err?: unknown) => void;
@@ -56,6 +59,9 @@ export function attachStream(server: Server, options: StreamOptions): { close():
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
       const connection = new StreamConnection(ws, caller, options.service, log);
+      const session = options.track?.(request.headers, caller);
+      // 1008 (policy violation): the token this connection opened with is no longer valid.
+      session?.revoked.addEventListener('abort', () => ws.close(1008, 'api token revoked'), { once: true });
       connections.set(ws, connection);
       alive.add(ws);
       ws.on('pong', () => alive.add(ws));
@@ -65,6 +71,7 @@ export function attachStream(server: Server, options: StreamOptions): { close():
       });
       ws.on('error', (error) => log('stream socket error', error));
       ws.on('close', () => {
+        session?.end();
         connection.close();
         connections.delete(ws);
       });

@@ -1,10 +1,10 @@
 import { Client, Metadata, credentials } from '@grpc/grpc-js';
-import type { MethodDefinition } from '@grpc/grpc-js';
-import { loadDaprService } from '../../src/grpc/grpc-server.js';
+import type { ChannelCredentials, MethodDefinition } from '@grpc/grpc-js';
+import { loadDaprService } from '../../src/grpc/index.js';
 
 type Methods = Record<string, MethodDefinition<object, object>>;
 
-/** A Dapr gRPC call, with optional metadata beyond the token. */
+/** A raw Dapr gRPC connection; `extra` is metadata beyond the token (e.g. `leasehold-app`). */
 export interface Rpc {
   call(
     method: string,
@@ -16,9 +16,12 @@ export interface Rpc {
 }
 
 /** A plain grpc-js client speaking our proto: what any Dapr SDK sends, minus the SDK. */
-export async function connectGrpc(port: number): Promise<Rpc> {
+export async function connectRpc(
+  port: number,
+  channel: ChannelCredentials = credentials.createInsecure(),
+): Promise<Rpc> {
   const methods = (await loadDaprService()) as unknown as Methods;
-  const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
+  const client = new Client(`127.0.0.1:${port}`, channel);
   return {
     call(method, request, token, extra = {}) {
       const definition = methods[method]!;

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { request as httpsRequest } from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './backends.js';
 
@@ -25,6 +26,8 @@ export async function spawnServer(options: {
   args?: string[];
   env?: NodeJS.ProcessEnv;
   port?: number;
+  /** The CA of the server's `--tls-cert` (in `args`): the URL is https and health is probed over TLS. */
+  ca?: string;
 }): Promise<ServerProcess> {
   const port = options.port ?? (await freePort());
   const grpcPort = await freePort();
@@ -66,12 +69,16 @@ export async function spawnServer(options: {
   const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal)),
   );
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.ca === undefined ? 'http' : 'https'}://127.0.0.1:${port}`;
+  const healthy = async () =>
+    options.ca === undefined
+      ? (await fetch(`${url}/healthz`)).ok
+      : (await httpsGet(`${url}/healthz`, { ca: options.ca })).status === 200;
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited early:\n${log}`);
     try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
+      if (await healthy()) break;
     } catch {
       // not listening yet
     }
@@ -123,4 +130,27 @@ function safeJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/** GETs over HTTPS trusting `ca` (global fetch cannot be given a CA); optional client certificate. */
+export function httpsGet(
+  url: string,
+  options: { ca: string; cert?: string; key?: string; headers?: Record<string, string> },
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpsRequest(url, {
+      ca: options.ca,
+      ...(options.cert === undefined ? {} : { cert: options.cert, key: options.key }),
+      headers: options.headers ?? {},
+      agent: false,
+    });
+    request.on('error', reject);
+    request.on('response', (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      response.on('error', reject);
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+    });
+    request.end();
+  });
 }
