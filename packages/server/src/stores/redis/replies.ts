@@ -16,7 +16,7 @@ export function storePrefix(storeName: string): string {
 /** A Lua array reply as strings and numbers. */
 export type Reply = readonly (string | number)[];
 
-/** Reads an acquire-style reply: {'ok', token} or {'busy'|'queued', lease, owner, token, pttl}. */
+/** Reads an acquire-style reply: {'ok', token, ...} or {'busy'|'queued', lease, owner, token, app, pttl}. */
 export function acquireResult(reply: Reply): AcquireResult {
   if (reply[0] === 'ok') return { acquired: true, fencingToken: Number(reply[1]) };
   const holder = holderOf(reply);
@@ -27,7 +27,13 @@ function holderOf(reply: Reply): LockHolder | undefined {
   const leaseId = String(reply[1] ?? '');
   if (leaseId === '') return undefined;
   const owner = String(reply[2] ?? '');
-  return { leaseId, fencingToken: Number(reply[3]), ...(owner === '' ? {} : { owner }) };
+  const app = String(reply[4] ?? '');
+  return {
+    leaseId,
+    fencingToken: Number(reply[3]),
+    ...(owner === '' ? {} : { owner }),
+    ...(app === '' ? {} : { app }),
+  };
 }
 
 /** The LEASE_NOT_FOUND error every operation uses. */
@@ -51,6 +57,7 @@ export function putRefusal(refusal: unknown, options: PutOptions, current: unkno
 interface RawLease {
   ttlMs: number;
   owner: string;
+  app?: string;
   remainingMs: number;
   locks: unknown;
   keys: unknown;
@@ -63,10 +70,17 @@ export function leaseDetail(id: string, json: string): LeaseDetail {
     id,
     ttlMs: raw.ttlMs,
     ...(raw.owner === '' ? {} : { owner: raw.owner }),
+    ...(raw.app === undefined ? {} : { app: raw.app }),
     remainingMs: Math.max(0, raw.remainingMs),
     locks: list<string>(raw.locks),
     keys: list<string>(raw.keys),
   };
+}
+
+/** Optional text from a reply: undefined when empty. */
+export function text(value: unknown): string | undefined {
+  if (typeof value === 'number') return String(value);
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** A JSON array that cjson may have written as an empty object. */
