@@ -18,9 +18,14 @@ end
 if v then return holderReply('busy', m, v) end
 local token = nextRev()
 local mk = P .. 'meta:' .. key
+local now = nowMs()
 redis.call('SET', key, owner, 'NX', 'PX', ttl)
+uncountMeta(key, hash(mk))
 redis.call('DEL', mk)
-redis.call('HSET', mk, 'kind', 'd', 'owner', owner, 'lease', 'dapr:' .. token, 'app', app, 'token', token, 'at', nowMs(), 'hold', 0, 'waiter', '')
+-- Counted until the key's own TTL: a Dapr lock stops counting when Redis expires it.
+countUntil('locks', app, key, now + ttl, now)
+countUntil('leases', app, daprLease(key), now + ttl, now)
+redis.call('HSET', mk, 'kind', 'd', 'owner', owner, 'lease', 'dapr:' .. token, 'app', app, 'token', token, 'at', now, 'hold', 0, 'waiter', '')
 redis.call('PEXPIRE', mk, ttl)
 redis.call('ZADD', P .. 'locks', 0, key)
 emit({ type = 'lock.acquired', key = key, revision = token, leaseId = 'dapr:' .. token, app = known(app), fencingToken = token })

@@ -15,7 +15,9 @@ local k = P .. 'lease:' .. id
 redis.call('HSET', k, 'ttl', ttl, 'owner', owner, 'app', app)
 redis.call('PEXPIRE', k, ttl)
 redis.call('HSET', P .. 'lease-app', id, app)
-redis.call('ZADD', P .. 'deadlines', nowMs() + ttl, id)
+local now = nowMs()
+redis.call('ZADD', P .. 'deadlines', now + ttl, id)
+countUntil('leases', app, id, now + ttl, now)
 return 1
 `),
 );
@@ -35,6 +37,7 @@ local ttl = tonumber(redis.call('HGET', k, 'ttl'))
 redis.call('PEXPIRE', k, ttl)
 local now = nowMs()
 redis.call('ZADD', P .. 'deadlines', now + ttl, id)
+countUntil('leases', app, id, now + ttl, now)
 for _, key in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do
   local m = holderOf(key)
   if m and m.kind == 'n' and m.lease == id then
@@ -44,16 +47,17 @@ for _, key in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do
     if px > 0 then
       redis.call('PEXPIRE', key, px)
       redis.call('PEXPIRE', P .. 'meta:' .. key, px + GRACE)
+      countUntil('locks', app, key, now + px, now)
     end
   else
     redis.call('SREM', P .. 'll:' .. id, key)
   end
 end
-for _, key in ipairs(redis.call('SMEMBERS', P .. 'lk:' .. id)) do
+for _, key in ipairs(boundKeys(id)) do
   if redis.call('HGET', P .. 'kv:' .. key, 'lease') == id then
     redis.call('PEXPIRE', P .. 'kv:' .. key, ttl)
   else
-    redis.call('SREM', P .. 'lk:' .. id, key)
+    unbind(id, key)
   end
 end
 for _, s in ipairs({ 'll:', 'lk:', 'lw:' }) do redis.call('PEXPIRE', P .. s .. id, ttl + ${SIDE_GRACE_MS}) end
@@ -74,15 +78,17 @@ if not app then return 0 end
 redis.call('DEL', P .. 'lease:' .. id)
 redis.call('HDEL', P .. 'lease-app', id)
 redis.call('ZREM', P .. 'deadlines', id)
+uncount('leases', app, id)
 for _, wid in ipairs(redis.call('SMEMBERS', P .. 'lw:' .. id)) do
   local w = dropWaiter(wid)
   if w then redis.call('PUBLISH', w.srv, 'l ' .. wid) end
 end
-for _, key in ipairs(redis.call('SMEMBERS', P .. 'lk:' .. id)) do
+for _, key in ipairs(boundKeys(id)) do
   if redis.call('HGET', P .. 'kv:' .. key, 'lease') == id then
     redis.call('DEL', P .. 'kv:' .. key)
     emit({ type = 'delete', key = key, revision = nextRev(), leaseId = id, app = known(app) })
   end
+  unbind(id, key)
 end
 for _, key in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do
   local m = holderOf(key)
@@ -91,7 +97,7 @@ for _, key in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do
     handoff(key)
   end
 end
-redis.call('DEL', P .. 'll:' .. id, P .. 'lk:' .. id, P .. 'lw:' .. id)
+redis.call('DEL', P .. 'll:' .. id, P .. 'lk:' .. id, P .. 'lw:' .. id, P .. 'lb:' .. id)
 return 1
 `),
 );
@@ -111,7 +117,7 @@ for _, key in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do
   local m = holderOf(key)
   if m and m.kind == 'n' and m.lease == id then locks[#locks + 1] = key end
 end
-for _, key in ipairs(redis.call('SMEMBERS', P .. 'lk:' .. id)) do
+for _, key in ipairs(boundKeys(id)) do
   if redis.call('HGET', P .. 'kv:' .. key, 'lease') == id then keys[#keys + 1] = key end
 end
 return cjson.encode({ ttlMs = tonumber(l.ttl), owner = l.owner, app = known(l.app), remainingMs = redis.call('PTTL', k), locks = locks, keys = keys })
@@ -121,7 +127,8 @@ return cjson.encode({ ttlMs = tonumber(l.ttl), owner = l.owner, app = known(l.ap
 /**
  * ARGV: prefix, limit. Announces up to `limit` leases whose deadline has passed: Redis already
  * dropped their keys, locks and lease-bound values by TTL; this emits lease.expired, the lock
- * releases and key deletions, tells their waiters, and hands their locks on. Idempotent, so any
+ * releases and key deletions, tells their waiters, hands their locks on, and uncounts their keys
+ * and bytes (their leases and locks stopped counting at their deadlines). Idempotent, so any
  * server may run it. Returns {reaped, msUntilNextDeadline (-1 none)}.
  */
 export const reapLeasesScript = new LuaScript(
@@ -139,21 +146,23 @@ for _, id in ipairs(due) do
     redis.call('ZREM', dl, id)
     local app = redis.call('HGET', P .. 'lease-app', id)
     redis.call('HDEL', P .. 'lease-app', id)
+    uncount('leases', app, id)
     emit({ type = 'lease.expired', key = id, revision = nextRev(), leaseId = id, app = known(app) })
     for _, wid in ipairs(redis.call('SMEMBERS', P .. 'lw:' .. id)) do
       local w = dropWaiter(wid)
       if w then redis.call('PUBLISH', w.srv, 'l ' .. wid) end
     end
-    for _, key in ipairs(redis.call('SMEMBERS', P .. 'lk:' .. id)) do
+    for _, key in ipairs(boundKeys(id)) do
       local kk = P .. 'kv:' .. key
       local lease = redis.call('HGET', kk, 'lease')
       if not lease or lease == id then
         redis.call('DEL', kk)
         emit({ type = 'delete', key = key, revision = nextRev(), leaseId = id, app = known(app) })
       end
+      unbind(id, key)
     end
     for _, key in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do handoff(key) end
-    redis.call('DEL', P .. 'll:' .. id, P .. 'lk:' .. id, P .. 'lw:' .. id)
+    redis.call('DEL', P .. 'll:' .. id, P .. 'lk:' .. id, P .. 'lw:' .. id, P .. 'lb:' .. id)
   end
 end
 local nextDue = redis.call('ZRANGE', dl, 0, 0, 'WITHSCORES')

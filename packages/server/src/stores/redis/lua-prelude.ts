@@ -1,3 +1,5 @@
+import { USAGE_LUA } from './usage-lua.js';
+
 /**
  * Lua shared by every script: key names, the holder check, grant, drop and hand-off. ARGV[1] is
  * the store's key prefix. Holding a lock means the lock key exists and its value is either the
@@ -42,6 +44,7 @@ local function usableLease(id, caller)
   return app or ''
 end
 local function nextRev() return redis.call('INCR', P .. 'rev') end
+${USAGE_LUA}
 local function holderOf(key)
   local v = redis.call('GET', key)
   if not v then return nil, nil end
@@ -70,7 +73,9 @@ local function grant(key, leaseId, holdMs, waiterId)
   local token = nextRev()
   local mk = P .. 'meta:' .. key
   redis.call('SET', key, MARK .. leaseId, 'PX', px)
+  uncountMeta(key, hash(mk))
   redis.call('DEL', mk)
+  countUntil('locks', app, key, now + px, now)
   redis.call('HSET', mk, 'kind', 'n', 'lease', leaseId, 'app', app, 'token', token, 'at', now, 'hold', hold, 'waiter', waiterId)
   redis.call('PEXPIRE', mk, px + GRACE)
   redis.call('SADD', P .. 'll:' .. leaseId, key)
@@ -80,6 +85,8 @@ local function grant(key, leaseId, holdMs, waiterId)
   return token
 end
 local function drop(key, m)
+  -- A foreign holder may sit over the meta of a Dapr lock a sidecar deleted: uncount that one.
+  uncountMeta(key, m or hash(P .. 'meta:' .. key))
   redis.call('DEL', key, P .. 'meta:' .. key)
   redis.call('ZREM', P .. 'locks', key)
   local ev = { type = 'lock.released', key = key, revision = nextRev() }
@@ -96,6 +103,7 @@ local function reapLapsed(key)
   local mk = P .. 'meta:' .. key
   local m = hash(mk)
   if not m or m.kind ~= 'n' then return end
+  uncountMeta(key, m)
   redis.call('DEL', mk)
   redis.call('ZREM', P .. 'locks', key)
   redis.call('SREM', P .. 'll:' .. m.lease, key)

@@ -15,6 +15,8 @@ import type {
   Store,
   UnlockStatus,
   Unsubscribe,
+  Usage,
+  UsageQuery,
   WatchOptions,
 } from '@leasehold/core';
 import { daprTryLockScript, daprUnlockScript } from './dapr-scripts.js';
@@ -51,8 +53,10 @@ import {
   putRefusal,
   storePrefix,
   text,
+  usageOf,
   watchEvent,
 } from './replies.js';
+import { counterAddScript, counterSetScript, usageScript } from './usage-scripts.js';
 
 /**
  * A Store on one Redis (a node or a Sentinel-managed master). Every operation is one Lua script,
@@ -209,7 +213,7 @@ export class RedisStore implements Store {
   async counterAdd(name: string, delta: number): Promise<number> {
     if (!Number.isSafeInteger(delta))
       throw new LeaseholdError('INVALID_ARGUMENT', 'delta: must be an integer');
-    return this.call('counterAdd', () => this.command.incrby(`${this.prefix}ctr:${name}`, delta));
+    return Number(await this.script('counterAdd', counterAddScript, name, delta));
   }
 
   async counterGet(name: string): Promise<number> {
@@ -219,7 +223,13 @@ export class RedisStore implements Store {
   async counterSet(name: string, value: number): Promise<void> {
     if (!Number.isSafeInteger(value))
       throw new LeaseholdError('INVALID_ARGUMENT', 'value: must be an integer');
-    await this.call('counterSet', () => this.command.set(`${this.prefix}ctr:${name}`, value));
+    await this.script('counterSet', counterSetScript, name, value);
+  }
+
+  /** Counted in Redis by the scripts that change state, so every server sharing the store agrees. */
+  async usage(query: UsageQuery): Promise<Usage> {
+    const args = [query.app, query.scope, query.kvKey ?? '', query.counter ?? ''];
+    return usageOf((await this.script('usage', usageScript, ...args)) as Reply);
   }
 
   watch(options: WatchOptions): Unsubscribe {

@@ -1,13 +1,13 @@
-import type { Redis } from 'ioredis';
 import { LeaseholdError } from '@leasehold/core';
 import type { KvEntry, PutOptions, WatchEvent } from '@leasehold/core';
 import { deleteScript, putScript } from './kv-scripts.js';
 import { callerArg } from './lua-script.js';
-import type { Masters } from './quorum.js';
+import type { Answers, Masters } from './quorum.js';
 import { median, pickStatus } from './redlock-merge.js';
 import { getKvScript } from './redlock-scripts.js';
 import type { Reply } from './replies.js';
 import { putRefusal, text } from './replies.js';
+import { counterAddScript, counterSetScript } from './usage-scripts.js';
 
 /**
  * Redlock's kv rows and counters: written to every master, acknowledged by a majority, read from a
@@ -74,24 +74,28 @@ export class RedlockKv {
   counterAdd(name: string, delta: number): Promise<number> {
     if (!Number.isSafeInteger(delta))
       throw new LeaseholdError('INVALID_ARGUMENT', 'delta: must be an integer');
-    return this.counter('counterAdd', (c) => c.incrby(this.counterKey(name), delta));
+    return this.counter('counterAdd', () => this.masters.run(counterAddScript, [name, delta]));
   }
 
   counterGet(name: string): Promise<number> {
-    return this.counter('counterGet', async (c) => Number((await c.get(this.counterKey(name))) ?? 0));
+    return this.counter('counterGet', () =>
+      this.masters.each(async (c) => Number((await c.get(this.counterKey(name))) ?? 0)),
+    );
   }
 
   async counterSet(name: string, value: number): Promise<void> {
     if (!Number.isSafeInteger(value))
       throw new LeaseholdError('INVALID_ARGUMENT', 'value: must be an integer');
-    await this.counter('counterSet', async (c) => (await c.set(this.counterKey(name), value), value));
+    await this.counter('counterSet', async () =>
+      (await this.masters.run(counterSetScript, [name, value])).map((a) => (a === undefined ? a : value)),
+    );
   }
 
-  /** Runs a counter command everywhere; a majority must answer, and their median is the value. */
-  private async counter(op: string, command: (client: Redis) => Promise<number>): Promise<number> {
-    const answers = await this.masters.each(command);
+  /** Runs a counter operation on every master; a majority must answer, and their median is the value. */
+  private async counter(op: string, run: () => Promise<Answers>): Promise<number> {
+    const answers = await run();
     this.masters.requireQuorum(op, answers);
-    return median(answers.filter((a) => a !== undefined));
+    return median(answers.filter((a) => a !== undefined).map(Number));
   }
 
   private counterKey(name: string): string {

@@ -13,6 +13,8 @@ import type {
   Store,
   UnlockStatus,
   Unsubscribe,
+  Usage,
+  UsageQuery,
   WatchEvent,
   WatchOptions,
 } from '@leasehold/core';
@@ -38,11 +40,12 @@ import {
 import { callerArg } from './lua-script.js';
 import { driftMs, Masters } from './quorum.js';
 import { grantOnMajority } from './redlock-grant.js';
-import { lockAnswers, mergeLease, mergeLock, mergeLocks, pickStatus } from './redlock-merge.js';
+import { lockAnswers, mergeLease, mergeLock, mergeLocks, mergeUsage, pickStatus } from './redlock-merge.js';
 import { RedlockKv } from './redlock-kv.js';
 import { RedlockWaiters } from './redlock-waiters.js';
 import type { Reply } from './replies.js';
 import { leaseNotFound, storePrefix, text } from './replies.js';
+import { usageScript } from './usage-scripts.js';
 
 type RedlockConfig = Extract<RedisStoreConfig, { mode: 'redlock' }>;
 
@@ -252,6 +255,15 @@ export class RedlockStore implements Store {
   counterSet(name: string, value: number): Promise<void> {
     this.open();
     return this.kv.counterSet(name, value);
+  }
+
+  /** Each master counts what it holds; a majority answers, and the highest count stands. */
+  async usage(query: UsageQuery): Promise<Usage> {
+    this.open();
+    const args = [query.app, query.scope, query.kvKey ?? '', query.counter ?? ''];
+    const answers = await this.masters.run(usageScript, args);
+    this.masters.requireQuorum('usage', answers);
+    return mergeUsage(answers, this.masters.quorum);
   }
 
   watch(options: WatchOptions): Unsubscribe {

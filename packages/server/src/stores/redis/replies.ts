@@ -5,6 +5,7 @@ import type {
   LockHolder,
   LockInfo,
   PutOptions,
+  Usage,
   WatchEvent,
 } from '@leasehold/core';
 
@@ -101,4 +102,18 @@ export function watchEvent(json: string): WatchEvent | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Reads a usage reply: {leases, locks, keys, bytes, counters, kvKeyBytes or -1, counterExists or -1}. */
+export function usageOf(reply: Reply): Usage {
+  const [leases, locks, keys, keyBytes, counters, kvKeyBytes, counterExists] = reply.map(Number);
+  return {
+    leases: leases ?? 0,
+    locks: locks ?? 0,
+    keys: keys ?? 0,
+    keyBytes: keyBytes ?? 0,
+    counters: counters ?? 0,
+    ...(kvKeyBytes === undefined || kvKeyBytes < 0 ? {} : { kvKeyBytes }),
+    ...(counterExists === undefined || counterExists < 0 ? {} : { counterExists: counterExists === 1 }),
+  };
 }
