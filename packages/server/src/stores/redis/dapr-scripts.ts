@@ -2,13 +2,14 @@ import { lua } from './lua-prelude.js';
 import { LuaScript } from './lua-script.js';
 
 /**
- * ARGV: prefix, key, owner, ttlMs. Dapr TryLock exactly as a sidecar's redis lock writes it
- * (the owner string as the key's value, the TTL on the key) plus a side `meta` with the token.
- * The key is the implicit lease. Returns {'ok', token} or a busy holder reply.
+ * ARGV: prefix, key, owner, ttlMs, app. Dapr TryLock exactly as a sidecar's redis lock writes it
+ * (the owner string as the key's value, the TTL on the key) plus a side `meta` with the token and
+ * the app. The key is the implicit lease, which belongs to `app`. Returns {'ok', token} or a busy
+ * holder reply.
  */
 export const daprTryLockScript = new LuaScript(
   lua(`
-local key, owner, ttl = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local key, owner, ttl, app = ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
 local m, v = holderOf(key)
 if not v then
   handoff(key)
@@ -17,12 +18,17 @@ end
 if v then return holderReply('busy', m, v) end
 local token = nextRev()
 local mk = P .. 'meta:' .. key
+local now = nowMs()
 redis.call('SET', key, owner, 'NX', 'PX', ttl)
+uncountMeta(key, hash(mk))
 redis.call('DEL', mk)
-redis.call('HSET', mk, 'kind', 'd', 'owner', owner, 'lease', 'dapr:' .. token, 'token', token, 'at', nowMs(), 'hold', 0, 'waiter', '')
+-- Counted until the key's own TTL: a Dapr lock stops counting when Redis expires it.
+countUntil('locks', app, key, now + ttl, now)
+countUntil('leases', app, daprLease(key), now + ttl, now)
+redis.call('HSET', mk, 'kind', 'd', 'owner', owner, 'lease', 'dapr:' .. token, 'app', app, 'token', token, 'at', now, 'hold', 0, 'waiter', '')
 redis.call('PEXPIRE', mk, ttl)
 redis.call('ZADD', P .. 'locks', 0, key)
-emit({ type = 'lock.acquired', key = key, revision = token, leaseId = 'dapr:' .. token, fencingToken = token })
+emit({ type = 'lock.acquired', key = key, revision = token, leaseId = 'dapr:' .. token, app = known(app), fencingToken = token })
 return { 'ok', token }
 `),
 );

@@ -2,10 +2,12 @@ import { lua } from './lua-prelude.js';
 import { LuaScript } from './lua-script.js';
 
 /**
- * ARGV: prefix, key, value, leaseId ('' none), ifVersion ('' none), fenceKey ('' none), fenceToken.
- * Checks in the engine's order (fence, version, lease) and changes nothing on a refusal. A
- * lease-bound key carries the lease's remaining TTL, so it vanishes with the lease.
- * Replies {'fenced'} | {'version', current} | {'nolease'} | {'ok', version, revision}.
+ * ARGV: prefix, key, value, leaseId ('' none), ifVersion ('' none), fenceKey ('' none), fenceToken,
+ * caller. Checks in the engine's order (fence, version, lease; another app's lease is no lease)
+ * and changes nothing on a refusal. A lease-bound key carries the lease's remaining TTL, so it
+ * vanishes with the lease, and the lease's app, for readers and events. The row's `bytes` are
+ * counted in its key scope (and kept in `lb:<lease>` for a bound row, see usage-lua).
+ * Replies {'fenced'} | {'version', current} | {'nolease'} | {'ok', version, revision, app}.
  */
 export const putScript = new LuaScript(
   lua(`
@@ -19,29 +21,33 @@ local e = hash(kk)
 local version = 0
 if e then version = tonumber(e.version) end
 if ifv ~= '' and tonumber(ifv) ~= version then return { 'version', version } end
-local ttl = -1
+local ttl, app = -1, ''
 if id ~= '' then
+  app = usableLease(id, ARGV[8])
   ttl = redis.call('PTTL', P .. 'lease:' .. id)
-  if ttl <= 0 then return { 'nolease' } end
+  if not app or ttl <= 0 then return { 'nolease' } end
 end
-if e and e.lease ~= '' and e.lease ~= id then redis.call('SREM', P .. 'lk:' .. e.lease, key) end
+if e then uncountRow(key, e) end
+countKey(key, 1, #value)
 local rev = nextRev()
-redis.call('HSET', kk, 'value', value, 'version', version + 1, 'rev', rev, 'lease', id)
+redis.call('HSET', kk, 'value', value, 'version', version + 1, 'rev', rev, 'lease', id, 'app', app, 'bytes', #value)
 if ttl > 0 then
   redis.call('PEXPIRE', kk, ttl)
-  redis.call('SADD', P .. 'lk:' .. id, key)
-  redis.call('PEXPIRE', P .. 'lk:' .. id, ttl + GRACE)
+  redis.call('HSET', P .. 'lb:' .. id, key, #value)
 else
   redis.call('PERSIST', kk)
 end
 local ev = { type = 'put', key = key, revision = rev, value = value }
-if id ~= '' then ev.leaseId = id end
+if id ~= '' then
+  ev.leaseId = id
+  ev.app = known(app)
+end
 emit(ev)
-return { 'ok', version + 1, rev }
+return { 'ok', version + 1, rev, app }
 `),
 );
 
-/** ARGV: prefix, key. 1 when the key existed. */
+/** ARGV: prefix, key. 1 when the key existed; its scope's counts come down with it. */
 export const deleteScript = new LuaScript(
   lua(`
 local key = ARGV[2]
@@ -50,9 +56,10 @@ local e = hash(kk)
 if not e then return 0 end
 redis.call('DEL', kk)
 local ev = { type = 'delete', key = key, revision = nextRev() }
+uncountRow(key, e)
 if e.lease ~= '' then
-  redis.call('SREM', P .. 'lk:' .. e.lease, key)
   ev.leaseId = e.lease
+  ev.app = known(e.app)
 end
 emit(ev)
 return 1

@@ -4,31 +4,40 @@ import { LuaScript } from './lua-script.js';
 /** How long a lease's side sets outlive it, so an expired lease's leftovers vanish by themselves. */
 export const SIDE_GRACE_MS = 60_000;
 
-/** ARGV: prefix, leaseId, ttlMs, owner ('' for none). The TTL runs on Redis's clock. */
+/**
+ * ARGV: prefix, leaseId, ttlMs, owner ('' for none), app. The TTL runs on Redis's clock. The app
+ * is also kept in `lease-app`, which outlives the lease until it is reaped, for the expiry event.
+ */
 export const grantLeaseScript = new LuaScript(
   lua(`
-local id, ttl, owner = ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local id, ttl, owner, app = ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
 local k = P .. 'lease:' .. id
-redis.call('HSET', k, 'ttl', ttl, 'owner', owner)
+redis.call('HSET', k, 'ttl', ttl, 'owner', owner, 'app', app)
 redis.call('PEXPIRE', k, ttl)
-redis.call('ZADD', P .. 'deadlines', nowMs() + ttl, id)
+redis.call('HSET', P .. 'lease-app', id, app)
+local now = nowMs()
+redis.call('ZADD', P .. 'deadlines', now + ttl, id)
+countUntil('leases', app, id, now + ttl, now)
 return 1
 `),
 );
 
 /**
- * ARGV: prefix, leaseId. Restarts the lease's countdown and every lock and key bound to it (a lock
- * never outlives its maxHoldMs). Returns {} when the lease is gone, else {ttlMs, owner}.
+ * ARGV: prefix, leaseId, caller. Restarts the lease's countdown and every lock and key bound to it
+ * (a lock never outlives its maxHoldMs). Returns {} when the lease is gone or another app's, else
+ * {ttlMs, owner, app}.
  */
 export const keepAliveScript = new LuaScript(
   lua(`
 local id = ARGV[2]
 local k = P .. 'lease:' .. id
+local app = usableLease(id, ARGV[3])
+if not app then return {} end
 local ttl = tonumber(redis.call('HGET', k, 'ttl'))
-if not ttl then return {} end
 redis.call('PEXPIRE', k, ttl)
 local now = nowMs()
 redis.call('ZADD', P .. 'deadlines', now + ttl, id)
+countUntil('leases', app, id, now + ttl, now)
 for _, key in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do
   local m = holderOf(key)
   if m and m.kind == 'n' and m.lease == id then
@@ -38,41 +47,48 @@ for _, key in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do
     if px > 0 then
       redis.call('PEXPIRE', key, px)
       redis.call('PEXPIRE', P .. 'meta:' .. key, px + GRACE)
+      countUntil('locks', app, key, now + px, now)
     end
   else
     redis.call('SREM', P .. 'll:' .. id, key)
   end
 end
-for _, key in ipairs(redis.call('SMEMBERS', P .. 'lk:' .. id)) do
+for _, key in ipairs(boundKeys(id)) do
   if redis.call('HGET', P .. 'kv:' .. key, 'lease') == id then
     redis.call('PEXPIRE', P .. 'kv:' .. key, ttl)
   else
-    redis.call('SREM', P .. 'lk:' .. id, key)
+    unbind(id, key)
   end
 end
 for _, s in ipairs({ 'll:', 'lk:', 'lw:' }) do redis.call('PEXPIRE', P .. s .. id, ttl + ${SIDE_GRACE_MS}) end
-return { ttl, redis.call('HGET', k, 'owner') }
+return { ttl, redis.call('HGET', k, 'owner'), app }
 `),
 );
 
 /**
- * ARGV: prefix, leaseId. Ends the lease: its waiters are told (LEASE_NOT_FOUND), its keys deleted,
- * its locks released and handed to their head waiters. Returns 1 when the lease was alive.
+ * ARGV: prefix, leaseId, caller. Ends the lease: its waiters are told (LEASE_NOT_FOUND), its keys
+ * deleted, its locks released and handed to their head waiters. Returns 1 when the lease was
+ * alive, 0 (changing nothing) when it was gone or another app's.
  */
 export const revokeLeaseScript = new LuaScript(
   lua(`
 local id = ARGV[2]
-local existed = redis.call('DEL', P .. 'lease:' .. id)
+local app = usableLease(id, ARGV[3])
+if not app then return 0 end
+redis.call('DEL', P .. 'lease:' .. id)
+redis.call('HDEL', P .. 'lease-app', id)
 redis.call('ZREM', P .. 'deadlines', id)
+uncount('leases', app, id)
 for _, wid in ipairs(redis.call('SMEMBERS', P .. 'lw:' .. id)) do
   local w = dropWaiter(wid)
   if w then redis.call('PUBLISH', w.srv, 'l ' .. wid) end
 end
-for _, key in ipairs(redis.call('SMEMBERS', P .. 'lk:' .. id)) do
+for _, key in ipairs(boundKeys(id)) do
   if redis.call('HGET', P .. 'kv:' .. key, 'lease') == id then
     redis.call('DEL', P .. 'kv:' .. key)
-    emit({ type = 'delete', key = key, revision = nextRev(), leaseId = id })
+    emit({ type = 'delete', key = key, revision = nextRev(), leaseId = id, app = known(app) })
   end
+  unbind(id, key)
 end
 for _, key in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do
   local m = holderOf(key)
@@ -81,34 +97,38 @@ for _, key in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do
     handoff(key)
   end
 end
-redis.call('DEL', P .. 'll:' .. id, P .. 'lk:' .. id, P .. 'lw:' .. id)
-return existed
+redis.call('DEL', P .. 'll:' .. id, P .. 'lk:' .. id, P .. 'lw:' .. id, P .. 'lb:' .. id)
+return 1
 `),
 );
 
-/** ARGV: prefix, leaseId. Returns '' when gone, else JSON {ttlMs, owner, remainingMs, locks, keys}. */
+/**
+ * ARGV: prefix, leaseId, caller. Returns '' when gone or another app's, else JSON
+ * {ttlMs, owner, app, remainingMs, locks, keys}.
+ */
 export const getLeaseScript = new LuaScript(
   lua(`
 local id = ARGV[2]
 local k = P .. 'lease:' .. id
+if not usableLease(id, ARGV[3]) then return '' end
 local l = hash(k)
-if not l then return '' end
 local locks, keys = {}, {}
 for _, key in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do
   local m = holderOf(key)
   if m and m.kind == 'n' and m.lease == id then locks[#locks + 1] = key end
 end
-for _, key in ipairs(redis.call('SMEMBERS', P .. 'lk:' .. id)) do
+for _, key in ipairs(boundKeys(id)) do
   if redis.call('HGET', P .. 'kv:' .. key, 'lease') == id then keys[#keys + 1] = key end
 end
-return cjson.encode({ ttlMs = tonumber(l.ttl), owner = l.owner, remainingMs = redis.call('PTTL', k), locks = locks, keys = keys })
+return cjson.encode({ ttlMs = tonumber(l.ttl), owner = l.owner, app = known(l.app), remainingMs = redis.call('PTTL', k), locks = locks, keys = keys })
 `),
 );
 
 /**
  * ARGV: prefix, limit. Announces up to `limit` leases whose deadline has passed: Redis already
  * dropped their keys, locks and lease-bound values by TTL; this emits lease.expired, the lock
- * releases and key deletions, tells their waiters, and hands their locks on. Idempotent, so any
+ * releases and key deletions, tells their waiters, hands their locks on, and uncounts their keys
+ * and bytes (their leases and locks stopped counting at their deadlines). Idempotent, so any
  * server may run it. Returns {reaped, msUntilNextDeadline (-1 none)}.
  */
 export const reapLeasesScript = new LuaScript(
@@ -118,23 +138,31 @@ local now = nowMs()
 local dl = P .. 'deadlines'
 local due = redis.call('ZRANGEBYSCORE', dl, '-inf', now, 'LIMIT', 0, limit)
 for _, id in ipairs(due) do
-  redis.call('ZREM', dl, id)
-  if redis.call('EXISTS', P .. 'lease:' .. id) == 0 then
-    emit({ type = 'lease.expired', key = id, revision = nextRev(), leaseId = id })
+  local left = redis.call('PTTL', P .. 'lease:' .. id)
+  if left > 0 then
+    -- Due by our clock a millisecond before Redis expires the key: look again at its real end.
+    redis.call('ZADD', dl, now + left, id)
+  else
+    redis.call('ZREM', dl, id)
+    local app = redis.call('HGET', P .. 'lease-app', id)
+    redis.call('HDEL', P .. 'lease-app', id)
+    uncount('leases', app, id)
+    emit({ type = 'lease.expired', key = id, revision = nextRev(), leaseId = id, app = known(app) })
     for _, wid in ipairs(redis.call('SMEMBERS', P .. 'lw:' .. id)) do
       local w = dropWaiter(wid)
       if w then redis.call('PUBLISH', w.srv, 'l ' .. wid) end
     end
-    for _, key in ipairs(redis.call('SMEMBERS', P .. 'lk:' .. id)) do
+    for _, key in ipairs(boundKeys(id)) do
       local kk = P .. 'kv:' .. key
       local lease = redis.call('HGET', kk, 'lease')
       if not lease or lease == id then
         redis.call('DEL', kk)
-        emit({ type = 'delete', key = key, revision = nextRev(), leaseId = id })
+        emit({ type = 'delete', key = key, revision = nextRev(), leaseId = id, app = known(app) })
       end
+      unbind(id, key)
     end
     for _, key in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do handoff(key) end
-    redis.call('DEL', P .. 'll:' .. id, P .. 'lk:' .. id, P .. 'lw:' .. id)
+    redis.call('DEL', P .. 'll:' .. id, P .. 'lk:' .. id, P .. 'lw:' .. id, P .. 'lb:' .. id)
   end
 end
 local nextDue = redis.call('ZRANGE', dl, 0, 0, 'WITHSCORES')

@@ -2,27 +2,29 @@ import { lua } from './lua-prelude.js';
 import { LuaScript } from './lua-script.js';
 
 /**
- * ARGV: prefix, key, leaseId, maxHoldMs (0 none), waitMs (0 never waits), waiterId, reply channel.
- * Hands a free lock to its live head waiter first, so FIFO order holds, then grants it to this
- * lease if still free. A busy lock with waitMs queues the waiter. Replies:
- * {'nolease'} | {'ok', token, pttl, isNew} | {'busy'|'queued', holderLease, holderOwner, holderToken, pttl}.
+ * ARGV: prefix, key, leaseId, maxHoldMs (0 none), waitMs (0 never waits), waiterId, reply channel,
+ * caller. Hands a free lock to its live head waiter first, so FIFO order holds, then grants it to
+ * this lease if still free. A busy lock with waitMs queues the waiter. Another app's lease is no
+ * lease. Replies: {'nolease'} | {'ok', token, pttl, isNew, app} |
+ * {'busy'|'queued', holderLease, holderOwner, holderToken, holderApp, pttl}.
  */
 export const acquireScript = new LuaScript(
   lua(`
 local key, id, holdMs, waitMs, wid, srv = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7]
-if redis.call('EXISTS', P .. 'lease:' .. id) == 0 then return { 'nolease' } end
+local app = usableLease(id, ARGV[8])
+if not app then return { 'nolease' } end
 local m, v = holderOf(key)
 if not v then
   handoff(key)
   m, v = holderOf(key)
 end
-if m and m.kind == 'n' and m.lease == id then return { 'ok', tonumber(m.token), redis.call('PTTL', key), 0 } end
+if m and m.kind == 'n' and m.lease == id then return { 'ok', tonumber(m.token), redis.call('PTTL', key), 0, app } end
 if not v then
   local token = grant(key, id, holdMs, '')
-  return { 'ok', token, redis.call('PTTL', key), 1 }
+  return { 'ok', token, redis.call('PTTL', key), 1, app }
 end
 local reply = holderReply('busy', m, v)
-reply[5] = redis.call('PTTL', key)
+reply[6] = redis.call('PTTL', key)
 if waitMs > 0 then
   local wk = P .. 'w:' .. wid
   redis.call('HSET', wk, 'key', key, 'lease', id, 'deadline', nowMs() + waitMs, 'hold', holdMs, 'srv', srv)
@@ -78,21 +80,24 @@ return redis.call('PTTL', key)
 `),
 );
 
-/** ARGV: prefix, key, leaseId. Returns 'released', 'not_held' or 'held_by_other'. */
+/**
+ * ARGV: prefix, key, leaseId, caller. Returns {status, app of the released lease}, status
+ * 'released', 'not_held' or 'held_by_other' (also when the lease is another app's).
+ */
 export const releaseScript = new LuaScript(
   lua(`
-local key, id = ARGV[2], ARGV[3]
+local key, id, caller = ARGV[2], ARGV[3], ARGV[4]
 local m, v = holderOf(key)
 if not v then
   handoff(key)
-  return 'not_held'
+  return { 'not_held', '' }
 end
-if m and m.lease == id then
+if m and m.lease == id and (caller == '' or (m.app and caller == '=' .. m.app)) then
   drop(key, m)
   handoff(key)
-  return 'released'
+  return { 'released', m.app or '' }
 end
-return 'held_by_other'
+return { 'held_by_other', '' }
 `),
 );
 
@@ -128,6 +133,7 @@ local function describe(key)
     if pttl >= 0 then d.expiresInMs = pttl end
     if m then
       d.leaseId = m.lease
+      d.app = known(m.app)
       d.fencingToken = tonumber(m.token)
       d.acquiredAt = tonumber(m.at)
     end

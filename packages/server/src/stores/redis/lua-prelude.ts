@@ -1,3 +1,5 @@
+import { USAGE_LUA } from './usage-lua.js';
+
 /**
  * Lua shared by every script: key names, the holder check, grant, drop and hand-off. ARGV[1] is
  * the store's key prefix. Holding a lock means the lock key exists and its value is either the
@@ -6,7 +8,8 @@
  * a key SET by a Dapr sidecar) is a foreign holder. A native lock's meta outlives its key by a
  * grace period, so the release of a lapsed lock is still announced (with its token) by the next
  * script that touches the key; a Dapr lock's meta lives exactly as long as its key, because a
- * sidecar may SET the same owner again and must not inherit an old token.
+ * sidecar may SET the same owner again and must not inherit an old token. `meta.app` is the app
+ * of the holding lease (a Dapr lock's implicit lease included); leases hold theirs in `lease:<id>`.
  */
 export const PRELUDE = `
 -- Scripts read TIME before writing: replicate effects, not the script (the default from Redis 5).
@@ -26,7 +29,22 @@ local function hash(k)
   return m
 end
 local function emit(ev) redis.call('PUBLISH', P .. 'events', cjson.encode(ev)) end
+-- An app for a reply or event: nil (left out) when unknown, as for a lease from before leases had apps.
+local function known(app)
+  if not app or app == '' then return nil end
+  return app
+end
+-- The app of a live lease the caller may use, '' when it has none; nil when gone or another app's.
+-- The caller is '' for an admin (any lease), else '=' .. its app (see callerArg).
+local function usableLease(id, caller)
+  local k = P .. 'lease:' .. id
+  if redis.call('EXISTS', k) == 0 then return nil end
+  local app = redis.call('HGET', k, 'app')
+  if caller ~= '' and (not app or caller ~= '=' .. app) then return nil end
+  return app or ''
+end
 local function nextRev() return redis.call('INCR', P .. 'rev') end
+${USAGE_LUA}
 local function holderOf(key)
   local v = redis.call('GET', key)
   if not v then return nil, nil end
@@ -51,25 +69,31 @@ local function grant(key, leaseId, holdMs, waiterId)
     hold = now + holdMs
     if holdMs < px then px = holdMs end
   end
+  local app = redis.call('HGET', P .. 'lease:' .. leaseId, 'app') or ''
   local token = nextRev()
   local mk = P .. 'meta:' .. key
   redis.call('SET', key, MARK .. leaseId, 'PX', px)
+  uncountMeta(key, hash(mk))
   redis.call('DEL', mk)
-  redis.call('HSET', mk, 'kind', 'n', 'lease', leaseId, 'token', token, 'at', now, 'hold', hold, 'waiter', waiterId)
+  countUntil('locks', app, key, now + px, now)
+  redis.call('HSET', mk, 'kind', 'n', 'lease', leaseId, 'app', app, 'token', token, 'at', now, 'hold', hold, 'waiter', waiterId)
   redis.call('PEXPIRE', mk, px + GRACE)
   redis.call('SADD', P .. 'll:' .. leaseId, key)
   redis.call('PEXPIRE', P .. 'll:' .. leaseId, lpx + GRACE)
   redis.call('ZADD', P .. 'locks', 0, key)
-  emit({ type = 'lock.acquired', key = key, revision = token, leaseId = leaseId, fencingToken = token })
+  emit({ type = 'lock.acquired', key = key, revision = token, leaseId = leaseId, app = known(app), fencingToken = token })
   return token
 end
 local function drop(key, m)
+  -- A foreign holder may sit over the meta of a Dapr lock a sidecar deleted: uncount that one.
+  uncountMeta(key, m or hash(P .. 'meta:' .. key))
   redis.call('DEL', key, P .. 'meta:' .. key)
   redis.call('ZREM', P .. 'locks', key)
   local ev = { type = 'lock.released', key = key, revision = nextRev() }
   if m then
     if m.kind == 'n' then redis.call('SREM', P .. 'll:' .. m.lease, key) end
     ev.leaseId = m.lease
+    ev.app = known(m.app)
     ev.fencingToken = tonumber(m.token)
   end
   emit(ev)
@@ -79,10 +103,11 @@ local function reapLapsed(key)
   local mk = P .. 'meta:' .. key
   local m = hash(mk)
   if not m or m.kind ~= 'n' then return end
+  uncountMeta(key, m)
   redis.call('DEL', mk)
   redis.call('ZREM', P .. 'locks', key)
   redis.call('SREM', P .. 'll:' .. m.lease, key)
-  emit({ type = 'lock.released', key = key, revision = nextRev(), leaseId = m.lease, fencingToken = tonumber(m.token) })
+  emit({ type = 'lock.released', key = key, revision = nextRev(), leaseId = m.lease, app = known(m.app), fencingToken = tonumber(m.token) })
 end
 local function dropWaiter(wid)
   local w = hash(P .. 'w:' .. wid)
@@ -111,9 +136,10 @@ local function handoff(key)
     end
   end
 end
+-- {status, holderLease, holderOwner, holderToken, holderApp}; a foreign holder has no lease.
 local function holderReply(status, m, v)
-  if not m then return { status, '', ownerOf(m, v) or '', 0 } end
-  return { status, m.lease, ownerOf(m, v) or '', tonumber(m.token) }
+  if not m then return { status, '', ownerOf(m, v) or '', 0, '' } end
+  return { status, m.lease, ownerOf(m, v) or '', tonumber(m.token), m.app or '' }
 end
 `;
 

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { LeaseholdError, storeError, WatchHub } from '@leasehold/core';
+import { LeaseholdError, newLeaseId, storeError, WatchHub } from '@leasehold/core';
 import type {
   AcquireOptions,
   AcquireResult,
   GrantOptions,
   KvEntry,
+  LeaseApp,
   LeaseDetail,
   LeaseInfo,
   LockInfo,
@@ -14,6 +15,8 @@ import type {
   Store,
   UnlockStatus,
   Unsubscribe,
+  Usage,
+  UsageQuery,
   WatchOptions,
 } from '@leasehold/core';
 import { daprTryLockScript, daprUnlockScript } from './dapr-scripts.js';
@@ -37,6 +40,7 @@ import {
   releaseScript,
   waiterStatusScript,
 } from './lock-scripts.js';
+import { callerArg } from './lua-script.js';
 import type { LuaScript, ScriptArg } from './lua-script.js';
 import { RedisWaiters } from './redis-waiters.js';
 import type { Reply } from './replies.js';
@@ -48,8 +52,11 @@ import {
   lockInfo,
   putRefusal,
   storePrefix,
+  text,
+  usageOf,
   watchEvent,
 } from './replies.js';
+import { counterAddScript, counterSetScript, usageScript } from './usage-scripts.js';
 
 /**
  * A Store on one Redis (a node or a Sentinel-managed master). Every operation is one Lua script,
@@ -95,25 +102,32 @@ export class RedisStore implements Store {
   }
 
   async grantLease(options: GrantOptions): Promise<LeaseInfo> {
-    const id = randomUUID();
-    await this.script('grantLease', grantLeaseScript, id, options.ttlMs, options.owner ?? '');
-    this.reaper.arm(options.ttlMs);
-    return { id, ttlMs: options.ttlMs, ...(options.owner === undefined ? {} : { owner: options.owner }) };
+    const { ttlMs, owner, app } = options;
+    const id = newLeaseId();
+    await this.script('grantLease', grantLeaseScript, id, ttlMs, owner ?? '', app);
+    this.reaper.arm(ttlMs);
+    return { id, ttlMs, ...(owner === undefined ? {} : { owner }), app };
   }
 
-  async keepAlive(leaseId: string): Promise<LeaseInfo | undefined> {
-    const [ttlMs, owner] = (await this.script('keepAlive', keepAliveScript, leaseId)) as Reply;
+  async keepAlive(leaseId: string, app: LeaseApp): Promise<LeaseInfo | undefined> {
+    const reply = (await this.script('keepAlive', keepAliveScript, leaseId, callerArg(app))) as Reply;
+    const [ttlMs, owner, leaseApp] = reply.map(text);
     if (ttlMs === undefined) return undefined;
     this.reaper.arm(Number(ttlMs));
-    return { id: leaseId, ttlMs: Number(ttlMs), ...(owner ? { owner: String(owner) } : {}) };
+    return {
+      id: leaseId,
+      ttlMs: Number(ttlMs),
+      ...(owner === undefined ? {} : { owner }),
+      ...(leaseApp === undefined ? {} : { app: leaseApp }),
+    };
   }
 
-  async revokeLease(leaseId: string): Promise<boolean> {
-    return (await this.script('revokeLease', revokeLeaseScript, leaseId)) === 1;
+  async revokeLease(leaseId: string, app: LeaseApp): Promise<boolean> {
+    return (await this.script('revokeLease', revokeLeaseScript, leaseId, callerArg(app))) === 1;
   }
 
-  async getLease(leaseId: string): Promise<LeaseDetail | undefined> {
-    const json = String(await this.script('getLease', getLeaseScript, leaseId));
+  async getLease(leaseId: string, app: LeaseApp): Promise<LeaseDetail | undefined> {
+    const json = String(await this.script('getLease', getLeaseScript, leaseId, callerArg(app)));
     return json === '' ? undefined : leaseDetail(leaseId, json);
   }
 
@@ -123,7 +137,8 @@ export class RedisStore implements Store {
     const pending = waitMs > 0 ? this.waiters.register(waiterId, options.key) : undefined;
     let reply: Reply;
     try {
-      const args = [options.key, options.leaseId, options.maxHoldMs ?? 0, waitMs, waiterId, this.channel];
+      const { key, leaseId, maxHoldMs, app } = options;
+      const args = [key, leaseId, maxHoldMs ?? 0, waitMs, waiterId, this.channel, callerArg(app)];
       reply = (await this.script('acquire', acquireScript, ...args)) as Reply;
     } catch (error) {
       pending?.discard();
@@ -131,12 +146,13 @@ export class RedisStore implements Store {
     }
     if (reply[0] !== 'queued' || !pending) pending?.discard();
     if (reply[0] === 'nolease') throw leaseNotFound(options.leaseId);
-    if (reply[0] === 'queued' && pending) return pending.wait(waitMs, Number(reply[4]), options.signal);
+    if (reply[0] === 'queued' && pending) return pending.wait(waitMs, Number(reply[5]), options.signal);
     return acquireResult(reply);
   }
 
-  async release(key: string, leaseId: string): Promise<ReleaseStatus> {
-    return (await this.script('release', releaseScript, key, leaseId)) as ReleaseStatus;
+  async release(key: string, leaseId: string, app: LeaseApp): Promise<ReleaseStatus> {
+    const reply = (await this.script('release', releaseScript, key, leaseId, callerArg(app))) as Reply;
+    return reply[0] as ReleaseStatus;
   }
 
   async forceRelease(key: string): Promise<boolean> {
@@ -158,8 +174,9 @@ export class RedisStore implements Store {
     return (await this.script('checkFence', checkFenceScript, key, token)) === 1;
   }
 
-  async daprTryLock(key: string, owner: string, ttlMs: number): Promise<AcquireResult> {
-    return acquireResult((await this.script('daprTryLock', daprTryLockScript, key, owner, ttlMs)) as Reply);
+  async daprTryLock(key: string, owner: string, ttlMs: number, app: string): Promise<AcquireResult> {
+    const reply = (await this.script('daprTryLock', daprTryLockScript, key, owner, ttlMs, app)) as Reply;
+    return acquireResult(reply);
   }
 
   async daprUnlock(key: string, owner: string): Promise<UnlockStatus> {
@@ -167,8 +184,9 @@ export class RedisStore implements Store {
   }
 
   async put(options: PutOptions): Promise<{ version: number; revision: number }> {
-    const { key, value, leaseId, ifVersion, fence } = options;
-    const args = [key, value, leaseId ?? '', ifVersion ?? '', fence?.key ?? '', fence?.token ?? 0];
+    const { key, value, leaseId, ifVersion, fence, app } = options;
+    const fenceArgs = [fence?.key ?? '', fence?.token ?? 0];
+    const args = [key, value, leaseId ?? '', ifVersion ?? '', ...fenceArgs, callerArg(app)];
     const reply = (await this.script('put', putScript, ...args)) as Reply;
     if (reply[0] === 'ok') return { version: Number(reply[1]), revision: Number(reply[2]) };
     throw putRefusal(reply[0], options, reply[1]);
@@ -177,13 +195,14 @@ export class RedisStore implements Store {
   async get(key: string): Promise<KvEntry | undefined> {
     const row = await this.call('get', () => this.command.hgetall(`${this.prefix}kv:${key}`));
     if (row.version === undefined) return undefined;
-    const lease = row.lease ?? '';
+    const [leaseId, app] = [text(row.lease), text(row.app)];
     return {
       key,
       value: row.value ?? '',
       version: Number(row.version),
       revision: Number(row.rev),
-      ...(lease === '' ? {} : { leaseId: lease }),
+      ...(leaseId === undefined ? {} : { leaseId }),
+      ...(leaseId === undefined || app === undefined ? {} : { app }),
     };
   }
 
@@ -194,7 +213,7 @@ export class RedisStore implements Store {
   async counterAdd(name: string, delta: number): Promise<number> {
     if (!Number.isSafeInteger(delta))
       throw new LeaseholdError('INVALID_ARGUMENT', 'delta: must be an integer');
-    return this.call('counterAdd', () => this.command.incrby(`${this.prefix}ctr:${name}`, delta));
+    return Number(await this.script('counterAdd', counterAddScript, name, delta));
   }
 
   async counterGet(name: string): Promise<number> {
@@ -204,7 +223,13 @@ export class RedisStore implements Store {
   async counterSet(name: string, value: number): Promise<void> {
     if (!Number.isSafeInteger(value))
       throw new LeaseholdError('INVALID_ARGUMENT', 'value: must be an integer');
-    await this.call('counterSet', () => this.command.set(`${this.prefix}ctr:${name}`, value));
+    await this.script('counterSet', counterSetScript, name, value);
+  }
+
+  /** Counted in Redis by the scripts that change state, so every server sharing the store agrees. */
+  async usage(query: UsageQuery): Promise<Usage> {
+    const args = [query.app, query.scope, query.kvKey ?? '', query.counter ?? ''];
+    return usageOf((await this.script('usage', usageScript, ...args)) as Reply);
   }
 
   watch(options: WatchOptions): Unsubscribe {

@@ -5,7 +5,7 @@ import type { Masters } from './quorum.js';
 import { driftMs } from './quorum.js';
 import { stampTokenScript } from './redlock-scripts.js';
 import type { Reply } from './replies.js';
-import { acquireResult, leaseNotFound } from './replies.js';
+import { acquireResult, leaseNotFound, text } from './replies.js';
 
 /** One Redlock grant: the phase-one script, how to undo it, and the TTL it asked for. */
 export interface GrantRequest {
@@ -32,7 +32,10 @@ export interface GrantRequest {
  * with this grant's stamped majority; there the later grant ran only after this one's lock was
  * gone, which was after the stamp, so that master's counter issued it a token above ours.
  */
-export async function grantOnMajority(masters: Masters, request: GrantRequest): Promise<AcquireResult> {
+export async function grantOnMajority(
+  masters: Masters,
+  request: GrantRequest,
+): Promise<AcquireResult & { app?: string }> {
   const started = performance.now();
   const answers = await masters.run(request.script, request.args);
   const granted = answers.map((a) => Array.isArray(a) && a[0] === 'ok');
@@ -48,8 +51,11 @@ export async function grantOnMajority(masters: Masters, request: GrantRequest): 
     const ttls = okReplies.map((r) => (r[2] === undefined ? request.ttlMs : Number(r[2])));
     const minTtl = Math.min(...ttls);
     const validity = minTtl - (performance.now() - started) - driftMs(minTtl, request.driftFactor);
-    if (masters.count(stamps, (s) => s === 1) >= masters.quorum && validity > 0)
-      return { acquired: true, fencingToken: token };
+    if (masters.count(stamps, (s) => s === 1) >= masters.quorum && validity > 0) {
+      // The app of the granted lease, from an acquire's reply (a Dapr grant's caller knows it).
+      const app = text(okReplies[0]?.[4]);
+      return { acquired: true, fencingToken: token, ...(app === undefined ? {} : { app }) };
+    }
     await request.undo(fresh);
     throw new LeaseholdError(
       'STORE_ERROR',

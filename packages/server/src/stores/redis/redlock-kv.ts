@@ -1,12 +1,13 @@
-import type { Redis } from 'ioredis';
 import { LeaseholdError } from '@leasehold/core';
 import type { KvEntry, PutOptions, WatchEvent } from '@leasehold/core';
 import { deleteScript, putScript } from './kv-scripts.js';
-import type { Masters } from './quorum.js';
+import { callerArg } from './lua-script.js';
+import type { Answers, Masters } from './quorum.js';
 import { median, pickStatus } from './redlock-merge.js';
 import { getKvScript } from './redlock-scripts.js';
 import type { Reply } from './replies.js';
-import { putRefusal } from './replies.js';
+import { putRefusal, text } from './replies.js';
+import { counterAddScript, counterSetScript } from './usage-scripts.js';
 
 /**
  * Redlock's kv rows and counters: written to every master, acknowledged by a majority, read from a
@@ -20,15 +21,19 @@ export class RedlockKv {
   ) {}
 
   async put(options: PutOptions): Promise<{ version: number; revision: number }> {
-    const { key, value, leaseId, ifVersion, fence } = options;
-    const args = [key, value, leaseId ?? '', ifVersion ?? '', fence?.key ?? '', fence?.token ?? 0];
+    const { key, value, leaseId, ifVersion, fence, app } = options;
+    const fenceArgs = [fence?.key ?? '', fence?.token ?? 0];
+    const args = [key, value, leaseId ?? '', ifVersion ?? '', ...fenceArgs, callerArg(app)];
     const answers = (await this.masters.run(putScript, args)) as (Reply | undefined)[];
     this.masters.requireQuorum('put', answers);
     const ok = answers.filter((a) => a?.[0] === 'ok') as Reply[];
     if (ok.length >= this.masters.quorum) {
       const version = Math.max(...ok.map((r) => Number(r[1])));
       const revision = Math.max(...ok.map((r) => Number(r[2])));
-      this.emit({ type: 'put', key, revision, value, ...(leaseId === undefined ? {} : { leaseId }) });
+      const leaseApp = text(ok[0]?.[3]);
+      const lease =
+        leaseId === undefined ? {} : { leaseId, ...(leaseApp === undefined ? {} : { app: leaseApp }) };
+      this.emit({ type: 'put', key, revision, value, ...lease });
       return { version, revision };
     }
     const refusal = pickStatus<unknown>(
@@ -44,14 +49,17 @@ export class RedlockKv {
     this.masters.requireQuorum('get', answers);
     const rows = answers.filter((a) => Array.isArray(a) && a.length > 0) as Reply[];
     if (rows.length < this.masters.quorum) return undefined;
-    const [value, version, revision, lease] = rows.reduce((a, b) => (Number(b[2]) > Number(a[2]) ? b : a));
-    const leaseId = String(lease ?? '');
+    const [value, version, revision, lease, leaseApp] = rows.reduce((a, b) =>
+      Number(b[2]) > Number(a[2]) ? b : a,
+    );
+    const [leaseId, app] = [text(lease), text(leaseApp)];
     return {
       key,
       value: String(value),
       version: Number(version),
       revision: Number(revision),
-      ...(leaseId === '' ? {} : { leaseId }),
+      ...(leaseId === undefined ? {} : { leaseId }),
+      ...(leaseId === undefined || app === undefined ? {} : { app }),
     };
   }
 
@@ -66,24 +74,28 @@ export class RedlockKv {
   counterAdd(name: string, delta: number): Promise<number> {
     if (!Number.isSafeInteger(delta))
       throw new LeaseholdError('INVALID_ARGUMENT', 'delta: must be an integer');
-    return this.counter('counterAdd', (c) => c.incrby(this.counterKey(name), delta));
+    return this.counter('counterAdd', () => this.masters.run(counterAddScript, [name, delta]));
   }
 
   counterGet(name: string): Promise<number> {
-    return this.counter('counterGet', async (c) => Number((await c.get(this.counterKey(name))) ?? 0));
+    return this.counter('counterGet', () =>
+      this.masters.each(async (c) => Number((await c.get(this.counterKey(name))) ?? 0)),
+    );
   }
 
   async counterSet(name: string, value: number): Promise<void> {
     if (!Number.isSafeInteger(value))
       throw new LeaseholdError('INVALID_ARGUMENT', 'value: must be an integer');
-    await this.counter('counterSet', async (c) => (await c.set(this.counterKey(name), value), value));
+    await this.counter('counterSet', async () =>
+      (await this.masters.run(counterSetScript, [name, value])).map((a) => (a === undefined ? a : value)),
+    );
   }
 
-  /** Runs a counter command everywhere; a majority must answer, and their median is the value. */
-  private async counter(op: string, command: (client: Redis) => Promise<number>): Promise<number> {
-    const answers = await this.masters.each(command);
+  /** Runs a counter operation on every master; a majority must answer, and their median is the value. */
+  private async counter(op: string, run: () => Promise<Answers>): Promise<number> {
+    const answers = await run();
     this.masters.requireQuorum(op, answers);
-    return median(answers.filter((a) => a !== undefined));
+    return median(answers.filter((a) => a !== undefined).map(Number));
   }
 
   private counterKey(name: string): string {

@@ -1,6 +1,7 @@
-import type { LeaseDetail, LockInfo } from '@leasehold/core';
+import type { LeaseDetail, LockInfo, Usage } from '@leasehold/core';
 import type { Answers } from './quorum.js';
-import { leaseDetail, list, lockInfo } from './replies.js';
+import type { Reply } from './replies.js';
+import { leaseDetail, list, lockInfo, usageOf } from './replies.js';
 
 /** A status a majority agrees on: `winner` if any master gave it, else the most common answer. */
 export function pickStatus<T>(answers: Answers, winner: T | undefined, order: readonly [T, ...T[]]): T {
@@ -88,4 +89,26 @@ export function mergeLease(id: string, answers: Answers, quorum: number): LeaseD
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[(sorted.length - 1) >> 1] ?? 0;
+}
+
+/**
+ * Usage over the masters that answered (at least a majority): each count is the highest any of
+ * them reports, so whatever a master counts is counted; the probed key and counter exist when a
+ * majority has them, as `get` reads a key.
+ */
+export function mergeUsage(answers: Answers, quorum: number): Usage {
+  const usages = answers.filter((a) => a !== undefined).map((a) => usageOf(a as Reply));
+  const max = (pick: (u: Usage) => number) => Math.max(0, ...usages.map(pick));
+  const sizes = usages.map((u) => u.kvKeyBytes).filter((b) => b !== undefined);
+  const probed = usages.some((u) => u.counterExists !== undefined);
+  const counterExists = usages.filter((u) => u.counterExists === true).length >= quorum;
+  return {
+    leases: max((u) => u.leases),
+    locks: max((u) => u.locks),
+    keys: max((u) => u.keys),
+    keyBytes: max((u) => u.keyBytes),
+    counters: max((u) => u.counters),
+    ...(sizes.length >= quorum ? { kvKeyBytes: Math.max(...sizes) } : {}),
+    ...(probed ? { counterExists } : {}),
+  };
 }

@@ -19,11 +19,11 @@ return 1
 `),
 );
 
-/** ARGV: prefix, key. The kv row as {value, version, rev, lease}, or {} when absent. */
+/** ARGV: prefix, key. The kv row as {value, version, rev, lease, app}, or {} when absent. */
 export const getKvScript = new LuaScript(
   lua(`
 local e = hash(P .. 'kv:' .. ARGV[2])
 if not e then return {} end
-return { e.value, tonumber(e.version), tonumber(e.rev), e.lease }
+return { e.value, tonumber(e.version), tonumber(e.rev), e.lease, e.app or '' }
 `),
 );

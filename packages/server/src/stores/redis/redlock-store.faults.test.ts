@@ -75,6 +75,31 @@ describeWithBackend('redis-server', 'lock.redis Redlock when masters fail', (bin
     await healthy();
   });
 
+  it('reads usage from a majority, taking the highest count, while masters fail and come back empty', async () => {
+    const app = 'quota';
+    const usage = () => store.usage!({ app, scope: 'quota||', kvKey: 'kv||quota||k' });
+    const id = (await store.grantLease({ app, ttlMs: 30_000 })).id;
+    token(await store.acquire({ app, key: 'lock||quota||a', leaseId: id }));
+    await store.put({ app, key: 'kv||quota||k', value: 'abc', leaseId: id });
+    await servers[1]!.stop('SIGKILL');
+    const held = { leases: 1, locks: 1, keys: 1, keyBytes: 3, kvKeyBytes: 3 };
+    expect(await usage()).toMatchObject(held);
+    token(await store.daprTryLock('lock||quota||d', 'o', 30_000, app));
+    expect(await usage()).toMatchObject({ ...held, leases: 2, locks: 2 });
+    await servers[1]!.restart(); // without persistence: it comes back empty and counts nothing
+    await healthy();
+    await servers[0]!.stop('SIGKILL'); // the majority left: the empty master and one that counts all
+    const left = await usage();
+    expect(left).toMatchObject({ leases: 2, locks: 2, keys: 1, keyBytes: 3 });
+    // The key itself is on one master of the two, so, as for get, it reads as absent.
+    expect([left.kvKeyBytes, await store.get('kv||quota||k')]).toEqual([undefined, undefined]);
+    await servers[0]!.restart();
+    await healthy();
+    expect(await store.revokeLease(id, app)).toBe(true);
+    expect(await store.daprUnlock('lock||quota||d', 'o')).toBe(0);
+    expect(await usage()).toMatchObject({ leases: 0, locks: 0, keys: 0, keyBytes: 0 });
+  });
+
   it('with two of three down, fails cleanly with STORE_ERROR and never grants', async () => {
     const leases = await Promise.all(
       [1, 2, 3].map(async () => (await store.grantLease({ app: 'test', ttlMs: 30_000 })).id),

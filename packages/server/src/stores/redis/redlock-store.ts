@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { LeaseholdError, storeError, WatchHub } from '@leasehold/core';
+import { LeaseholdError, newLeaseId, storeError, WatchHub } from '@leasehold/core';
 import type {
   AcquireOptions,
   AcquireResult,
   GrantOptions,
   KvEntry,
+  LeaseApp,
   LeaseDetail,
   LeaseInfo,
   LockInfo,
@@ -13,6 +13,8 @@ import type {
   Store,
   UnlockStatus,
   Unsubscribe,
+  Usage,
+  UsageQuery,
   WatchEvent,
   WatchOptions,
 } from '@leasehold/core';
@@ -35,13 +37,15 @@ import {
   listLocksScript,
   releaseScript,
 } from './lock-scripts.js';
+import { callerArg } from './lua-script.js';
 import { driftMs, Masters } from './quorum.js';
 import { grantOnMajority } from './redlock-grant.js';
-import { lockAnswers, mergeLease, mergeLock, mergeLocks, pickStatus } from './redlock-merge.js';
+import { lockAnswers, mergeLease, mergeLock, mergeLocks, mergeUsage, pickStatus } from './redlock-merge.js';
 import { RedlockKv } from './redlock-kv.js';
 import { RedlockWaiters } from './redlock-waiters.js';
 import type { Reply } from './replies.js';
-import { leaseNotFound, storePrefix } from './replies.js';
+import { leaseNotFound, storePrefix, text } from './replies.js';
+import { usageScript } from './usage-scripts.js';
 
 type RedlockConfig = Extract<RedisStoreConfig, { mode: 'redlock' }>;
 
@@ -69,7 +73,7 @@ export async function openRedlockStore(name: string, config: RedlockConfig): Pro
  * watch sees this server's own changes only.
  */
 export class RedlockStore implements Store {
-  private readonly waiters = new RedlockWaiters((key, leaseId) => this.release(key, leaseId));
+  private readonly waiters = new RedlockWaiters((key, leaseId) => this.release(key, leaseId, undefined));
   private readonly hub = new WatchHub(10_000);
   // Each master keeps its own lease deadlines; reaping them keeps its side keys from piling up.
   private readonly reaper = new LeaseReaper(async (limit) => {
@@ -96,52 +100,58 @@ export class RedlockStore implements Store {
 
   async grantLease(options: GrantOptions): Promise<LeaseInfo> {
     this.open();
-    const id = randomUUID();
+    const { ttlMs, owner, app } = options;
+    const id = newLeaseId();
     const started = performance.now();
-    const answers = await this.masters.run(grantLeaseScript, [id, options.ttlMs, options.owner ?? '']);
-    if (
-      this.masters.count(answers, (a) => a === 1) < this.masters.quorum ||
-      !this.valid(options.ttlMs, started)
-    ) {
-      await this.masters.run(revokeLeaseScript, [id]);
+    const answers = await this.masters.run(grantLeaseScript, [id, ttlMs, owner ?? '', app]);
+    if (this.masters.count(answers, (a) => a === 1) < this.masters.quorum || !this.valid(ttlMs, started)) {
+      await this.masters.run(revokeLeaseScript, [id, callerArg(undefined)]);
       throw new LeaseholdError('STORE_ERROR', 'store failed during grantLease: no Redlock majority in time');
     }
-    this.reaper.arm(options.ttlMs);
-    return { id, ttlMs: options.ttlMs, ...(options.owner === undefined ? {} : { owner: options.owner }) };
+    this.reaper.arm(ttlMs);
+    return { id, ttlMs, ...(owner === undefined ? {} : { owner }), app };
   }
 
-  async keepAlive(leaseId: string): Promise<LeaseInfo | undefined> {
+  async keepAlive(leaseId: string, app: LeaseApp): Promise<LeaseInfo | undefined> {
     this.open();
     const started = performance.now();
-    const answers = await this.masters.run(keepAliveScript, [leaseId]);
+    const answers = await this.masters.run(keepAliveScript, [leaseId, callerArg(app)]);
     this.masters.requireQuorum('keepAlive', answers);
     const live = answers.filter((a) => Array.isArray(a) && a.length > 0) as Reply[];
     const ttlMs = Number(live[0]?.[0]);
     if (live.length < this.masters.quorum || !this.valid(ttlMs, started)) return undefined;
-    const owner = String(live[0]?.[1] ?? '');
-    return { id: leaseId, ttlMs, ...(owner === '' ? {} : { owner }) };
+    const [owner, leaseApp] = [text(live[0]?.[1]), text(live[0]?.[2])];
+    return {
+      id: leaseId,
+      ttlMs,
+      ...(owner === undefined ? {} : { owner }),
+      ...(leaseApp === undefined ? {} : { app: leaseApp }),
+    };
   }
 
-  async revokeLease(leaseId: string): Promise<boolean> {
+  async revokeLease(leaseId: string, app: LeaseApp): Promise<boolean> {
     this.open();
-    const answers = await this.masters.run(revokeLeaseScript, [leaseId]);
+    const answers = await this.masters.run(revokeLeaseScript, [leaseId, callerArg(app)]);
     this.masters.requireQuorum('revokeLease', answers);
+    const revoked = this.masters.count(answers, (a) => a === 1) > 0;
+    // Another app's lease was left alone, and so are its waiters here.
+    if (!revoked) return false;
     this.waiters.failLease(leaseId, leaseNotFound(leaseId));
     this.waiters.wakeAll();
-    return this.masters.count(answers, (a) => a === 1) > 0;
+    return true;
   }
 
-  async getLease(leaseId: string): Promise<LeaseDetail | undefined> {
+  async getLease(leaseId: string, app: LeaseApp): Promise<LeaseDetail | undefined> {
     this.open();
-    const answers = await this.masters.run(getLeaseScript, [leaseId]);
+    const answers = await this.masters.run(getLeaseScript, [leaseId, callerArg(app)]);
     this.masters.requireQuorum('getLease', answers);
     return mergeLease(leaseId, answers, this.masters.quorum);
   }
 
   async acquire(options: AcquireOptions): Promise<AcquireResult> {
-    const { key, leaseId, maxHoldMs, signal } = options;
+    const { key, leaseId, maxHoldMs, signal, app } = options;
     const waitMs = signal?.aborted ? 0 : Math.max(0, options.waitMs ?? 0);
-    const attempt = (id: string) => this.tryAcquire(key, id, maxHoldMs ?? 0);
+    const attempt = (id: string) => this.tryAcquire(key, id, maxHoldMs ?? 0, app);
     // FIFO within this server: a newcomer never overtakes a waiter queued here.
     if (waitMs > 0 && this.waiters.count(key) > 0)
       return this.waiters.wait(key, leaseId, waitMs, signal, attempt);
@@ -150,12 +160,16 @@ export class RedlockStore implements Store {
     return this.waiters.wait(key, leaseId, waitMs, signal, attempt);
   }
 
-  async release(key: string, leaseId: string): Promise<ReleaseStatus> {
+  async release(key: string, leaseId: string, app: LeaseApp): Promise<ReleaseStatus> {
     this.open();
-    const answers = await this.masters.run(releaseScript, [key, leaseId]);
+    const answers = (await this.masters.run(releaseScript, [key, leaseId, callerArg(app)])) as (
+      Reply | undefined
+    )[];
     this.masters.requireQuorum('release', answers);
-    const status = pickStatus<ReleaseStatus>(answers, 'released', ['held_by_other', 'not_held']);
-    if (status === 'released') this.released(key, leaseId);
+    const statuses = answers.map((a) => a?.[0]);
+    const status = pickStatus<ReleaseStatus>(statuses, 'released', ['held_by_other', 'not_held']);
+    if (status === 'released')
+      this.released(key, leaseId, text(answers.find((a) => a?.[0] === 'released')?.[1]));
     return status;
   }
 
@@ -189,18 +203,18 @@ export class RedlockStore implements Store {
     return this.masters.count(answers, (a) => a === 1) >= this.masters.quorum;
   }
 
-  async daprTryLock(key: string, owner: string, ttlMs: number): Promise<AcquireResult> {
+  async daprTryLock(key: string, owner: string, ttlMs: number, app: string): Promise<AcquireResult> {
     this.open();
     const result = await grantOnMajority(this.masters, {
       op: 'daprTryLock',
       key,
       script: daprTryLockScript,
-      args: [key, owner, ttlMs],
+      args: [key, owner, ttlMs, app],
       undo: (only) => this.masters.run(daprUnlockScript, [key, owner], only),
       ttlMs,
       driftFactor: this.driftFactor,
     });
-    if (result.acquired) this.acquired(key, `dapr:${result.fencingToken}`, result.fencingToken);
+    if (result.acquired) this.acquired(key, `dapr:${result.fencingToken}`, result.fencingToken, app);
     return result;
   }
 
@@ -243,6 +257,15 @@ export class RedlockStore implements Store {
     return this.kv.counterSet(name, value);
   }
 
+  /** Each master counts what it holds; a majority answers, and the highest count stands. */
+  async usage(query: UsageQuery): Promise<Usage> {
+    this.open();
+    const args = [query.app, query.scope, query.kvKey ?? '', query.counter ?? ''];
+    const answers = await this.masters.run(usageScript, args);
+    this.masters.requireQuorum('usage', answers);
+    return mergeUsage(answers, this.masters.quorum);
+  }
+
   watch(options: WatchOptions): Unsubscribe {
     return this.hub.subscribe(options);
   }
@@ -263,32 +286,46 @@ export class RedlockStore implements Store {
     for (const client of this.masters.clients) client.disconnect();
   }
 
-  private async tryAcquire(key: string, leaseId: string, maxHoldMs: number): Promise<AcquireResult> {
+  private async tryAcquire(
+    key: string,
+    leaseId: string,
+    maxHoldMs: number,
+    app: LeaseApp,
+  ): Promise<AcquireResult> {
     this.open();
     const result = await grantOnMajority(this.masters, {
       op: 'acquire',
       key,
       leaseId,
       script: acquireScript,
-      args: [key, leaseId, maxHoldMs, 0, '', ''],
-      undo: (only) => this.masters.run(releaseScript, [key, leaseId], only),
+      args: [key, leaseId, maxHoldMs, 0, '', '', callerArg(app)],
+      undo: (only) => this.masters.run(releaseScript, [key, leaseId, callerArg(undefined)], only),
       ttlMs: 0,
       driftFactor: this.driftFactor,
     });
-    if (result.acquired) this.acquired(key, leaseId, result.fencingToken);
-    return result;
+    if (result.acquired) this.acquired(key, leaseId, result.fencingToken, result.app);
+    return result.acquired ? { acquired: true, fencingToken: result.fencingToken } : result;
   }
 
   private valid(ttlMs: number, started: number): boolean {
     return ttlMs - (performance.now() - started) - driftMs(ttlMs, this.driftFactor) > 0;
   }
 
-  private acquired(key: string, leaseId: string, token: number): void {
-    this.emit({ type: 'lock.acquired', key, revision: this.revision(token), leaseId, fencingToken: token });
+  private acquired(key: string, leaseId: string, token: number, app: string | undefined): void {
+    const revision = this.revision(token);
+    this.emit({
+      type: 'lock.acquired',
+      key,
+      revision,
+      leaseId,
+      ...(app ? { app } : {}),
+      fencingToken: token,
+    });
   }
 
-  private released(key: string, leaseId?: string): void {
-    this.emit({ type: 'lock.released', key, revision: this.revision(), ...(leaseId ? { leaseId } : {}) });
+  private released(key: string, leaseId?: string, app?: string): void {
+    const lease = leaseId ? { leaseId, ...(app ? { app } : {}) } : {};
+    this.emit({ type: 'lock.released', key, revision: this.revision(), ...lease });
     this.waiters.wake(key);
   }
 

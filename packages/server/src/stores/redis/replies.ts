@@ -5,6 +5,7 @@ import type {
   LockHolder,
   LockInfo,
   PutOptions,
+  Usage,
   WatchEvent,
 } from '@leasehold/core';
 
@@ -16,7 +17,7 @@ export function storePrefix(storeName: string): string {
 /** A Lua array reply as strings and numbers. */
 export type Reply = readonly (string | number)[];
 
-/** Reads an acquire-style reply: {'ok', token} or {'busy'|'queued', lease, owner, token, pttl}. */
+/** Reads an acquire-style reply: {'ok', token, ...} or {'busy'|'queued', lease, owner, token, app, pttl}. */
 export function acquireResult(reply: Reply): AcquireResult {
   if (reply[0] === 'ok') return { acquired: true, fencingToken: Number(reply[1]) };
   const holder = holderOf(reply);
@@ -27,7 +28,13 @@ function holderOf(reply: Reply): LockHolder | undefined {
   const leaseId = String(reply[1] ?? '');
   if (leaseId === '') return undefined;
   const owner = String(reply[2] ?? '');
-  return { leaseId, fencingToken: Number(reply[3]), ...(owner === '' ? {} : { owner }) };
+  const app = String(reply[4] ?? '');
+  return {
+    leaseId,
+    fencingToken: Number(reply[3]),
+    ...(owner === '' ? {} : { owner }),
+    ...(app === '' ? {} : { app }),
+  };
 }
 
 /** The LEASE_NOT_FOUND error every operation uses. */
@@ -51,6 +58,7 @@ export function putRefusal(refusal: unknown, options: PutOptions, current: unkno
 interface RawLease {
   ttlMs: number;
   owner: string;
+  app?: string;
   remainingMs: number;
   locks: unknown;
   keys: unknown;
@@ -63,10 +71,17 @@ export function leaseDetail(id: string, json: string): LeaseDetail {
     id,
     ttlMs: raw.ttlMs,
     ...(raw.owner === '' ? {} : { owner: raw.owner }),
+    ...(raw.app === undefined ? {} : { app: raw.app }),
     remainingMs: Math.max(0, raw.remainingMs),
     locks: list<string>(raw.locks),
     keys: list<string>(raw.keys),
   };
+}
+
+/** Optional text from a reply: undefined when empty. */
+export function text(value: unknown): string | undefined {
+  if (typeof value === 'number') return String(value);
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** A JSON array that cjson may have written as an empty object. */
@@ -87,4 +102,18 @@ export function watchEvent(json: string): WatchEvent | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Reads a usage reply: {leases, locks, keys, bytes, counters, kvKeyBytes or -1, counterExists or -1}. */
+export function usageOf(reply: Reply): Usage {
+  const [leases, locks, keys, keyBytes, counters, kvKeyBytes, counterExists] = reply.map(Number);
+  return {
+    leases: leases ?? 0,
+    locks: locks ?? 0,
+    keys: keys ?? 0,
+    keyBytes: keyBytes ?? 0,
+    counters: counters ?? 0,
+    ...(kvKeyBytes === undefined || kvKeyBytes < 0 ? {} : { kvKeyBytes }),
+    ...(counterExists === undefined || counterExists < 0 ? {} : { counterExists: counterExists === 1 }),
+  };
 }

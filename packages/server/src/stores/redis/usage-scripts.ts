@@ -1,0 +1,48 @@
+import { lua } from './lua-prelude.js';
+import { LuaScript } from './lua-script.js';
+
+/**
+ * ARGV: prefix, app, scope, kvKey ('' none), counter ('' none). What a tenant holds (see
+ * usage-lua): {leases, locks, keys, bytes, counters, kvKeyBytes (-1 absent or not asked),
+ * counterExists (1, 0, or -1 not asked)}. Leases and locks count while their deadlines lie ahead.
+ */
+export const usageScript = new LuaScript(
+  lua(`
+local app, scope, kvKey, counter = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local now = nowMs()
+local function live(kind) return redis.call('ZCOUNT', P .. 'app-' .. kind .. ':' .. app, now, '+inf') end
+local u = hash(P .. 'scope:' .. scope) or {}
+local kvBytes = -1
+if kvKey ~= '' and redis.call('EXISTS', P .. 'kv:' .. kvKey) == 1 then
+  kvBytes = redis.call('HSTRLEN', P .. 'kv:' .. kvKey, 'value')
+end
+local counterExists = -1
+if counter ~= '' then counterExists = redis.call('EXISTS', P .. 'ctr:' .. counter) end
+return {
+  live('leases'), live('locks'), tonumber(u.keys or 0), tonumber(u.bytes or 0), tonumber(u.counters or 0),
+  kvBytes, counterExists,
+}
+`),
+);
+
+/** ARGV: prefix, name, delta. Adds to a counter; a new one counts in its key scope. Returns the value. */
+export const counterAddScript = new LuaScript(
+  lua(`
+local k = P .. 'ctr:' .. ARGV[2]
+local new = redis.call('EXISTS', k) == 0
+local value = redis.call('INCRBY', k, ARGV[3])
+if new then redis.call('HINCRBY', P .. 'scope:' .. scopeOf(ARGV[2]), 'counters', 1) end
+return value
+`),
+);
+
+/** ARGV: prefix, name, value. Sets a counter; a new one counts in its key scope. */
+export const counterSetScript = new LuaScript(
+  lua(`
+local k = P .. 'ctr:' .. ARGV[2]
+local new = redis.call('EXISTS', k) == 0
+redis.call('SET', k, ARGV[3])
+if new then redis.call('HINCRBY', P .. 'scope:' .. scopeOf(ARGV[2]), 'counters', 1) end
+return 1
+`),
+);
