@@ -21,6 +21,8 @@ export interface LeaseholdClientOptions {
   readonly store?: string;
   /** API token, sent as `dapr-api-token`. */
   readonly token?: string | undefined;
+  /** With an admin token: work in this app's key space (sent as `leasehold-app`). */
+  readonly actAs?: string | undefined;
   /** `stream` (default): one multiplexed WebSocket; `http`: one request per call. */
   readonly transport?: 'stream' | 'http';
   /** How leases judge their own validity. */
@@ -114,7 +116,7 @@ function makeTransport(options: LeaseholdClientOptions, store: string, events: E
   const tls = { ca: options.ca, cert: options.cert, key: options.key };
   if (hasTlsOptions(tls) && !url.startsWith('https://'))
     throw badArgument('ca', `a CA or client certificate needs an https:// url, got ${url}`);
-  const common = { url, store, token: options.token, tls };
+  const common = { url, store, token: options.token, actAs: options.actAs, tls };
   if (kind === 'http')
     return new HttpTransport({ ...common, ...(options.fetch ? { fetch: options.fetch } : {}) });
   if (kind !== 'stream') throw badArgument('transport', `must be "stream" or "http", got ${String(kind)}`);

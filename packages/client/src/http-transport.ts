@@ -9,13 +9,15 @@ import { routeFor } from './http-routes.js';
 import { watchOverSse } from './sse-watch.js';
 import { TimerRenewer } from './timer-renewer.js';
 import type { CallOptions, Op, Transport, WatchHandlers } from './transport.js';
-import { IDEMPOTENT_OPS } from './transport.js';
+import { IDEMPOTENT_OPS, authHeaders } from './transport.js';
 
 /** Settings of the HTTP transport. */
 export interface HttpTransportOptions {
   readonly url: string;
   readonly store: string;
   readonly token?: string | undefined;
+  /** With an admin token: the app whose key space to work in. */
+  readonly actAs?: string | undefined;
   /** Attempts for idempotent calls that hit connection failures. */
   readonly maxAttempts?: number;
   /** The fetch used for watch (Server-Sent Events); defaults to the global one, or to one over
@@ -46,8 +48,7 @@ export class HttpTransport implements Transport {
 
   /** Headers carrying the token. */
   headers(json: boolean): Record<string, string> {
-    const headers: Record<string, string> = {};
-    if (this.options.token) headers['dapr-api-token'] = this.options.token;
+    const headers = authHeaders(this.options.token, this.options.actAs);
     if (json) headers['content-type'] = 'application/json';
     return headers;
   }

@@ -38,7 +38,8 @@ export class StreamSocket {
 
   constructor(
     baseUrl: string,
-    private readonly token: string | undefined,
+    /** Sent on every connection: the token, and the app an admin acts as. */
+    private readonly authHeaders: Record<string, string>,
     private readonly tls: ClientTlsOptions,
     private readonly handlers: StreamSocketHandlers,
   ) {
@@ -58,8 +59,7 @@ export class StreamSocket {
   /** Opens a connection unless one is open, opening, or waiting for its backoff. */
   connect(): void {
     if (this.ws || this.closed || this.reconnectTimer) return;
-    const headers: Record<string, string> = {};
-    if (this.token) headers['dapr-api-token'] = this.token;
+    const headers = { ...this.authHeaders };
     const ws = new WebSocket(this.url, { headers, perMessageDeflate: false, ...tlsConnectOptions(this.tls) });
     this.ws = ws;
     ws.on('upgrade', (response) => {

@@ -6,13 +6,15 @@ import type { StreamReply, StreamRequest } from './stream-protocol.js';
 import { StreamSocket } from './stream-socket.js';
 import type { ClientTlsOptions } from './tls-options.js';
 import type { CallOptions, Op, RenewableLease, Transport, WatchEvent, WatchHandlers } from './transport.js';
-import { IDEMPOTENT_OPS } from './transport.js';
+import { IDEMPOTENT_OPS, authHeaders } from './transport.js';
 
 /** Settings of the stream transport. */
 export interface StreamTransportOptions {
   readonly url: string;
   readonly store: string;
   readonly token?: string | undefined;
+  /** With an admin token: the app whose key space to work in. */
+  readonly actAs?: string | undefined;
   /** CA and client certificate for `https://` URLs. */
   readonly tls?: ClientTlsOptions;
   /** Receives `disconnect`, `reconnect` and `reentered` events. */
@@ -58,21 +60,28 @@ export class StreamTransport implements Transport {
   private readonly watches = new Map<number, Watch>();
 
   constructor(private readonly options: StreamTransportOptions) {
-    this.socket = new StreamSocket(options.url, options.token, options.tls ?? {}, {
-      onOpen: () => this.onOpen(),
-      onClose: (wasOpen) => this.onClose(wasOpen),
-      onReply: (reply) => this.settle(reply),
-      onRefused: (status, url) => {
-        if (status === 401) this.failAll(errorFromCode('ERR_UNAUTHORIZED', 'invalid api token', 401));
-        else if (status === 404) {
-          this.failAll(
-            new ConnectionError(
-              `${url} answered 404: this server has no client stream; use transport: 'http'`,
-            ),
-          );
-        }
+    this.socket = new StreamSocket(
+      options.url,
+      authHeaders(options.token, options.actAs),
+      options.tls ?? {},
+      {
+        onOpen: () => this.onOpen(),
+        onClose: (wasOpen) => this.onClose(wasOpen),
+        onReply: (reply) => this.settle(reply),
+        onRefused: (status, url) => {
+          if (status === 401) this.failAll(errorFromCode('ERR_UNAUTHORIZED', 'invalid api token', 401));
+          else if (status === 403) {
+            this.failAll(errorFromCode('FORBIDDEN', 'acting as another app needs an admin token', 403));
+          } else if (status === 404) {
+            this.failAll(
+              new ConnectionError(
+                `${url} answered 404: this server has no client stream; use transport: 'http'`,
+              ),
+            );
+          }
+        },
       },
-    });
+    );
     this.renewer = new HeartbeatRenewer(
       {
         store: options.store,

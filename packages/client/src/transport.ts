@@ -76,3 +76,11 @@ export interface Transport {
   watch(prefix: string, handlers: WatchHandlers, afterRevision?: number): () => void;
   close(): Promise<void>;
 }
+
+/** The headers that say who calls: the API token, and the app an admin acts as. */
+export function authHeaders(token: string | undefined, app: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (token) headers['dapr-api-token'] = token;
+  if (app) headers['leasehold-app'] = app;
+  return headers;
+}

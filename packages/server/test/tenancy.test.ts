@@ -1,3 +1,4 @@
+import { LeaseholdClient } from '@leasehold/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithBackend } from './support/backends.js';
 import { EtcdCluster } from './support/etcd-harness.js';
@@ -211,6 +212,20 @@ function tenancySuite(type: string, metadata: () => Record<string, string>) {
     // An app may not act as another.
     const refused = await t.http('billing', 'GET', '/v1/lockstore/locks?name=job', undefined, asOrders);
     expect(refused.status).toBe(403);
+    for (const transport of ['stream', 'http'] as const) {
+      const sdk = (tenant: 'ops' | 'billing') =>
+        new LeaseholdClient({ url: t.server.url, token: TOKENS[tenant], actAs: 'orders', transport });
+      const admin = sdk('ops');
+      const app = sdk('billing');
+      try {
+        expect((await admin.locks.describe('job')).leaseId, transport).toBe(ordersOwnLease);
+        await expect(app.locks.describe('job'), transport).rejects.toMatchObject({
+          errorCode: 'FORBIDDEN',
+        });
+      } finally {
+        await Promise.all([admin.close(), app.close()]);
+      }
+    }
     const stream = await openStream(t.server, 'ops');
     try {
       const viaStream = await stream.call('getLease', 'shared', { leaseId: ordersLease });
