@@ -5,6 +5,7 @@ import { WELL_FORMED } from './limits.js';
 import type { Limits } from './limits.js';
 import type { StoreBinding } from './lock-service.js';
 import type { Caller } from './tenancy.js';
+import { leaseAppOf } from './tenancy.js';
 import type { AcquireResult, UnlockStatus } from './types.js';
 
 /**
@@ -54,7 +55,7 @@ export class DaprLocks {
     const { binding, key } = this.target(storeName, request.resourceId, request.lockOwner, 'ERR_UNLOCK');
     const scoped = new KeyScope(binding.keyPrefix, caller.appId, binding.name).lock(key);
     try {
-      return await binding.store.daprUnlock(scoped, request.lockOwner);
+      return await binding.store.daprUnlock(scoped, request.lockOwner, leaseAppOf(caller));
     } catch (error) {
       throw new LeaseholdError('ERR_UNLOCK', `failed to release lock: ${describe(error)}`, { cause: error });
     }

@@ -135,8 +135,8 @@ export class LocalStore implements Store {
     return this.run(() => this.engine.daprTryLock(key, owner, ttlMs, app));
   }
 
-  daprUnlock(key: string, owner: string) {
-    return this.run(() => this.engine.daprUnlock(key, owner));
+  daprUnlock(key: string, owner: string, app: LeaseApp) {
+    return this.run(() => this.engine.daprUnlock(key, owner, app));
   }
 
   put(options: PutOptions) {

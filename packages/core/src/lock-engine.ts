@@ -256,9 +256,10 @@ export class LockEngine {
   }
 
   /** Dapr Unlock: releases the lock if `owner` owns its lease, ending an implicit lease with it. */
-  daprUnlock(key: string, owner: string): UnlockStatus {
+  daprUnlock(key: string, owner: string, app: LeaseApp): UnlockStatus {
     const lock = this.locks.get(key);
     if (!lock) return Unlock.LOCK_DOES_NOT_EXIST;
+    if (app !== undefined && lock.app !== app) return Unlock.LOCK_BELONGS_TO_OTHERS;
     const lease = this.leases.get(lock.leaseId);
     if (lease?.owner !== owner) return Unlock.LOCK_BELONGS_TO_OTHERS;
     if (lease.implicit) this.endLease(lease, false);

@@ -96,8 +96,11 @@ export interface Store {
 
   /** Dapr TryLock: an implicit lease of `app`, `ttlMs` long, owned by `owner`, holding `key` if free. */
   daprTryLock(key: string, owner: string, ttlMs: number, app: string): Promise<AcquireResult>;
-  /** Dapr Unlock: revokes the implicit lease holding `key` if `owner` owns it. */
-  daprUnlock(key: string, owner: string): Promise<UnlockStatus>;
+  /**
+   * Dapr Unlock: revokes the implicit lease holding `key` if `owner` owns it and the lease is of
+   * `app` (a lock of another app is LOCK_BELONGS_TO_OTHERS whatever the owner string says).
+   */
+  daprUnlock(key: string, owner: string, app: LeaseApp): Promise<UnlockStatus>;
 
   /** Writes a value; FENCED / VERSION_MISMATCH / LEASE_NOT_FOUND reject and change nothing. */
   put(options: PutOptions): Promise<{ version: number; revision: number }>;

@@ -159,6 +159,14 @@ function tenancySuite(type: string, metadata: () => Record<string, string>) {
       expect(await grpc.call('UnlockAlpha1', lock, TOKENS.billing)).toMatchObject({
         status: 2,
       });
+      // The owner string is visible on a shared key space; it still does not unlock another app's lock.
+      const stolen = { ...lock, lockOwner: 'orders-owner' };
+      expect(await grpc.call('UnlockAlpha1', stolen, TOKENS.billing)).toMatchObject({ status: 2 });
+      const overHttp = await t.http('billing', 'POST', '/v1.0-alpha1/unlock/shared', {
+        resourceId: 'dapr-res',
+        lockOwner: 'orders-owner',
+      });
+      expect(overHttp.body).toEqual({ status: 2 });
       // In its own key space the same resource is a different lock.
       const own = { ...lock, storeName: 'lockstore' };
       expect(await grpc.call('TryLockAlpha1', { ...own, expiryInSeconds: 10 }, TOKENS.billing)).toMatchObject(

@@ -302,9 +302,9 @@ const dapr: ConformanceCase[] = [
         'must not be re-entrant',
       );
       assert.equal((await ctx.store.daprTryLock(key, 'owner-b', LONG_TTL_MS, 'test')).acquired, false);
-      assert.equal(await ctx.store.daprUnlock(key, 'owner-b'), 2);
-      assert.equal(await ctx.store.daprUnlock(key, 'owner-a'), 0);
-      assert.equal(await ctx.store.daprUnlock(key, 'owner-a'), 1);
+      assert.equal(await ctx.store.daprUnlock(key, 'owner-b', 'test'), 2);
+      assert.equal(await ctx.store.daprUnlock(key, 'owner-a', 'test'), 0);
+      assert.equal(await ctx.store.daprUnlock(key, 'owner-a', 'test'), 1);
       assert.equal((await ctx.store.daprTryLock(key, 'owner-b', LONG_TTL_MS, 'test')).acquired, true);
     },
   },
@@ -314,7 +314,7 @@ const dapr: ConformanceCase[] = [
       const key = `${ctx.prefix}dexp`;
       assert.equal((await ctx.store.daprTryLock(key, 'a', ctx.ttlMs, 'test')).acquired, true);
       await sleep(ctx.ttlMs + ctx.expirySlackMs);
-      assert.equal(await ctx.store.daprUnlock(key, 'a'), 1);
+      assert.equal(await ctx.store.daprUnlock(key, 'a', 'test'), 1);
       assert.equal((await ctx.store.daprTryLock(key, 'b', LONG_TTL_MS, 'test')).acquired, true);
     },
   },
@@ -326,7 +326,7 @@ const dapr: ConformanceCase[] = [
       const daprToken = token(result);
       const native = await lease(ctx);
       assert.equal((await ctx.store.acquire({ app: 'test', key, leaseId: native })).acquired, false);
-      assert.equal(await ctx.store.daprUnlock(key, 'dapr-owner'), 0);
+      assert.equal(await ctx.store.daprUnlock(key, 'dapr-owner', 'test'), 0);
       assert.ok(token(await ctx.store.acquire({ app: 'test', key, leaseId: native })) > daprToken);
       assert.equal((await ctx.store.daprTryLock(key, 'dapr-owner', LONG_TTL_MS, 'test')).acquired, false);
     },

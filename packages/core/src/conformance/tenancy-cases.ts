@@ -103,7 +103,10 @@ export const tenancyCases: ConformanceCase[] = [
       assert.equal(await ctx.store.revokeLease(lock.leaseId, BILLING), false);
       assert.equal(await ctx.store.keepAlive(lock.leaseId, BILLING), undefined);
       assert.equal((await ctx.store.describeLock(key)).held, true);
-      assert.equal(await ctx.store.daprUnlock(key, 'owner'), 0);
+      // Even with the right owner string, another app cannot unlock it.
+      assert.equal(await ctx.store.daprUnlock(key, 'owner', BILLING), 2);
+      assert.equal((await ctx.store.describeLock(key)).held, true);
+      assert.equal(await ctx.store.daprUnlock(key, 'owner', ORDERS), 0);
     },
   },
   {

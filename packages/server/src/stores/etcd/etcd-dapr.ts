@@ -1,5 +1,5 @@
 import { UnlockStatus } from '@leasehold/core';
-import type { AcquireResult } from '@leasehold/core';
+import type { AcquireResult, LeaseApp } from '@leasehold/core';
 import { compare, rangeAt, request } from './etcd-connection.js';
 import type { EtcdContext } from './etcd-context.js';
 import { prefixEnd } from './etcd-keys.js';
@@ -43,11 +43,20 @@ export async function daprTryLock(
 }
 
 /** Dapr Unlock: the holder's lease record must name `owner`; an implicit lease is revoked whole. */
-export async function daprUnlock(ctx: EtcdContext, key: string, owner: string): Promise<UnlockStatus> {
+export async function daprUnlock(
+  ctx: EtcdContext,
+  key: string,
+  owner: string,
+  app: LeaseApp,
+): Promise<UnlockStatus> {
   const response = await ctx.conn.range('daprUnlock', { key: ctx.keys.lock(key) });
   const held = response.kvs[0];
   if (!held) return UnlockStatus.LOCK_DOES_NOT_EXIST;
   const value = decodeLock(held);
+  // A lock of another app is someone else's, whatever its owner string says.
+  if (app !== undefined && value.app !== undefined && value.app !== app) {
+    return UnlockStatus.LOCK_BELONGS_TO_OTHERS;
+  }
   const lease = await ctx.leases.find(value.leaseId);
   if (!lease || lease.owner !== owner) return UnlockStatus.LOCK_BELONGS_TO_OTHERS;
   // The implicit lease holds nothing else, so revoking it is the unlock; otherwise release this grant only.

@@ -124,8 +124,8 @@ export class EtcdStore implements Store {
     return this.open(() => daprTryLock(this.ctx, key, owner, ttlMs, app));
   }
 
-  daprUnlock(key: string, owner: string): Promise<UnlockStatus> {
-    return this.open(() => daprUnlock(this.ctx, key, owner));
+  daprUnlock(key: string, owner: string, app: LeaseApp): Promise<UnlockStatus> {
+    return this.open(() => daprUnlock(this.ctx, key, owner, app));
   }
 
   put(options: PutOptions): Promise<{ version: number; revision: number }> {

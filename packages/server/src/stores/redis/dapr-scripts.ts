@@ -34,14 +34,16 @@ return { 'ok', token }
 );
 
 /**
- * ARGV: prefix, key, owner. Dapr Unlock: 0 success, 1 absent, 2 someone else's. A native holder
- * matches when its lease's owner is `owner`; a foreign key matches on its value, as Dapr compares.
+ * ARGV: prefix, key, owner, caller ('' for an admin, else '=' .. app). Dapr Unlock: 0 success, 1
+ * absent, 2 someone else's. A native holder matches when its lease's owner is `owner`; a foreign key
+ * matches on its value, as Dapr compares. A lock of another app is someone else's, whatever its owner.
  */
 export const daprUnlockScript = new LuaScript(
   lua(`
-local key, owner = ARGV[2], ARGV[3]
+local key, owner, caller = ARGV[2], ARGV[3], ARGV[4] or ''
 local m, v = holderOf(key)
 if not v then return 1 end
+if caller ~= '' and m and m.app and m.app ~= '' and caller ~= '=' .. m.app then return 2 end
 if ownerOf(m, v) ~= owner then return 2 end
 drop(key, m)
 handoff(key)

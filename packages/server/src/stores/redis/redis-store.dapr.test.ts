@@ -27,7 +27,7 @@ describeWithBackend('redis-server', 'lock.redis keeps the Dapr sidecar key and v
     const pttl = await raw.pttl(key);
     expect(pttl).toBeGreaterThan(59_000);
     expect(pttl).toBeLessThanOrEqual(60_000);
-    expect(await store.daprUnlock(key, 'owner-7')).toBe(0);
+    expect(await store.daprUnlock(key, 'owner-7', 'test')).toBe(0);
     expect(await raw.exists(key)).toBe(0);
   });
 
@@ -37,11 +37,11 @@ describeWithBackend('redis-server', 'lock.redis keeps the Dapr sidecar key and v
     expect((await store.daprTryLock(key, 'me', 60_000, 'test')).acquired).toBe(false);
     const lease = await store.grantLease({ app: 'test', ttlMs: 30_000 });
     expect((await store.acquire({ app: 'test', key, leaseId: lease.id })).acquired).toBe(false);
-    expect(await store.daprUnlock(key, 'me')).toBe(2);
+    expect(await store.daprUnlock(key, 'me', 'test')).toBe(2);
     const info = await store.describeLock(key);
     expect(info).toMatchObject({ held: true, owner: 'someone' });
     // The sidecar's owner unlocks it through Leasehold exactly as through Dapr.
-    expect(await store.daprUnlock(key, 'someone')).toBe(0);
+    expect(await store.daprUnlock(key, 'someone', 'test')).toBe(0);
     expect((await store.acquire({ app: 'test', key, leaseId: lease.id })).acquired).toBe(true);
   });
 

@@ -179,8 +179,9 @@ export class RedisStore implements Store {
     return acquireResult(reply);
   }
 
-  async daprUnlock(key: string, owner: string): Promise<UnlockStatus> {
-    return Number(await this.script('daprUnlock', daprUnlockScript, key, owner)) as UnlockStatus;
+  async daprUnlock(key: string, owner: string, app: LeaseApp): Promise<UnlockStatus> {
+    const reply = await this.script('daprUnlock', daprUnlockScript, key, owner, callerArg(app));
+    return Number(reply) as UnlockStatus;
   }
 
   async put(options: PutOptions): Promise<{ version: number; revision: number }> {

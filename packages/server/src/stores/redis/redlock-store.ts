@@ -218,9 +218,9 @@ export class RedlockStore implements Store {
     return result;
   }
 
-  async daprUnlock(key: string, owner: string): Promise<UnlockStatus> {
+  async daprUnlock(key: string, owner: string, app: LeaseApp): Promise<UnlockStatus> {
     this.open();
-    const answers = await this.masters.run(daprUnlockScript, [key, owner]);
+    const answers = await this.masters.run(daprUnlockScript, [key, owner, callerArg(app)]);
     this.masters.requireQuorum('daprUnlock', answers);
     const status = pickStatus<number>(answers, 0, [2, 1]) as UnlockStatus;
     if (status === 0) this.released(key);
