@@ -1,5 +1,5 @@
 import type { DaprTryLockRequest, DaprUnlockRequest } from './dapr-request.js';
-import { LeaseholdError, isLeaseholdError } from './errors.js';
+import { ERROR_TABLE, LeaseholdError, isLeaseholdError } from './errors.js';
 import { KeyScope } from './key-scope.js';
 import { WELL_FORMED } from './limits.js';
 import type { Limits } from './limits.js';
@@ -9,8 +9,10 @@ import { leaseAppOf } from './tenancy.js';
 import type { AcquireResult, UnlockStatus } from './types.js';
 
 /**
- * The Dapr lock API over the stores: Dapr's checks in Dapr's order (first failure wins), Dapr's
- * error codes, and our own limits answered as ERR_MALFORMED_REQUEST naming the limit.
+ * The Dapr lock API over the stores: Dapr's checks in Dapr's order (first failure wins), with daprd's
+ * codes and messages word for word, then our own limits answered as ERR_MALFORMED_REQUEST naming the
+ * limit. Sources in dapr/dapr: the order is `pkg/api/universal/lock.go`, the messages
+ * `pkg/messages/predefined.go`, the `||` refusal `pkg/components/lock/lock_config.go`.
  */
 export class DaprLocks {
   constructor(
@@ -20,21 +22,15 @@ export class DaprLocks {
     private readonly checkQuotas: (caller: Caller, binding: StoreBinding) => Promise<void> | undefined,
   ) {}
 
-  /** Dapr TryLock, with Dapr's checks in Dapr's order. */
+  /** Dapr TryLock, with Dapr's checks in Dapr's order; any positive int32 of seconds, as daprd takes. */
   async tryLock(caller: Caller, storeName: string, request: DaprTryLockRequest): Promise<AcquireResult> {
     if (request.expiryInSeconds <= 0) {
       throw new LeaseholdError(
         'ERR_MALFORMED_REQUEST',
-        'expiryInSeconds: must be a positive number of seconds',
+        `ExpiryInSeconds is not positive in lock store ${storeName}`,
       );
     }
     const { binding, key } = this.target(storeName, request.resourceId, request.lockOwner, 'ERR_TRY_LOCK');
-    if (request.expiryInSeconds > this.limits.expiryMaxSeconds) {
-      throw new LeaseholdError(
-        'ERR_MALFORMED_REQUEST',
-        `expiryInSeconds: must be at most ${this.limits.expiryMaxSeconds}, got ${request.expiryInSeconds}`,
-      );
-    }
     const scoped = new KeyScope(binding.keyPrefix, caller.appId, binding.name).lock(key);
     const checked = this.checkQuotas(caller, binding);
     if (checked) await checked;
@@ -44,9 +40,7 @@ export class DaprLocks {
       // Dapr's reply carries no holder; keep another app's lease id out of every path.
       return result.acquired ? result : { acquired: false };
     } catch (error) {
-      throw new LeaseholdError('ERR_TRY_LOCK', `failed to try acquiring lock: ${describe(error)}`, {
-        cause: error,
-      });
+      throw daprFailure('ERR_TRY_LOCK', describe(error), error);
     }
   }
 
@@ -57,10 +51,11 @@ export class DaprLocks {
     try {
       return await binding.store.daprUnlock(scoped, request.lockOwner, leaseAppOf(caller));
     } catch (error) {
-      throw new LeaseholdError('ERR_UNLOCK', `failed to release lock: ${describe(error)}`, { cause: error });
+      throw daprFailure('ERR_UNLOCK', describe(error), error);
     }
   }
 
+  /** daprd's validation, with our own limits (which daprd does not have) after its field and store checks. */
   private target(
     storeName: string,
     resourceId: string,
@@ -68,14 +63,19 @@ export class DaprLocks {
     failure: 'ERR_TRY_LOCK' | 'ERR_UNLOCK',
   ) {
     if (this.stores.size === 0) throw new LeaseholdError('ERR_LOCK_STORE_NOT_CONFIGURED');
-    if (resourceId === '') throw new LeaseholdError('ERR_MALFORMED_REQUEST', 'resourceId: must not be empty');
-    if (lockOwner === '') throw new LeaseholdError('ERR_MALFORMED_REQUEST', 'lockOwner: must not be empty');
-    this.limit('resourceId', resourceId, this.limits.nameMaxBytes);
-    this.limit('lockOwner', lockOwner, this.limits.ownerMaxBytes);
+    if (resourceId === '') {
+      throw new LeaseholdError('ERR_MALFORMED_REQUEST', `ResourceId is empty in lock store ${storeName}`);
+    }
+    if (lockOwner === '') {
+      throw new LeaseholdError('ERR_MALFORMED_REQUEST', `LockOwner is empty in lock store ${storeName}`);
+    }
     const binding = this.stores.get(storeName);
     if (!binding) throw new LeaseholdError('ERR_LOCK_STORE_NOT_FOUND', `lock store ${storeName} not found`);
+    // Our limits before daprd's `||` refusal, which quotes the name: never a name past them.
+    this.limit('resourceId', resourceId, this.limits.nameMaxBytes);
+    this.limit('lockOwner', lockOwner, this.limits.ownerMaxBytes);
     if (resourceId.includes('||')) {
-      throw new LeaseholdError(failure, 'resourceId: must not contain "||"');
+      throw daprFailure(failure, `input key/keyPrefix '${resourceId}' can't contain '||'`);
     }
     return { binding, key: resourceId };
   }
@@ -90,6 +90,12 @@ export class DaprLocks {
       );
     }
   }
+}
+
+/** daprd's ERR_TRY_LOCK / ERR_UNLOCK: its fixed words, then the reason. */
+function daprFailure(code: 'ERR_TRY_LOCK' | 'ERR_UNLOCK', reason: string, cause?: unknown): LeaseholdError {
+  const words = ERROR_TABLE[code].message;
+  return new LeaseholdError(code, `${words}: ${reason}`, cause === undefined ? undefined : { cause });
 }
 
 function describe(error: unknown): string {

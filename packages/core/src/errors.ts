@@ -49,7 +49,11 @@ interface ErrorSpec {
   readonly message: string;
 }
 
-/** Status and default message for each code. */
+/**
+ * Status and default message for each code. The ERR_* rows are daprd's (dapr/dapr
+ * `pkg/messages/predefined.go`): the same statuses and daprd's words, which the Dapr lock API
+ * completes at the throw with what daprd formats in (the store name, the reason).
+ */
 export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorSpec>> = {
   ERR_BODY_READ: {
     httpStatus: 400,
@@ -59,7 +63,7 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorSpec>> = {
   ERR_MALFORMED_REQUEST: {
     httpStatus: 400,
     grpcStatus: GrpcStatus.INVALID_ARGUMENT,
-    message: 'malformed request',
+    message: 'failed deserializing HTTP body',
   },
   ERR_LOCK_STORE_NOT_CONFIGURED: {
     httpStatus: 500,

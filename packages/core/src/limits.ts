@@ -1,10 +1,12 @@
 import { invalidArgument } from './errors.js';
 
-/** Input limits (DESIGN §8). `minTtlMs` may be lowered for tests. */
+/**
+ * Input limits (DESIGN §8). `minTtlMs` may be lowered for tests. The Dapr API's `expiryInSeconds` has
+ * none beyond int32, as daprd: its implicit lease may outlast `maxTtlMs`.
+ */
 export interface Limits {
   readonly nameMaxBytes: number;
   readonly ownerMaxBytes: number;
-  readonly expiryMaxSeconds: number;
   readonly minTtlMs: number;
   readonly maxTtlMs: number;
   readonly maxWaitMs: number;
@@ -16,7 +18,6 @@ export interface Limits {
 export const DEFAULT_LIMITS: Limits = {
   nameMaxBytes: 1024,
   ownerMaxBytes: 256,
-  expiryMaxSeconds: 31_536_000,
   minTtlMs: 1_000,
   maxTtlMs: 31_536_000_000,
   maxWaitMs: 600_000,

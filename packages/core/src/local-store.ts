@@ -12,6 +12,7 @@ import type {
   WatchOptions,
 } from './store.js';
 import type { AcquireResult, Clock, UsageQuery, WatchEvent } from './types.js';
+import { timerDelay } from './timer-delay.js';
 import { systemClock } from './types.js';
 import { WatchHub } from './watch-hub.js';
 
@@ -282,7 +283,7 @@ export class LocalStore implements Store {
     if (next === undefined || next >= this.timerDeadline) return;
     clearTimeout(this.timer);
     this.timerDeadline = next;
-    this.timer = setTimeout(() => this.sweep(), clampDelay(next - this.clock.now()));
+    this.timer = setTimeout(() => this.sweep(), timerDelay(next - this.clock.now()));
     this.timer.unref();
   }
 
@@ -307,9 +308,4 @@ export class LocalStore implements Store {
     }
     this.rearm();
   }
-}
-
-/** setTimeout fires at once past 2^31-1 ms; a long lease is simply re-checked then. */
-function clampDelay(ms: number): number {
-  return Math.min(2_147_483_647, Math.max(0, Math.ceil(ms)));
 }

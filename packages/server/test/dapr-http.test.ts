@@ -5,6 +5,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../src/server.js';
 import type { RunningServer } from '../src/server.js';
+import { DAPR_MESSAGE_CASES, DAPR_NO_STORE_CASES, HTTP_TOKEN_REFUSAL } from './support/dapr-messages.js';
+import type { DaprMessageCase } from './support/dapr-messages.js';
 import { postJson } from './support/server-process.js';
 
 const quiet = pino({ level: 'silent' });
@@ -91,9 +93,9 @@ describe('Dapr HTTP lock API', () => {
   describe('errors, in Dapr order', () => {
     const cases: [string, number, string, () => Promise<{ status: number; body: any }>][] = [
       [
-        'unreadable body (not UTF-8)',
+        "a body that is not UTF-8 (daprd's decoder refuses it)",
         400,
-        'ERR_BODY_READ',
+        'ERR_MALFORMED_REQUEST',
         () => lock(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])),
       ],
       ['invalid JSON', 400, 'ERR_MALFORMED_REQUEST', () => lock('{"resourceId": ')],
@@ -136,10 +138,10 @@ describe('Dapr HTTP lock API', () => {
         () => lock(lockBody({ lockOwner: 'o'.repeat(257) })),
       ],
       [
-        'expiryInSeconds over a year',
+        'expiryInSeconds past int32',
         400,
         'ERR_MALFORMED_REQUEST',
-        () => lock(lockBody({ expiryInSeconds: 31_536_001 })),
+        () => lock(lockBody({ expiryInSeconds: 2 ** 31 })),
       ],
       ['a body over 64 KiB', 400, 'ERR_MALFORMED_REQUEST', () => lock(lockBody({ pad: 'x'.repeat(70_000) }))],
       [
@@ -163,7 +165,7 @@ describe('Dapr HTTP lock API', () => {
       [
         'a surrogate encoded as UTF-8 bytes (not UTF-8)',
         400,
-        'ERR_BODY_READ',
+        'ERR_MALFORMED_REQUEST',
         () => lock(Buffer.from([...Buffer.from('{"resourceId":"'), 0xed, 0xa0, 0x80, ...Buffer.from('"}')])),
       ],
       ['unlock: invalid JSON', 400, 'ERR_MALFORMED_REQUEST', () => unlock('nope')],
@@ -194,9 +196,19 @@ describe('Dapr HTTP lock API', () => {
       expect(res.body.message).toMatch(/resourceId.*1024 bytes/);
     });
 
-    it('names the field a lone surrogate is in', async () => {
+    it('names the field a lone surrogate is in, as a body that does not decode', async () => {
       const res = await lock(lockBody({ resourceId: 'x\ud800y' }));
-      expect(res.body.message).toBe('resourceId: must be well-formed Unicode (no lone surrogates)');
+      expect(res.body.message).toBe(
+        'failed deserializing HTTP body: resourceId: must be well-formed Unicode (no lone surrogates)',
+      );
+    });
+
+    it("answers a body that does not decode with daprd's words, then the reason", async () => {
+      for (const body of ['{"resourceId": ', ' ', '[]', new Uint8Array([0x7b, 0xff, 0x7d])]) {
+        const res = await lock(body);
+        expect(res).toMatchObject({ status: 400, body: { errorCode: 'ERR_MALFORMED_REQUEST' } });
+        expect(res.body.message).toMatch(/^failed deserializing HTTP body: ./);
+      }
     });
 
     it('bad input changes nothing and the server keeps serving', async () => {
@@ -205,6 +217,46 @@ describe('Dapr HTTP lock API', () => {
         status: 1,
       });
       expect((await lock(lockBody({ resourceId: 'after-errors' }))).body.success).toBe(true);
+    });
+  });
+
+  describe("daprd's messages, word for word", () => {
+    const send = (c: DaprMessageCase) => (c.method === 'lock' ? lock : unlock)(c.request, c.store);
+
+    it.each(DAPR_MESSAGE_CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+      expect(await send(c)).toEqual({
+        status: c.httpStatus,
+        body: { errorCode: c.errorCode, message: c.message },
+      });
+    });
+
+    it.each([
+      ['lock', 'lockstore', 'ExpiryInSeconds is not positive in lock store lockstore'],
+      ['lock', 'nostore', 'ExpiryInSeconds is not positive in lock store nostore'],
+      ['unlock', 'lockstore', 'ResourceId is empty in lock store lockstore'],
+    ] as const)(
+      'an empty %s body to %s is not decoded: the request is all zero values',
+      async (method, store, message) => {
+        const expected = { status: 400, body: { errorCode: 'ERR_MALFORMED_REQUEST', message } };
+        expect(await (method === 'lock' ? lock : unlock)('', store)).toEqual(expected);
+        // No content type at all, as curl -X POST sends.
+        const bare = await fetch(`${server.url}/v1.0-alpha1/${method}/${store}`, { method: 'POST' });
+        expect({ status: bare.status, body: await bare.json() }).toEqual(expected);
+      },
+    );
+  });
+
+  it('takes any positive int32 expiryInSeconds, as daprd does: 2147483647 holds', async () => {
+    expect(
+      (await lock(lockBody({ resourceId: 'forever', expiryInSeconds: 2_147_483_647 }))).body,
+    ).toMatchObject({
+      success: true,
+    });
+    expect((await lock(lockBody({ resourceId: 'forever', lockOwner: 'next' }))).body).toEqual({
+      success: false,
+    });
+    expect((await unlock({ resourceId: 'forever', lockOwner: 'random_id_abc123' })).body).toEqual({
+      status: 0,
     });
   });
 
@@ -233,13 +285,12 @@ describe('Dapr HTTP lock API: store states', () => {
       quiet,
     );
     try {
-      const res = await postJson(`${server.url}/v1.0-alpha1/lock/lockstore`, lockBody({ lockOwner: '' }));
-      expect(res).toMatchObject({ status: 500, body: { errorCode: 'ERR_LOCK_STORE_NOT_CONFIGURED' } });
-      const expiryFirst = await postJson(
-        `${server.url}/v1.0-alpha1/lock/lockstore`,
-        lockBody({ expiryInSeconds: 0 }),
-      );
-      expect(expiryFirst.body.errorCode).toBe('ERR_MALFORMED_REQUEST');
+      for (const c of DAPR_NO_STORE_CASES) {
+        expect(await postJson(`${server.url}/v1.0-alpha1/${c.method}/${c.store}`, c.request)).toEqual({
+          status: c.httpStatus,
+          body: { errorCode: c.errorCode, message: c.message },
+        });
+      }
     } finally {
       await server.close();
       rmSync(dir, { recursive: true, force: true });
@@ -256,12 +307,47 @@ describe('Dapr HTTP lock API: store states', () => {
       await server.service.binding('lockstore').store.close();
       const tryLock = await postJson(`${server.url}/v1.0-alpha1/lock/lockstore`, lockBody());
       expect(tryLock).toMatchObject({ status: 500, body: { errorCode: 'ERR_TRY_LOCK' } });
+      expect(tryLock.body.message).toMatch(/^failed to try acquiring lock: store is closed$/);
       const unlock = await postJson(`${server.url}/v1.0-alpha1/unlock/lockstore`, lockBody());
       expect(unlock).toMatchObject({ status: 500, body: { errorCode: 'ERR_UNLOCK' } });
+      expect(unlock.body.message).toMatch(/^failed to release lock: store is closed$/);
       expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
     } finally {
       await server.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('Dapr HTTP lock API with a token', () => {
+  let server: RunningServer;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'leasehold-dapr-token-'));
+    server = await startServer(
+      { port: 0, grpcPort: 0, dataDir: dir, componentsPath: join(dir, 'none'), apiToken: 'right' },
+      quiet,
+    );
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each([undefined, 'wrong'])(
+    "refuses token %s with daprd's plain-text answer, byte for byte",
+    async (token) => {
+      for (const path of ['/v1.0-alpha1/lock/lockstore', '/v1.0-alpha1/unlock/lockstore', '/v1.0/metadata']) {
+        const res = await fetch(`${server.url}${path}`, {
+          method: path.endsWith('metadata') ? 'GET' : 'POST',
+          headers: token === undefined ? {} : { 'dapr-api-token': token },
+          ...(path.endsWith('metadata') ? {} : { body: JSON.stringify(lockBody()) }),
+        });
+        expect(res.status).toBe(HTTP_TOKEN_REFUSAL.status);
+        expect(res.headers.get('content-type')).toBe(HTTP_TOKEN_REFUSAL.contentType);
+        expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(await res.text()).toBe(HTTP_TOKEN_REFUSAL.body);
+      }
+    },
+  );
 });

@@ -1,6 +1,7 @@
 import type { handleUnaryCall, Metadata, StatusObject, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Caller, LockService } from '@leasehold/core';
-import { ERROR_TABLE, GrpcStatus, LeaseholdError, actingAs, isLeaseholdError } from '@leasehold/core';
+import { ERROR_TABLE, GrpcStatus, actingAs, isLeaseholdError } from '@leasehold/core';
+import { MISSING_TOKEN, TOKEN_MISMATCH, unauthenticated } from './auth-status.js';
 import { UndecodableRequest } from './strict-decode.js';
 
 /** What the Dapr gRPC service needs from the server. */
@@ -72,16 +73,17 @@ export function daprService(deps: DaprServiceDeps): UntypedServiceImplementation
   };
 }
 
-/** Wraps a handler with token auth and the error table. */
+/** Wraps a handler with token auth (daprd's refusals) and the error table. */
 function unary<Req, Res>(
   deps: DaprServiceDeps,
   method: string,
   handler: (caller: Caller, request: Req) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    const caller = deps.authenticate(deps.authEnabled ? tokenOf(call.metadata) : undefined);
+    const token = deps.authEnabled ? tokenOf(call.metadata) : undefined;
+    const caller = deps.authenticate(token);
     if (!caller) {
-      callback(toServiceError(new LeaseholdError('ERR_UNAUTHORIZED'), method, deps.log));
+      callback(unauthenticated(token === undefined ? MISSING_TOKEN : TOKEN_MISMATCH));
       return;
     }
     // Through a promise so that a synchronous throw is answered too, not left hanging.

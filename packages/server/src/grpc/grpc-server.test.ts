@@ -8,6 +8,13 @@ import { connectRpc as connect } from '../../test/support/grpc-client.js';
 import type { Rpc } from '../../test/support/grpc-client.js';
 import { startGrpcServer } from './grpc-server.js';
 import type { RunningGrpcServer } from './grpc-server.js';
+import {
+  DAPR_MESSAGE_CASES,
+  DAPR_NO_STORE_CASES,
+  GRPC_TOKEN_REFUSAL,
+} from '../../test/support/dapr-messages.js';
+import type { DaprMessageCase } from '../../test/support/dapr-messages.js';
+import { readStatusDetails } from '../../test/support/grpc-status.js';
 
 /** Calls Dapr's GetState, which Leasehold does not declare; resolves with the status code. */
 async function getState(port: number): Promise<number | undefined> {
@@ -95,16 +102,29 @@ describe('Dapr gRPC API', () => {
     expect(second.fencingToken).toBeGreaterThan(first.fencingToken as number);
   });
 
+  const send = (c: DaprMessageCase) =>
+    c.method === 'lock'
+      ? rpc.call('TryLockAlpha1', { storeName: c.store, ...c.request })
+      : rpc.call('UnlockAlpha1', { storeName: c.store, ...c.request });
+
+  it.each(DAPR_MESSAGE_CASES.map((c) => [c.name, c] as const))(
+    "answers %s with daprd's status and message, word for word",
+    async (_name, c) => {
+      const error = await failure(send(c));
+      expect(error.code).toBe(status[c.grpcStatus]);
+      expect(error.details).toBe(c.message);
+    },
+  );
+
   it.each([
-    [{ expiryInSeconds: 0 }, /expiryInSeconds/],
-    [{ expiryInSeconds: -5 }, /expiryInSeconds/],
-    [{ resourceId: '' }, /resourceId/],
-    [{ lockOwner: '' }, /lockOwner/],
-    [{ storeName: 'nope' }, /lock store nope not found/],
     // protobufjs sends a lone surrogate as the bytes ED A0 80, which are not UTF-8.
-    [{ resourceId: 'a\ud800' }, /resourceId: must be well-formed UTF-8/],
-    [{ lockOwner: '\udfff' }, /lockOwner: must be well-formed UTF-8/],
-  ])('rejects %j as INVALID_ARGUMENT with the HTTP message', async (change, message) => {
+    [{ resourceId: 'a\ud800' }, 'resourceId: must be well-formed UTF-8'],
+    [{ lockOwner: '\udfff' }, 'lockOwner: must be well-formed UTF-8'],
+    [{ resourceId: 'r'.repeat(1025) }, 'resourceId: must be at most 1024 bytes of UTF-8, got 1025'],
+    [{ lockOwner: 'o'.repeat(257) }, 'lockOwner: must be at most 256 bytes of UTF-8, got 257'],
+    // Before daprd's `||` refusal, which would quote the whole name back.
+    [{ resourceId: `||${'r'.repeat(1023)}` }, 'resourceId: must be at most 1024 bytes of UTF-8, got 1025'],
+  ])('refuses %j, past our own limit, as INVALID_ARGUMENT naming it', async (change, message) => {
     const request = {
       storeName: 'lockstore',
       resourceId: 'r',
@@ -114,13 +134,13 @@ describe('Dapr gRPC API', () => {
     };
     const error = await failure(rpc.call('TryLockAlpha1', request));
     expect(error.code).toBe(status.INVALID_ARGUMENT);
-    expect(error.details).toMatch(message);
+    expect(error.details).toBe(message);
   });
 
-  it('validates unlock the same way', async () => {
-    const error = await failure(unlock('r', 'o', 'nope'));
-    expect(error.code).toBe(status.INVALID_ARGUMENT);
-    expect(error.details).toBe('lock store nope not found');
+  it('takes any positive int32 expiryInSeconds, as daprd does: 2147483647 holds', async () => {
+    expect((await lock('forever', 'alice', 2_147_483_647)).success).toBe(true);
+    expect((await lock('forever', 'bob', 5)).success).toBe(false);
+    expect(await unlock('forever', 'alice')).toEqual({ status: 0 });
   });
 
   it.each([
@@ -148,7 +168,7 @@ describe('Dapr gRPC API', () => {
     log.mockClear();
     const error = await failure(lock('r', 'o', 5, 'broken'));
     expect(error.code).toBe(status.INTERNAL);
-    expect(error.details).toMatch(/^failed to try acquiring lock/);
+    expect(error.details).toBe('failed to try acquiring lock: disk on fire');
     expect(log).toHaveBeenCalledTimes(1);
     expect(log.mock.calls[0]![1]).toBeInstanceOf(Error);
   });
@@ -176,25 +196,31 @@ describe('Dapr gRPC API', () => {
 });
 
 describe('Dapr gRPC API without lock stores', () => {
-  it('answers FAILED_PRECONDITION', async () => {
-    const server = await startGrpcServer({
+  let server: RunningGrpcServer;
+  let rpc: Rpc;
+  beforeAll(async () => {
+    server = await startGrpcServer({
       service: new LockService([]),
       ...open({ appId: 'a', role: 'app' }),
       host: '127.0.0.1',
       port: 0,
     });
-    const rpc = await connect(server.port);
-    try {
-      const error = await failure(
-        rpc.call('TryLockAlpha1', { storeName: 's', resourceId: 'r', lockOwner: 'o', expiryInSeconds: 1 }),
-      );
-      expect(error.code).toBe(status.FAILED_PRECONDITION);
-      expect(error.details).toBe('lock store is not configured');
-    } finally {
-      rpc.close();
-      await server.close();
-    }
+    rpc = await connect(server.port);
   });
+  afterAll(async () => {
+    rpc.close();
+    await server.close();
+  });
+
+  it.each(DAPR_NO_STORE_CASES.map((c) => [c.name, c] as const))(
+    "answers %s with daprd's status and message",
+    async (_name, c) => {
+      const method = c.method === 'lock' ? 'TryLockAlpha1' : 'UnlockAlpha1';
+      const error = await failure(rpc.call(method, { storeName: c.store, ...c.request }));
+      expect(error.code).toBe(status[c.grpcStatus]);
+      expect(error.details).toBe(c.message);
+    },
+  );
 });
 
 describe('Dapr gRPC API with tokens', () => {
@@ -222,7 +248,7 @@ describe('Dapr gRPC API with tokens', () => {
     await store.close();
   });
 
-  it.each([undefined, 'wrong'])('refuses token %s as UNAUTHENTICATED, on every method', async (token) => {
+  it.each([undefined, 'wrong'])('refuses token %s as daprd does, on every method', async (token) => {
     for (const [method, request] of [
       ['GetMetadata', {}],
       ['TryLockAlpha1', { storeName: 'lockstore', resourceId: 'r', lockOwner: 'o', expiryInSeconds: 5 }],
@@ -230,7 +256,24 @@ describe('Dapr gRPC API with tokens', () => {
     ] as const) {
       const error = await failure(rpc.call(method, request, token));
       expect(error.code).toBe(status.UNAUTHENTICATED);
-      expect(error.details).toBe('invalid api token');
+      expect(error.details).toBe(GRPC_TOKEN_REFUSAL.details);
+      const [bin] = error.metadata.get('grpc-status-details-bin');
+      expect(readStatusDetails(bin as Buffer)).toEqual({
+        code: status.UNAUTHENTICATED,
+        message: GRPC_TOKEN_REFUSAL.details,
+        details: [
+          {
+            typeUrl: 'type.googleapis.com/google.rpc.ErrorInfo',
+            reason: 'Unauthorized',
+            domain: 'dapr.io',
+            metadata: {
+              'http.code': '401',
+              'http.error_message':
+                token === undefined ? GRPC_TOKEN_REFUSAL.missing : GRPC_TOKEN_REFUSAL.mismatch,
+            },
+          },
+        ],
+      });
     }
     expect(log).not.toHaveBeenCalled();
   });

@@ -1,7 +1,7 @@
 import type { TlsOptions } from 'node:tls';
 import { LeaseholdError } from '@leasehold/core';
 import Fastify, { LogController } from 'fastify';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
 import { callerFromHeaders } from '../auth.js';
 import { KV_BODY_LIMIT } from './context.js';
 import type { HttpContext } from './context.js';
@@ -47,7 +47,8 @@ export function buildHttpApp(
     const config = request.routeOptions.config as RouteConfig;
     if (config.public) return;
     const caller = callerFromHeaders(ctx.auth, request.headers);
-    if (!caller) return reply.code(401).type('text/plain; charset=utf-8').send('invalid api token');
+    // daprd's refusal, byte for byte: Go's http.Error (dapr/dapr pkg/api/http/middlewares.go).
+    if (!caller) return refuseToken(reply);
     request.caller = caller;
     if (!config.dapr) checkQueryString(request.url);
   });
@@ -108,4 +109,13 @@ export function buildHttpApp(
     reply.type('text/html; charset=utf-8').send(DASHBOARD_HTML),
   );
   return app;
+}
+
+/** A 401 as daprd writes it with Go's http.Error: plain text ending in a newline, nosniff. */
+function refuseToken(reply: FastifyReply): FastifyReply {
+  return reply
+    .code(401)
+    .type('text/plain; charset=utf-8')
+    .header('x-content-type-options', 'nosniff')
+    .send('invalid api token\n');
 }

@@ -1,4 +1,4 @@
-import { LeaseholdError } from '@leasehold/core';
+import { LeaseholdError, malformedDaprBody } from '@leasehold/core';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -8,12 +8,24 @@ export interface BodyErrors {
   readonly malformed: (reason: string) => LeaseholdError;
 }
 
-/** Dapr's codes: ERR_BODY_READ, then ERR_MALFORMED_REQUEST. */
-export const DAPR_BODY_ERRORS: BodyErrors = {
-  unreadable: (reason) => new LeaseholdError('ERR_BODY_READ', `failed to read request body: ${reason}`),
-  malformed: (reason) =>
-    new LeaseholdError('ERR_MALFORMED_REQUEST', `failed deserializing request body: ${reason}`),
+/**
+ * daprd reads any bytes and hands them to its protobuf-JSON decoder, so bytes that are not UTF-8
+ * fail decoding: ERR_MALFORMED_REQUEST, as every other undecodable body. ERR_BODY_READ is left to a
+ * transfer that breaks (app.ts).
+ */
+const DAPR_BODY_ERRORS: BodyErrors = {
+  unreadable: (reason) => malformedDaprBody(reason),
+  malformed: (reason) => malformedDaprBody(reason),
 };
+
+/**
+ * A Dapr lock route's body. daprd decodes nothing from an empty body (zero bytes) and validates the
+ * request at its zero value (dapr/dapr `pkg/api/http/universal.go`); a blank one is still decoded.
+ */
+export function decodeDaprJson(raw: unknown): unknown {
+  if (!Buffer.isBuffer(raw) || raw.length === 0) return {};
+  return decodeJson(raw, DAPR_BODY_ERRORS);
+}
 
 /** The native API's code: INVALID_ARGUMENT naming the body. */
 export const NATIVE_BODY_ERRORS: BodyErrors = {

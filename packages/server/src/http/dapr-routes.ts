@@ -1,6 +1,6 @@
 import { decodeDaprTryLock, decodeDaprUnlock } from '@leasehold/core';
 import type { FastifyInstance } from 'fastify';
-import { DAPR_BODY_ERRORS, decodeJson } from './body.js';
+import { decodeDaprJson } from './body.js';
 import type { HttpContext } from './context.js';
 import { LOCK_BODY_LIMIT } from './context.js';
 
@@ -13,13 +13,13 @@ export function registerDaprRoutes(app: FastifyInstance, ctx: HttpContext): void
   const options = { bodyLimit: LOCK_BODY_LIMIT, config: { dapr: true } };
 
   app.post<{ Params: StoreParams }>('/v1.0-alpha1/lock/:store', options, async (request) => {
-    const body = decodeDaprTryLock(decodeJson(request.body, DAPR_BODY_ERRORS));
+    const body = decodeDaprTryLock(decodeDaprJson(request.body));
     const result = await ctx.service.daprTryLock(request.caller, request.params.store, body);
     return result.acquired ? { success: true, fencingToken: result.fencingToken } : { success: false };
   });
 
   app.post<{ Params: StoreParams }>('/v1.0-alpha1/unlock/:store', options, async (request) => {
-    const body = decodeDaprUnlock(decodeJson(request.body, DAPR_BODY_ERRORS));
+    const body = decodeDaprUnlock(decodeDaprJson(request.body));
     return { status: await ctx.service.daprUnlock(request.caller, request.params.store, body) };
   });
 

@@ -144,7 +144,6 @@ const POOLS = {
     true,
     [],
     {},
-    31_536_001,
   ],
 };
 type FieldKind = keyof typeof POOLS;

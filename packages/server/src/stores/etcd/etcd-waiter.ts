@@ -1,4 +1,4 @@
-import { LeaseholdError } from '@leasehold/core';
+import { LeaseholdError, timerDelay } from '@leasehold/core';
 import type { AcquireResult } from '@leasehold/core';
 import type { IKeyValue } from 'etcd3';
 import { compare, rangeAt, request } from './etcd-connection.js';
@@ -153,17 +153,21 @@ async function sleepWhileHeld(
 ): Promise<void> {
   const { holdUntil, app } = decodeLock(held);
   let holdTimer: NodeJS.Timeout | undefined;
-  if (holdUntil !== undefined) {
+  const armHold = (until: number) => {
     holdTimer = setTimeout(
-      () =>
+      () => {
+        // A hold past setTimeout's range fires early: wait out the rest.
+        if (Date.now() < until) return armHold(until);
         void releaseGrant(ctx, key, tokenOf(held), app).then(
           () => gate.wake(),
           () => gate.wake(),
-        ),
-      Math.max(0, holdUntil - Date.now()),
+        );
+      },
+      timerDelay(until - Date.now()),
     );
     holdTimer.unref();
-  }
+  };
+  if (holdUntil !== undefined) armHold(holdUntil);
   try {
     await sleepUntilDeleted(hub, gate, held.key, from);
   } finally {

@@ -1,3 +1,5 @@
+import { timerDelay } from '@leasehold/core';
+
 /**
  * maxHoldMs timers of the grants this server made. A lock's deadline is also stored in its value
  * (`holdUntil`), which the head waiter on any server enforces too, so a hold still ends when the
@@ -20,7 +22,8 @@ export class HoldTimers {
     const existing = this.timers.get(key);
     if (existing?.token === token) return;
     if (existing) clearTimeout(existing.timer);
-    const timer = setTimeout(() => this.fire(key, token, app), Math.max(0, delayMs));
+    const dueAt = Date.now() + delayMs;
+    const timer = setTimeout(() => this.fire(key, token, app, dueAt), timerDelay(delayMs));
     timer.unref();
     this.timers.set(key, { token, timer });
   }
@@ -40,8 +43,10 @@ export class HoldTimers {
     this.timers.clear();
   }
 
-  private fire(key: string, token: number, app: string | undefined): void {
+  private fire(key: string, token: number, app: string | undefined, dueAt: number): void {
     this.timers.delete(key);
+    // A hold past setTimeout's range fires early: wait out the rest.
+    if (Date.now() < dueAt) return this.schedule(key, token, app, dueAt - Date.now());
     // An unreachable cluster: try again shortly rather than let the hold run on.
     this.releaseGrant(key, token, app).catch(() => this.schedule(key, token, app, 500));
   }

@@ -1,3 +1,5 @@
+import { timerDelay } from '@leasehold/core';
+
 const BATCH = 200;
 const RETRY_MS = 1_000;
 
@@ -21,7 +23,8 @@ export class LeaseReaper {
     if (this.closed || at >= this.dueAt) return;
     clearTimeout(this.timer);
     this.dueAt = at;
-    this.timer = setTimeout(() => void this.fire(), Math.max(0, inMs) + 1);
+    // A deadline past setTimeout's range fires early; the reap then reports it again.
+    this.timer = setTimeout(() => void this.fire(), timerDelay(inMs + 1));
     this.timer.unref();
   }
 

@@ -1,5 +1,5 @@
 import type { AcquireResult } from '@leasehold/core';
-import { LeaseholdError, storeError } from '@leasehold/core';
+import { LeaseholdError, storeError, timerDelay } from '@leasehold/core';
 
 /** What the waiters need from Redis: the hand-off and cancel scripts. */
 export interface WaiterBackend {
@@ -151,7 +151,8 @@ export class RedisWaiters {
     const current = this.keyTimers.get(key);
     if (current && current.at <= at) return;
     if (current) clearTimeout(current.timer);
-    const timer = setTimeout(() => void this.fire(key), pttl + 1);
+    // A TTL past setTimeout's range fires early; the hand-off then reports the TTL again.
+    const timer = setTimeout(() => void this.fire(key), timerDelay(pttl + 1));
     timer.unref();
     this.keyTimers.set(key, { timer, at });
   }
