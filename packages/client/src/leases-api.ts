@@ -18,6 +18,8 @@ export interface LeaseDescription {
   readonly id: string;
   readonly ttlMs: number;
   readonly owner?: string;
+  /** The app that granted the lease, where the store knows it. */
+  readonly app?: string;
   readonly remainingMs: number;
   readonly locks: readonly string[];
   readonly keys: readonly string[];

@@ -17,3 +17,4 @@ export * from './service-ops.js';
 export * from './quotas.js';
 export * from './tenancy.js';
 export * from './timer-delay.js';
+export * from './operator-views.js';

@@ -128,6 +128,10 @@ export class LocalStore implements Store {
     return this.run(() => this.engine.listLocks(prefix, limit));
   }
 
+  describeQueue(key: string) {
+    return this.run(() => this.engine.describeQueue(key));
+  }
+
   checkFence(key: string, token: number) {
     return this.run(() => this.engine.checkFence(key, token));
   }
@@ -217,6 +221,7 @@ export class LocalStore implements Store {
         leaseId: options.leaseId,
         app: options.app,
         maxHoldMs: options.maxHoldMs,
+        since: this.clock.wallNow(),
         settle: (outcome) => {
           finish();
           // A grant is released to the waiter only once it is durable.

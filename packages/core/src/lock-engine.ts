@@ -14,6 +14,7 @@ import type {
   LeaseInfo,
   LockHolder,
   LockInfo,
+  QueuedWaiter,
   ReleaseStatus,
   UnlockStatus,
   Usage,
@@ -36,6 +37,8 @@ export interface Waiter {
   readonly leaseId: string;
   readonly app: LeaseApp;
   readonly maxHoldMs: number | undefined;
+  /** Wall-clock time the wait began, for operators. */
+  readonly since?: number;
   settle(outcome: AcquireResult | LeaseholdError): void;
 }
 
@@ -231,6 +234,19 @@ export class LockEngine {
       ...(Number.isFinite(ends) ? { expiresInMs: Math.max(0, Math.round(ends - this.clock.now())) } : {}),
       waiters,
     };
+  }
+
+  /** The waiters of a lock, head first, with their leases' apps and owners. */
+  describeQueue(key: string): QueuedWaiter[] {
+    return [...(this.queues.get(key) ?? [])].map((waiter) => {
+      const lease = this.leases.get(waiter.leaseId);
+      return {
+        leaseId: waiter.leaseId,
+        ...(lease === undefined ? {} : { app: lease.app }),
+        ...(lease?.owner === undefined ? {} : { owner: lease.owner }),
+        ...(waiter.since === undefined ? {} : { since: waiter.since }),
+      };
+    });
   }
 
   listLocks(prefix: string, limit: number): LockInfo[] {

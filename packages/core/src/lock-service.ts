@@ -14,6 +14,15 @@ import {
   checkOptionalInteger,
   checkOptionalString,
 } from './limits.js';
+import type { AppLockView, QueueView, StoreOverview, StoreSummary } from './operator-views.js';
+import {
+  buildOverview,
+  capabilitiesOf,
+  labelLease,
+  labelLock,
+  readStoreKey,
+  visibleQueue,
+} from './operator-views.js';
 import type { QuotaName, Quotas } from './quotas.js';
 import { DEFAULT_QUOTAS, checkQuota, limitsStoredState } from './quotas.js';
 import type { Store, Unsubscribe } from './store.js';
@@ -100,11 +109,14 @@ export class LockService {
     return [...this.stores.values()].map(({ name, type }) => ({ name, type }));
   }
 
-  /** The configured stores, for an admin (`GET /v1/stores`). */
-  listStoresAsAdmin(caller: Caller): { name: string; type: string }[] {
-    if (caller.role !== 'admin') throw new LeaseholdError('FORBIDDEN', 'listing stores needs an admin token');
-    this.audit?.(caller, 'listStores', '*');
-    return this.listStores();
+  /** The stores any caller may use, with what each can do (`GET /v1/stores`). */
+  storesFor(caller: Caller): StoreSummary[] {
+    if (caller.role === 'admin') this.audit?.(caller, 'listStores', '*');
+    return this.bindings().map(({ name, type, store }) => ({
+      name,
+      type,
+      capabilities: capabilitiesOf(store),
+    }));
   }
 
   /** Every store binding, for health checks and shutdown. */
@@ -198,19 +210,17 @@ export class LockService {
     };
   }
 
-  /** Lists live leases (admin only: leases belong to no one app's key space). */
+  /**
+   * Lists every app's live leases (admin only: leases belong to no one app's key space), with
+   * the names of their locks and keys, each read in the key space it lives in.
+   */
   async listLeases(caller: Caller, storeName: string) {
     if (caller.role !== 'admin') throw new LeaseholdError('FORBIDDEN', 'listing leases needs an admin token');
     const binding = this.target(caller, storeName, 'listLeases');
-    const scope = this.scopeOf(caller, binding);
     if (!binding.store.listLeases)
       throw new LeaseholdError('NOT_SUPPORTED', `store: ${storeName} cannot list leases`);
     const leases = await binding.store.listLeases(this.limits.listMax);
-    return leases.map((lease) => ({
-      ...lease,
-      locks: lease.locks.flatMap((k) => scope.unscope(k)?.name ?? []),
-      keys: lease.keys.flatMap((k) => scope.unscope(k)?.name ?? []),
-    }));
+    return leases.map((lease) => labelLease(binding.keyPrefix, lease));
   }
 
   // ---- Locks -----------------------------------------------------------------------------
@@ -284,6 +294,39 @@ export class LockService {
     return locks.map(({ key, ...info }) =>
       visibleLock(caller, { name: scope.unscope(key)?.name ?? key, ...info }),
     );
+  }
+
+  /** Lists the held locks of every app whose name starts with `prefix`, labelled by app (admin only). */
+  async listAllLocks(caller: Caller, storeName: string, prefix: unknown): Promise<AppLockView[]> {
+    if (caller.role !== 'admin') {
+      throw new LeaseholdError('FORBIDDEN', "listing every app's locks needs an admin token");
+    }
+    const binding = this.target(caller, storeName, 'listAllLocks');
+    const text = prefix === undefined || prefix === '' ? '' : this.prefix(prefix);
+    const locks = await binding.store.listLocks('lock||', this.limits.listMax);
+    return locks.map((lock) => labelLock(binding.keyPrefix, lock)).filter((l) => l.name.startsWith(text));
+  }
+
+  /** The acquires waiting for a lock, head first; another app's waiters show only their place. */
+  async describeQueue(
+    caller: Caller,
+    storeName: string,
+    name: unknown,
+  ): Promise<{ name: string; waiters: QueueView[] }> {
+    const binding = this.target(caller, storeName, 'describeQueue');
+    const checked = this.name('name', name);
+    if (!binding.store.describeQueue) {
+      throw new LeaseholdError('NOT_SUPPORTED', `store: ${storeName} cannot describe lock queues`);
+    }
+    const waiters = await binding.store.describeQueue(this.scopeOf(caller, binding).lock(checked));
+    return { name: checked, waiters: visibleQueue(caller, waiters) };
+  }
+
+  /** What the operator console shows of one store, scoped to the caller (every app for an admin). */
+  overview(caller: Caller, storeName: string): Promise<StoreOverview> {
+    const binding = this.target(caller, storeName, 'overview');
+    const source = { ...binding, scope: this.scopeOf(caller, binding) };
+    return buildOverview(caller, source, this.limits.listMax);
   }
 
   /** True while `token` is the lock's current grant: a sequencer check for downstream resources. */
@@ -429,6 +472,41 @@ export class LockService {
         const named = scope.unscope(event.key);
         if (!named || named.kind === 'counter' || !named.name.startsWith(text)) return;
         onEvent({ ...event, key: named.name, kind: named.kind });
+      },
+    });
+    bumpCount(this.watchersByApp, caller.appId, 1);
+    let open = true;
+    return () => {
+      if (!open) return;
+      open = false;
+      bumpCount(this.watchersByApp, caller.appId, -1);
+      unsubscribe();
+    };
+  }
+
+  /**
+   * Streams every app's lock and KV events, each named in its own key space and labelled by app
+   * (admin only, audited): what the console's feed shows an operator.
+   */
+  watchAllApps(
+    caller: Caller,
+    storeName: string,
+    afterRevision: number | undefined,
+    onEvent: (event: WatchView & { readonly space?: string }) => void,
+  ): Unsubscribe {
+    if (caller.role !== 'admin') {
+      throw new LeaseholdError('FORBIDDEN', "watching every app's events needs an admin token");
+    }
+    const binding = this.target(caller, storeName, 'watchAllApps');
+    const unsubscribe = binding.store.watch({
+      prefix: '',
+      ...(afterRevision === undefined ? {} : { afterRevision }),
+      onEvent: (event) => {
+        if (event.type === 'lease.expired') return onEvent(event);
+        const read = readStoreKey(binding.keyPrefix, event.key);
+        if (!read || (read.kind !== 'lock' && read.kind !== 'kv')) return;
+        const space = read.space === undefined ? {} : { space: read.space };
+        onEvent({ ...event, key: read.name, kind: read.kind, ...space });
       },
     });
     bumpCount(this.watchersByApp, caller.appId, 1);

@@ -5,6 +5,7 @@ import type {
   LeaseDetail,
   LeaseInfo,
   LockInfo,
+  QueuedWaiter,
   ReleaseStatus,
   UnlockStatus,
   Usage,
@@ -91,6 +92,8 @@ export interface Store {
   describeLock(key: string): Promise<LockInfo>;
   /** Lists held locks whose key starts with `prefix`, at most `limit`. */
   listLocks(prefix: string, limit: number): Promise<LockInfo[]>;
+  /** The acquires waiting for lock `key`, head first, where the store can read its queue. */
+  describeQueue?(key: string): Promise<QueuedWaiter[]>;
   /** True while `token` is the current grant of lock `key`. */
   checkFence(key: string, token: number): Promise<boolean>;
 

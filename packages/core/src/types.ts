@@ -30,6 +30,16 @@ export interface LockHolder {
   readonly app?: string;
 }
 
+/** One acquire waiting in a lock's queue, in the order it will be served. */
+export interface QueuedWaiter {
+  readonly leaseId: string;
+  /** The app of the waiting lease, where the store knows it. */
+  readonly app?: string;
+  readonly owner?: string;
+  /** Wall-clock time the wait began, ms since the epoch. */
+  readonly since?: number;
+}
+
 /** The outcome of a release. */
 export type ReleaseStatus = 'released' | 'not_held' | 'held_by_other';
 

@@ -97,7 +97,9 @@ describe('native lease and lock API', () => {
     expect((await postJson(api('/locks/force-release'), { name: 'stuck' })).body).toEqual({ released: true });
     expect((await getJson(api('/locks?name=stuck'))).body.held).toBe(false);
     expect((await getJson(`${server.url}/v1/stores`)).body).toEqual({
-      stores: [{ name: 'lockstore', type: 'lock.sqlite' }],
+      stores: [
+        { name: 'lockstore', type: 'lock.sqlite', capabilities: expect.arrayContaining(['describeQueue']) },
+      ],
     });
   });
 
@@ -332,13 +334,13 @@ describe('metrics', () => {
   });
 });
 
-describe('dashboard', () => {
-  it('serves the page at /ui without a token', async () => {
+describe('operator console', () => {
+  it('serves the page at /ui without a token (its data needs one; see ui.test.ts)', async () => {
     const res = await fetch(`${server.url}/ui`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
     const html = await res.text();
-    expect(html).toContain('<title>Leasehold</title>');
-    expect(html).toContain('/watch?prefix=');
+    expect(html).toContain('<title>Leasehold console</title>');
+    expect(html).toContain('src="/ui/console.js"');
   });
 });

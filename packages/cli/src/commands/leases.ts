@@ -35,9 +35,10 @@ export async function leasesCommand(args: readonly string[], io: Io): Promise<nu
         const leases = await client.leases.list();
         emit(io, json, leases, () =>
           table([
-            ['ID', 'OWNER', 'TTL', 'LEFT', 'LOCKS'],
+            ['ID', 'APP', 'OWNER', 'TTL', 'LEFT', 'LOCKS'],
             ...leases.map((l) => [
               l.id,
+              l.app ?? '-',
               l.owner ?? '-',
               formatMs(l.ttlMs),
               formatMs(l.remainingMs),

@@ -5,7 +5,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
 import { callerFromHeaders } from '../auth.js';
 import { KV_BODY_LIMIT } from './context.js';
 import type { HttpContext } from './context.js';
-import { DASHBOARD_HTML } from './dashboard-page.js';
+import { registerConsoleRoutes } from './console-routes.js';
 import { registerDaprRoutes } from './dapr-routes.js';
 import { sendError } from './errors.js';
 import { registerHealthRoutes } from './health-routes.js';
@@ -104,10 +104,7 @@ export function buildHttpApp(
   registerDaprRoutes(app, ctx);
   registerNativeRoutes(app, ctx);
   registerWatchRoute(app, ctx);
-  // The page holds no data; what it shows is read with the user's token.
-  app.get('/ui', { config: { public: true } }, (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(DASHBOARD_HTML),
-  );
+  registerConsoleRoutes(app, ctx);
   return app;
 }
 

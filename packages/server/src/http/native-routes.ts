@@ -20,7 +20,7 @@ function body(request: Req): unknown {
 export function registerNativeRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const s = ctx.service;
 
-  app.get('/v1/stores', (request) => ({ stores: s.listStoresAsAdmin(request.caller) }));
+  app.get('/v1/stores', (request) => ({ stores: s.storesFor(request.caller) }));
 
   // Leases
   app.post<R>('/v1/:store/leases', lockLimit, (r: Req) => s.grantLease(r.caller, r.params.store, body(r)));

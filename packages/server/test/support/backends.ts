@@ -27,7 +27,7 @@ export function describeWithBackend(binary: string, title: string, body: (binary
   if (backendsRequired) {
     describe(title, () => {
       throw new Error(
-        `${binary} is not on PATH and LEASEHOLD_REQUIRE_BACKENDS=1: install it (apt-get install -y redis-server etcd-server)`,
+        `${binary} is not on PATH and LEASEHOLD_REQUIRE_BACKENDS=1: install it (.ci/run does: apt-get install -y redis-server etcd-server chromium)`,
       );
     });
     return;
