@@ -1,3 +1,4 @@
-export { main, USAGE } from './main.js';
+export { main, cliVersion } from './main.js';
 export { EXIT, CliError } from './exit-codes.js';
 export { parseDuration } from './options.js';
+export { formatDuration, inCliTerms } from './cli-terms.js';

@@ -1,90 +1,77 @@
+import { createRequire } from 'node:module';
+import { CommanderError } from 'commander';
 import { ConnectionError, LeaseholdClientError } from '@leasehold/client';
-import { counterCommand } from './commands/counter.js';
-import { kvCommand } from './commands/kv.js';
-import { leasesCommand } from './commands/leases.js';
-import { lockCommand } from './commands/lock.js';
-import { serveCommand } from './commands/serve.js';
-import { statusCommand } from './commands/status.js';
-import { unlockCommand } from './commands/unlock.js';
-import { watchCommand } from './commands/watch.js';
+import { inCliTerms } from './cli-terms.js';
+import { COUNTER } from './commands/counter.js';
+import { KV } from './commands/kv.js';
+import { LEASES } from './commands/leases.js';
+import { LOCK } from './commands/lock.js';
+import { SERVE, serveCommand } from './commands/serve.js';
+import { STATUS } from './commands/status.js';
+import { UNLOCK } from './commands/unlock.js';
+import { WATCH } from './commands/watch.js';
 import { CliError, EXIT } from './exit-codes.js';
+import type { CommandSpec } from './options.js';
 import type { Io } from './output.js';
+import { InCommand, buildProgram, shortUsage } from './program.js';
 
-export const USAGE = `Usage: leasehold COMMAND [options]
+/** Every subcommand, in the order `leasehold --help` lists them. */
+export const COMMANDS: readonly CommandSpec[] = [SERVE, LOCK, UNLOCK, STATUS, LEASES, KV, COUNTER, WATCH];
 
-Commands:
-  serve                     run the Leasehold server (leasehold serve --help)
-  lock NAME -- COMMAND...   run COMMAND while holding lock NAME
-  unlock NAME --lease ID    release a lock held by a lease
-  status [NAME|--prefix P]  show a lock, or the held locks
-  leases list|get|revoke    inspect and end leases
-  kv get|put|del            read and write keys
-  counter get|add|set       atomic counters
-  watch PREFIX              print changes under PREFIX
-
-Global options (every command):
-  --url URL          server (LEASEHOLD_URL, default http://127.0.0.1:3500); https:// for TLS
-  --ca FILE          PEM CA that signed an https:// server's certificate (LEASEHOLD_CA_FILE)
-  --store NAME       lock store (LEASEHOLD_STORE, default lockstore)
-  --token TOKEN      API token (LEASEHOLD_API_TOKEN)
-  --transport KIND   http (default) or stream (LEASEHOLD_TRANSPORT)
-  --json             machine-readable output
-  -h, --help         help for the command
-
-Exit codes: 0 ok, 1 refused by the server, 2 bad usage, 69 server unreachable,
-75 lock not acquired, 76 lock lost (command stopped), 127 command not found.
-`;
-
-type Command = (args: readonly string[], io: Io) => Promise<number>;
-
-const COMMANDS: Record<string, Command> = {
-  serve: serveCommand,
-  lock: lockCommand,
-  unlock: unlockCommand,
-  status: statusCommand,
-  leases: leasesCommand,
-  kv: kvCommand,
-  counter: counterCommand,
-  counters: counterCommand,
-  watch: watchCommand,
-};
+/** The version of this package, as `leasehold --version` prints it. */
+export function cliVersion(): string {
+  const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
+  return pkg.version;
+}
 
 /** Runs the `leasehold` command line and resolves with the exit code. */
 export async function main(
   argv: readonly string[],
   io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env },
 ): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout.write(USAGE);
-    return name === undefined ? EXIT.USAGE : EXIT.OK;
-  }
-  const command = COMMANDS[name];
-  if (!command) {
-    io.stderr.write(`leasehold: unknown command "${name}"\n\n${USAGE}`);
-    return EXIT.USAGE;
-  }
+  // The server parses its own flags, --help included.
+  if (argv[0] === 'serve') return serveCommand(argv.slice(1));
+  let outcome: Promise<number> | undefined;
   try {
-    return await command(rest, io);
+    const program = buildProgram(argv, COMMANDS, io, cliVersion(), (running) => {
+      outcome = running;
+    });
+    program.parse([...argv], { from: 'user' });
+    return await (outcome ?? Promise.resolve(EXIT.OK));
   } catch (error) {
     return report(error, io);
   }
 }
 
 function report(error: unknown, io: Io): number {
-  if (error instanceof CliError) {
-    io.stderr.write(`leasehold: ${error.message}\n`);
-    if (error.exitCode === EXIT.USAGE) io.stderr.write(`Run "leasehold --help" for usage.\n`);
-    return error.exitCode;
+  const command = error instanceof InCommand ? error.command : undefined;
+  const cause = error instanceof InCommand ? error.cause : error;
+  const usage = () => (command ? io.stderr.write(shortUsage(command)) : undefined);
+  if (cause instanceof CommanderError) {
+    // --help and --version end here with exit code 0, having printed what was asked.
+    if (cause.exitCode === 0) return EXIT.OK;
+    io.stderr.write(`leasehold: ${cause.message.replace(/^error: /, '')}\n`);
+    usage();
+    return EXIT.USAGE;
   }
-  if (error instanceof ConnectionError) {
-    io.stderr.write(`leasehold: cannot reach the server: ${error.message}\n`);
+  if (cause instanceof CliError) {
+    io.stderr.write(`leasehold: ${cause.message}\n`);
+    if (cause.exitCode === EXIT.USAGE) usage();
+    return cause.exitCode;
+  }
+  if (cause instanceof ConnectionError) {
+    io.stderr.write(`leasehold: cannot reach the server: ${cause.message}\n`);
     return EXIT.UNAVAILABLE;
   }
-  if (error instanceof LeaseholdClientError) {
-    io.stderr.write(`leasehold: ${error.errorCode}: ${error.message}\n`);
-    return error.errorCode === 'INVALID_ARGUMENT' ? EXIT.USAGE : EXIT.ERROR;
+  if (cause instanceof LeaseholdClientError) {
+    if (cause.errorCode === 'INVALID_ARGUMENT') {
+      io.stderr.write(`leasehold: ${inCliTerms(cause.message)}\n`);
+      usage();
+      return EXIT.USAGE;
+    }
+    io.stderr.write(`leasehold: ${cause.errorCode}: ${cause.message}\n`);
+    return EXIT.ERROR;
   }
-  io.stderr.write(`leasehold: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  io.stderr.write(`leasehold: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}\n`);
   return EXIT.ERROR;
 }

@@ -1,49 +1,63 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { LeaseholdClient } from '@leasehold/client';
 import { usageError } from './exit-codes.js';
+import type { Io } from './output.js';
 
-type OptionSpec = { type: 'string' | 'boolean'; short?: string };
+/** One flag of a command, as commander spells it (`--ttl <duration>`, `--json`). */
+export interface FlagSpec {
+  readonly flags: string;
+  readonly description: string;
+}
 
-/** Flags every command accepts. */
-export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
-  url: { type: 'string' },
-  store: { type: 'string' },
-  token: { type: 'string' },
-  ca: { type: 'string' },
-  transport: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-};
+/** Flags every command accepts, anywhere on the line. */
+export const GLOBAL_FLAGS: readonly FlagSpec[] = [
+  {
+    flags: '--url <url>',
+    description: 'server (LEASEHOLD_URL, default http://127.0.0.1:3500); https:// for TLS',
+  },
+  {
+    flags: '--ca <file>',
+    description: "PEM CA that signed an https:// server's certificate (LEASEHOLD_CA_FILE)",
+  },
+  { flags: '--store <name>', description: 'lock store (LEASEHOLD_STORE, default lockstore)' },
+  { flags: '--token <token>', description: 'API token (LEASEHOLD_API_TOKEN)' },
+  { flags: '--transport <kind>', description: 'http (default) or stream (LEASEHOLD_TRANSPORT)' },
+  { flags: '--json', description: 'machine-readable output' },
+];
 
-/** Parsed flags and positionals of one command. */
+/** Parsed flags (by long name, without `--`) and arguments of one command line. */
 export interface Parsed {
   readonly values: Record<string, string | boolean | undefined>;
-  readonly positionals: string[];
+  readonly positionals: readonly string[];
+  /** What follows `--`, for commands that run one (`lock`); empty otherwise. */
+  readonly command: readonly string[];
 }
 
-/** Parses a command's arguments with the global flags; unknown flags are usage errors naming them. */
-export function parseCommand(args: readonly string[], options: Record<string, OptionSpec> = {}): Parsed {
-  try {
-    const { values, positionals } = parseArgs({
-      args: [...args],
-      options: { ...GLOBAL_OPTIONS, ...options },
-      strict: true,
-      allowPositionals: true,
-    });
-    return { values: values, positionals };
-  } catch (error) {
-    throw usageError((error as Error).message);
-  }
+/** One `leasehold` subcommand: its line in the usage, its flags, and what it does. */
+export interface CommandSpec {
+  readonly name: string;
+  readonly aliases?: readonly string[];
+  /** What follows `leasehold NAME` on the usage line. */
+  readonly usage: string;
+  /** One line for the command list and the top of its help. */
+  readonly summary: string;
+  /** Prose printed after the flags by `--help`. */
+  readonly details?: string;
+  readonly flags?: readonly FlagSpec[];
+  /** Everything after `--` is a command to run, not arguments. */
+  readonly runsCommand?: boolean;
+  /** The command parses its own flags: it gets every word after its name in `command`. */
+  readonly rawArgs?: boolean;
+  run(parsed: Parsed, io: Io): Promise<number>;
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** `500ms`, `30s`, `1m`, `2h` or `1m30s`; a bare number means seconds. */
+/** `500ms`, `30s`, `1m`, `2h`, `1d` or `1m30s`; a bare number means seconds. */
 export function parseDuration(flag: string, text: string): number {
   const trimmed = text.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1_000);
-  const parts = [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  const parts = [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)];
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== trimmed) {
     throw usageError(`--${flag}: expected a duration like 500ms, 30s, 1m or 2h, got "${text}"`);
   }

@@ -1,6 +1,28 @@
-/** Exponential backoff with full jitter: a random delay in [0, min(cap, base × 2^attempt)]. */
-export function backoffDelay(attempt: number, baseMs = 100, capMs = 2_000): number {
-  return Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
+import { ExponentialBackoff } from 'cockatiel';
+import type { IBackoff } from 'cockatiel';
+
+/**
+ * Delays between attempts: cockatiel's exponential backoff with decorrelated jitter, started over
+ * by `reset()` after a success. The waiting itself is `sleep()`, which a close can cut short.
+ */
+export class Backoff {
+  private readonly factory: ExponentialBackoff<unknown>;
+  private current: IBackoff<unknown> | undefined;
+
+  constructor(initialDelayMs: number, maxDelayMs: number) {
+    this.factory = new ExponentialBackoff({ initialDelay: initialDelayMs, maxDelay: maxDelayMs });
+  }
+
+  /** The delay before the next attempt, in ms. */
+  next(): number {
+    this.current = (this.current ?? this.factory).next(undefined);
+    return this.current.duration;
+  }
+
+  /** Starts again from the initial delay. */
+  reset(): void {
+    this.current = undefined;
+  }
 }
 
 /** Resolves after `ms`, or rejects when `signal` aborts. The timer is ref()ed: a caller is waiting. */

@@ -1,4 +1,4 @@
-import { backoffDelay, sleep } from './backoff.js';
+import { Backoff, sleep } from './backoff.js';
 import type { LeaseholdClientError } from './errors.js';
 import { ClientClosedError, ConnectionError, errorFromCode } from './errors.js';
 import { HttpRequester } from './http-request.js';
@@ -56,12 +56,13 @@ export class HttpTransport implements Transport {
   async call<T>(op: Op, args: Record<string, unknown>, options: CallOptions = {}): Promise<T> {
     const retry = options.retry !== false && IDEMPOTENT_OPS.has(op);
     const attempts = retry ? (this.options.maxAttempts ?? 5) : 1;
+    const backoff = new Backoff(100, 2_000);
     for (let attempt = 0; ; attempt++) {
       try {
         return (await this.once(op, args, options)) as T;
       } catch (error) {
         if (!(error instanceof ConnectionError) || attempt + 1 >= attempts) throw error;
-        await sleep(backoffDelay(attempt), this.closer.signal);
+        await sleep(backoff.next(), this.closer.signal);
       }
     }
   }

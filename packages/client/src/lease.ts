@@ -104,12 +104,19 @@ export class Lease implements RenewableLease {
     return this.transport.renewer.settled(this);
   }
 
-  /** Ends the lease, releasing everything on it. Idempotent; true if this call ended it. */
-  async revoke(): Promise<boolean> {
+  /**
+   * Ends the lease, releasing everything on it. Idempotent; true if this call ended it.
+   * `timeoutMs` bounds the wait for an answer (ConnectionError past it).
+   */
+  async revoke(options: { timeoutMs?: number } = {}): Promise<boolean> {
     if (this.state === 'live') this.state = 'revoked';
     await this.settled();
     this.stop();
-    const reply = await this.transport.call<{ revoked: boolean }>('revokeLease', { leaseId: this.id });
+    const reply = await this.transport.call<{ revoked: boolean }>(
+      'revokeLease',
+      { leaseId: this.id },
+      options,
+    );
     return reply.revoked;
   }
 

@@ -61,13 +61,13 @@ export class LeasesApi {
     return this.transport.call('keepAlive', { leaseId: requireString('leaseId', leaseId) });
   }
 
-  /** Revokes a lease (a Lease or its id); idempotent. */
-  async revoke(lease: Lease | string): Promise<{ revoked: boolean }> {
+  /** Revokes a lease (a Lease or its id); idempotent. `timeoutMs` bounds the wait for an answer. */
+  async revoke(lease: Lease | string, options: { timeoutMs?: number } = {}): Promise<{ revoked: boolean }> {
     if (typeof lease !== 'string') {
       this.live.delete(lease);
-      return { revoked: await lease.revoke() };
+      return { revoked: await lease.revoke(options) };
     }
-    return this.transport.call('revokeLease', { leaseId: requireString('leaseId', lease) });
+    return this.transport.call('revokeLease', { leaseId: requireString('leaseId', lease) }, options);
   }
 
   /** Describes a lease by id. */

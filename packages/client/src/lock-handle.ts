@@ -55,11 +55,14 @@ export class LockHandle {
     this.reentered = reentered;
   }
 
-  /** Lets the lock go; idempotent. Resolves with `released`, `not_held` or `held_by_other`. */
-  release(): Promise<string> {
+  /**
+   * Lets the lock go; idempotent. Resolves with `released`, `not_held` or `held_by_other`;
+   * `timeoutMs` bounds the wait for an answer (ConnectionError past it).
+   */
+  release(options: { timeoutMs?: number } = {}): Promise<string> {
     if (!this.acquired) return Promise.resolve('not_held');
     this.released ??= this.transport
-      .call<{ status: string }>('release', { name: this.name, leaseId: this.lease.id })
+      .call<{ status: string }>('release', { name: this.name, leaseId: this.lease.id }, options)
       .then(
         (reply) => reply.status,
         (error: unknown) => {

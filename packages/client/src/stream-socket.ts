@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
-import { backoffDelay } from './backoff.js';
+import { Backoff } from './backoff.js';
 import type { ClientTlsOptions } from './tls-options.js';
 import { tlsConnectOptions } from './tls-options.js';
 import type { StreamReply, StreamRequest } from './stream-protocol.js';
@@ -30,6 +30,7 @@ export class StreamSocket {
   private isOpen = false;
   private closed = false;
   private attempt = 0;
+  private readonly backoff = new Backoff(50, 2_000);
   private held = false;
   private outbox: StreamRequest[] = [];
   private flushScheduled = false;
@@ -69,6 +70,7 @@ export class StreamSocket {
     ws.on('open', () => {
       this.isOpen = true;
       this.attempt = 0;
+      this.backoff.reset();
       this.generation++;
       this.handlers.onOpen();
     });
@@ -94,13 +96,10 @@ export class StreamSocket {
   /** Connects again after a backoff; `urgent` keeps the process alive meanwhile. */
   reconnectLater(urgent: boolean): void {
     if (this.closed || this.reconnectTimer) return;
-    this.reconnectTimer = setTimeout(
-      () => {
-        this.reconnectTimer = undefined;
-        this.connect();
-      },
-      backoffDelay(this.attempt, 50, 2_000),
-    );
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.connect();
+    }, this.backoff.next());
     if (!urgent && !this.held) this.reconnectTimer.unref();
   }
 

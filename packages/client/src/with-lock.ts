@@ -28,9 +28,14 @@ export interface LockContext {
   readonly lock: LockHandle;
 }
 
+/** The longest a release and revoke go on in the background after the signal fired. */
+const BACKGROUND_CLEANUP_MAX_MS = 10_000;
+
 /**
  * Grants a lease, waits for the lock, runs `fn`, then — after any keep-alive in flight —
- * releases the lock and revokes the lease, whatever `fn` did.
+ * releases the lock and revokes the lease, whatever `fn` did. Once the signal has fired the
+ * lock is not ours to wait on: it rejects at once with the signal's reason (without waiting for
+ * `fn`) and releases and revokes in the background, bounded by the TTL.
  */
 export async function withLock<T>(
   leases: LeasesApi,
@@ -49,6 +54,7 @@ export async function withLock<T>(
   });
   let lock: LockHandle | undefined;
   let holdTimer: NodeJS.Timeout | undefined;
+  let held: AbortSignal | undefined;
   try {
     const sentAt = performance.now();
     lock = await locks.acquire(name, {
@@ -74,11 +80,45 @@ export async function withLock<T>(
       holdTimer.unref();
       signal = AbortSignal.any([lease.signal, held.signal]);
     }
-    return await fn({ signal, fencingToken: lock.fencingToken, lease, lock });
+    held = signal;
+    return await untilAborted(fn({ signal, fencingToken: lock.fencingToken, lease, lock }), signal);
   } finally {
     clearTimeout(holdTimer);
-    await lease.settled();
-    if (lock?.acquired) await lock.release().catch(() => undefined);
-    await leases.revoke(lease).catch(() => undefined);
+    if (held?.aborted) {
+      // The server may be gone: a release would wait for a connection that may never come.
+      void letGo(leases, lease, lock, Math.min(ttlMs, BACKGROUND_CLEANUP_MAX_MS));
+    } else {
+      await lease.settled();
+      if (lock?.acquired) await lock.release().catch(() => undefined);
+      await leases.revoke(lease).catch(() => undefined);
+    }
   }
+}
+
+/** `work`'s outcome, or `signal`'s reason as soon as it aborts; `work` is then left to itself. */
+function untilAborted<T>(work: Promise<T> | T, signal: AbortSignal): Promise<T> {
+  const running = Promise.resolve(work);
+  if (signal.aborted) {
+    running.catch(() => undefined); // abandoned: its failure must not go unhandled
+    return Promise.reject(signal.reason as Error);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      running.catch(() => undefined);
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    running.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** Releases and revokes without anyone waiting, each call bounded by `timeoutMs`. */
+async function letGo(
+  leases: LeasesApi,
+  lease: Lease,
+  lock: LockHandle | undefined,
+  timeoutMs: number,
+): Promise<void> {
+  if (lock?.acquired) await lock.release({ timeoutMs }).catch(() => undefined);
+  await leases.revoke(lease, { timeoutMs }).catch(() => undefined);
 }

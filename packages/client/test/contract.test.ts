@@ -96,14 +96,24 @@ describe.each(['stream', 'http', 'inProcess'] as const)('the SDK over %s', (name
     await lease.revoke();
   });
 
-  it('withLock aborts the signal when maxHoldMs is reached', async () => {
+  it('withLock aborts the signal when maxHoldMs is reached, and rejects with its reason', async () => {
     const c = client();
-    const reason = await c.withLock('lock:capped', { ttlMs: 1_000, maxHoldMs: 300 }, ({ signal }) => {
-      return new Promise<unknown>((resolve) =>
-        signal.addEventListener('abort', () => resolve(signal.reason)),
+    let seen: unknown;
+    const outcome = c.withLock('lock:capped', { ttlMs: 1_000, maxHoldMs: 300 }, ({ signal }) => {
+      return new Promise<string>((resolve) =>
+        signal.addEventListener('abort', () => {
+          seen = signal.reason;
+          resolve('a result produced after the lock was gone');
+        }),
       );
     });
-    expect(reason).toBeInstanceOf(LeaseLostError);
+    await expect(outcome).rejects.toThrow(/maxHoldMs 300 reached/);
+    expect(seen).toBeInstanceOf(LeaseLostError);
+    // The lock is let go in the background, well within the TTL.
+    const lease = await c.leases.grant({ ttlMs: 5_000 });
+    const again = await c.locks.acquire('lock:capped', { lease, waitMs: 1_000 });
+    expect(again.acquired).toBe(true);
+    await lease.revoke();
   });
 
   it.each([300, 500])('keeps a %i ms lease alive well past its TTL', async (ttlMs) => {

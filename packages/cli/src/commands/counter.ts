@@ -1,23 +1,22 @@
 import { EXIT, usageError } from '../exit-codes.js';
-import { clientFrom, parseCommand, parseInteger } from '../options.js';
+import { clientFrom, parseInteger } from '../options.js';
+import type { CommandSpec, Parsed } from '../options.js';
 import type { Io } from '../output.js';
 import { emit } from '../output.js';
 
-export const COUNTER_USAGE = `Usage: leasehold counter get NAME
-       leasehold counter add NAME [DELTA]    (DELTA defaults to 1)
-       leasehold counter set NAME VALUE
-
-Prints the counter's value after the operation.
-`;
-
 /** `leasehold counter get|add|set` */
-export async function counterCommand(args: readonly string[], io: Io): Promise<number> {
-  const parsed = parseCommand(args);
+export const COUNTER: CommandSpec = {
+  name: 'counter',
+  aliases: ['counters'],
+  usage: 'get NAME | add NAME [DELTA] | set NAME VALUE',
+  summary: 'atomic counters',
+  details: "Prints the counter's value after the operation. DELTA defaults to 1.\n",
+  run: counterCommand,
+};
+
+async function counterCommand(parsed: Parsed, io: Io): Promise<number> {
   const [action, name, number, ...extra] = parsed.positionals;
-  if (parsed.values.help || action === undefined) {
-    io.stdout.write(COUNTER_USAGE);
-    return parsed.values.help ? EXIT.OK : EXIT.USAGE;
-  }
+  if (action === undefined) throw usageError('missing action: get, add or set');
   if (!name) throw usageError(`NAME: missing (leasehold counter ${action} NAME)`);
   if (extra.length > 0) throw usageError(`unexpected argument "${extra[0]}"`);
   const client = clientFrom(parsed, io.env);

@@ -1,31 +1,35 @@
 import { EXIT, usageError } from '../exit-codes.js';
-import { clientFrom, parseCommand, parseInteger, stringFlag } from '../options.js';
+import { clientFrom, parseInteger, stringFlag } from '../options.js';
+import type { CommandSpec, Parsed } from '../options.js';
 import type { Io } from '../output.js';
 import { emit } from '../output.js';
 
-export const KV_USAGE = `Usage: leasehold kv get KEY
-       leasehold kv put KEY VALUE [--lease ID] [--if-version N] [--fence-lock NAME --fence-token N]
-       leasehold kv del KEY
-
-get prints the value (--json: value, version, revision, lease). put prints the new version; with
+const DETAILS = `get prints the value (--json: value, version, revision, lease). put prints the new version; with
 --fence-* it fails (FENCED, exit 1) unless token N is still the current grant of lock NAME.
 `;
 
-const OPTIONS = {
-  lease: { type: 'string' },
-  'if-version': { type: 'string' },
-  'fence-lock': { type: 'string' },
-  'fence-token': { type: 'string' },
-} as const;
-
 /** `leasehold kv get|put|del` */
-export async function kvCommand(args: readonly string[], io: Io): Promise<number> {
-  const parsed = parseCommand(args, OPTIONS);
+export const KV: CommandSpec = {
+  name: 'kv',
+  usage:
+    'get KEY | put KEY VALUE [--lease ID] [--if-version N] [--fence-lock NAME --fence-token N] | del KEY',
+  summary: 'read and write keys',
+  details: DETAILS,
+  flags: [
+    { flags: '--lease <id>', description: 'put: delete the key when this lease ends' },
+    { flags: '--if-version <n>', description: 'put: only if the key is at version N (0: absent)' },
+    {
+      flags: '--fence-lock <name>',
+      description: 'put: only while --fence-token is the current grant of this lock',
+    },
+    { flags: '--fence-token <n>', description: 'put: the fencing token to check' },
+  ],
+  run: kvCommand,
+};
+
+async function kvCommand(parsed: Parsed, io: Io): Promise<number> {
   const [action, key, value, ...extra] = parsed.positionals;
-  if (parsed.values.help || action === undefined) {
-    io.stdout.write(KV_USAGE);
-    return parsed.values.help ? EXIT.OK : EXIT.USAGE;
-  }
+  if (action === undefined) throw usageError('missing action: get, put or del');
   if (!key) throw usageError(`KEY: missing (leasehold kv ${action} KEY)`);
   if (extra.length > 0 || (action !== 'put' && value !== undefined)) {
     throw usageError(`unexpected argument "${extra[0] ?? value}"`);

@@ -1,27 +1,30 @@
 import { EXIT, usageError } from '../exit-codes.js';
-import { clientFrom, parseCommand, parseDuration, stringFlag } from '../options.js';
+import { clientFrom, parseDuration, stringFlag } from '../options.js';
+import type { CommandSpec, Parsed } from '../options.js';
 import type { Io } from '../output.js';
 import { emit, formatMs, table } from '../output.js';
 
-export const LEASES_USAGE = `Usage: leasehold leases list
-       leasehold leases get ID
-       leasehold leases revoke ID
-       leasehold leases keepalive ID
-       leasehold leases grant --ttl 30s [--owner TEXT]
-
-list shows the app's leases (needs a server with GET /v1/{store}/leases). get shows one lease
+const DETAILS = `list shows the app's leases (needs a server with GET /v1/{store}/leases). get shows one lease
 with its locks and keys and the time left. revoke ends a lease and releases everything on it.
 grant prints a new lease id; nothing keeps it alive after the command exits.
 `;
 
 /** `leasehold leases list|get|revoke|keepalive|grant` */
-export async function leasesCommand(args: readonly string[], io: Io): Promise<number> {
-  const parsed = parseCommand(args, { ttl: { type: 'string' }, owner: { type: 'string' } });
+export const LEASES: CommandSpec = {
+  name: 'leases',
+  usage: 'list | get ID | revoke ID | keepalive ID | grant --ttl 30s [--owner TEXT]',
+  summary: 'inspect and end leases',
+  details: DETAILS,
+  flags: [
+    { flags: '--ttl <duration>', description: 'grant: lease TTL (30s)' },
+    { flags: '--owner <text>', description: 'grant: owner recorded on the lease' },
+  ],
+  run: leasesCommand,
+};
+
+async function leasesCommand(parsed: Parsed, io: Io): Promise<number> {
   const [action, id, ...extra] = parsed.positionals;
-  if (parsed.values.help || action === undefined) {
-    io.stdout.write(LEASES_USAGE);
-    return parsed.values.help ? EXIT.OK : EXIT.USAGE;
-  }
+  if (action === undefined) throw usageError('missing action: list, get, revoke, keepalive or grant');
   if (extra.length > 0) throw usageError(`unexpected argument "${extra[0]}"`);
   const needId = () => {
     if (!id) throw usageError(`ID: missing lease id (leasehold leases ${action} ID)`);

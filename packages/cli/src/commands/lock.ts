@@ -1,42 +1,44 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { constants, hostname } from 'node:os';
 import { describeHolder } from '@leasehold/client';
 import type { LeaseLostError } from '@leasehold/client';
-import { EXIT, usageError } from '../exit-codes.js';
-import { clientFrom, parseCommand, parseDuration, stringFlag } from '../options.js';
+import which from 'which';
+import { CliError, EXIT, usageError } from '../exit-codes.js';
+import { clientFrom, parseDuration, stringFlag } from '../options.js';
+import type { CommandSpec, Parsed } from '../options.js';
 import type { Io } from '../output.js';
 import { formatMs, spinner } from '../output.js';
 
-export const LOCK_USAGE = `Usage: leasehold lock NAME [--ttl 30s] [--wait 0s] [--grace 10s] [--owner TEXT] -- COMMAND [ARGS...]
-
-Runs COMMAND while holding the lock NAME on a lease that keeps itself alive. If the lease is lost
-the command gets SIGTERM, then SIGKILL after --grace, and leasehold exits 76. If the lock is not
-acquired within --wait, the command never starts and leasehold exits 75. Otherwise the command's
-own exit code is passed through. The command sees LEASEHOLD_LOCK, LEASEHOLD_LEASE_ID and
-LEASEHOLD_FENCING_TOKEN in its environment.
-
-  --ttl DURATION    lease TTL (30s)
-  --wait DURATION   how long to wait for the lock (0s: fail at once if held)
-  --grace DURATION  time between SIGTERM and SIGKILL when the lease is lost (10s)
-  --owner TEXT      owner recorded on the lease (host:pid)
+const DETAILS = `Runs COMMAND while holding the lock NAME on a lease that keeps itself alive. COMMAND is
+looked up on PATH first: if it is not there or not executable, nothing is locked and leasehold
+exits 127, as a shell does. If the lease is lost the command gets SIGTERM, then SIGKILL after
+--grace, and leasehold exits 76. If the lock is not acquired within --wait, the command never
+starts and leasehold exits 75. Otherwise the command's own exit code is passed through. The
+command sees LEASEHOLD_LOCK, LEASEHOLD_LEASE_ID and LEASEHOLD_FENCING_TOKEN in its environment.
 `;
 
-const OPTIONS = {
-  ttl: { type: 'string' },
-  wait: { type: 'string' },
-  grace: { type: 'string' },
-  owner: { type: 'string' },
-} as const;
-
 /** `leasehold lock NAME -- COMMAND...` */
-export async function lockCommand(args: readonly string[], io: Io): Promise<number> {
-  const split = args.indexOf('--');
-  const parsed = parseCommand(split < 0 ? args : args.slice(0, split), OPTIONS);
-  if (parsed.values.help) {
-    io.stdout.write(LOCK_USAGE);
-    return EXIT.OK;
-  }
-  const command = split < 0 ? [] : args.slice(split + 1);
+export const LOCK: CommandSpec = {
+  name: 'lock',
+  usage: 'NAME [--ttl 30s] [--wait 0s] [--grace 10s] [--owner TEXT] -- COMMAND [ARGS...]',
+  summary: 'run COMMAND while holding lock NAME',
+  details: DETAILS,
+  flags: [
+    { flags: '--ttl <duration>', description: 'lease TTL (30s)' },
+    { flags: '--wait <duration>', description: 'how long to wait for the lock (0s: fail at once if held)' },
+    {
+      flags: '--grace <duration>',
+      description: 'time between SIGTERM and SIGKILL when the lease is lost (10s)',
+    },
+    { flags: '--owner <text>', description: 'owner recorded on the lease (host:pid)' },
+  ],
+  runsCommand: true,
+  run: lockCommand,
+};
+
+async function lockCommand(parsed: Parsed, io: Io): Promise<number> {
+  const { command } = parsed;
   const [name, ...extra] = parsed.positionals;
   if (!name) throw usageError('NAME: missing lock name (leasehold lock NAME -- COMMAND)');
   if (extra.length > 0) throw usageError(`unexpected argument "${extra[0]}": put the command after --`);
@@ -44,6 +46,7 @@ export async function lockCommand(args: readonly string[], io: Io): Promise<numb
   const ttlMs = parseDuration('ttl', stringFlag(parsed, 'ttl') ?? '30s');
   const waitMs = parseDuration('wait', stringFlag(parsed, 'wait') ?? '0s');
   const graceMs = parseDuration('grace', stringFlag(parsed, 'grace') ?? '10s');
+  await requireExecutable(command[0]!);
   const json = parsed.values.json === true;
   const say = (text: string, data: Record<string, unknown>) =>
     io.stderr.write(json ? `${JSON.stringify(data)}\n` : `leasehold: ${text}\n`);
@@ -106,6 +109,13 @@ export async function lockCommand(args: readonly string[], io: Io): Promise<numb
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     await client.close();
   }
+}
+
+/** Looks COMMAND up on PATH (or at its path) before any lock is taken; exits 127 as a shell does. */
+async function requireExecutable(command: string): Promise<void> {
+  if (command !== '' && (await which(command, { nothrow: true })) !== null) return;
+  const problem = command.includes('/') && existsSync(command) ? 'not executable' : 'command not found';
+  throw new CliError(`${command}: ${problem}; nothing was locked`, EXIT.COMMAND_NOT_FOUND);
 }
 
 /** Runs the command; on loss sends SIGTERM, then SIGKILL after the grace period. */

@@ -1,12 +1,11 @@
 import type { LockDescription } from '@leasehold/client';
 import { EXIT, usageError } from '../exit-codes.js';
-import { clientFrom, parseCommand, stringFlag } from '../options.js';
+import { clientFrom, stringFlag } from '../options.js';
+import type { CommandSpec, Parsed } from '../options.js';
 import type { Io } from '../output.js';
 import { emit, formatMs, table } from '../output.js';
 
-export const STATUS_USAGE = `Usage: leasehold status [NAME | --prefix PREFIX]
-
-Shows one lock (holder lease, owner, fencing token, time left, waiters) or every held lock whose
+const DETAILS = `Shows one lock (holder lease, owner, fencing token, time left, waiters) or every held lock whose
 name starts with PREFIX (all held locks when neither is given).
 `;
 
@@ -23,12 +22,16 @@ function describeOne(lock: LockDescription): string {
 }
 
 /** `leasehold status [NAME | --prefix P]` */
-export async function statusCommand(args: readonly string[], io: Io): Promise<number> {
-  const parsed = parseCommand(args, { prefix: { type: 'string' } });
-  if (parsed.values.help) {
-    io.stdout.write(STATUS_USAGE);
-    return EXIT.OK;
-  }
+export const STATUS: CommandSpec = {
+  name: 'status',
+  usage: '[NAME | --prefix PREFIX]',
+  summary: 'show a lock, or the held locks',
+  details: DETAILS,
+  flags: [{ flags: '--prefix <prefix>', description: 'held locks whose names start with PREFIX' }],
+  run: statusCommand,
+};
+
+async function statusCommand(parsed: Parsed, io: Io): Promise<number> {
   const [name, ...extra] = parsed.positionals;
   const prefix = stringFlag(parsed, 'prefix');
   if (extra.length > 0) throw usageError(`unexpected argument "${extra[0]}"`);

@@ -1,20 +1,22 @@
 import { EXIT, usageError } from '../exit-codes.js';
-import { clientFrom, parseCommand } from '../options.js';
+import { clientFrom } from '../options.js';
+import type { CommandSpec, Parsed } from '../options.js';
 import type { Io } from '../output.js';
 
-export const WATCH_USAGE = `Usage: leasehold watch PREFIX [--transport stream|http]
-
-Prints every change under PREFIX (lock acquired/released, key put/delete, lease expired) as it
+const DETAILS = `Prints every change under PREFIX (lock acquired/released, key put/delete, lease expired) as it
 happens, one per line, until interrupted (Ctrl-C exits 0).
 `;
 
 /** `leasehold watch PREFIX` */
-export async function watchCommand(args: readonly string[], io: Io): Promise<number> {
-  const parsed = parseCommand(args);
-  if (parsed.values.help) {
-    io.stdout.write(WATCH_USAGE);
-    return EXIT.OK;
-  }
+export const WATCH: CommandSpec = {
+  name: 'watch',
+  usage: 'PREFIX [--transport stream|http]',
+  summary: 'print changes under PREFIX',
+  details: DETAILS,
+  run: watchCommand,
+};
+
+async function watchCommand(parsed: Parsed, io: Io): Promise<number> {
   const [prefix = '', ...extra] = parsed.positionals;
   if (extra.length > 0) throw usageError(`unexpected argument "${extra[0]}"`);
   const json = parsed.values.json === true;
