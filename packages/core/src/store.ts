@@ -125,7 +125,7 @@ export interface Store {
   /** Streams changes under a prefix. */
   watch(options: WatchOptions): Unsubscribe;
 
-  /** True when the backend answers. */
+  /** True when the backend answers; a networked store rejects instead, saying which host and why not. */
   ping(): Promise<boolean>;
   /** Counts for metrics, where the store can give them cheaply. */
   stats?(): { leases: number; locks: number; revision: number };

@@ -3,8 +3,9 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Caller, Quotas } from '@leasehold/core';
 import { DEFAULT_QUOTAS, LeaseholdError, actingAs, parseQuotas } from '@leasehold/core';
-import { parse } from 'yaml';
+import { parse, YAMLError } from 'yaml';
 import { ComponentError } from './components.js';
+import { describeYamlError } from './yaml-error.js';
 
 /** The settings auth reads; `ServerSettings` satisfies it. */
 export interface AuthSettings {
@@ -66,15 +67,16 @@ export function tokenFromEnv(env: NodeJS.ProcessEnv): string | undefined {
 /** Reads and validates a token file; throws a ComponentError naming the file and the entry at fault. */
 export function readTokenFile(path: string): TokenEntry[] {
   let document: unknown;
+  let source = '';
   try {
-    document = parse(readFileSync(path, 'utf8'));
+    source = readFileSync(path, 'utf8');
+    document = parse(source);
   } catch (error) {
-    throw new ComponentError(
-      `api token file ${path}: ${error instanceof Error ? error.message : String(error)}`,
-      {
-        cause: error,
-      },
-    );
+    const reason =
+      error instanceof YAMLError
+        ? `: not valid YAML: ${describeYamlError(path, source, error)}`
+        : ` ${path}: ${error instanceof Error ? error.message : String(error)}`;
+    throw new ComponentError(`api token file${reason}`, { cause: error });
   }
   return parseTokenList(document, path);
 }

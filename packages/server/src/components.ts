@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { describeYamlError } from './yaml-error.js';
 
 /** A lock-store component read from a Dapr Component YAML file. */
 export interface ComponentSpec {
@@ -44,9 +45,10 @@ export function loadComponents(folder: string): {
   const skipped: string[] = [];
   for (const entry of entries) {
     const file = join(folder, entry);
-    for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
-      if (doc.errors.length > 0)
-        throw new ComponentError(`${file}: not valid YAML: ${doc.errors[0]?.message ?? ''}`);
+    const source = readFileSync(file, 'utf8');
+    for (const doc of parseAllDocuments(source)) {
+      const [syntax] = doc.errors;
+      if (syntax) throw new ComponentError(`not valid YAML: ${describeYamlError(file, source, syntax)}`);
       const value: unknown = doc.toJS();
       if (value === null || value === undefined) continue;
       const spec = readComponent(file, value);

@@ -22,4 +22,13 @@ describe('server settings', () => {
     expect(() => parseSettings([], { LEASEHOLD_GRPC_PORT: 'abc' })).toThrow(/--grpc-port/);
     expect(() => parseSettings(['--bogus'], {})).toThrow(/bogus/);
   });
+
+  it('reads --log-format or LEASEHOLD_LOG_FORMAT, and names the choices of a bad one', () => {
+    expect(parseSettings([], {}).settings.logFormat).toBe('auto');
+    expect(parseSettings(['--log-format', 'json'], {}).settings.logFormat).toBe('json');
+    expect(parseSettings([], { LEASEHOLD_LOG_FORMAT: 'pretty' }).settings.logFormat).toBe('pretty');
+    expect(() => parseSettings(['--log-format', 'xml'], {})).toThrow(
+      '--log-format: must be one of auto, pretty, json, got "xml"',
+    );
+  });
 });

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { LeaseholdError, parseQuotas } from '@leasehold/core';
 import type { Quotas } from '@leasehold/core';
 import { tokenFromEnv } from './auth.js';
+import { LOG_FORMATS } from './logging.js';
+import type { LogFormat } from './logging.js';
 
 /** Every server setting; each has a flag and an environment variable. */
 export interface ServerSettings {
@@ -26,6 +28,8 @@ export interface ServerSettings {
   /** Server-wide per-app quota defaults (`--quotas leases=1000,locks=1000`). */
   readonly quotas: Partial<Quotas>;
   readonly logLevel: string;
+  /** `pretty` for people, `json` for machines; `auto` is pretty on a terminal. */
+  readonly logFormat: LogFormat;
 }
 
 /** Defaults, as documented in the README. */
@@ -45,6 +49,7 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   minTtlMs: 1_000,
   quotas: {},
   logLevel: 'info',
+  logFormat: 'auto',
 };
 
 const OPTIONS = {
@@ -61,6 +66,7 @@ const OPTIONS = {
   'min-ttl-ms': { type: 'string', env: 'LEASEHOLD_MIN_TTL_MS' },
   quotas: { type: 'string', env: 'LEASEHOLD_QUOTAS' },
   'log-level': { type: 'string', env: 'LEASEHOLD_LOG_LEVEL' },
+  'log-format': { type: 'string', env: 'LEASEHOLD_LOG_FORMAT' },
   insecure: { type: 'boolean', env: 'LEASEHOLD_INSECURE' },
   help: { type: 'boolean', env: '' },
 } as const;
@@ -84,6 +90,7 @@ export const SERVER_USAGE = `Usage: leasehold serve [options]   (or: npm start -
   --quotas LIST             LEASEHOLD_QUOTAS           per-app quota defaults, e.g. leases=1000,keyBytes=1048576
                                                        (leases, locks, keys, keyBytes, counters, watchers, waiters)
   --log-level LEVEL         LEASEHOLD_LOG_LEVEL        pino level (info)
+  --log-format FORMAT       LEASEHOLD_LOG_FORMAT       pretty, json or auto: pretty on a terminal, else JSON (auto)
   --insecure                LEASEHOLD_INSECURE=1       allow a non-loopback host without TLS or tokens
 
   SIGHUP reloads the token file and the TLS files; a broken file keeps the old one.
@@ -142,8 +149,19 @@ export function parseSettings(
     minTtlMs: int('min-ttl-ms', DEFAULT_SETTINGS.minTtlMs, 1, 31_536_000_000),
     quotas: quotaList(text('quotas', '')),
     logLevel: text('log-level', DEFAULT_SETTINGS.logLevel),
+    logFormat: logFormat(text('log-format', DEFAULT_SETTINGS.logFormat)),
   };
   return { settings, help: pick('help') === true };
+}
+
+/** Checks `--log-format`; a bad value names the flag and the choices. */
+function logFormat(value: string): LogFormat {
+  const format = LOG_FORMATS.find((f) => f === value);
+  if (format) return format;
+  throw new LeaseholdError(
+    'INVALID_ARGUMENT',
+    `--log-format: must be one of ${LOG_FORMATS.join(', ')}, got "${value}"`,
+  );
 }
 
 /** True for loopback addresses, where a server may run without tokens. */

@@ -1,9 +1,10 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { LeaseholdError } from '@leasehold/core';
-import { pino } from 'pino';
+import type { Logger } from 'pino';
 import { ComponentError } from './components.js';
 import { SERVER_USAGE, parseSettings } from './config.js';
+import { createLogger, resolveLogFormat } from './logging.js';
 import { startServer } from './server.js';
 import type { RunningServer } from './server.js';
 
@@ -21,7 +22,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     process.stdout.write(SERVER_USAGE);
     return;
   }
-  const logger = pino({ level: parsed.settings.logLevel });
+  const { logLevel, logFormat } = parsed.settings;
+  const logger = createLogger(logLevel, logFormat);
   let server: RunningServer | undefined;
   // Listening for SIGHUP from the first moment also keeps an early one from killing the process.
   const hangup = () => {
@@ -33,9 +35,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     server = await startServer(parsed.settings, logger);
   } catch (error) {
     process.off('SIGHUP', hangup);
-    const known = error instanceof ComponentError || error instanceof LeaseholdError;
-    if (known) logger.fatal({ reason: (error as Error).message }, 'leasehold failed to start');
-    else logger.fatal({ err: error }, 'leasehold failed to start');
+    reportFatal(error, logger, resolveLogFormat(logFormat, process.stdout));
     process.exitCode = 1;
     return;
   }
@@ -53,6 +53,22 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+}
+
+/**
+ * A start-up failure, for people: known errors (bad files, bad settings, a refused bind) as plain
+ * text on stderr, so a YAML caret lines up; JSON logs also get one fatal entry for collectors.
+ */
+function reportFatal(error: unknown, logger: Logger, format: 'pretty' | 'json'): void {
+  const known = error instanceof ComponentError || error instanceof LeaseholdError;
+  const text = known
+    ? (error as Error).message
+    : error instanceof Error
+      ? (error.stack ?? error.message)
+      : String(error);
+  process.stderr.write(`leasehold: cannot start: ${text}\n`);
+  if (format === 'json')
+    logger.fatal(known ? { reason: (error as Error).message } : { err: error }, 'leasehold failed to start');
 }
 
 /** True when this module is the process entry point (not merely imported, e.g. by the CLI). */

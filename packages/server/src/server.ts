@@ -2,7 +2,6 @@ import { setMaxListeners } from 'node:events';
 import type { Server as TlsServer } from 'node:tls';
 import { LockService } from '@leasehold/core';
 import type { StoreBinding } from '@leasehold/core';
-import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { callerFromHeaders, tokenFromHeaders } from './auth.js';
 import { loadComponents } from './components.js';
@@ -13,10 +12,12 @@ import { checkExposure } from './exposure.js';
 import { startGrpcServer } from './grpc/index.js';
 import type { RunningGrpcServer } from './grpc/index.js';
 import { buildHttpApp } from './http/app.js';
+import { createLogger } from './logging.js';
 import { reloadFiles } from './reload.js';
 import type { ReloadReport } from './reload.js';
 import { ReloadableAuthenticator } from './reloadable-authenticator.js';
 import { attachStream } from './stream/index.js';
+import { logBanner, warnUnreadyStores } from './startup-report.js';
 import { createStore } from './stores/create-store.js';
 import { ServerTls } from './tls/server-tls.js';
 import { tlsConfigured } from './tls/tls-files.js';
@@ -47,7 +48,10 @@ function defaultComponent(): ComponentSpec {
 /** Starts the HTTP (and gRPC) servers over the configured stores. */
 export async function startServer(
   overrides: Partial<ServerSettings> = {},
-  logger: Logger = pino({ level: overrides.logLevel ?? DEFAULT_SETTINGS.logLevel }),
+  logger: Logger = createLogger(
+    overrides.logLevel ?? DEFAULT_SETTINGS.logLevel,
+    overrides.logFormat ?? DEFAULT_SETTINGS.logFormat,
+  ),
 ): Promise<RunningServer> {
   const settings: ServerSettings = { ...DEFAULT_SETTINGS, ...overrides };
   const auth = new ReloadableAuthenticator(settings);
@@ -61,7 +65,10 @@ export async function startServer(
   // Only a missing folder means "use the default store"; a folder with no lock stores means none (as daprd).
   const specs = folderFound ? components : [defaultComponent()];
   if (specs.length === 0)
-    logger.warn({ folder: settings.componentsPath }, 'no lock store components found: lock calls will fail');
+    logger.warn(
+      { folder: settings.componentsPath },
+      `no lock store component in ${settings.componentsPath}: every lock call answers ERR_LOCK_STORE_NOT_CONFIGURED (remove the folder to use the default lock.sqlite store)`,
+    );
   const bindings: StoreBinding[] = [];
   try {
     for (const spec of specs) {
@@ -130,20 +137,19 @@ export async function startServer(
   const address = app.server.address();
   const httpPort = typeof address === 'object' && address ? address.port : settings.port;
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
-  logger.info(
-    {
-      http: httpPort,
-      grpc: grpc.port,
-      stores: specs.map((s) => `${s.name} (${s.type})`),
-      auth: auth.enabled ? 'tokens' : 'none',
-      tls: tls ? (tls.mutualTls ? 'mutual' : 'server') : 'none',
-    },
-    'leasehold listening',
-  );
+  const url = `${tls ? 'https' : 'http'}://${host}:${httpPort}`;
+  logBanner(logger, {
+    url,
+    grpc: `${host}:${grpc.port}`,
+    tls: tls !== undefined,
+    auth: `${auth.enabled ? 'tokens' : 'none'}, TLS ${tls ? (tls.mutualTls ? 'mutual' : 'server') : 'off'}`,
+    stores: specs,
+  });
+  void warnUnreadyStores(logger, bindings);
 
   let closing: Promise<void> | undefined;
   return {
-    url: `${tls ? 'https' : 'http'}://${host}:${httpPort}`,
+    url,
     httpPort,
     grpcPort: grpc.port,
     service,

@@ -125,7 +125,7 @@ export function toServiceError(
     return { code: GrpcStatus.INTERNAL, details: ERROR_TABLE.INTERNAL.message };
   }
   const code = ERROR_TABLE[error.code].grpcStatus;
-  if (code === GrpcStatus.INTERNAL)
-    log(`gRPC ${method}: ${error.code} ${error.message}`, error.cause ?? error);
+  if (code === GrpcStatus.INTERNAL && error.cause !== undefined)
+    log(`gRPC ${method}: ${error.code} ${error.message}`, error.cause);
   return { code, details: error.message };
 }

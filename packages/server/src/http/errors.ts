@@ -18,7 +18,9 @@ export function toLeaseholdError(error: unknown): LeaseholdError {
 export function sendError(reply: FastifyReply, error: unknown, log: FastifyBaseLogger): FastifyReply {
   const typed = toLeaseholdError(error);
   const spec = ERROR_TABLE[typed.code];
-  if (spec.httpStatus >= 500) log.error({ err: typed.cause ?? typed, code: typed.code }, typed.message);
+  // Only a failure with a cause is news; a 5xx answer without one (no store configured) is said at start.
+  if (spec.httpStatus >= 500 && typed.cause !== undefined)
+    log.error({ err: typed.cause, code: typed.code }, typed.message);
   const body: ErrorBody = { errorCode: typed.code, message: typed.message };
   return reply.code(spec.httpStatus).type('application/json').send(body);
 }

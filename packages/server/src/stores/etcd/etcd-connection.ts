@@ -136,8 +136,26 @@ export class EtcdConnection {
     }
   }
 
+  /**
+   * Resolves when the cluster answers; else rejects naming the endpoints and the cause
+   * (`cannot reach 127.0.0.1:2379: ECONNREFUSED`).
+   */
+  async reachable(): Promise<void> {
+    try {
+      await this.client.maintenance.status();
+    } catch (error) {
+      throw new Error(`cannot reach ${this.config.hosts.join(',')}: ${causeOf(error)}`, { cause: error });
+    }
+  }
+
   /** Closes every channel. */
   close(): void {
     this.client.close();
   }
+}
+
+/** A gRPC failure's short cause: the system code in its text (ECONNREFUSED) when there is one. */
+function causeOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return /\b(E[A-Z]{3,}[A-Z_]*)\b/.exec(message)?.[1] ?? message;
 }

@@ -167,12 +167,8 @@ export class EtcdStore implements Store {
 
   async ping(): Promise<boolean> {
     if (this.closed) return false;
-    try {
-      await this.conn.client.maintenance.status();
-      return true;
-    } catch {
-      return false;
-    }
+    await this.conn.reachable();
+    return true;
   }
 
   async close(): Promise<void> {

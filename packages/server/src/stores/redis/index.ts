@@ -1,4 +1,3 @@
-import { storeError } from '@leasehold/core';
 import type { Store } from '@leasehold/core';
 import { parseRedisConfig } from './config.js';
 import type { RedisStoreConfig } from './config.js';
@@ -27,20 +26,15 @@ async function openRedisStore(
     config.mode === 'node'
       ? { endpoint: config.endpoint }
       : { sentinels: config.sentinels, masterName: config.masterName };
-  const opened = await Promise.allSettled([openClient(config, target), openClient(config, target)]);
-  const [command, subscriber] = opened.map((o) => (o.status === 'fulfilled' ? o.value : undefined));
-  if (!command || !subscriber) {
-    command?.disconnect();
-    subscriber?.disconnect();
-    const failed = opened.find((o) => o.status === 'rejected');
-    throw storeError(`connect (component ${name})`, failed?.reason);
-  }
+  // A Redis that is down at start does not stop the server: the store starts not ready and its
+  // clients keep reconnecting (ADR 0009). The waiter channel is subscribed once the subscriber is up.
+  const [command, subscriber] = await Promise.all([openClient(config, target), openClient(config, target)]);
   const store = new RedisStore(name, command, subscriber);
-  try {
-    await store.start();
-  } catch (error) {
-    await store.close();
-    throw storeError(`connect (component ${name})`, error);
-  }
+  const subscribe = (): Promise<void> =>
+    store.start().catch(() => {
+      if (subscriber.status !== 'end') subscriber.once('ready', () => void subscribe());
+    });
+  if (subscriber.status === 'ready') await subscribe();
+  else subscriber.once('ready', () => void subscribe());
   return store;
 }

@@ -43,12 +43,18 @@ describeWithBackend('redis-server', 'lock.redis close', (binary) => {
     expect((await survivor.describeLock('c/1')).held).toBe(false);
   });
 
-  it('refuses to open when Redis does not answer, with STORE_ERROR', async () => {
+  it('opens while Redis does not answer (ADR 0009), not ready, naming the host and cause', async () => {
     const metadata = new Map([
       ['redishost', '127.0.0.1:1'],
       ['dialtimeout', '200ms'],
     ]);
-    expect(await code(createRedisStore('lockstore', metadata))).toBe('STORE_ERROR');
+    const down = await createRedisStore('lockstore', metadata);
+    try {
+      await expect(down.ping()).rejects.toThrow('cannot reach 127.0.0.1:1: ECONNREFUSED');
+      expect(await code(down.grantLease({ app: 'test', ttlMs: 30_000 }))).toBe('STORE_ERROR');
+    } finally {
+      await down.close();
+    }
     expect(await code(createRedisStore('lockstore', new Map([['redistype', 'cluster']])))).toBe(
       'INVALID_ARGUMENT',
     );

@@ -40,6 +40,7 @@ import {
   releaseScript,
   waiterStatusScript,
 } from './lock-scripts.js';
+import { unreachable } from './connect.js';
 import { callerArg } from './lua-script.js';
 import type { LuaScript, ScriptArg } from './lua-script.js';
 import { RedisWaiters } from './redis-waiters.js';
@@ -243,11 +244,9 @@ export class RedisStore implements Store {
 
   async ping(): Promise<boolean> {
     if (this.closed) return false;
-    try {
-      return (await this.command.ping()) === 'PONG';
-    } catch {
-      return false;
-    }
+    const down = unreachable(this.command) ?? unreachable(this.subscriber);
+    if (down) throw new Error(down);
+    return (await this.command.ping()) === 'PONG';
   }
 
   async close(): Promise<void> {

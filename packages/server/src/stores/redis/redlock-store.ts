@@ -1,4 +1,4 @@
-import { LeaseholdError, newLeaseId, storeError, WatchHub } from '@leasehold/core';
+import { LeaseholdError, newLeaseId, WatchHub } from '@leasehold/core';
 import type {
   AcquireOptions,
   AcquireResult,
@@ -19,7 +19,7 @@ import type {
   WatchOptions,
 } from '@leasehold/core';
 import type { RedisStoreConfig } from './config.js';
-import { createClient } from './connect.js';
+import { createClient, unreachable } from './connect.js';
 import { daprTryLockScript, daprUnlockScript } from './dapr-scripts.js';
 import { LeaseReaper } from './lease-reaper.js';
 import {
@@ -49,20 +49,13 @@ import { usageScript } from './usage-scripts.js';
 
 type RedlockConfig = Extract<RedisStoreConfig, { mode: 'redlock' }>;
 
-/** Opens a Redlock store over independent masters; a majority must answer at start. */
+/**
+ * Opens a Redlock store over independent masters. Masters down at start keep reconnecting in the
+ * background, as after any later failure; the store is ready once a majority answers (ADR 0009).
+ */
 export async function openRedlockStore(name: string, config: RedlockConfig): Promise<Store> {
   const clients = config.endpoints.map((endpoint) => createClient(config, { endpoint }));
-  // A master down at start keeps reconnecting in the background, as after any later failure.
-  const connected = await Promise.allSettled(clients.map((c) => c.connect()));
-  const up = connected.filter((c) => c.status === 'fulfilled').length;
-  if (up < Math.floor(clients.length / 2) + 1) {
-    for (const client of clients) client.disconnect();
-    const failed = connected.find((c) => c.status === 'rejected');
-    throw storeError(
-      `connect (component ${name}): ${up} of ${clients.length} redisHosts answered`,
-      failed?.reason,
-    );
-  }
+  await Promise.allSettled(clients.map((c) => c.connect()));
   return new RedlockStore(new Masters(clients, storePrefix(name)), config.driftFactor);
 }
 
@@ -273,7 +266,10 @@ export class RedlockStore implements Store {
   async ping(): Promise<boolean> {
     if (this.closed) return false;
     const answers = await this.masters.each((c) => c.ping());
-    return this.masters.count(answers, (a) => a === 'PONG') >= this.masters.quorum;
+    if (this.masters.count(answers, (a) => a === 'PONG') >= this.masters.quorum) return true;
+    const down = this.masters.clients.map(unreachable).filter((d) => d !== undefined);
+    const total = this.masters.clients.length;
+    throw new Error(`fewer than ${this.masters.quorum} of ${total} redisHosts answer; ${down.join('; ')}`);
   }
 
   async close(): Promise<void> {
