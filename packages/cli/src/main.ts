@@ -18,7 +18,7 @@ Commands:
   unlock NAME --lease ID    release a lock held by a lease
   status [NAME|--prefix P]  show a lock, or the held locks
   leases list|get|revoke    inspect and end leases
-  kv get|put|del            read and write keys
+  kv get|put|del|list       read, write and list keys
   counter get|add|set       atomic counters
   watch PREFIX              print changes under PREFIX
 

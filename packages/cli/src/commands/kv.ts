@@ -1,14 +1,20 @@
+import type { LeaseholdClient } from '@leasehold/client';
 import { EXIT, usageError } from '../exit-codes.js';
 import { clientFrom, parseCommand, parseInteger, stringFlag } from '../options.js';
+import type { Parsed } from '../options.js';
 import type { Io } from '../output.js';
-import { emit } from '../output.js';
+import { emit, table } from '../output.js';
 
 export const KV_USAGE = `Usage: leasehold kv get KEY
        leasehold kv put KEY VALUE [--lease ID] [--if-version N] [--fence-lock NAME --fence-token N]
        leasehold kv del KEY
+       leasehold kv list [PREFIX] [--limit N] [--after KEY]
 
 get prints the value (--json: value, version, revision, lease). put prints the new version; with
 --fence-* it fails (FENCED, exit 1) unless token N is still the current grant of lock NAME.
+list shows the keys whose name starts with PREFIX (all keys when omitted) in name order, at most
+N (default 100, at most 1000); when more follow it says so, and --after KEY continues from there
+(--json: {entries, more, next}).
 `;
 
 const OPTIONS = {
@@ -16,9 +22,11 @@ const OPTIONS = {
   'if-version': { type: 'string' },
   'fence-lock': { type: 'string' },
   'fence-token': { type: 'string' },
+  limit: { type: 'string' },
+  after: { type: 'string' },
 } as const;
 
-/** `leasehold kv get|put|del` */
+/** `leasehold kv get|put|del|list` */
 export async function kvCommand(args: readonly string[], io: Io): Promise<number> {
   const parsed = parseCommand(args, OPTIONS);
   const [action, key, value, ...extra] = parsed.positionals;
@@ -26,6 +34,7 @@ export async function kvCommand(args: readonly string[], io: Io): Promise<number
     io.stdout.write(KV_USAGE);
     return parsed.values.help ? EXIT.OK : EXIT.USAGE;
   }
+  if (action === 'list' || action === 'ls') return listCommand(parsed, io);
   if (!key) throw usageError(`KEY: missing (leasehold kv ${action} KEY)`);
   if (extra.length > 0 || (action !== 'put' && value !== undefined)) {
     throw usageError(`unexpected argument "${extra[0] ?? value}"`);
@@ -65,9 +74,40 @@ export async function kvCommand(args: readonly string[], io: Io): Promise<number
         return EXIT.OK;
       }
       default:
-        throw usageError(`unknown action "${action}": expected get, put or del`);
+        throw usageError(`unknown action "${action}": expected get, put, del or list`);
     }
   } finally {
     await client.close();
   }
+}
+
+/** `leasehold kv list [PREFIX] [--limit N] [--after KEY]`: one page, as a table or JSON. */
+async function listCommand(parsed: Parsed, io: Io): Promise<number> {
+  const [, prefix = '', ...extra] = parsed.positionals;
+  if (extra.length > 0) throw usageError(`unexpected argument "${extra[0]}"`);
+  const limit = stringFlag(parsed, 'limit');
+  const after = stringFlag(parsed, 'after');
+  const options = {
+    ...(limit === undefined ? {} : { limit: parseInteger('--limit', limit) }),
+    ...(after === undefined ? {} : { after }),
+  };
+  const client: LeaseholdClient = clientFrom(parsed, io.env);
+  try {
+    const page = await client.kv.list(prefix, options);
+    emit(io, parsed.values.json === true, page, () => {
+      if (page.entries.length === 0) return 'no keys';
+      const rows = page.entries.map((e) => [e.key, String(e.version), e.leaseId ?? '-', oneLine(e.value)]);
+      const shown = table([['KEY', 'VERSION', 'LEASE', 'VALUE'], ...rows]);
+      return page.more ? `${shown}\n(more: continue with --after ${page.next})` : shown;
+    });
+    return EXIT.OK;
+  } finally {
+    await client.close();
+  }
+}
+
+/** A value as one table cell: first line, at most 60 characters. */
+function oneLine(value: string): string {
+  const line = value.split('\n', 1)[0] ?? '';
+  return line.length > 60 || line !== value ? `${line.slice(0, 59)}…` : line;
 }
