@@ -1,31 +1,50 @@
 /** Most keys one block holds; a fuller block splits in two. */
 const BLOCK_MAX = 1024;
+const HIGH_UNIT = /[\uD800-\uFFFF]/;
+
+/**
+ * A string whose UTF-16 code-unit order (JavaScript's own, native `<`) is the UTF-8 byte order of
+ * `key`. Code-unit order is byte order except that surrogates (code points above U+FFFF) sort
+ * below U+E000..U+FFFF; so each code point from U+E000 up becomes two units, (cp >> 10) above
+ * U+D800 and then cp & 0x3FF, which order as the code points do and above every unit left as is.
+ * Nearly every key has no unit at or above U+D800 and is its own sort key.
+ */
+function sortKey(key: string): string {
+  if (!HIGH_UNIT.test(key)) return key;
+  let out = '';
+  for (const char of key) {
+    const point = char.codePointAt(0)!;
+    out += point < 0xd800 ? char : String.fromCharCode(0xd800 + (point >> 10), point & 0x3ff);
+  }
+  return out;
+}
+
+/** The key a sort key stands for. */
+function keyOf(sort: string): string {
+  if (!HIGH_UNIT.test(sort)) return sort;
+  let out = '';
+  for (let i = 0; i < sort.length; i++) {
+    const unit = sort.charCodeAt(i);
+    out += unit < 0xd800 ? sort[i] : String.fromCodePoint(((unit - 0xd800) << 10) | sort.charCodeAt(++i));
+  }
+  return out;
+}
 
 /**
  * Orders two well-formed strings as their UTF-8 bytes compare: the order of etcd's ranges and
- * Redis's ZRANGEBYLEX, so a listing pages the same way on every store. UTF-16 code units agree
- * with it except that surrogates (code points above U+FFFF) must sort after U+E000..U+FFFF.
+ * Redis's ZRANGEBYLEX, so a listing pages the same way on every store.
  */
 export function compareBytes(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return fold(x) - fold(y);
-  }
-  return a.length - b.length;
-}
-
-function fold(unit: number): number {
-  return unit >= 0xd800 && unit < 0xe000 ? unit + 0x10000 : unit;
+  const [x, y] = [sortKey(a), sortKey(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /**
  * A set of strings kept in byte order, for listing a key range a page at a time. Keys sit in
  * sorted blocks of at most BLOCK_MAX, so an insert or delete is two binary searches and a splice
  * of one small block (O(log n + BLOCK_MAX)), never a shift of all n keys; a page costs
- * O(log n + page). Iterate it synchronously: a change during iteration is not supported.
+ * O(log n + page). Blocks hold sort keys, so every comparison is the engine's native one.
+ * Iterate it synchronously: a change during iteration is not supported.
  */
 export class SortedKeys {
   private blocks: string[][] = [];
@@ -38,25 +57,26 @@ export class SortedKeys {
 
   /** Replaces the contents with `keys` (any order, no duplicates), in O(n log n). */
   load(keys: readonly string[]): void {
-    const sorted = [...keys].sort(compareBytes);
+    const sorted = keys.map(sortKey).sort();
     this.blocks = [];
-    for (let i = 0; i < sorted.length; i += BLOCK_MAX / 2)
-      this.blocks.push(sorted.slice(i, i + BLOCK_MAX / 2));
+    const half = BLOCK_MAX / 2;
+    for (let i = 0; i < sorted.length; i += half) this.blocks.push(sorted.slice(i, i + half));
     this.count = sorted.length;
   }
 
   /** Adds a key; false when it was already there. */
   add(key: string): boolean {
+    const sort = sortKey(key);
     if (this.blocks.length === 0) {
-      this.blocks.push([key]);
+      this.blocks.push([sort]);
       this.count = 1;
       return true;
     }
-    const b = Math.min(this.blockFor(key, false), this.blocks.length - 1);
+    const b = Math.min(this.blockFor(sort, false), this.blocks.length - 1);
     const block = this.blocks[b]!;
-    const at = lowerBound(block, key, false);
-    if (block[at] === key) return false;
-    block.splice(at, 0, key);
+    const at = lowerBound(block, sort, false);
+    if (block[at] === sort) return false;
+    block.splice(at, 0, sort);
     this.count++;
     if (block.length > BLOCK_MAX) this.blocks.splice(b + 1, 0, block.splice(block.length >> 1));
     return true;
@@ -64,11 +84,12 @@ export class SortedKeys {
 
   /** Removes a key; false when it was absent. */
   delete(key: string): boolean {
-    const b = this.blockFor(key, false);
+    const sort = sortKey(key);
+    const b = this.blockFor(sort, false);
     const block = this.blocks[b];
     if (!block) return false;
-    const at = lowerBound(block, key, false);
-    if (block[at] !== key) return false;
+    const at = lowerBound(block, sort, false);
+    if (block[at] !== sort) return false;
     block.splice(at, 1);
     this.count--;
     if (block.length === 0) this.blocks.splice(b, 1);
@@ -77,37 +98,38 @@ export class SortedKeys {
 
   /** The keys from `start` on (after it when `exclusive`), in byte order. */
   *from(start: string, exclusive: boolean): Generator<string> {
-    let b = this.blockFor(start, exclusive);
-    let at = b < this.blocks.length ? lowerBound(this.blocks[b]!, start, exclusive) : 0;
+    const sort = sortKey(start);
+    let b = this.blockFor(sort, exclusive);
+    let at = b < this.blocks.length ? lowerBound(this.blocks[b]!, sort, exclusive) : 0;
     for (; b < this.blocks.length; b++, at = 0) {
       const block = this.blocks[b]!;
-      for (; at < block.length; at++) yield block[at]!;
+      for (; at < block.length; at++) yield keyOf(block[at]!);
     }
   }
 
-  /** The first block whose last key is at or after `key` (after it when `exclusive`). */
-  private blockFor(key: string, exclusive: boolean): number {
+  /** The first block whose last sort key is at or after `sort` (after it when `exclusive`). */
+  private blockFor(sort: string, exclusive: boolean): number {
     let lo = 0;
     let hi = this.blocks.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       const block = this.blocks[mid]!;
-      const order = compareBytes(block[block.length - 1]!, key);
-      if (order < 0 || (exclusive && order === 0)) lo = mid + 1;
+      const last = block[block.length - 1]!;
+      if (last < sort || (exclusive && last === sort)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 }
 
-/** The first index whose key is at or after `key` (after it when `exclusive`). */
-function lowerBound(block: readonly string[], key: string, exclusive: boolean): number {
+/** The first index whose sort key is at or after `sort` (after it when `exclusive`). */
+function lowerBound(block: readonly string[], sort: string, exclusive: boolean): number {
   let lo = 0;
   let hi = block.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    const order = compareBytes(block[mid]!, key);
-    if (order < 0 || (exclusive && order === 0)) lo = mid + 1;
+    const here = block[mid]!;
+    if (here < sort || (exclusive && here === sort)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
