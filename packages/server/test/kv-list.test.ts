@@ -1,15 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeWithBackend } from './support/backends.js';
+import { EtcdCluster } from './support/etcd-harness.js';
+import { RedisServer } from './support/redis-harness.js';
 import type { TenantServer } from './support/tenants.js';
 import { openStream, startTenantServer } from './support/tenants.js';
 
 const keysOf = (body: { entries: { key: string }[] }) => body.entries.map((e) => e.key);
 
-describe('GET /v1/{store}/kv?prefix= (two apps and an admin, over HTTP and the stream)', () => {
+/** Listing as two apps and an admin over HTTP and the stream, on one store type. */
+function listingSuite(type: string, metadata: () => Record<string, string>) {
   let t: TenantServer;
   let ordersLease: string;
 
   beforeAll(async () => {
-    t = await startTenantServer('lock.memory', {});
+    t = await startTenantServer(type, metadata());
     for (const key of ['cfg/a', 'cfg/b', 'cfg/c']) {
       await t.http('orders', 'PUT', '/v1/lockstore/kv', { key, value: `orders:${key}` });
     }
@@ -60,6 +64,48 @@ describe('GET /v1/{store}/kv?prefix= (two apps and an admin, over HTTP and the s
     expect(seenByBilling.app).toBeUndefined();
   });
 
+  it('answers the same over the client stream, 400s included', async () => {
+    const stream = await openStream(t.server, 'billing');
+    try {
+      const page = await stream.call('listKeys', 'lockstore', { prefix: 'cfg/', limit: 10 });
+      expect(keysOf(page.result)).toEqual(['cfg/a']);
+      const bad = await stream.call('listKeys', 'lockstore', { prefix: 'cfg/', limit: '0' });
+      expect(bad.error).toMatchObject({ errorCode: 'INVALID_ARGUMENT' });
+      expect(bad.error.message).toContain('limit');
+    } finally {
+      stream.close();
+    }
+  });
+}
+
+describe('GET /v1/{store}/kv?prefix= on lock.memory', () => listingSuite('lock.memory', () => ({})));
+describe('GET /v1/{store}/kv?prefix= on lock.sqlite', () => listingSuite('lock.sqlite', () => ({})));
+
+describeWithBackend('redis-server', 'GET /v1/{store}/kv?prefix= on lock.redis', (binary) => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await RedisServer.start(binary);
+  });
+  afterAll(() => redis?.destroy());
+  listingSuite('lock.redis', () => ({ redisHost: `127.0.0.1:${redis.port}` }));
+});
+
+describeWithBackend('etcd', 'GET /v1/{store}/kv?prefix= on lock.etcd', (binary) => {
+  let cluster: EtcdCluster;
+  beforeAll(async () => {
+    cluster = await EtcdCluster.start(binary, 1);
+  });
+  afterAll(() => cluster?.stop());
+  listingSuite('lock.etcd', () => ({ endpoints: cluster.endpoints }));
+});
+
+describe('GET /v1/{store}/kv?prefix= refuses bad input', () => {
+  let t: TenantServer;
+  beforeAll(async () => {
+    t = await startTenantServer('lock.memory', {});
+  });
+  afterAll(() => t?.close());
+
   it.each([
     ['limit=abc', 'limit=abc', 'limit: must be an integer'],
     ['limit=', 'limit=', 'limit: must be an integer'],
@@ -82,18 +128,5 @@ describe('GET /v1/{store}/kv?prefix= (two apps and an admin, over HTTP and the s
     expect(reply.body.errorCode).toBe('INVALID_ARGUMENT');
     expect(reply.body.message).toContain(message);
     expect((await t.http('billing', 'GET', '/v1/lockstore/kv?prefix=cfg')).status).toBe(200);
-  });
-
-  it('answers the same over the client stream, 400s included', async () => {
-    const stream = await openStream(t.server, 'billing');
-    try {
-      const page = await stream.call('listKeys', 'lockstore', { prefix: 'cfg/', limit: 10 });
-      expect(keysOf(page.result)).toEqual(['cfg/a']);
-      const bad = await stream.call('listKeys', 'lockstore', { prefix: 'cfg/', limit: '0' });
-      expect(bad.error).toMatchObject({ errorCode: 'INVALID_ARGUMENT' });
-      expect(bad.error.message).toContain('limit');
-    } finally {
-      stream.close();
-    }
   });
 });
