@@ -57,6 +57,10 @@ export function routeFor(op: Op, store: string, args: Record<string, unknown>): 
       return { method: 'PUT', path: `${base}/kv`, body: args };
     case 'get':
       return { method: 'GET', path: `${base}/kv${query({ key: args.key })}` };
+    case 'listKeys': {
+      const { prefix, limit, after } = args;
+      return { method: 'GET', path: `${base}/kv${query({ prefix: prefix ?? '', limit, after })}` };
+    }
     case 'delete':
       return { method: 'DELETE', path: `${base}/kv${query({ key: args.key })}` };
     case 'counterAdd':

@@ -25,6 +25,22 @@ export interface KvEntry {
   readonly leaseId?: string;
 }
 
+/** Options of `kv.list`. */
+export interface KvListOptions {
+  /** Most entries in the page: the server's default is 100, its maximum 1000. */
+  readonly limit?: number;
+  /** Lists names after this one (exclusive): the `next` of the page before. */
+  readonly after?: string;
+}
+
+/** One page of `kv.list`, sorted by the UTF-8 bytes of the name. */
+export interface KvPage {
+  readonly entries: KvEntry[];
+  /** True when more entries follow: ask again with `after: next`. */
+  readonly more: boolean;
+  readonly next?: string;
+}
+
 function fenceOf(fence: FenceInput | undefined): { lock: string; token: number } | undefined {
   if (fence === undefined) return undefined;
   if (fence instanceof LockHandle) {
@@ -58,6 +74,26 @@ export class KvApi {
   /** Reads a value; KeyNotFoundError when absent. */
   get(key: string): Promise<KvEntry> {
     return this.transport.call('get', { key: requireString('key', key) });
+  }
+
+  /** Lists the entries whose name starts with `prefix` ('' for all), one page at a time. */
+  list(prefix = '', options: KvListOptions = {}): Promise<KvPage> {
+    if (typeof prefix !== 'string') throw badArgument('prefix', 'must be a string');
+    return this.transport.call('listKeys', compact({ prefix, limit: options.limit, after: options.after }));
+  }
+
+  /** Every entry under `prefix` in name order, fetching a page of `pageSize` whenever the loop needs one. */
+  async *entries(prefix = '', options: { readonly pageSize?: number } = {}): AsyncGenerator<KvEntry> {
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.list(prefix, {
+        ...(options.pageSize === undefined ? {} : { limit: options.pageSize }),
+        ...(after === undefined ? {} : { after }),
+      });
+      yield* page.entries;
+      if (!page.more || page.next === undefined) return;
+      after = page.next;
+    }
   }
 
   /** Deletes a value; KeyNotFoundError when absent. */

@@ -16,6 +16,7 @@ export const IDEMPOTENT_OPS: ReadonlySet<Op> = new Set<Op>([
   'listLocks',
   'checkLock',
   'get',
+  'listKeys',
   'counterGet',
 ]);
 

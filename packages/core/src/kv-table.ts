@@ -2,6 +2,7 @@ import type { KvRow } from './changes.js';
 import { LeaseholdError } from './errors.js';
 import { scopeOfKey } from './key-scope.js';
 import type { EngineSink } from './lock-engine.js';
+import { SortedKeys, compareBytes } from './sorted-keys.js';
 import type { KvEntry } from './types.js';
 
 /** What one key scope holds: keys, their value bytes, and counters. */
@@ -17,6 +18,8 @@ interface ScopeUsage {
  */
 export class KvTable {
   private readonly rows = new Map<string, KvRow>();
+  /** The keys of `rows` in byte order, for listing by prefix. */
+  private readonly order = new SortedKeys();
   private readonly counters = new Map<string, number>();
   private readonly usageByScope = new Map<string, ScopeUsage>();
 
@@ -31,6 +34,7 @@ export class KvTable {
       this.rows.set(row.key, row);
       this.count(row.key, 1, byteLength(row.value));
     }
+    this.order.load([...this.rows.keys()]);
     for (const { name, value } of counters) {
       this.counters.set(name, value);
       this.scopeUsage(name).counters++;
@@ -91,6 +95,7 @@ export class KvTable {
     };
     this.rows.set(key, row);
     if (previous) this.count(key, -1, -byteLength(previous.value));
+    else this.order.add(key);
     this.count(key, 1, byteLength(value));
     this.sink.change({ kind: 'kv.put', row });
     this.sink.event({
@@ -108,6 +113,7 @@ export class KvTable {
     const row = this.rows.get(key);
     if (!row) return undefined;
     this.rows.delete(key);
+    this.order.delete(key);
     this.count(key, -1, -byteLength(row.value));
     this.sink.change({ kind: 'kv.delete', key });
     const leaseId = row.leaseId;
@@ -119,6 +125,17 @@ export class KvTable {
       ...(app === undefined ? {} : { app }),
     });
     return row;
+  }
+
+  /** The first `limit` keys starting with `prefix`, after `after` (exclusive) when given, in byte order. */
+  keys(prefix: string, after: string | undefined, limit: number): string[] {
+    const exclusive = after !== undefined && compareBytes(after, prefix) >= 0;
+    const out: string[] = [];
+    for (const key of this.order.from(exclusive ? after : prefix, exclusive)) {
+      if (out.length >= limit || !key.startsWith(prefix)) break;
+      out.push(key);
+    }
+    return out;
   }
 
   /** A key's value as clients see it. */

@@ -156,6 +156,10 @@ export class LocalStore implements Store {
     return this.run(() => this.engine.delete(key));
   }
 
+  listKeys(prefix: string, after: string | undefined, limit: number) {
+    return this.run(() => this.engine.listKeys(prefix, after, limit));
+  }
+
   counterAdd(name: string, delta: number) {
     return this.run(() => this.engine.counterAdd(name, delta));
   }

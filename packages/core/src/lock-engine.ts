@@ -305,6 +305,11 @@ export class LockEngine {
     return app === undefined || entry === undefined ? entry : { ...entry, app };
   }
 
+  /** The first `limit` entries whose key starts with `prefix`, after `after` (exclusive), in byte order. */
+  listKeys(prefix: string, after: string | undefined, limit: number): KvEntry[] {
+    return this.kv.keys(prefix, after, limit).flatMap((key) => this.get(key) ?? []);
+  }
+
   delete(key: string): boolean {
     const leaseId = this.kv.row(key)?.leaseId;
     const row = this.kv.remove(key, leaseId === undefined ? undefined : this.leases.get(leaseId)?.app);

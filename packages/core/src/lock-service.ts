@@ -3,6 +3,8 @@ import { DaprLocks } from './dapr-locks.js';
 import { callServiceOp } from './service-ops.js';
 import type { ServiceOp } from './service-ops.js';
 import { LeaseholdError, invalidArgument } from './errors.js';
+import type { KvPage } from './kv-list.js';
+import { listKeyPage, parseKvListQuery } from './kv-list.js';
 import { KeyScope } from './key-scope.js';
 import type { Limits } from './limits.js';
 import {
@@ -388,6 +390,13 @@ export class LockService {
     const entry = await binding.store.get(this.scopeOf(caller, binding).kv(checked));
     if (!entry) throw new LeaseholdError('KEY_NOT_FOUND', `key: ${checked} not found`, { field: 'key' });
     return visibleLock(caller, { ...entry, key: checked });
+  }
+
+  /** Lists the caller's keys under a name prefix a page at a time (`{prefix, after, limit}`, see kv-list). */
+  async listKeys(caller: Caller, storeName: string, query: unknown): Promise<KvPage> {
+    const binding = this.target(caller, storeName, 'listKeys');
+    const input = parseKvListQuery(query, this.limits.nameMaxBytes);
+    return listKeyPage(binding, this.scopeOf(caller, binding), caller, input);
   }
 
   /** Deletes a value; KEY_NOT_FOUND when absent. */

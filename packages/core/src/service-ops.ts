@@ -15,6 +15,7 @@ export const SERVICE_OPS = [
   'checkLock',
   'put',
   'get',
+  'listKeys',
   'delete',
   'counterAdd',
   'counterGet',
@@ -70,6 +71,8 @@ export function callServiceOp(
       return service.put(caller, store, args);
     case 'get':
       return service.get(caller, store, args.key);
+    case 'listKeys':
+      return service.listKeys(caller, store, args);
     case 'delete':
       return service.delete(caller, store, args.key);
     case 'counterAdd':

@@ -111,6 +111,11 @@ export interface Store {
   get(key: string): Promise<KvEntry | undefined>;
   /** Deletes a value; false when it was absent. */
   delete(key: string): Promise<boolean>;
+  /**
+   * The first `limit` live entries whose key starts with `prefix` and sorts after `after` (exclusive,
+   * when given), in UTF-8 byte order of the key (see compareBytes). A store without it cannot list.
+   */
+  listKeys?(prefix: string, after: string | undefined, limit: number): Promise<KvEntry[]>;
 
   /** Adds `delta` to a counter (absent counts as 0) and returns the new value. */
   counterAdd(name: string, delta: number): Promise<number>;

@@ -3,6 +3,7 @@ import { LeaseholdError } from '../errors.js';
 import type { AcquireResult, WatchEvent } from '../types.js';
 import type { ConformanceCase, ConformanceContext } from './context.js';
 import { sleep } from './context.js';
+import { kvListCases } from './kv-list-cases.js';
 import { tenancyCases } from './tenancy-cases.js';
 
 const LONG_TTL_MS = 30_000;
@@ -433,4 +434,5 @@ export const conformanceCases: readonly ConformanceCase[] = [
   ...dapr,
   ...kv,
   ...tenancyCases,
+  ...kvListCases,
 ];

@@ -51,7 +51,12 @@ export function registerNativeRoutes(app: FastifyInstance, ctx: HttpContext): vo
 
   // KV
   app.put<R>('/v1/:store/kv', kvLimit, (r: Req) => s.put(r.caller, r.params.store, body(r)));
-  app.get<R>('/v1/:store/kv', (r: Req) => s.get(r.caller, r.params.store, r.query.key));
+  app.get<R>('/v1/:store/kv', (r: Req) => {
+    const { prefix, limit, after } = r.query;
+    if (prefix === undefined && limit === undefined && after === undefined)
+      return s.get(r.caller, r.params.store, r.query.key);
+    return s.listKeys(r.caller, r.params.store, r.query);
+  });
   app.delete<R>('/v1/:store/kv', (r: Req) => s.delete(r.caller, r.params.store, r.query.key));
 
   // Counters

@@ -39,6 +39,8 @@ describe('lock.sqlite restart', () => {
       expect((await after.get('bound'))?.leaseId).toBe(lease.id);
       expect(await after.counterGet('c')).toBe(7);
       expect(after.stats().revision).toBe(revision);
+      await after.put({ app: 'test', key: 'a-new', value: 'v' });
+      expect((await after.listKeys('', undefined, 10)).map((e) => e.key)).toEqual(['a-new', 'bound']);
       // The countdown restarted at the full TTL.
       expect((await after.getLease(lease.id, 'test'))?.remainingMs).toBeGreaterThan(59_000);
       const other = await after.grantLease({ app: 'test', ttlMs: 60_000 });

@@ -1,8 +1,9 @@
-import { LeaseholdError, storeError } from '@leasehold/core';
+import { LeaseholdError, compareBytes, storeError } from '@leasehold/core';
 import type { KvEntry, PutOptions } from '@leasehold/core';
-import type { ICompare, IRequestOp } from 'etcd3';
+import type { ICompare, IKeyValue, IRequestOp } from 'etcd3';
 import { compare, rangeAt, request } from './etcd-connection.js';
 import type { EtcdContext } from './etcd-context.js';
+import { prefixEnd } from './etcd-keys.js';
 import type { LeaseRef } from './etcd-lease-id.js';
 import { leaseGuard, leaseGuardKey, leaseNotFound } from './etcd-leases.js';
 import { tokenOf } from './etcd-locks.js';
@@ -78,7 +79,27 @@ function fenced(token: number): LeaseholdError {
 export async function get(ctx: EtcdContext, key: string): Promise<KvEntry | undefined> {
   const response = await ctx.conn.range('get', { key: ctx.keys.value(key) });
   const kv = response.kvs[0];
-  if (!kv) return undefined;
+  return kv ? entryOf(ctx, key, kv) : undefined;
+}
+
+/**
+ * Lists kv entries under a prefix after a cursor: one range read, which etcd answers in byte order
+ * (`after` + NUL is the first key past the cursor). Bound keys name their leases as `get` does.
+ */
+export async function list(
+  ctx: EtcdContext,
+  prefix: string,
+  after: string | undefined,
+  limit: number,
+): Promise<KvEntry[]> {
+  const folder = ctx.keys.value(prefix);
+  const past = after !== undefined && compareBytes(after, prefix) >= 0;
+  const start = past ? Buffer.concat([ctx.keys.value(after), Buffer.from([0])]) : folder;
+  const response = await ctx.conn.range('listKeys', { key: start, range_end: prefixEnd(folder), limit });
+  return Promise.all(response.kvs.map((kv) => entryOf(ctx, ctx.keys.valueName(kv.key), kv)));
+}
+
+async function entryOf(ctx: EtcdContext, key: string, kv: IKeyValue): Promise<KvEntry> {
   const bound = kv.lease !== '0' && kv.lease !== '' ? await ctx.leases.findByEtcdId(kv.lease) : undefined;
   return {
     key,

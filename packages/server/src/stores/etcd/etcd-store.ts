@@ -144,6 +144,10 @@ export class EtcdStore implements Store {
     return this.open(() => kv.remove(this.ctx, key));
   }
 
+  listKeys(prefix: string, after: string | undefined, limit: number): Promise<KvEntry[]> {
+    return this.open(() => kv.list(this.ctx, prefix, after, limit));
+  }
+
   counterAdd(name: string, delta: number): Promise<number> {
     return this.open(() => kv.counterAdd(this.ctx, name, delta));
   }

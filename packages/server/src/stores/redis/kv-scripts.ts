@@ -5,7 +5,8 @@ import { LuaScript } from './lua-script.js';
  * ARGV: prefix, key, value, leaseId ('' none), ifVersion ('' none), fenceKey ('' none), fenceToken,
  * caller. Checks in the engine's order (fence, version, lease; another app's lease is no lease)
  * and changes nothing on a refusal. A lease-bound key carries the lease's remaining TTL, so it
- * vanishes with the lease, and the lease's app, for readers and events. The row's `bytes` are
+ * vanishes with the lease, and the lease's app, for readers and events. The key joins the sorted
+ * set `kvs` that listings range over (see listKeysScript). The row's `bytes` are
  * counted in its key scope (and kept in `lb:<lease>` for a bound row, see usage-lua).
  * Replies {'fenced'} | {'version', current} | {'nolease'} | {'ok', version, revision, app}.
  */
@@ -31,6 +32,7 @@ if e then uncountRow(key, e) end
 countKey(key, 1, #value)
 local rev = nextRev()
 redis.call('HSET', kk, 'value', value, 'version', version + 1, 'rev', rev, 'lease', id, 'app', app, 'bytes', #value)
+redis.call('ZADD', P .. 'kvs', 0, key)
 if ttl > 0 then
   redis.call('PEXPIRE', kk, ttl)
   redis.call('HSET', P .. 'lb:' .. id, key, #value)
@@ -55,6 +57,7 @@ local kk = P .. 'kv:' .. key
 local e = hash(kk)
 if not e then return 0 end
 redis.call('DEL', kk)
+redis.call('ZREM', P .. 'kvs', key)
 local ev = { type = 'delete', key = key, revision = nextRev() }
 uncountRow(key, e)
 if e.lease ~= '' then
@@ -63,5 +66,33 @@ if e.lease ~= '' then
 end
 emit(ev)
 return 1
+`),
+);
+
+/**
+ * ARGV: prefix, keyPrefix, start (a ZRANGEBYLEX bound: '[' key or '(' key), limit. JSON array of
+ * up to `limit` rows {key, value, version, revision, leaseId, app} from `kvs` in byte order while
+ * keys start with keyPrefix. A key whose row has gone (its lease's TTL ended it in Redis before a
+ * script could) leaves the index here, so the index never lists what `get` would not find.
+ */
+export const listKeysScript = new LuaScript(
+  lua(`
+local prefix, start, limit = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local out = {}
+while #out < limit do
+  local batch = redis.call('ZRANGEBYLEX', P .. 'kvs', start, '+', 'LIMIT', 0, limit - #out + 16)
+  if #batch == 0 then break end
+  for _, key in ipairs(batch) do
+    if #out >= limit or string.sub(key, 1, #prefix) ~= prefix then return cjson.encode(out) end
+    local e = hash(P .. 'kv:' .. key)
+    if e then
+      out[#out + 1] = { key = key, value = e.value, version = tonumber(e.version), revision = tonumber(e.rev), leaseId = known(e.lease), app = known(e.app) }
+    else
+      redis.call('ZREM', P .. 'kvs', key)
+    end
+    start = '(' .. key
+  end
+end
+return cjson.encode(out)
 `),
 );

@@ -86,6 +86,7 @@ end
 for _, key in ipairs(boundKeys(id)) do
   if redis.call('HGET', P .. 'kv:' .. key, 'lease') == id then
     redis.call('DEL', P .. 'kv:' .. key)
+    redis.call('ZREM', P .. 'kvs', key)
     emit({ type = 'delete', key = key, revision = nextRev(), leaseId = id, app = known(app) })
   end
   unbind(id, key)
@@ -157,6 +158,7 @@ for _, id in ipairs(due) do
       local lease = redis.call('HGET', kk, 'lease')
       if not lease or lease == id then
         redis.call('DEL', kk)
+        redis.call('ZREM', P .. 'kvs', key)
         emit({ type = 'delete', key = key, revision = nextRev(), leaseId = id, app = known(app) })
       end
       unbind(id, key)

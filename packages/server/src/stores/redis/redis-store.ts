@@ -20,7 +20,8 @@ import type {
   WatchOptions,
 } from '@leasehold/core';
 import { daprTryLockScript, daprUnlockScript } from './dapr-scripts.js';
-import { deleteScript, putScript } from './kv-scripts.js';
+import { indexOldKeys, kvEntries, listStart } from './kv-index.js';
+import { deleteScript, listKeysScript, putScript } from './kv-scripts.js';
 import { LeaseReaper } from './lease-reaper.js';
 import {
   getLeaseScript,
@@ -99,6 +100,7 @@ export class RedisStore implements Store {
   /** Subscribes this server's waiter channel; call once before use. */
   async start(): Promise<void> {
     await this.subscriber.subscribe(this.channel);
+    await indexOldKeys(this.command, this.prefix);
     this.reaper.arm(0);
   }
 
@@ -210,6 +212,10 @@ export class RedisStore implements Store {
 
   async delete(key: string): Promise<boolean> {
     return (await this.script('delete', deleteScript, key)) === 1;
+  }
+
+  async listKeys(prefix: string, after: string | undefined, limit: number): Promise<KvEntry[]> {
+    return kvEntries(await this.script('listKeys', listKeysScript, prefix, listStart(prefix, after), limit));
   }
 
   async counterAdd(name: string, delta: number): Promise<number> {

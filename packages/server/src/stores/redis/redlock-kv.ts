@@ -1,9 +1,10 @@
 import { LeaseholdError } from '@leasehold/core';
 import type { KvEntry, PutOptions, WatchEvent } from '@leasehold/core';
-import { deleteScript, putScript } from './kv-scripts.js';
+import { kvEntries, listStart } from './kv-index.js';
+import { deleteScript, listKeysScript, putScript } from './kv-scripts.js';
 import { callerArg } from './lua-script.js';
 import type { Answers, Masters } from './quorum.js';
-import { median, pickStatus } from './redlock-merge.js';
+import { median, mergeKeyPages, pickStatus } from './redlock-merge.js';
 import { getKvScript } from './redlock-scripts.js';
 import type { Reply } from './replies.js';
 import { putRefusal, text } from './replies.js';
@@ -61,6 +62,26 @@ export class RedlockKv {
       ...(leaseId === undefined ? {} : { leaseId }),
       ...(leaseId === undefined || app === undefined ? {} : { app }),
     };
+  }
+
+  /**
+   * Keys a majority lists, each as its newest row (as `get` reads one). Past the first full page
+   * some master returned, the others' answers are incomplete, so the merge stops there and, when
+   * minority-only keys left the page short, ranges on from that bound.
+   */
+  async listKeys(prefix: string, after: string | undefined, limit: number): Promise<KvEntry[]> {
+    const out: KvEntry[] = [];
+    let cursor = after;
+    for (;;) {
+      const want = limit - out.length;
+      const answers = await this.masters.run(listKeysScript, [prefix, listStart(prefix, cursor), want]);
+      this.masters.requireQuorum('listKeys', answers);
+      const pages = answers.map((a) => (a === undefined ? undefined : kvEntries(a)));
+      const merged = mergeKeyPages(pages, want, this.masters.quorum);
+      out.push(...merged.entries);
+      if (out.length >= limit || merged.bound === undefined) return out.slice(0, limit);
+      cursor = merged.bound;
+    }
   }
 
   async delete(key: string): Promise<boolean> {

@@ -1,4 +1,5 @@
-import type { LeaseDetail, LockInfo, Usage } from '@leasehold/core';
+import { compareBytes } from '@leasehold/core';
+import type { KvEntry, LeaseDetail, LockInfo, Usage } from '@leasehold/core';
 import type { Answers } from './quorum.js';
 import type { Reply } from './replies.js';
 import { leaseDetail, list, lockInfo, usageOf } from './replies.js';
@@ -111,4 +112,32 @@ export function mergeUsage(answers: Answers, quorum: number): Usage {
     ...(sizes.length >= quorum ? { kvKeyBytes: Math.max(...sizes) } : {}),
     ...(probed ? { counterExists } : {}),
   };
+}
+
+/**
+ * Merges one listing page per master (undefined: no answer), each of up to `limit` keys in byte
+ * order. Every master has told all its keys up to `bound` (the lowest last key of a full page;
+ * undefined when no page was full, so nothing lies beyond): keys up to there that a majority lists
+ * stand, each as its highest-revision row.
+ */
+export function mergeKeyPages(
+  pages: readonly (readonly KvEntry[] | undefined)[],
+  limit: number,
+  quorum: number,
+): { entries: KvEntry[]; bound: string | undefined } {
+  let bound: string | undefined;
+  for (const page of pages) {
+    const last = page && page.length >= limit ? page[page.length - 1] : undefined;
+    if (last && (bound === undefined || compareBytes(last.key, bound) < 0)) bound = last.key;
+  }
+  const byKey = new Map<string, KvEntry[]>();
+  for (const entry of pages.flatMap((page) => page ?? [])) {
+    if (bound === undefined || compareBytes(entry.key, bound) <= 0)
+      byKey.set(entry.key, [...(byKey.get(entry.key) ?? []), entry]);
+  }
+  const entries = [...byKey.values()]
+    .filter((rows) => rows.length >= quorum)
+    .map((rows) => rows.reduce((a, b) => (b.revision > a.revision ? b : a)))
+    .sort((a, b) => compareBytes(a.key, b.key));
+  return { entries, bound };
 }

@@ -21,6 +21,7 @@ import type {
 import type { RedisStoreConfig } from './config.js';
 import { createClient, unreachable } from './connect.js';
 import { daprTryLockScript, daprUnlockScript } from './dapr-scripts.js';
+import { indexOldKeys } from './kv-index.js';
 import { LeaseReaper } from './lease-reaper.js';
 import {
   getLeaseScript,
@@ -56,6 +57,8 @@ type RedlockConfig = Extract<RedisStoreConfig, { mode: 'redlock' }>;
 export async function openRedlockStore(name: string, config: RedlockConfig): Promise<Store> {
   const clients = config.endpoints.map((endpoint) => createClient(config, { endpoint }));
   await Promise.allSettled(clients.map((c) => c.connect()));
+  // A master that is down now builds its index at a later start: until then it lists only new keys.
+  await Promise.allSettled(clients.map((c) => indexOldKeys(c, storePrefix(name))));
   return new RedlockStore(new Masters(clients, storePrefix(name)), config.driftFactor);
 }
 
@@ -233,6 +236,11 @@ export class RedlockStore implements Store {
   delete(key: string): Promise<boolean> {
     this.open();
     return this.kv.delete(key);
+  }
+
+  listKeys(prefix: string, after: string | undefined, limit: number): Promise<KvEntry[]> {
+    this.open();
+    return this.kv.listKeys(prefix, after, limit);
   }
 
   counterAdd(name: string, delta: number): Promise<number> {
