@@ -10,6 +10,9 @@ const FLAG_OF_FIELD: Record<string, string> = {
   value: 'VALUE',
   delta: 'DELTA',
   ifVersion: '--if-version',
+  limit: '--limit',
+  after: '--after',
+  prefix: 'PREFIX',
 };
 
 const DURATION_FIELDS = new Set(['ttlMs', 'waitMs', 'maxHoldMs']);

@@ -59,6 +59,6 @@ describe('leasehold kv list (real processes)', () => {
     expect(bad.stderr).toContain('--limit: expected an integer');
     const big = await cli('kv', 'list', '--limit', '5000');
     expect(big.code).toBe(EXIT.USAGE); // the server refused an argument
-    expect(big.stderr).toContain('limit: must be between 1 and 1000');
+    expect(big.stderr).toContain('--limit: must be at most 1000, got 5000');
   });
 });
