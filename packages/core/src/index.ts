@@ -16,3 +16,4 @@ export * from './dapr-locks.js';
 export * from './service-ops.js';
 export * from './quotas.js';
 export * from './tenancy.js';
+export * from './service-observer.js';

@@ -10,6 +10,9 @@ import type { ComponentSpec } from './components.js';
 import type { ServerSettings } from './config.js';
 import { DEFAULT_SETTINGS } from './config.js';
 import { checkExposure } from './exposure.js';
+import { instrumentStore } from './metrics/instrument-store.js';
+import { ServerMetrics } from './metrics/server-metrics.js';
+import { followStoreEvents } from './metrics/store-events.js';
 import { startGrpcServer } from './grpc/index.js';
 import type { RunningGrpcServer } from './grpc/index.js';
 import { buildHttpApp } from './http/app.js';
@@ -63,6 +66,7 @@ export async function startServer(
   if (specs.length === 0)
     logger.warn({ folder: settings.componentsPath }, 'no lock store components found: lock calls will fail');
   const bindings: StoreBinding[] = [];
+  const metrics = new ServerMetrics();
   try {
     for (const spec of specs) {
       const store = await createStore(spec, { dataDir: settings.dataDir });
@@ -70,7 +74,7 @@ export async function startServer(
         name: spec.name,
         type: spec.type,
         keyPrefix: spec.metadata.get('keyprefix') ?? 'appid',
-        store,
+        store: instrumentStore(store, spec.name, metrics),
       });
     }
   } catch (error) {
@@ -80,6 +84,7 @@ export async function startServer(
   const service = new LockService(bindings, {
     limits: { minTtlMs: settings.minTtlMs },
     quotas: (appId) => auth.quotasOf(appId),
+    observe: metrics,
     // With no tokens every caller is the open admin: nothing to audit then.
     audit: auth.enabled
       ? (caller, op, store) =>
@@ -94,11 +99,12 @@ export async function startServer(
           )
       : undefined,
   });
+  const unfollow = bindings.map((binding) => followStoreEvents(binding, metrics));
   const shutdown = new AbortController();
   // Every waiting acquire listens for shutdown; there may be thousands.
   setMaxListeners(0, shutdown.signal);
   const app = buildHttpApp(
-    { service, auth, appId: settings.appId, shutdown: shutdown.signal },
+    { service, auth, appId: settings.appId, shutdown: shutdown.signal, metrics },
     logger,
     tls ? { https: tls.serverOptions() } : {},
   );
@@ -117,6 +123,7 @@ export async function startServer(
     });
   } catch (error) {
     await app.close();
+    for (const stop of unfollow) stop();
     await Promise.allSettled(bindings.map((b) => b.store.close()));
     throw error;
   }
@@ -158,6 +165,7 @@ export async function startServer(
         await stream.close();
         await Promise.all([app.close(), grpc.close()]);
         clearTimeout(force);
+        for (const stop of unfollow) stop();
         await Promise.allSettled(bindings.map((b) => b.store.close()));
         logger.info('leasehold stopped');
       })()),

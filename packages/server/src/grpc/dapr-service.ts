@@ -1,6 +1,13 @@
 import type { handleUnaryCall, Metadata, StatusObject, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Caller, LockService } from '@leasehold/core';
-import { ERROR_TABLE, GrpcStatus, LeaseholdError, actingAs, isLeaseholdError } from '@leasehold/core';
+import {
+  ERROR_TABLE,
+  GrpcStatus,
+  LeaseholdError,
+  actingAs,
+  isLeaseholdError,
+  outcomeOf,
+} from '@leasehold/core';
 import { UndecodableRequest } from './strict-decode.js';
 
 /** What the Dapr gRPC service needs from the server. */
@@ -72,15 +79,31 @@ export function daprService(deps: DaprServiceDeps): UntypedServiceImplementation
   };
 }
 
-/** Wraps a handler with token auth and the error table. */
+/** The op label of each method, as the other transports name it. */
+const OPS: Readonly<Record<string, string>> = {
+  TryLockAlpha1: 'daprTryLock',
+  UnlockAlpha1: 'daprUnlock',
+  GetMetadata: 'metadata',
+};
+
+/** Wraps a handler with token auth, the error table and the request metrics. */
 function unary<Req, Res>(
   deps: DaprServiceDeps,
   method: string,
   handler: (caller: Caller, request: Req) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
+  const op = OPS[method] ?? method;
   return (call, callback) => {
+    const observer = deps.service.observer;
+    const started = observer ? performance.now() : 0;
+    const done = (outcome: string) => {
+      const store = (call.request as { storeName?: unknown } | null)?.storeName;
+      const seconds = (performance.now() - started) / 1000;
+      observer?.requestDone('grpc', op, typeof store === 'string' ? store : '', outcome, seconds);
+    };
     const caller = deps.authenticate(deps.authEnabled ? tokenOf(call.metadata) : undefined);
     if (!caller) {
+      done('ERR_UNAUTHORIZED');
       callback(toServiceError(new LeaseholdError('ERR_UNAUTHORIZED'), method, deps.log));
       return;
     }
@@ -91,8 +114,14 @@ function unary<Req, Res>(
         return handler(actingAs(caller, actAsOf(call.metadata)), request);
       })
       .then(
-        (response) => callback(null, response),
-        (error: unknown) => callback(toServiceError(error, method, deps.log)),
+        (response) => {
+          done('ok');
+          callback(null, response);
+        },
+        (error: unknown) => {
+          done(outcomeOf(error));
+          callback(toServiceError(error, method, deps.log));
+        },
       );
   };
 }

@@ -42,12 +42,16 @@ export function buildHttpApp(
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, payload, done) => done(null, payload));
   app.decorateRequest('caller', undefined as never);
+  app.decorateReply('errorCode', undefined);
 
   app.addHook('onRequest', async (request, reply) => {
     const config = request.routeOptions.config as RouteConfig;
     if (config.public) return;
     const caller = callerFromHeaders(ctx.auth, request.headers);
-    if (!caller) return reply.code(401).type('text/plain; charset=utf-8').send('invalid api token');
+    if (!caller) {
+      reply.errorCode = 'ERR_UNAUTHORIZED';
+      return reply.code(401).type('text/plain; charset=utf-8').send('invalid api token');
+    }
     request.caller = caller;
     if (!config.dapr) checkQueryString(request.url);
   });

@@ -20,5 +20,6 @@ export function sendError(reply: FastifyReply, error: unknown, log: FastifyBaseL
   const spec = ERROR_TABLE[typed.code];
   if (spec.httpStatus >= 500) log.error({ err: typed.cause ?? typed, code: typed.code }, typed.message);
   const body: ErrorBody = { errorCode: typed.code, message: typed.message };
+  reply.errorCode = typed.code;
   return reply.code(spec.httpStatus).type('application/json').send(body);
 }
