@@ -12,8 +12,11 @@ export type AcquireOutcome = 'granted' | 'refused' | 'timed_out' | 'cancelled';
  * names, transports and outcome codes, never lock names, keys or lease ids.
  */
 export interface ServiceObserver {
-  /** One request finished on a transport: `outcome` is 'ok' or the error code answered. */
-  requestDone(transport: Transport, op: string, store: string, outcome: string, seconds: number): void;
+  /**
+   * One request finished on a transport: `outcome` is 'ok' or the error code answered. `seconds`
+   * is left out where timing would cost a noticeable share of the request (the client stream).
+   */
+  requestDone(transport: Transport, op: string, store: string, outcome: string, seconds?: number): void;
   /** An acquire (native or Dapr) ended; `waitedSeconds` is set when the caller asked to wait. */
   acquireDone(store: string, outcome: AcquireOutcome, waitedSeconds: number | undefined): void;
   /** An admin force-released a held lock. */

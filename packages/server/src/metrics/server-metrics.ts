@@ -44,7 +44,7 @@ export class ServerMetrics implements ServiceObserver {
     );
     this.requestSeconds = histogram(
       'leasehold_request_duration_seconds',
-      'Request duration by transport and op (waiting acquires included).',
+      'Request duration by transport (http, grpc) and op, waiting acquires included.',
       ['transport', 'op'],
       FAST,
     );
@@ -87,9 +87,9 @@ export class ServerMetrics implements ServiceObserver {
     );
   }
 
-  requestDone(transport: Transport, op: string, _store: string, outcome: string, seconds: number): void {
+  requestDone(transport: Transport, op: string, _store: string, outcome: string, seconds?: number): void {
     this.requests.labels(transport, op, outcome).inc();
-    this.requestSeconds.labels(transport, op).observe(seconds);
+    if (seconds !== undefined) this.requestSeconds.labels(transport, op).observe(seconds);
   }
 
   acquireDone(store: string, outcome: AcquireOutcome, waitedSeconds: number | undefined): void {
