@@ -12,8 +12,15 @@ import { attachStream, startServer } from '@leasehold/server';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 
+/** Process CPU time per op (client and server share the process): steadier than ops/s on a busy machine. */
+function cpuPerOp(since: NodeJS.CpuUsage, ops: number): string {
+  const used = process.cpuUsage(since);
+  return `${((used.user + used.system) / ops).toFixed(1)} µs CPU/op`;
+}
+
 async function reads(client: LeaseholdClient, label: string): Promise<void> {
   const deadline = performance.now() + SECONDS * 1_000;
+  const cpu = process.cpuUsage();
   let ops = 0;
   const worker = async (n: number) => {
     while (performance.now() < deadline) {
@@ -23,13 +30,14 @@ async function reads(client: LeaseholdClient, label: string): Promise<void> {
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, (_, n) => worker(n)));
   console.log(
-    `${label.padEnd(7)} reads (describe), ${CONCURRENCY} in flight: ${Math.round(ops / SECONDS).toLocaleString()} ops/s`,
+    `${label.padEnd(7)} reads (describe), ${CONCURRENCY} in flight: ${Math.round(ops / SECONDS).toLocaleString()} ops/s, ${cpuPerOp(cpu, ops)}`,
   );
 }
 
 async function throughput(client: LeaseholdClient, label: string): Promise<void> {
   const lease = await client.leases.grant({ ttlMs: 30_000 });
   const deadline = performance.now() + SECONDS * 1_000;
+  const cpu = process.cpuUsage();
   let ops = 0;
   const worker = async (n: number) => {
     const name = `bench:${label}:${n}`;
@@ -40,9 +48,10 @@ async function throughput(client: LeaseholdClient, label: string): Promise<void>
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, (_, n) => worker(n)));
+  const cpuText = cpuPerOp(cpu, ops);
   await lease.revoke();
   console.log(
-    `${label.padEnd(7)} durable writes (tryAcquire+release), ${CONCURRENCY} in flight: ${Math.round(ops / SECONDS).toLocaleString()} ops/s`,
+    `${label.padEnd(7)} durable writes (tryAcquire+release), ${CONCURRENCY} in flight: ${Math.round(ops / SECONDS).toLocaleString()} ops/s, ${cpuText}`,
   );
 }
 

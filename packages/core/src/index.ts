@@ -20,3 +20,4 @@ export * from './quotas.js';
 export * from './tenancy.js';
 export * from './timer-delay.js';
 export * from './operator-views.js';
+export * from './service-observer.js';

@@ -72,10 +72,11 @@ export class LocalStore implements Store {
   }
 
   /** The engine's counts, for metrics. */
-  stats(): { leases: number; locks: number; revision: number } {
+  stats(): { leases: number; locks: number; waiters: number; revision: number } {
     return {
       leases: this.engine.leaseCount,
       locks: this.engine.lockCount,
+      waiters: this.engine.waiterCount,
       revision: this.engine.currentRevision,
     };
   }

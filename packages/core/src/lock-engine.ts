@@ -107,6 +107,13 @@ export class LockEngine {
     return this.locks.size;
   }
 
+  /** How many acquires wait in queues: a walk over the contended locks, for metrics scrapes. */
+  get waiterCount(): number {
+    let count = 0;
+    for (const queue of this.queues.values()) count += queue.size;
+    return count;
+  }
+
   grantLease(ttlMs: number, owner: string | undefined, app: string, implicit = false): LeaseInfo {
     const row: LeaseRow = {
       id: newLeaseId(),

@@ -27,6 +27,7 @@ import {
 } from './operator-views.js';
 import type { QuotaName, Quotas } from './quotas.js';
 import { DEFAULT_QUOTAS, checkQuota, limitsStoredState } from './quotas.js';
+import type { AcquireOutcome, ServiceObserver } from './service-observer.js';
 import type { Store, Unsubscribe } from './store.js';
 import type { Caller } from './tenancy.js';
 import { leaseAppOf, visibleEvent, visibleHolder, visibleLock } from './tenancy.js';
@@ -42,6 +43,8 @@ export interface ServiceOptions {
   readonly quotas?: (appId: string) => Quotas;
   /** Called for every operation an admin makes, before it runs. */
   readonly audit?: ((caller: Caller, op: string, store: string) => void) | undefined;
+  /** Told of acquire outcomes and force-releases; transports report their requests to it too. */
+  readonly observe?: ServiceObserver | undefined;
 }
 
 /** A configured store: its component name, type and key-prefix strategy. */
@@ -78,6 +81,8 @@ function asBody(body: unknown): Body {
  */
 export class LockService {
   readonly limits: Limits;
+  /** Where transports report finished requests (see ServiceObserver); undefined when unobserved. */
+  readonly observer: ServiceObserver | undefined;
   private readonly stores = new Map<string, StoreBinding>();
   private readonly waitersByApp = new Map<string, number>();
   private readonly watchersByApp = new Map<string, number>();
@@ -90,6 +95,7 @@ export class LockService {
     for (const binding of stores) this.stores.set(binding.name, binding);
     this.quotasOf = options.quotas ?? (() => DEFAULT_QUOTAS);
     this.audit = options.audit;
+    this.observer = options.observe;
     this.dapr = new DaprLocks(this.stores, this.limits, (caller, binding) =>
       this.checkStored(caller, binding, ['leases', 'locks']),
     );
@@ -126,13 +132,15 @@ export class LockService {
     return [...this.stores.values()];
   }
 
-  /** What an app holds in each store and on this server, for metrics. */
+  /** What an app holds in each store, for metrics; undefined for a store that cannot say or failed. */
   async usage(appId: string): Promise<{ store: string; usage: Usage | undefined }[]> {
     return Promise.all(
       this.bindings().map(async (binding) => {
         const scope = new KeyScope(binding.keyPrefix, appId, binding.name);
         const usage = binding.store.usage
-          ? await binding.store.usage({ app: appId, scope: scope.tenant })
+          ? await Promise.resolve()
+              .then(() => binding.store.usage!({ app: appId, scope: scope.tenant }))
+              .catch(() => undefined)
           : undefined;
         return { store: binding.name, usage };
       }),
@@ -147,8 +155,10 @@ export class LockService {
   // ---- Dapr API (checks in Dapr's order live in DaprLocks) --------------------------------
 
   /** Dapr TryLock. */
-  daprTryLock(caller: Caller, storeName: string, request: DaprTryLockRequest): Promise<AcquireResult> {
-    return this.dapr.tryLock(caller, storeName, request);
+  async daprTryLock(caller: Caller, storeName: string, request: DaprTryLockRequest): Promise<AcquireResult> {
+    const result = await this.dapr.tryLock(caller, storeName, request);
+    this.observer?.acquireDone(storeName, result.acquired ? 'granted' : 'refused', undefined);
+    return result;
   }
 
   /** Dapr Unlock. */
@@ -251,10 +261,15 @@ export class LockService {
       ...(maxHoldMs === undefined ? {} : { maxHoldMs }),
       ...(signal ? { signal } : {}),
     };
+    const started = waitMs > 0 && this.observer ? performance.now() : 0;
     const result =
       waitMs === 0
         ? await binding.store.acquire(options)
         : await this.counted(this.waitersByApp, caller, 'waiters', () => binding.store.acquire(options));
+    if (this.observer) {
+      const waited = waitMs > 0 ? (performance.now() - started) / 1000 : undefined;
+      this.observer.acquireDone(binding.name, acquireOutcome(result.acquired, waitMs, signal), waited);
+    }
     if (result.acquired || !result.holder) return result;
     return { acquired: false, holder: visibleHolder(caller, result.holder) };
   }
@@ -274,7 +289,9 @@ export class LockService {
     if (caller.role !== 'admin') throw new LeaseholdError('FORBIDDEN', 'force-release needs an admin token');
     const binding = this.target(caller, storeName, 'forceRelease');
     const name = this.name('name', asBody(body).name);
-    return { released: await binding.store.forceRelease(this.scopeOf(caller, binding).lock(name)) };
+    const released = await binding.store.forceRelease(this.scopeOf(caller, binding).lock(name));
+    if (released) this.observer?.forceReleased(binding.name);
+    return { released };
   }
 
   /** Describes one lock; another app's holding lease is not named. */
@@ -642,6 +659,13 @@ function leaseNotFound(id: string): LeaseholdError {
   return new LeaseholdError('LEASE_NOT_FOUND', `leaseId: lease ${id} not found or expired`, {
     field: 'leaseId',
   });
+}
+
+/** How an acquire ended: a wait that ran out is timed_out, one its caller gave up is cancelled. */
+function acquireOutcome(acquired: boolean, waitMs: number, signal: AbortSignal | undefined): AcquireOutcome {
+  if (acquired) return 'granted';
+  if (waitMs === 0) return 'refused';
+  return signal?.aborted ? 'cancelled' : 'timed_out';
 }
 
 /** Adds `delta` to an app's count, dropping zero entries. */

@@ -60,6 +60,14 @@ export interface WatchOptions {
   readonly onEvent: (event: WatchEvent) => void;
 }
 
+/** What a store holds right now, for metrics. */
+export interface StoreStats {
+  readonly leases: number;
+  readonly locks: number;
+  /** Acquires waiting in the store's queues. */
+  readonly waiters: number;
+}
+
 /** Ends a watch. */
 export type Unsubscribe = () => void;
 
@@ -132,8 +140,8 @@ export interface Store {
 
   /** True when the backend answers; a networked store rejects instead, saying which host and why not. */
   ping(): Promise<boolean>;
-  /** Counts for metrics, where the store can give them cheaply. */
-  stats?(): { leases: number; locks: number; revision: number };
+  /** Store-wide counts for metrics, read at scrape time: a few cheap backend reads at most. */
+  stats?(): StoreStats | Promise<StoreStats>;
   /** Stops timers, fails waiters, flushes and closes the backend. */
   close(): Promise<void>;
 }

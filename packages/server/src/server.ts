@@ -9,6 +9,9 @@ import type { ComponentSpec } from './components.js';
 import type { ServerSettings } from './config.js';
 import { DEFAULT_SETTINGS } from './config.js';
 import { checkExposure } from './exposure.js';
+import { instrumentStore } from './metrics/instrument-store.js';
+import { ServerMetrics } from './metrics/server-metrics.js';
+import { followStoreEvents } from './metrics/store-events.js';
 import { startGrpcServer } from './grpc/index.js';
 import type { RunningGrpcServer } from './grpc/index.js';
 import { buildHttpApp } from './http/app.js';
@@ -70,6 +73,7 @@ export async function startServer(
       `no lock store component in ${settings.componentsPath}: every lock call answers ERR_LOCK_STORE_NOT_CONFIGURED (remove the folder to use the default lock.sqlite store)`,
     );
   const bindings: StoreBinding[] = [];
+  const metrics = new ServerMetrics();
   try {
     for (const spec of specs) {
       const store = await createStore(spec, { dataDir: settings.dataDir });
@@ -77,7 +81,7 @@ export async function startServer(
         name: spec.name,
         type: spec.type,
         keyPrefix: spec.metadata.get('keyprefix') ?? 'appid',
-        store,
+        store: instrumentStore(store, spec.name, metrics),
       });
     }
   } catch (error) {
@@ -87,6 +91,7 @@ export async function startServer(
   const service = new LockService(bindings, {
     limits: { minTtlMs: settings.minTtlMs },
     quotas: (appId) => auth.quotasOf(appId),
+    observe: metrics,
     // With no tokens every caller is the open admin: nothing to audit then.
     audit: auth.enabled
       ? (caller, op, store) =>
@@ -101,11 +106,12 @@ export async function startServer(
           )
       : undefined,
   });
+  const unfollow = bindings.map((binding) => followStoreEvents(binding, metrics));
   const shutdown = new AbortController();
   // Every waiting acquire listens for shutdown; there may be thousands.
   setMaxListeners(0, shutdown.signal);
   const app = buildHttpApp(
-    { service, auth, appId: settings.appId, shutdown: shutdown.signal },
+    { service, auth, appId: settings.appId, shutdown: shutdown.signal, metrics },
     logger,
     tls ? { https: tls.serverOptions() } : {},
   );
@@ -124,6 +130,7 @@ export async function startServer(
     });
   } catch (error) {
     await app.close();
+    for (const stop of unfollow) stop();
     await Promise.allSettled(bindings.map((b) => b.store.close()));
     throw error;
   }
@@ -164,6 +171,7 @@ export async function startServer(
         await stream.close();
         await Promise.all([app.close(), grpc.close()]);
         clearTimeout(force);
+        for (const stop of unfollow) stop();
         await Promise.allSettled(bindings.map((b) => b.store.close()));
         logger.info('leasehold stopped');
       })()),

@@ -1,6 +1,6 @@
 import type { handleUnaryCall, Metadata, StatusObject, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Caller, LockService } from '@leasehold/core';
-import { ERROR_TABLE, GrpcStatus, actingAs, isLeaseholdError } from '@leasehold/core';
+import { ERROR_TABLE, GrpcStatus, actingAs, isLeaseholdError, outcomeOf } from '@leasehold/core';
 import { MISSING_TOKEN, TOKEN_MISMATCH, unauthenticated } from './auth-status.js';
 import { UndecodableRequest } from './strict-decode.js';
 
@@ -73,16 +73,32 @@ export function daprService(deps: DaprServiceDeps): UntypedServiceImplementation
   };
 }
 
-/** Wraps a handler with token auth (daprd's refusals) and the error table. */
+/** The op label of each method, as the other transports name it. */
+const OPS: Readonly<Record<string, string>> = {
+  TryLockAlpha1: 'daprTryLock',
+  UnlockAlpha1: 'daprUnlock',
+  GetMetadata: 'metadata',
+};
+
+/** Wraps a handler with token auth, the error table and the request metrics. */
 function unary<Req, Res>(
   deps: DaprServiceDeps,
   method: string,
   handler: (caller: Caller, request: Req) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
+  const op = OPS[method] ?? method;
   return (call, callback) => {
+    const observer = deps.service.observer;
+    const started = observer ? performance.now() : 0;
+    const done = (outcome: string) => {
+      const store = (call.request as { storeName?: unknown } | null)?.storeName;
+      const seconds = (performance.now() - started) / 1000;
+      observer?.requestDone('grpc', op, typeof store === 'string' ? store : '', outcome, seconds);
+    };
     const token = deps.authEnabled ? tokenOf(call.metadata) : undefined;
     const caller = deps.authenticate(token);
     if (!caller) {
+      done('ERR_UNAUTHORIZED');
       callback(unauthenticated(token === undefined ? MISSING_TOKEN : TOKEN_MISMATCH));
       return;
     }
@@ -93,8 +109,14 @@ function unary<Req, Res>(
         return handler(actingAs(caller, actAsOf(call.metadata)), request);
       })
       .then(
-        (response) => callback(null, response),
-        (error: unknown) => callback(toServiceError(error, method, deps.log)),
+        (response) => {
+          done('ok');
+          callback(null, response);
+        },
+        (error: unknown) => {
+          done(outcomeOf(error));
+          callback(toServiceError(error, method, deps.log));
+        },
       );
   };
 }

@@ -42,13 +42,17 @@ export function buildHttpApp(
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, payload, done) => done(null, payload));
   app.decorateRequest('caller', undefined as never);
+  app.decorateReply('errorCode', undefined);
 
   app.addHook('onRequest', async (request, reply) => {
     const config = request.routeOptions.config as RouteConfig;
     if (config.public) return;
     const caller = callerFromHeaders(ctx.auth, request.headers);
     // daprd's refusal, byte for byte: Go's http.Error (dapr/dapr pkg/api/http/middlewares.go).
-    if (!caller) return refuseToken(reply);
+    if (!caller) {
+      reply.errorCode = 'ERR_UNAUTHORIZED';
+      return refuseToken(reply);
+    }
     request.caller = caller;
     if (!config.dapr) checkQueryString(request.url);
   });

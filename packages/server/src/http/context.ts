@@ -1,6 +1,7 @@
 import type { Caller, LockService } from '@leasehold/core';
 import type { FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth.js';
+import type { ServerMetrics } from '../metrics/server-metrics.js';
 
 /** What every route module needs. */
 export interface HttpContext {
@@ -9,11 +10,17 @@ export interface HttpContext {
   readonly appId: string;
   /** Aborted when the server begins to shut down: ends every wait. */
   readonly shutdown: AbortSignal;
+  /** The server's metrics registry and series. */
+  readonly metrics: ServerMetrics;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     caller: Caller;
+  }
+  interface FastifyReply {
+    /** The error code answered, for metrics (set by sendError). */
+    errorCode: string | undefined;
   }
 }
 

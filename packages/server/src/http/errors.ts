@@ -22,5 +22,6 @@ export function sendError(reply: FastifyReply, error: unknown, log: FastifyBaseL
   if (spec.httpStatus >= 500 && typed.cause !== undefined)
     log.error({ err: typed.cause, code: typed.code }, typed.message);
   const body: ErrorBody = { errorCode: typed.code, message: typed.message };
+  reply.errorCode = typed.code;
   return reply.code(spec.httpStatus).type('application/json').send(body);
 }

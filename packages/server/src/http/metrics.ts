@@ -1,16 +1,18 @@
 import { QUOTA_NAMES } from '@leasehold/core';
 import type { FastifyInstance } from 'fastify';
 import type { HttpContext } from './context.js';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { httpOp } from '../metrics/http-ops.js';
+import { registerStoreGauges, withTimeout } from '../metrics/store-gauges.js';
 
 /**
- * Prometheus metrics on `GET /metrics` (open, like the health endpoints: counts only, no names).
- * Each server has its own registry, so nothing is registered at import time.
+ * Prometheus metrics on `GET /metrics` (open, like the health endpoints: counts only, no names),
+ * from the server's own registry (ServerMetrics), plus HTTP's own series and the store and quota
+ * gauges read at scrape time.
  */
 export function registerMetrics(app: FastifyInstance, ctx: HttpContext): Registry {
-  const service = ctx.service;
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'leasehold_' });
+  const registry = ctx.metrics.registry;
   const requests = new Counter({
     name: 'leasehold_http_requests_total',
     help: 'HTTP requests by route, method and status code.',
@@ -24,27 +26,19 @@ export function registerMetrics(app: FastifyInstance, ctx: HttpContext): Registr
     buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
     registers: [registry],
   });
-  const stat = (name: string, help: string, pick: (s: { leases: number; locks: number }) => number) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ['store'] as const,
-      registers: [registry],
-      collect() {
-        for (const binding of service.bindings()) {
-          const stats = binding.store.stats?.();
-          if (stats) this.set({ store: binding.name }, pick(stats));
-        }
-      },
-    });
-  stat('leasehold_leases', 'Live leases per store (stores that can count them).', (s) => s.leases);
-  stat('leasehold_locks_held', 'Held locks per store (stores that can count them).', (s) => s.locks);
+  registerStoreGauges(registry, ctx.service);
   registerQuotaMetrics(registry, ctx);
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
     requests.inc({ route, method: request.method, status: String(reply.statusCode) });
-    duration.observe({ route }, reply.elapsedTime / 1000);
+    duration.observe({ route }, seconds);
+    const op = httpOp(request.method, route, request.query);
+    if (op === undefined) return;
+    const outcome = reply.statusCode < 400 ? 'ok' : (reply.errorCode ?? `HTTP_${reply.statusCode}`);
+    const store = (request.params as { store?: string } | undefined)?.store ?? '';
+    ctx.service.observer?.requestDone('http', op, store, outcome, seconds);
   });
   app.get('/metrics', { config: { public: true } }, async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),
@@ -68,7 +62,7 @@ function registerQuotaMetrics(registry: Registry, ctx: HttpContext): void {
         const server = ctx.service.serverUsage(appId);
         this.set({ app: appId, store: '*', quota: 'watchers' }, server.watchers);
         this.set({ app: appId, store: '*', quota: 'waiters' }, server.waiters);
-        for (const { store, usage } of await ctx.service.usage(appId)) {
+        for (const { store, usage } of (await withTimeout(ctx.service.usage(appId))) ?? []) {
           if (!usage) continue;
           for (const quota of ['leases', 'locks', 'keys', 'keyBytes', 'counters'] as const) {
             this.set({ app: appId, store, quota }, usage[quota]);

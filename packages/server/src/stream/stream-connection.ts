@@ -1,4 +1,4 @@
-import { LeaseholdError, isServiceOp, unknownOp } from '@leasehold/core';
+import { LeaseholdError, isServiceOp, outcomeOf, unknownOp } from '@leasehold/core';
 import type { Caller, LockService, ServiceOp, Unsubscribe } from '@leasehold/core';
 import type WebSocket from 'ws';
 import { decodeRequest } from './stream-ops.js';
@@ -100,6 +100,7 @@ export class StreamConnection {
     const waits = op === 'acquire' && typeof args.waitMs === 'number' && args.waitMs > 0;
     const controller = waits ? new AbortController() : undefined;
     if (controller) this.waits.set(id, controller);
+    let outcome = 'ok';
     try {
       const result = await this.service.call(this.caller, store, op as ServiceOp, args, controller?.signal);
       if (op === 'grantLease' || op === 'keepAlive') {
@@ -115,9 +116,13 @@ export class StreamConnection {
       }
       this.reply({ id, result });
     } catch (error) {
+      outcome = outcomeOf(error);
       this.fail(id, error);
     } finally {
       if (controller) this.waits.delete(id);
+      // Not timed: a stream request costs a few microseconds, and two clock reads a noticeable share of
+      // that; the store's latency is timed, and the SDK sees the round trip.
+      this.service.observer?.requestDone('stream', op, store, outcome);
     }
   }
 

@@ -11,6 +11,7 @@ import type {
   PutOptions,
   ReleaseStatus,
   Store,
+  StoreStats,
   UnlockStatus,
   Unsubscribe,
   Usage,
@@ -27,6 +28,7 @@ import type { LeaseRef } from './etcd-lease-id.js';
 import * as leases from './etcd-leases.js';
 import * as locks from './etcd-locks.js';
 import { usage } from './etcd-usage.js';
+import { stats } from './etcd-stats.js';
 import { LeaseDirectory } from './lease-directory.js';
 import { waitForLock } from './etcd-waiter.js';
 import { WaiterGate } from './waiter-gate.js';
@@ -162,6 +164,10 @@ export class EtcdStore implements Store {
 
   usage(query: UsageQuery): Promise<Usage> {
     return this.open(() => usage(this.ctx, query));
+  }
+
+  stats(): Promise<StoreStats> {
+    return this.open(() => stats(this.ctx));
   }
 
   watch(options: WatchOptions): Unsubscribe {

@@ -30,6 +30,7 @@ if waitMs > 0 then
   redis.call('HSET', wk, 'key', key, 'lease', id, 'deadline', nowMs() + waitMs, 'hold', holdMs, 'srv', srv)
   redis.call('PEXPIRE', wk, waitMs + GRACE)
   redis.call('RPUSH', P .. 'q:' .. key, wid)
+  redis.call('INCR', P .. 'waiting')
   redis.call('SADD', P .. 'lw:' .. id, wid)
   redis.call('PEXPIRE', P .. 'lw:' .. id, redis.call('PTTL', P .. 'lease:' .. id) + GRACE)
   reply[1] = 'queued'
@@ -47,6 +48,7 @@ export const cancelWaitScript = new LuaScript(
   lua(`
 local key, wid = ARGV[2], ARGV[3]
 if redis.call('LREM', P .. 'q:' .. key, 1, wid) > 0 then
+  unqueued(1)
   dropWaiter(wid)
   return 'cancelled'
 end

@@ -109,11 +109,15 @@ local function reapLapsed(key)
   redis.call('SREM', P .. 'll:' .. m.lease, key)
   emit({ type = 'lock.released', key = key, revision = nextRev(), leaseId = m.lease, app = known(m.app), fencingToken = tonumber(m.token) })
 end
+-- 'waiting' counts queue entries for metrics; queues from before it may take it below 0 (read as 0).
+local function unqueued(n)
+  if n > 0 then redis.call('DECRBY', P .. 'waiting', n) end
+end
 local function dropWaiter(wid)
   local w = hash(P .. 'w:' .. wid)
   redis.call('DEL', P .. 'w:' .. wid)
   if w then
-    redis.call('LREM', P .. 'q:' .. w.key, 1, wid)
+    unqueued(redis.call('LREM', P .. 'q:' .. w.key, 1, wid))
     redis.call('SREM', P .. 'lw:' .. w.lease, wid)
   end
   return w
@@ -125,6 +129,7 @@ local function handoff(key)
   while true do
     local wid = redis.call('LPOP', P .. 'q:' .. key)
     if not wid then return end
+    unqueued(1)
     local w = dropWaiter(wid)
     if w and tonumber(w.deadline) > now then
       local token = grant(key, w.lease, tonumber(w.hold), wid)

@@ -13,6 +13,7 @@ import type {
   PutOptions,
   ReleaseStatus,
   Store,
+  StoreStats,
   UnlockStatus,
   Unsubscribe,
   Usage,
@@ -58,7 +59,7 @@ import {
   usageOf,
   watchEvent,
 } from './replies.js';
-import { counterAddScript, counterSetScript, usageScript } from './usage-scripts.js';
+import { counterAddScript, counterSetScript, statsScript, usageScript } from './usage-scripts.js';
 
 /**
  * A Store on one Redis (a node or a Sentinel-managed master). Every operation is one Lua script,
@@ -238,6 +239,12 @@ export class RedisStore implements Store {
   async usage(query: UsageQuery): Promise<Usage> {
     const args = [query.app, query.scope, query.kvKey ?? '', query.counter ?? ''];
     return usageOf((await this.script('usage', usageScript, ...args)) as Reply);
+  }
+
+  /** Counted by the scripts that change state (usage-lua), so one script reads them. */
+  async stats(): Promise<StoreStats> {
+    const [leases, locks, waiters] = (await this.script('stats', statsScript)) as number[];
+    return { leases: Number(leases), locks: Number(locks), waiters: Number(waiters) };
   }
 
   watch(options: WatchOptions): Unsubscribe {

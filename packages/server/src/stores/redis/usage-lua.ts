@@ -2,7 +2,8 @@
  * Lua for the usage counts quotas read, spliced into the prelude so every script that changes
  * state keeps them in the same atomic step (docs/stores-redis.md, "Usage counts").
  *
- * - Leases and locks by app: sorted sets `app-leases:<app>` and `app-locks:<app>` whose scores are
+ * - Leases and locks by app: sorted sets `app-leases:<app>` and `app-locks:<app>` (and the store's
+ *   `all-leases` and `all-locks`, for metrics) whose scores are
  *   deadlines (Redis ms). A member counts while its score is not past, so an expiry by TTL, a
  *   lapsed maxHoldMs or a Dapr lock's own key TTL stops counting at that same millisecond with no
  *   reaper; ends the scripts see (revoke, release, hand-off) remove the member. Each set expires
@@ -21,15 +22,21 @@ local function scopeOf(key)
   if not b then return '' end
   return string.sub(key, a + 2, b + 1)
 end
--- Counts member of an app's 'leases' or 'locks' until at (Redis ms); apps unknown are not counted.
-local function countUntil(kind, app, member, at, now)
-  if not app or app == '' or at <= now then return end
-  local z = P .. 'app-' .. kind .. ':' .. app
+local function track(z, member, at, now)
   redis.call('ZREMRANGEBYSCORE', z, '-inf', '(' .. now)
   redis.call('ZADD', z, at, member)
   if redis.call('PTTL', z) < at - now then redis.call('PEXPIRE', z, at - now) end
 end
+-- Counts member among the store's 'leases' or 'locks' (all-<kind>, for metrics) and its app's
+-- until at (Redis ms); apps unknown count in the store only.
+local function countUntil(kind, app, member, at, now)
+  if at <= now then return end
+  track(P .. 'all-' .. kind, member, at, now)
+  if not app or app == '' then return end
+  track(P .. 'app-' .. kind .. ':' .. app, member, at, now)
+end
 local function uncount(kind, app, member)
+  redis.call('ZREM', P .. 'all-' .. kind, member)
   if not app or app == '' then return end
   redis.call('ZREM', P .. 'app-' .. kind .. ':' .. app, member)
 end

@@ -46,3 +46,18 @@ if new then redis.call('HINCRBY', P .. 'scope:' .. scopeOf(ARGV[2]), 'counters',
 return 1
 `),
 );
+
+/**
+ * ARGV: prefix. The store's live leases (Dapr locks' implicit ones included), held locks and queued
+ * waiters, for metrics: two ZCOUNTs and a GET, whatever the store holds.
+ */
+export const statsScript = new LuaScript(
+  lua(`
+local now = nowMs()
+local waiting = tonumber(redis.call('GET', P .. 'waiting') or '0')
+if waiting < 0 then waiting = 0 end
+return {
+  redis.call('ZCOUNT', P .. 'all-leases', now, '+inf'), redis.call('ZCOUNT', P .. 'all-locks', now, '+inf'), waiting,
+}
+`),
+);

@@ -1,0 +1,62 @@
+import type { LockService, StoreStats } from '@leasehold/core';
+import { Gauge } from 'prom-client';
+import type { Registry } from 'prom-client';
+
+/** How long a scrape waits for a store's counts before leaving that store out. */
+export const STATS_TIMEOUT_MS = 1_000;
+
+/**
+ * Live leases, held locks and queued waiters per store, read at scrape time from each store's
+ * `stats()` (an engine count, or a few counting reads on Redis and etcd). A store that does not
+ * answer within STATS_TIMEOUT_MS has no sample in that scrape, so a slow backend cannot hang
+ * /metrics; its failure shows in leasehold_store_errors_total{op="stats"}.
+ */
+export function registerStoreGauges(registry: Registry, service: LockService): void {
+  let reading: Promise<Map<string, StoreStats>> | undefined;
+  // The three gauges are collected together: they share one read per scrape.
+  const read = () =>
+    (reading ??= readAll(service).finally(() => {
+      reading = undefined;
+    }));
+  const gauge = (name: string, help: string, pick: (s: StoreStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['store'] as const,
+      registers: [registry],
+      async collect() {
+        const stats = await read();
+        this.reset();
+        for (const [store, counts] of stats) this.set({ store }, pick(counts));
+      },
+    });
+  gauge('leasehold_leases', 'Live leases per store (Dapr locks hold one each).', (s) => s.leases);
+  gauge('leasehold_locks_held', 'Held locks per store.', (s) => s.locks);
+  gauge('leasehold_lock_waiters', 'Acquires waiting in queues per store.', (s) => s.waiters);
+}
+
+async function readAll(service: LockService): Promise<Map<string, StoreStats>> {
+  const out = new Map<string, StoreStats>();
+  await Promise.all(
+    service.bindings().map(async ({ name, store }) => {
+      if (!store.stats) return;
+      const counts = await withTimeout(Promise.resolve().then(() => store.stats!()));
+      if (counts) out.set(name, counts);
+    }),
+  );
+  return out;
+}
+
+/** The value, or undefined when it fails or takes longer than STATS_TIMEOUT_MS. */
+export async function withTimeout<T>(work: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, STATS_TIMEOUT_MS, undefined);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([work.catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,20 @@
+import type { StoreStats } from '@leasehold/core';
+import { countAt, request } from './etcd-connection.js';
+import type { EtcdContext } from './etcd-context.js';
+import { prefixEnd } from './etcd-keys.js';
+
+/**
+ * The store's live leases, held locks and queued waiters, for metrics: three count-only ranges
+ * over the record folders in one transaction, so etcd sends counts, never keys. Records live on
+ * their leases, so an expiry needs no bookkeeping here either.
+ */
+export async function stats(ctx: EtcdContext): Promise<StoreStats> {
+  const { keys } = ctx;
+  const folders = [keys.leaseRecords(''), keys.lock(''), keys.queueRoot()];
+  const response = await ctx.conn.txn(
+    'stats',
+    [],
+    folders.map((folder) => request.count(folder, prefixEnd(folder))),
+  );
+  return { leases: countAt(response, 0), locks: countAt(response, 1), waiters: countAt(response, 2) };
+}
