@@ -73,7 +73,7 @@ describeWithBackend('redis-server', 'lock.redis usage counts, across servers sha
     expect(await held('dapr')).toEqual([2, 2, 0, 0]);
     await sleep(TTL_MS + 50);
     expect(await held('dapr')).toEqual([1, 1, 0, 0]);
-    expect(await store.daprUnlock('lock||dapr||b', 'o', 'test')).toBe(0);
+    expect(await store.daprUnlock('lock||dapr||b', 'o', 'dapr')).toBe(0);
     expect(await held('dapr')).toEqual([0, 0, 0, 0]);
   });
 

@@ -96,7 +96,7 @@ describeWithBackend('redis-server', 'lock.redis Redlock when masters fail', (bin
     await servers[0]!.restart();
     await healthy();
     expect(await store.revokeLease(id, app)).toBe(true);
-    expect(await store.daprUnlock('lock||quota||d', 'o', 'test')).toBe(0);
+    expect(await store.daprUnlock('lock||quota||d', 'o', app)).toBe(0);
     expect(await usage()).toMatchObject({ leases: 0, locks: 0, keys: 0, keyBytes: 0 });
   });
 
