@@ -240,6 +240,15 @@ describeWithBackend('redis-server', 'metrics on lock.redis', (binary) => {
   metricsSuite('lock.redis', () => ({ redisHost: `127.0.0.1:${redis.port}` }));
 });
 
+describeWithBackend('redis-server', 'metrics on lock.redis with Redlock (redisHosts)', (binary) => {
+  const masters: RedisServer[] = [];
+  beforeAll(async () => {
+    for (let i = 0; i < 3; i++) masters.push(await RedisServer.start(binary));
+  });
+  afterAll(() => Promise.all(masters.map((m) => m.stop())));
+  metricsSuite('lock.redis', () => ({ redisHosts: masters.map((m) => `127.0.0.1:${m.port}`).join(',') }));
+});
+
 describeWithBackend('etcd', 'metrics on lock.etcd', (binary) => {
   let cluster: EtcdCluster;
   beforeAll(async () => {

@@ -130,7 +130,8 @@ return cjson.encode({ ttlMs = tonumber(l.ttl), owner = l.owner, app = known(l.ap
  * dropped their keys, locks and lease-bound values by TTL; this emits lease.expired, the lock
  * releases and key deletions, tells their waiters, hands their locks on, and uncounts their keys
  * and bytes (their leases and locks stopped counting at their deadlines). Idempotent, so any
- * server may run it. Returns {reaped, msUntilNextDeadline (-1 none)}.
+ * server may run it. Returns {reaped, msUntilNextDeadline (-1 none), {id, app, id, app, ...}} with
+ * the leases it announced (Redlock counts them across masters).
  */
 export const reapLeasesScript = new LuaScript(
   lua(`
@@ -138,6 +139,7 @@ local limit = tonumber(ARGV[2])
 local now = nowMs()
 local dl = P .. 'deadlines'
 local due = redis.call('ZRANGEBYSCORE', dl, '-inf', now, 'LIMIT', 0, limit)
+local ended = {}
 for _, id in ipairs(due) do
   local left = redis.call('PTTL', P .. 'lease:' .. id)
   if left > 0 then
@@ -148,6 +150,8 @@ for _, id in ipairs(due) do
     local app = redis.call('HGET', P .. 'lease-app', id)
     redis.call('HDEL', P .. 'lease-app', id)
     uncount('leases', app, id)
+    ended[#ended + 1] = id
+    ended[#ended + 1] = app or ''
     emit({ type = 'lease.expired', key = id, revision = nextRev(), leaseId = id, app = known(app) })
     for _, wid in ipairs(redis.call('SMEMBERS', P .. 'lw:' .. id)) do
       local w = dropWaiter(wid)
@@ -168,7 +172,7 @@ for _, id in ipairs(due) do
   end
 end
 local nextDue = redis.call('ZRANGE', dl, 0, 0, 'WITHSCORES')
-if #nextDue == 0 then return { #due, -1 } end
-return { #due, math.max(0, tonumber(nextDue[2]) - now) }
+if #nextDue == 0 then return { #due, -1, ended } end
+return { #due, math.max(0, tonumber(nextDue[2]) - now), ended }
 `),
 );

@@ -14,6 +14,7 @@ import type {
   UnlockStatus,
   Unsubscribe,
   Usage,
+  StoreStats,
   UsageQuery,
   WatchEvent,
   WatchOptions,
@@ -46,7 +47,7 @@ import { RedlockKv } from './redlock-kv.js';
 import { RedlockWaiters } from './redlock-waiters.js';
 import type { Reply } from './replies.js';
 import { leaseNotFound, storePrefix, text } from './replies.js';
-import { usageScript } from './usage-scripts.js';
+import { statsScript, usageScript } from './usage-scripts.js';
 
 type RedlockConfig = Extract<RedisStoreConfig, { mode: 'redlock' }>;
 
@@ -75,6 +76,7 @@ export class RedlockStore implements Store {
   private readonly reaper = new LeaseReaper(async (limit) => {
     const answers = (await this.masters.run(reapLeasesScript, [limit])) as (Reply | undefined)[];
     const given = answers.filter((a) => a !== undefined);
+    for (const answer of given) this.countEnded(answer[2]);
     const next = given.map((a) => Number(a[1])).filter((n) => n >= 0);
     return [
       Math.max(0, ...given.map((a) => Number(a[0]))),
@@ -83,6 +85,8 @@ export class RedlockStore implements Store {
   });
   private readonly kv: RedlockKv;
   private lastRevision = 0;
+  /** How many masters have reaped each lease not yet announced as expired. */
+  private readonly endedOn = new Map<string, number>();
   private closed = false;
 
   constructor(
@@ -259,6 +263,19 @@ export class RedlockStore implements Store {
   }
 
   /** Each master counts what it holds; a majority answers, and the highest count stands. */
+  /**
+   * Live leases and held locks, as the highest count among a majority of masters (the rule usage
+   * follows), and the acquires waiting on this server: Redlock's queues live in each server.
+   */
+  async stats(): Promise<StoreStats> {
+    this.open();
+    const answers = await this.masters.run(statsScript, []);
+    this.masters.requireQuorum('stats', answers);
+    const counts = answers.filter((a): a is number[] => Array.isArray(a));
+    const highest = (i: number) => Math.max(...counts.map((c) => Number(c[i] ?? 0)));
+    return { leases: highest(0), locks: highest(1), waiters: this.waiters.size };
+  }
+
   async usage(query: UsageQuery): Promise<Usage> {
     this.open();
     const args = [query.app, query.scope, query.kvKey ?? '', query.counter ?? ''];
@@ -331,6 +348,32 @@ export class RedlockStore implements Store {
     const lease = leaseId ? { leaseId, ...(app ? { app } : {}) } : {};
     this.emit({ type: 'lock.released', key, revision: this.revision(), ...lease });
     this.waiters.wake(key);
+  }
+
+  /**
+   * Announces a lease's expiry here once a majority of masters has reaped it: a lease that lapsed
+   * on a minority only still lives. `ended` is a reap answer's flat {id, app, ...} list.
+   */
+  private countEnded(ended: unknown): void {
+    if (!Array.isArray(ended)) return;
+    for (let i = 0; i + 1 < ended.length; i += 2) {
+      const [id, app] = [String(ended[i]), String(ended[i + 1])];
+      const seen = (this.endedOn.get(id) ?? 0) + 1;
+      if (seen !== this.masters.quorum) {
+        this.endedOn.set(id, seen);
+        continue;
+      }
+      this.endedOn.delete(id);
+      this.emit({
+        type: 'lease.expired',
+        key: id,
+        revision: this.revision(),
+        leaseId: id,
+        ...(app ? { app } : {}),
+      });
+    }
+    // Ids a majority never reaped (revoked meanwhile, or a master lost) must not pile up.
+    if (this.endedOn.size > 10_000) this.endedOn.clear();
   }
 
   /** Revisions of this server's events: rising, and at least the backend's when one is known. */

@@ -24,6 +24,13 @@ export class RedlockWaiters {
 
   constructor(private readonly undo: (key: string, leaseId: string) => Promise<unknown>) {}
 
+  /** How many acquires wait on this server (Redlock's queues are per server). */
+  get size(): number {
+    let total = 0;
+    for (const queue of this.queues.values()) total += queue.length;
+    return total;
+  }
+
   /** Waiters queued here for `key`. */
   count(key: string): number {
     return this.queues.get(key)?.filter((w) => !w.done).length ?? 0;
