@@ -37,9 +37,12 @@ export class GroupCommit {
     return this.failed;
   }
 
-  /** True while some state already applied in memory is not yet durable. */
+  /**
+   * True while some state already applied in memory is not yet durable. Counts changes recorded by
+   * a step still running: a release hands its lock to a waiter before the step returns.
+   */
   get pending(): boolean {
-    return this.scheduled || this.inFlight !== undefined;
+    return this.open.changes.length > 0 || this.scheduled || this.inFlight !== undefined;
   }
 
   /** Records an engine change; without a journal there is nothing to make durable. */
@@ -59,7 +62,7 @@ export class GroupCommit {
 
   /** Call after each engine step: schedules the turn's commit, or publishes at once if nothing waits. */
   afterStep(): void {
-    if (this.open.changes.length > 0 && !this.pending) {
+    if (this.open.changes.length > 0 && !this.scheduled && !this.inFlight) {
       this.scheduled = true;
       setImmediate(() => {
         if (this.scheduled) this.flush();
@@ -80,7 +83,7 @@ export class GroupCommit {
 
   /** Commits what is pending now and waits until no commit is in flight. */
   async drain(): Promise<void> {
-    if (this.scheduled) this.flush();
+    if (!this.inFlight) this.flush();
     while (this.inFlight) await this.inFlight;
   }
 
