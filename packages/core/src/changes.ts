@@ -50,12 +50,15 @@ export interface Snapshot {
   readonly counters: readonly { readonly name: string; readonly value: number }[];
 }
 
-/** Makes changes durable. `commit` returns only once they are on disk. */
+/**
+ * Makes changes durable. `LocalStore` never has two commits in flight and releases nothing a batch
+ * changed until its `commit` resolves, so the promise must settle only once the batch is on disk.
+ */
 export interface Journal {
-  /** Reads the last committed state; undefined for a new store. */
+  /** Reads the last committed state; undefined for a new store. Runs once, before any commit. */
   load(): Snapshot | undefined;
-  /** Writes a batch atomically and durably. */
-  commit(changes: readonly Change[]): void;
-  /** Closes the backing file. */
+  /** Writes a batch atomically and durably; rejects if any of it may not be on disk. */
+  commit(changes: readonly Change[]): Promise<void>;
+  /** Closes the backing file; called once no commit is in flight. */
   close(): void;
 }

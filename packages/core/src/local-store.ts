@@ -1,5 +1,6 @@
-import type { Change, Journal } from './changes.js';
+import type { Journal } from './changes.js';
 import { LeaseholdError, storeError } from './errors.js';
+import { GroupCommit } from './group-commit.js';
 import { LockEngine } from './lock-engine.js';
 import type { Waiter } from './lock-engine.js';
 import type {
@@ -11,7 +12,7 @@ import type {
   Unsubscribe,
   WatchOptions,
 } from './store.js';
-import type { AcquireResult, Clock, UsageQuery, WatchEvent } from './types.js';
+import type { AcquireResult, Clock, UsageQuery } from './types.js';
 import { timerDelay } from './timer-delay.js';
 import { systemClock } from './types.js';
 import { WatchHub } from './watch-hub.js';
@@ -29,11 +30,9 @@ export interface LocalStoreOptions {
   readonly watchHistory?: number;
 }
 
-type Settle = () => void;
-
 /**
  * A Store over the in-memory engine, optionally journaled. Changes made in one event-loop turn
- * are committed together (group commit) and no reply, hand-off or event leaves before its
+ * are committed together (GroupCommit) and no reply, hand-off or event leaves before its
  * changes are durable. One unref()ed timer drives expiry, in bounded batches.
  */
 export class LocalStore implements Store {
@@ -43,14 +42,10 @@ export class LocalStore implements Store {
   private readonly expiryBatch: number;
   private readonly sweepBudgetMs: number;
   private readonly hub: WatchHub;
-  private pendingChanges: Change[] = [];
-  private pendingEvents: WatchEvent[] = [];
-  private pendingSettles: Settle[] = [];
-  private flushScheduled = false;
+  private readonly commits: GroupCommit;
   private timer: NodeJS.Timeout | undefined;
   private timerDeadline = Infinity;
   private sweeping = false;
-  private failure: LeaseholdError | undefined;
   private closed = false;
 
   constructor(options: LocalStoreOptions = {}) {
@@ -59,15 +54,15 @@ export class LocalStore implements Store {
     this.expiryBatch = options.expiryBatch ?? 256;
     this.sweepBudgetMs = options.sweepBudgetMs ?? 8;
     this.hub = new WatchHub(options.watchHistory ?? 10_000);
+    this.commits = new GroupCommit(this.journal, (events) => this.hub.publish(events));
+    const commits = this.commits;
     this.engine = new LockEngine(this.clock, {
-      change: (change) => {
-        if (this.journal) this.pendingChanges.push(change);
-      },
-      event: (event) => this.pendingEvents.push(event),
+      change: (change) => commits.change(change),
+      event: (event) => commits.event(event),
     });
     const snapshot = this.journal?.load();
     if (snapshot) this.engine.restore(snapshot);
-    this.pendingEvents = [];
+    this.commits.dropEvents();
     this.rearm();
   }
 
@@ -191,10 +186,15 @@ export class LocalStore implements Store {
     this.closed = true;
     clearTimeout(this.timer);
     this.engine.failAllWaiters(new LeaseholdError('UNAVAILABLE', 'store is closing'));
-    this.flush();
+    // Replies already accepted still leave, once durable: wait for the commit in flight and the rest.
+    await this.commits.drain();
     this.hub.close();
     this.journal?.close();
-    await Promise.resolve();
+  }
+
+  /** Set once a commit failed: every later operation rejects with this STORE_ERROR. */
+  private get failure(): LeaseholdError | undefined {
+    return this.commits.failure;
   }
 
   /** Runs one engine step; resolves once what it changed (and anything before it) is durable. */
@@ -209,9 +209,9 @@ export class LocalStore implements Store {
       return Promise.reject(error instanceof LeaseholdError ? error : storeError('operation', error));
     }
     this.afterStep();
-    if (!this.flushScheduled) return Promise.resolve(value);
+    if (!this.commits.pending) return Promise.resolve(value);
     return new Promise<T>((resolve, reject) => {
-      this.pendingSettles.push(() => (this.failure ? reject(this.failure) : resolve(value)));
+      this.commits.afterDurable(() => (this.failure ? reject(this.failure) : resolve(value)));
     });
   }
 
@@ -229,8 +229,12 @@ export class LocalStore implements Store {
         since: this.clock.wallNow(),
         settle: (outcome) => {
           finish();
-          // A grant is released to the waiter only once it is durable.
-          this.afterDurable(() => (outcome instanceof Error ? reject(outcome) : resolve(outcome)));
+          // A grant is released to the waiter only once it is durable, and never if its commit failed.
+          this.commits.afterDurable(() => {
+            if (outcome instanceof Error) reject(outcome);
+            else if (this.failure) reject(this.failure);
+            else resolve(outcome);
+          });
         },
       };
       const giveUp = () => {
@@ -248,42 +252,9 @@ export class LocalStore implements Store {
     });
   }
 
-  private afterDurable(settle: Settle): void {
-    if (this.flushScheduled) this.pendingSettles.push(settle);
-    else settle();
-  }
-
   private afterStep(): void {
-    if (this.pendingChanges.length > 0 && !this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
-    if (!this.flushScheduled) this.publish();
+    this.commits.afterStep();
     this.rearm();
-  }
-
-  private flush(): void {
-    if (!this.flushScheduled) return;
-    this.flushScheduled = false;
-    const changes = this.pendingChanges;
-    const settles = this.pendingSettles;
-    this.pendingChanges = [];
-    this.pendingSettles = [];
-    try {
-      if (changes.length > 0 && !this.failure) this.journal?.commit(changes);
-    } catch (error) {
-      // Memory and disk now disagree: refuse all further work rather than serve a lie.
-      this.failure = storeError('commit', error);
-    }
-    if (!this.failure) this.publish();
-    for (const settle of settles) settle();
-  }
-
-  private publish(): void {
-    if (this.pendingEvents.length === 0) return;
-    const events = this.pendingEvents;
-    this.pendingEvents = [];
-    this.hub.publish(events);
   }
 
   /** Keeps the one expiry timer armed for the earliest deadline. */

@@ -39,7 +39,8 @@ interface KvRecord {
 
 /**
  * The embedded store's journal: SQLite in WAL mode with synchronous=FULL, so a commit is on disk
- * (fsync) before it returns. One transaction per group commit.
+ * (fsync) before its promise settles. One transaction per group commit. `load` stays synchronous:
+ * it runs once, when the store is built.
  */
 export class SqliteJournal implements Journal {
   private readonly db: Database.Database;
@@ -104,15 +105,21 @@ export class SqliteJournal implements Journal {
     return { revision: revision.value, leases, locks, kv, counters };
   }
 
-  commit(changes: readonly Change[]): void {
-    this.db.transaction(() => {
-      let revision: number | undefined;
-      for (const change of changes) {
-        if (change.kind === 'revision') revision = change.revision;
-        else this.apply(change);
-      }
-      if (revision !== undefined) this.statements.putRevision.run(revision);
-    })();
+  /** The driver is synchronous: the batch is on disk before this returns its settled promise. */
+  commit(changes: readonly Change[]): Promise<void> {
+    try {
+      this.db.transaction(() => {
+        let revision: number | undefined;
+        for (const change of changes) {
+          if (change.kind === 'revision') revision = change.revision;
+          else this.apply(change);
+        }
+        if (revision !== undefined) this.statements.putRevision.run(revision);
+      })();
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   close(): void {
