@@ -1,7 +1,7 @@
 import type { Change, Journal } from './changes.js';
 import { LeaseholdError, storeError } from './errors.js';
 import { LockEngine } from './lock-engine.js';
-import type { Waiter } from './lock-engine.js';
+import type { Waiter } from './engine-sink.js';
 import type {
   AcquireOptions,
   GrantOptions,
