@@ -47,7 +47,8 @@ export default {
     },
   ],
   options: {
-    exclude: { path: '(^|/)(node_modules|dist)/' },
+    // Excluding node_modules would drop the dependencies on packages too; not following them is enough.
+    exclude: { path: '(^|/)dist/' },
     // Follow workspace packages (symlinked into node_modules) to their sources; stop at third-party code.
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
