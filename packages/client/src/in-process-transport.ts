@@ -54,8 +54,9 @@ export class InProcessTransport implements Transport {
   async call<T>(op: Op, args: Record<string, unknown>, options: CallOptions = {}): Promise<T> {
     if (this.closed) throw new ClientClosedError();
     const { service } = await this.load();
+    const { callServiceOp } = await import('@leasehold/core');
     try {
-      return (await service.call(this.caller, this.store, op, args, options.signal)) as T;
+      return (await callServiceOp(service, this.caller, this.store, op, args, options.signal)) as T;
     } catch (error) {
       throw toClientError(error);
     }

@@ -3,7 +3,7 @@ import { ERROR_TABLE, LeaseholdError, isLeaseholdError } from './errors.js';
 import { KeyScope } from './key-scope.js';
 import { WELL_FORMED } from './limits.js';
 import type { Limits } from './limits.js';
-import type { StoreBinding } from './lock-service.js';
+import type { StoreBinding } from './store-binding.js';
 import type { Caller } from './tenancy.js';
 import { leaseAppOf } from './tenancy.js';
 import type { AcquireResult, UnlockStatus } from './types.js';

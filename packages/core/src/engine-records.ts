@@ -1,6 +1,6 @@
 import type { LeaseRow, LockRow } from './changes.js';
 import type { KeySet } from './key-set.js';
-import type { Waiter } from './lock-engine.js';
+import type { Waiter } from './engine-sink.js';
 import type { LeaseInfo } from './types.js';
 
 /** The engine's record of a live lease; `deadline` and `heapIndex` belong to the lease heap. */

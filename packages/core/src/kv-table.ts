@@ -1,7 +1,7 @@
 import type { KvRow } from './changes.js';
 import { LeaseholdError } from './errors.js';
 import { scopeOfKey } from './key-scope.js';
-import type { EngineSink } from './lock-engine.js';
+import type { EngineSink } from './engine-sink.js';
 import { SortedKeys, compareBytes } from './sorted-keys.js';
 import type { KvEntry } from './types.js';
 

@@ -2,7 +2,7 @@ import type { Journal } from './changes.js';
 import { LeaseholdError, storeError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 import { LockEngine } from './lock-engine.js';
-import type { Waiter } from './lock-engine.js';
+import type { Waiter } from './engine-sink.js';
 import type {
   AcquireOptions,
   GrantOptions,

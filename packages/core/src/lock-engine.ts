@@ -1,5 +1,5 @@
 import { newLeaseId } from './lease-id.js';
-import type { Change, KvRow, LeaseRow, LockRow, Snapshot } from './changes.js';
+import type { KvRow, LeaseRow, LockRow, Snapshot } from './changes.js';
 import { LeaseholdError } from './errors.js';
 import { ExpiryHeap } from './expiry-heap.js';
 import { keySetAdd, keySetDelete, keySetValues } from './key-set.js';
@@ -19,28 +19,11 @@ import type {
   UnlockStatus,
   Usage,
   UsageQuery,
-  WatchEvent,
   WatchEventType,
 } from './types.js';
 import { UnlockStatus as Unlock } from './types.js';
 import type { LeaseApp, PutOptions } from './store.js';
-
-/** Where the engine reports what it changed. Both are called synchronously, in order. */
-export interface EngineSink {
-  change(change: Change): void;
-  event(event: WatchEvent): void;
-}
-
-/** A queued acquire. `settle` is called once, with the grant or the reason it ended. */
-export interface Waiter {
-  readonly key: string;
-  readonly leaseId: string;
-  readonly app: LeaseApp;
-  readonly maxHoldMs: number | undefined;
-  /** Wall-clock time the wait began, for operators. */
-  readonly since?: number;
-  settle(outcome: AcquireResult | LeaseholdError): void;
-}
+import type { EngineSink, Waiter } from './engine-sink.js';
 
 /**
  * The in-memory state machine: leases, exclusive locks with fencing tokens, FIFO waiters with

@@ -1,7 +1,5 @@
 import type { DaprTryLockRequest, DaprUnlockRequest } from './dapr-request.js';
 import { DaprLocks } from './dapr-locks.js';
-import { callServiceOp } from './service-ops.js';
-import type { ServiceOp } from './service-ops.js';
 import { LeaseholdError, invalidArgument } from './errors.js';
 import type { KvPage } from './kv-list.js';
 import { listKeyPage, parseKvListQuery } from './kv-list.js';
@@ -28,7 +26,8 @@ import {
 import type { QuotaName, Quotas } from './quotas.js';
 import { DEFAULT_QUOTAS, checkQuota, limitsStoredState } from './quotas.js';
 import type { AcquireOutcome, ServiceObserver } from './service-observer.js';
-import type { Store, Unsubscribe } from './store.js';
+import type { Unsubscribe } from './store.js';
+import type { StoreBinding } from './store-binding.js';
 import type { Caller } from './tenancy.js';
 import { leaseAppOf, visibleEvent, visibleHolder, visibleLock } from './tenancy.js';
 import type { AcquireResult, LockInfo, ReleaseStatus, UnlockStatus, Usage, WatchEvent } from './types.js';
@@ -45,14 +44,6 @@ export interface ServiceOptions {
   readonly audit?: ((caller: Caller, op: string, store: string) => void) | undefined;
   /** Told of acquire outcomes and force-releases; transports report their requests to it too. */
   readonly observe?: ServiceObserver | undefined;
-}
-
-/** A configured store: its component name, type and key-prefix strategy. */
-export interface StoreBinding {
-  readonly name: string;
-  readonly type: string;
-  readonly keyPrefix: string;
-  readonly store: Store;
 }
 
 /** What a lock looks like to its app: names, not store keys. */
@@ -99,17 +90,6 @@ export class LockService {
     this.dapr = new DaprLocks(this.stores, this.limits, (caller, binding) =>
       this.checkStored(caller, binding, ['leases', 'locks']),
     );
-  }
-
-  /** Runs one operation by name (for transports that carry operation names). */
-  call(
-    caller: Caller,
-    storeName: string,
-    op: ServiceOp,
-    args: Record<string, unknown>,
-    signal?: AbortSignal,
-  ) {
-    return callServiceOp(this, caller, storeName, op, args, signal);
   }
 
   /** The configured stores, as Dapr's metadata lists its components. */

@@ -1,5 +1,6 @@
 import { LeaseholdError } from './errors.js';
-import type { Caller, LockService } from './lock-service.js';
+import type { LockService } from './lock-service.js';
+import type { Caller } from './tenancy.js';
 
 /** The LockService operations a transport may name (the client stream, the SDK's in-process mode). */
 export const SERVICE_OPS = [

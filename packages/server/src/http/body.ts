@@ -1,4 +1,5 @@
-import { LeaseholdError, malformedDaprBody } from '@leasehold/core';
+import { LeaseholdError } from '@leasehold/core';
+import { malformedDaprBody } from './dapr-body.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

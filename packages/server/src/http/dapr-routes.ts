@@ -1,6 +1,6 @@
-import { decodeDaprTryLock, decodeDaprUnlock } from '@leasehold/core';
 import type { FastifyInstance } from 'fastify';
 import { decodeDaprJson } from './body.js';
+import { decodeDaprTryLock, decodeDaprUnlock } from './dapr-body.js';
 import type { HttpContext } from './context.js';
 import { LOCK_BODY_LIMIT } from './context.js';
 

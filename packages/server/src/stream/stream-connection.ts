@@ -1,4 +1,4 @@
-import { LeaseholdError, isServiceOp, outcomeOf, unknownOp } from '@leasehold/core';
+import { LeaseholdError, callServiceOp, isServiceOp, outcomeOf, unknownOp } from '@leasehold/core';
 import type { Caller, LockService, ServiceOp, Unsubscribe } from '@leasehold/core';
 import type WebSocket from 'ws';
 import { decodeRequest } from './stream-ops.js';
@@ -102,7 +102,14 @@ export class StreamConnection {
     if (controller) this.waits.set(id, controller);
     let outcome = 'ok';
     try {
-      const result = await this.service.call(this.caller, store, op as ServiceOp, args, controller?.signal);
+      const result = await callServiceOp(
+        this.service,
+        this.caller,
+        store,
+        op as ServiceOp,
+        args,
+        controller?.signal,
+      );
       if (op === 'grantLease' || op === 'keepAlive') {
         const leaseId = op === 'keepAlive' ? args.leaseId : (result as { id: string }).id;
         if (!this.closed) this.leases.set(leaseKey(store, leaseId), { store, leaseId: String(leaseId) });
