@@ -1,7 +1,5 @@
 import type { DaprTryLockRequest, DaprUnlockRequest } from './dapr-request.js';
 import { DaprLocks } from './dapr-locks.js';
-import { callServiceOp } from './service-ops.js';
-import type { ServiceOp } from './service-ops.js';
 import { LeaseholdError, invalidArgument } from './errors.js';
 import type { KvPage } from './kv-list.js';
 import { listKeyPage, parseKvListQuery } from './kv-list.js';
@@ -99,17 +97,6 @@ export class LockService {
     this.dapr = new DaprLocks(this.stores, this.limits, (caller, binding) =>
       this.checkStored(caller, binding, ['leases', 'locks']),
     );
-  }
-
-  /** Runs one operation by name (for transports that carry operation names). */
-  call(
-    caller: Caller,
-    storeName: string,
-    op: ServiceOp,
-    args: Record<string, unknown>,
-    signal?: AbortSignal,
-  ) {
-    return callServiceOp(this, caller, storeName, op, args, signal);
   }
 
   /** The configured stores, as Dapr's metadata lists its components. */
