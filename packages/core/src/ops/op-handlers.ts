@@ -44,6 +44,17 @@ export const OP_HANDLERS = {
   keepAlive: { run: (s, caller, store, args) => s.keepAlive(caller, store, args.leaseId) },
   revokeLease: { run: (s, caller, store, args) => s.revokeLease(caller, store, args.leaseId) },
   getLease: { run: (s, caller, store, args) => s.getLease(caller, store, args.leaseId) },
+  leaseTimeToLive: {
+    run: async (s, caller, store, args) => {
+      try {
+        const { id, ttlMs, remainingMs } = await s.getLease(caller, store, args.leaseId);
+        return { id, live: true, ttlMs, remainingMs };
+      } catch (error) {
+        if (!(error instanceof LeaseholdError) || error.code !== 'LEASE_NOT_FOUND') throw error;
+        return { id: String(args.leaseId), live: false };
+      }
+    },
+  },
   listLeases: { run: (s, caller, store) => s.listLeases(caller, store) },
 
   acquire: {

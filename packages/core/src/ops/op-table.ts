@@ -45,6 +45,14 @@ export const OP_SPECS = {
     fields: ['leaseId'],
     idempotent: true,
   },
+  // etcd's LeaseTimeToLive: a probe, so a lease that is gone (or another app's) is a value, not an error.
+  leaseTimeToLive: {
+    method: 'GET',
+    path: '/v1/:store/leases/:leaseId/ttl',
+    args: 'path',
+    fields: ['leaseId'],
+    idempotent: true,
+  },
   listLeases: {
     method: 'GET',
     path: '/v1/:store/leases',
