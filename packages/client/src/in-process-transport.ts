@@ -1,4 +1,4 @@
-import type { Caller, LockService } from '@leasehold/core';
+import type { Caller, LockService, runOp } from '@leasehold/core';
 import { ClientClosedError, LeaseholdClientError, errorFromCode } from './errors.js';
 import { TimerRenewer } from './timer-renewer.js';
 import type { CallOptions, Op, Transport, WatchHandlers } from './transport.js';
@@ -15,13 +15,20 @@ export interface InProcessOptions {
   readonly minTtlMs?: number;
 }
 
+/** The service behind an in-process client, and core's op dispatch (loaded with it, on first use). */
+interface Loaded {
+  readonly service: LockService;
+  readonly owned: boolean;
+  readonly run: typeof runOp;
+}
+
 /** Calls core's LockService in this process: the same API with no server. */
 export class InProcessTransport implements Transport {
   readonly kind = 'inProcess' as const;
   readonly renewer = new TimerRenewer((leaseId) => this.call<{ ttlMs: number }>('keepAlive', { leaseId }));
   readonly store: string;
   private readonly caller: Caller;
-  private servicePromise: Promise<{ service: LockService; owned: boolean }> | undefined;
+  private servicePromise: Promise<Loaded> | undefined;
   private closed = false;
 
   constructor(private readonly options: InProcessOptions = {}) {
@@ -35,10 +42,10 @@ export class InProcessTransport implements Transport {
     return this.load().then((loaded) => loaded.service);
   }
 
-  private load(): Promise<{ service: LockService; owned: boolean }> {
+  private load(): Promise<Loaded> {
     this.servicePromise ??= (async () => {
-      if (this.options.service) return { service: this.options.service, owned: false };
       const core = await import('@leasehold/core');
+      if (this.options.service) return { service: this.options.service, owned: false, run: core.runOp };
       const binding = {
         name: this.store,
         type: 'lock.memory',
@@ -46,17 +53,16 @@ export class InProcessTransport implements Transport {
         store: new core.LocalStore(),
       };
       const limits = this.options.minTtlMs === undefined ? {} : { minTtlMs: this.options.minTtlMs };
-      return { service: new core.LockService([binding], { limits }), owned: true };
+      return { service: new core.LockService([binding], { limits }), owned: true, run: core.runOp };
     })();
     return this.servicePromise;
   }
 
   async call<T>(op: Op, args: Record<string, unknown>, options: CallOptions = {}): Promise<T> {
     if (this.closed) throw new ClientClosedError();
-    const { service } = await this.load();
-    const { callServiceOp } = await import('@leasehold/core');
+    const { service, run } = await this.load();
     try {
-      return (await callServiceOp(service, this.caller, this.store, op, args, options.signal)) as T;
+      return (await run(service, this.caller, this.store, op, args, options.signal)) as T;
     } catch (error) {
       throw toClientError(error);
     }

@@ -75,6 +75,16 @@ export class LeasesApi {
     return this.transport.call('getLease', { leaseId: requireString('leaseId', leaseId) });
   }
 
+  /**
+   * How long a lease has left (etcd's LeaseTimeToLive): `live: false`, not an error, once it is
+   * gone, expired or another app's.
+   */
+  timeToLive(
+    leaseId: string,
+  ): Promise<{ id: string; live: true; ttlMs: number; remainingMs: number } | { id: string; live: false }> {
+    return this.transport.call('leaseTimeToLive', { leaseId: requireString('leaseId', leaseId) });
+  }
+
   /** Lists live leases (admin; stores that can list them). */
   list(): Promise<LeaseDescription[]> {
     return this.transport.call('listLeases', {});

@@ -1,24 +1,13 @@
-import type { ServiceOp } from '@leasehold/core';
+import { OP_NAMES, specOf } from '@leasehold/core/ops';
+import type { OpName } from '@leasehold/core/ops';
 
 /** The seam between the SDK's API and the wire: one method per LockService operation. */
 
-/** Operations every transport carries; names match the LockService methods (core's one table). */
-export type Op = ServiceOp;
+/** Operations every transport carries: the names of core's op table. */
+export type Op = OpName;
 
-/** Operations that are safe to repeat after a connection failure. */
-export const IDEMPOTENT_OPS: ReadonlySet<Op> = new Set<Op>([
-  'keepAlive',
-  'revokeLease',
-  'getLease',
-  'listLeases',
-  'release',
-  'describeLock',
-  'listLocks',
-  'checkLock',
-  'get',
-  'listKeys',
-  'counterGet',
-]);
+/** Operations that are safe to repeat after a connection failure (the table's `idempotent`). */
+export const IDEMPOTENT_OPS: ReadonlySet<Op> = new Set(OP_NAMES.filter((op) => specOf(op).idempotent));
 
 /** Per-call options. */
 export interface CallOptions {

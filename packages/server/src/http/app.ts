@@ -108,7 +108,7 @@ export function buildHttpApp(
   registerDaprRoutes(app, ctx);
   registerNativeRoutes(app, ctx);
   registerWatchRoute(app, ctx);
-  registerConsoleRoutes(app, ctx);
+  registerConsoleRoutes(app);
   return app;
 }
 

@@ -1,78 +1,86 @@
-import { LeaseholdError } from '@leasehold/core';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { LeaseholdError, OP_NAMES, OP_SPECS, runOp, specOf, waitHooksOf } from '@leasehold/core';
+import type { OpName, OpSpec } from '@leasehold/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { NATIVE_BODY_ERRORS, decodeJson } from './body.js';
 import type { HttpContext } from './context.js';
 import { KV_BODY_LIMIT, LOCK_BODY_LIMIT } from './context.js';
 
-type Params = { store: string; id: string };
 type Query = Record<string, string | undefined>;
-type R = { Params: Params; Querystring: Query };
-type Req = FastifyRequest<R>;
+type Req = FastifyRequest<{ Params: { store: string }; Querystring: Query }>;
 
-const lockLimit = { bodyLimit: LOCK_BODY_LIMIT };
-const kvLimit = { bodyLimit: KV_BODY_LIMIT };
-
-function body(request: Req): unknown {
-  return decodeJson(request.body, NATIVE_BODY_ERRORS, true);
+/**
+ * The native API (`/v1/...`), one route per method and path of the op table: the lease, lock, KV
+ * and counter ops and the console's reads. Ops that share a route are told apart by their query.
+ */
+export function registerNativeRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  const routes = new Map<string, OpName[]>();
+  for (const op of OP_NAMES) {
+    const { method, path } = OP_SPECS[op];
+    const key = `${method} ${path}`;
+    routes.set(key, [...(routes.get(key) ?? []), op]);
+  }
+  for (const ops of routes.values()) {
+    const spec = specOf(ops[0]!);
+    const hasBody = spec.method === 'POST' || spec.method === 'PUT';
+    app.route({
+      method: spec.method,
+      url: spec.path,
+      ...(hasBody ? { bodyLimit: spec.largeBody ? KV_BODY_LIMIT : LOCK_BODY_LIMIT } : {}),
+      handler: ops.length === 1 ? opHandler(ctx, ops[0]!) : sharedHandler(ctx, ops),
+    });
+  }
 }
 
-/** The native lease, lock, KV and counter API (`/v1/{store}/...`). Names travel in bodies or queries. */
-export function registerNativeRoutes(app: FastifyInstance, ctx: HttpContext): void {
+/** A route of several ops: the first whose `selectBy` argument is present, else the one without. */
+function sharedHandler(ctx: HttpContext, ops: readonly OpName[]): RouteHandlerMethod {
+  const selected = ops.flatMap((op) => {
+    const names = specOf(op).selectBy;
+    return names ? [{ names, handler: opHandler(ctx, op) }] : [];
+  });
+  const fallback = ops.filter((op) => !specOf(op).selectBy);
+  if (fallback.length !== 1)
+    throw new Error(`op table: ${ops.join(', ')} share a route without one fallback`);
+  const otherwise = opHandler(ctx, fallback[0]!);
+  return function (this: FastifyInstance, request, reply) {
+    const query = request.query as Query;
+    for (const { names, handler } of selected) {
+      for (const name of names) if (query[name] !== undefined) return handler.call(this, request, reply);
+    }
+    return otherwise.call(this, request, reply);
+  };
+}
+
+/** The handler of one op: its arguments read from where the table says, its result wrapped if asked. */
+function opHandler(ctx: HttpContext, op: OpName): RouteHandlerMethod {
+  const spec = specOf(op);
   const s = ctx.service;
+  if (spec.waits) return (request, reply) => waiting(ctx, op, request as Req, reply);
+  const wrap = spec.wrap;
+  if (wrap !== undefined) {
+    return async (request) => {
+      const r = request as Req;
+      return { [wrap]: await runOp(s, r.caller, r.params.store, op, argsOf(spec, r)) };
+    };
+  }
+  return (request) => {
+    const r = request as Req;
+    return runOp(s, r.caller, r.params.store, op, argsOf(spec, r));
+  };
+}
 
-  app.get('/v1/stores', (request) => ({ stores: s.storesFor(request.caller) }));
-
-  // Leases
-  app.post<R>('/v1/:store/leases', lockLimit, (r: Req) => s.grantLease(r.caller, r.params.store, body(r)));
-  app.post<R>('/v1/:store/leases/:id/keepalive', lockLimit, (r: Req) =>
-    s.keepAlive(r.caller, r.params.store, r.params.id),
-  );
-  app.delete<R>('/v1/:store/leases/:id', (r: Req) => s.revokeLease(r.caller, r.params.store, r.params.id));
-  app.get<R>('/v1/:store/leases', async (r: Req) => ({
-    leases: await s.listLeases(r.caller, r.params.store),
-  }));
-  app.get<R>('/v1/:store/leases/:id', (r: Req) => s.getLease(r.caller, r.params.store, r.params.id));
-
-  // Locks
-  app.post<R>('/v1/:store/locks/acquire', lockLimit, (r: Req, reply) => acquire(ctx, r, reply));
-  app.post<R>('/v1/:store/locks/release', lockLimit, (r: Req) =>
-    s.release(r.caller, r.params.store, body(r)),
-  );
-  app.post<R>('/v1/:store/locks/force-release', lockLimit, (r: Req) =>
-    s.forceRelease(r.caller, r.params.store, body(r)),
-  );
-  app.get<R>('/v1/:store/locks', async (r: Req) => {
-    if (r.query.name !== undefined) return s.describeLock(r.caller, r.params.store, r.query.name);
-    return { locks: await s.listLocks(r.caller, r.params.store, r.query.prefix ?? '') };
-  });
-  app.get<R>('/v1/:store/locks/check', (r: Req) =>
-    s.checkLock(r.caller, r.params.store, r.query.name, r.query.token),
-  );
-
-  // KV
-  app.put<R>('/v1/:store/kv', kvLimit, (r: Req) => s.put(r.caller, r.params.store, body(r)));
-  app.get<R>('/v1/:store/kv', (r: Req) => {
-    const { prefix, limit, after } = r.query;
-    if (prefix === undefined && limit === undefined && after === undefined)
-      return s.get(r.caller, r.params.store, r.query.key);
-    return s.listKeys(r.caller, r.params.store, r.query);
-  });
-  app.delete<R>('/v1/:store/kv', (r: Req) => s.delete(r.caller, r.params.store, r.query.key));
-
-  // Counters
-  app.post<R>('/v1/:store/counters/add', lockLimit, (r: Req) =>
-    s.counterAdd(r.caller, r.params.store, body(r)),
-  );
-  app.get<R>('/v1/:store/counters', (r: Req) => s.counterGet(r.caller, r.params.store, r.query.name));
-  app.put<R>('/v1/:store/counters', lockLimit, (r: Req) => s.counterSet(r.caller, r.params.store, body(r)));
+function argsOf(spec: OpSpec, request: Req): unknown {
+  if (spec.args === 'body') return decodeJson(request.body, NATIVE_BODY_ERRORS, true);
+  return spec.args === 'query' ? request.query : request.params;
 }
 
 /**
- * A blocking acquire leaves the queue when its client goes away or the server shuts down, and a
- * grant that can no longer be delivered is released at once, so nobody holds a lock unknowingly.
+ * An op that waits leaves the queue when its client goes away or the server shuts down, and a
+ * grant that can no longer be delivered is given back at once, so nobody holds a lock unknowingly.
  */
-async function acquire(ctx: HttpContext, request: Req, reply: FastifyReply<R>) {
-  const input = body(request);
+async function waiting(ctx: HttpContext, op: OpName, request: Req, reply: FastifyReply) {
+  const hooks = waitHooksOf(op)!;
+  const input = argsOf(specOf(op), request);
+  const { caller, params } = request;
   const controller = new AbortController();
   const onGone = () => {
     if (!reply.raw.writableEnded) controller.abort();
@@ -81,11 +89,11 @@ async function acquire(ctx: HttpContext, request: Req, reply: FastifyReply<R>) {
   const onShutdown = () => controller.abort();
   ctx.shutdown.addEventListener('abort', onShutdown, { once: true });
   try {
-    const result = await ctx.service.acquire(request.caller, request.params.store, input, controller.signal);
-    if (ctx.shutdown.aborted && !result.acquired)
-      throw new LeaseholdError('UNAVAILABLE', 'server is shutting down');
-    if (result.acquired && controller.signal.aborted && !ctx.shutdown.aborted) {
-      await ctx.service.release(request.caller, request.params.store, input);
+    const result = await runOp(ctx.service, caller, params.store, op, input, controller.signal);
+    const granted = hooks.granted(result);
+    if (ctx.shutdown.aborted && !granted) throw new LeaseholdError('UNAVAILABLE', 'server is shutting down');
+    if (granted && controller.signal.aborted && !ctx.shutdown.aborted) {
+      await hooks.undo(ctx.service, caller, params.store, input);
     }
     return result;
   } finally {

@@ -1,5 +1,5 @@
-import { LeaseholdError, callServiceOp, isServiceOp, outcomeOf, unknownOp } from '@leasehold/core';
-import type { Caller, LockService, ServiceOp, Unsubscribe } from '@leasehold/core';
+import { LeaseholdError, isOpName, outcomeOf, runOp, specOf, unknownOp, waitHooksOf } from '@leasehold/core';
+import type { Caller, LockService, OpName, Unsubscribe } from '@leasehold/core';
 import type WebSocket from 'ws';
 import { decodeRequest } from './stream-ops.js';
 import type { StreamRequest } from './stream-ops.js';
@@ -88,37 +88,31 @@ export class StreamConnection {
         this.watches.delete(args.target as number);
         return;
     }
-    if (!isServiceOp(op)) {
+    if (!isOpName(op)) {
       this.fail(id, unknownOp(op));
       return;
     }
-    void this.run(request);
+    void this.run(request, op);
   }
 
-  private async run(request: StreamRequest): Promise<void> {
-    const { id, op, store, args } = request;
-    const waits = op === 'acquire' && typeof args.waitMs === 'number' && args.waitMs > 0;
+  private async run(request: StreamRequest, op: OpName): Promise<void> {
+    const { id, store, args } = request;
+    const waits = specOf(op).waits === true && typeof args.waitMs === 'number' && args.waitMs > 0;
     const controller = waits ? new AbortController() : undefined;
     if (controller) this.waits.set(id, controller);
     let outcome = 'ok';
     try {
-      const result = await callServiceOp(
-        this.service,
-        this.caller,
-        store,
-        op as ServiceOp,
-        args,
-        controller?.signal,
-      );
+      const result = await runOp(this.service, this.caller, store, op, args, controller?.signal);
       if (op === 'grantLease' || op === 'keepAlive') {
         const leaseId = op === 'keepAlive' ? args.leaseId : (result as { id: string }).id;
         if (!this.closed) this.leases.set(leaseKey(store, leaseId), { store, leaseId: String(leaseId) });
       } else if (op === 'revokeLease') {
         this.leases.delete(leaseKey(store, args.leaseId));
       }
-      if (this.closed && op === 'acquire' && (result as { acquired: boolean }).acquired) {
+      const hooks = this.closed ? waitHooksOf(op) : undefined;
+      if (hooks?.granted(result)) {
         // Granted after the client went away: nobody would know it holds the lock.
-        await this.service.release(this.caller, store, args).catch(() => undefined);
+        await hooks.undo(this.service, this.caller, store, args).catch(() => undefined);
         return;
       }
       this.reply({ id, result });
