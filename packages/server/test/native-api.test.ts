@@ -220,6 +220,20 @@ describe('native lease and lock API', () => {
         /leaseId/,
       ],
       [
+        "a 128-byte lease id in a path: our answer, not the router's",
+        () => postJson(api(`/leases/${'a'.repeat(128)}/keepalive`), {}),
+        404,
+        'LEASE_NOT_FOUND',
+        /leaseId/,
+      ],
+      [
+        'a lease id in a path over 128 bytes',
+        () => getJson(api(`/leases/${'a'.repeat(129)}`)),
+        400,
+        'INVALID_ARGUMENT',
+        /leaseId.*128/,
+      ],
+      [
         'unknown store',
         () => postJson(`${server.url}/v1/nostore/leases`, { ttlMs: 5_000 }),
         404,

@@ -38,6 +38,8 @@ export function buildHttpApp(
     bodyLimit: KV_BODY_LIMIT,
     return503OnClosing: true,
     clientErrorHandler: answerClientError,
+    // Ids in paths reach our own validation (a lease id may be 128 bytes), not the router's 100-char cut.
+    routerOptions: { maxParamLength: 1024 },
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, payload, done) => done(null, payload));
