@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { findStoreType, storeTypeNames } from './stores/registry.js';
 import { describeYamlError } from './yaml-error.js';
 
 /** A lock-store component read from a Dapr Component YAML file. */
@@ -17,9 +18,6 @@ export interface ComponentSpec {
 export class ComponentError extends Error {
   override readonly name = 'ComponentError';
 }
-
-/** Lock store types this server can run. */
-export const LOCK_STORE_TYPES = ['lock.sqlite', 'lock.memory', 'lock.redis', 'lock.etcd'] as const;
 
 /**
  * Reads every `*.yaml`/`*.yml` in `folder`. Components of other kinds (state stores…) are skipped,
@@ -75,9 +73,9 @@ function readComponent(file: string, value: unknown): ComponentSpec | undefined 
   const spec = record(file, 'spec', doc.spec);
   const type = text(file, 'spec.type', spec.type);
   if (!type.startsWith('lock.')) return undefined;
-  if (!(LOCK_STORE_TYPES as readonly string[]).includes(type)) {
+  if (findStoreType(type) === undefined) {
     throw new ComponentError(
-      `${file}: spec.type: unsupported lock store "${type}" (use one of ${LOCK_STORE_TYPES.join(', ')})`,
+      `${file}: spec.type: unsupported lock store "${type}" (use one of ${storeTypeNames().join(', ')})`,
     );
   }
   const name = text(file, 'metadata.name', meta.name);

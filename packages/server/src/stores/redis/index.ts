@@ -4,18 +4,29 @@ import type { RedisStoreConfig } from './config.js';
 import { openClient } from './connect.js';
 import type { RedisTarget } from './connect.js';
 import { RedisStore } from './redis-store.js';
-import { openRedlockStore } from './redlock-store.js';
+import { openRedlockStore } from '../redlock/index.js';
+import { defineStoreType } from '../store-type.js';
 
 export type { RedisStoreConfig } from './config.js';
 export { parseRedisConfig } from './config.js';
 
+/**
+ * `lock.redis`: one Redis or a Sentinel-managed master (this folder), or Redlock when `redisHosts` is
+ * set (`../redlock/`). Metadata is Dapr's, read by `parseRedisConfig`.
+ */
+export const redisStoreType = defineStoreType({
+  type: 'lock.redis',
+  parse: ({ name, metadata }) => parseRedisConfig(name, metadata),
+  open: openStore,
+});
+
 /** Opens a `lock.redis` store from its component metadata (names lower-cased); fails loudly on bad metadata. */
 export async function createRedisStore(name: string, metadata: ReadonlyMap<string, string>): Promise<Store> {
-  const config = parseRedisConfig(name, metadata);
-  if (config.mode === 'redlock') {
-    return openRedlockStore(name, config);
-  }
-  return openRedisStore(name, config);
+  return openStore(name, parseRedisConfig(name, metadata));
+}
+
+function openStore(name: string, config: RedisStoreConfig): Promise<Store> {
+  return config.mode === 'redlock' ? openRedlockStore(name, config) : openRedisStore(name, config);
 }
 
 async function openRedisStore(

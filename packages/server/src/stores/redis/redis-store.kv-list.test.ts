@@ -4,7 +4,7 @@ import type { Store } from '@leasehold/core';
 import { describeWithBackend } from '../../../test/support/backends.js';
 import { RedisServer } from '../../../test/support/redis-harness.js';
 import { createRedisStore } from './index.js';
-import { mergeKeyPages } from './redlock-merge.js';
+import { mergeKeyPages } from '../redlock/redlock-merge.js';
 
 const PREFIX = 'leasehold:{lockstore}:';
 const names = async (store: Store, prefix: string, after?: string, limit = 100) =>

@@ -1,14 +1,14 @@
 import { LeaseholdError } from '@leasehold/core';
 import type { KvEntry, PutOptions, WatchEvent } from '@leasehold/core';
-import { kvEntries, listStart } from './kv-index.js';
-import { deleteScript, listKeysScript, putScript } from './kv-scripts.js';
-import { callerArg } from './lua-script.js';
+import { kvEntries, listStart } from '../redis/kv-index.js';
+import { deleteScript, listKeysScript, putScript } from '../redis/kv-scripts.js';
+import { callerArg } from '../redis/lua-script.js';
 import type { Answers, Masters } from './quorum.js';
 import { median, mergeKeyPages, pickStatus } from './redlock-merge.js';
 import { getKvScript } from './redlock-scripts.js';
-import type { Reply } from './replies.js';
-import { putRefusal, text } from './replies.js';
-import { counterAddScript, counterSetScript } from './usage-scripts.js';
+import type { Reply } from '../redis/replies.js';
+import { putRefusal, text } from '../redis/replies.js';
+import { counterAddScript, counterSetScript } from '../redis/usage-scripts.js';
 
 /**
  * Redlock's kv rows and counters: written to every master, acknowledged by a majority, read from a

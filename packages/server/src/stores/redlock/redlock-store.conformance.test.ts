@@ -3,7 +3,7 @@ import { conformanceCases } from '@leasehold/core/conformance';
 import type { Store } from '@leasehold/core';
 import { describeWithBackend } from '../../../test/support/backends.js';
 import { RedisServer } from '../../../test/support/redis-harness.js';
-import { createRedisStore } from './index.js';
+import { createRedisStore } from '../redis/index.js';
 
 describeWithBackend('redis-server', 'lock.redis conformance (Redlock over 3 masters)', (binary) => {
   let servers: RedisServer[] = [];

@@ -1,8 +1,8 @@
 import { compareBytes } from '@leasehold/core';
 import type { KvEntry, LeaseDetail, LockInfo, Usage } from '@leasehold/core';
 import type { Answers } from './quorum.js';
-import type { Reply } from './replies.js';
-import { leaseDetail, list, lockInfo, usageOf } from './replies.js';
+import type { Reply } from '../redis/replies.js';
+import { leaseDetail, list, lockInfo, usageOf } from '../redis/replies.js';
 
 /** A status a majority agrees on: `winner` if any master gave it, else the most common answer. */
 export function pickStatus<T>(answers: Answers, winner: T | undefined, order: readonly [T, ...T[]]): T {

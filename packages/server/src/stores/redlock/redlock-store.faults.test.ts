@@ -4,7 +4,7 @@ import { LeaseholdError } from '@leasehold/core';
 import type { AcquireResult, Store } from '@leasehold/core';
 import { describeWithBackend } from '../../../test/support/backends.js';
 import { RedisServer } from '../../../test/support/redis-harness.js';
-import { createRedisStore } from './index.js';
+import { createRedisStore } from '../redis/index.js';
 
 async function code(operation: Promise<unknown>): Promise<string> {
   try {

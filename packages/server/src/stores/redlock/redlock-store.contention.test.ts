@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Store } from '@leasehold/core';
 import { describeWithBackend } from '../../../test/support/backends.js';
 import { RedisServer } from '../../../test/support/redis-harness.js';
-import { createRedisStore } from './index.js';
+import { createRedisStore } from '../redis/index.js';
 
 const TOTAL_ACQUISITIONS = 2_000;
 const HOT_LOCKS = 4;

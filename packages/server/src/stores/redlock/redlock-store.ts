@@ -19,18 +19,18 @@ import type {
   WatchEvent,
   WatchOptions,
 } from '@leasehold/core';
-import type { RedisStoreConfig } from './config.js';
-import { createClient, unreachable } from './connect.js';
-import { daprTryLockScript, daprUnlockScript } from './dapr-scripts.js';
-import { indexOldKeys } from './kv-index.js';
-import { LeaseReaper } from './lease-reaper.js';
+import type { RedisStoreConfig } from '../redis/config.js';
+import { createClient, unreachable } from '../redis/connect.js';
+import { daprTryLockScript, daprUnlockScript } from '../redis/dapr-scripts.js';
+import { indexOldKeys } from '../redis/kv-index.js';
+import { LeaseReaper } from '../redis/lease-reaper.js';
 import {
   getLeaseScript,
   grantLeaseScript,
   keepAliveScript,
   reapLeasesScript,
   revokeLeaseScript,
-} from './lease-scripts.js';
+} from '../redis/lease-scripts.js';
 import {
   acquireScript,
   checkFenceScript,
@@ -38,16 +38,16 @@ import {
   forceReleaseScript,
   listLocksScript,
   releaseScript,
-} from './lock-scripts.js';
-import { callerArg } from './lua-script.js';
+} from '../redis/lock-scripts.js';
+import { callerArg } from '../redis/lua-script.js';
 import { driftMs, Masters } from './quorum.js';
 import { grantOnMajority } from './redlock-grant.js';
 import { lockAnswers, mergeLease, mergeLock, mergeLocks, mergeUsage, pickStatus } from './redlock-merge.js';
 import { RedlockKv } from './redlock-kv.js';
 import { RedlockWaiters } from './redlock-waiters.js';
-import type { Reply } from './replies.js';
-import { leaseNotFound, storePrefix, text } from './replies.js';
-import { statsScript, usageScript } from './usage-scripts.js';
+import type { Reply } from '../redis/replies.js';
+import { leaseNotFound, storePrefix, text } from '../redis/replies.js';
+import { statsScript, usageScript } from '../redis/usage-scripts.js';
 
 type RedlockConfig = Extract<RedisStoreConfig, { mode: 'redlock' }>;
 

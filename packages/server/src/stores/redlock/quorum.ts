@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { LeaseholdError } from '@leasehold/core';
-import type { LuaScript, ScriptArg } from './lua-script.js';
+import type { LuaScript, ScriptArg } from '../redis/lua-script.js';
 
 /** One master's answer, or `undefined` when it failed or timed out. */
 export type Answers = readonly unknown[];

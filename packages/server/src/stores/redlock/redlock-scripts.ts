@@ -1,5 +1,5 @@
-import { lua } from './lua-prelude.js';
-import { LuaScript } from './lua-script.js';
+import { lua } from '../redis/lua-prelude.js';
+import { LuaScript } from '../redis/lua-script.js';
 
 /**
  * ARGV: prefix, key, localToken, token. Redlock's second phase on one master: while the grant

@@ -1,11 +1,11 @@
 import type { AcquireResult } from '@leasehold/core';
 import { LeaseholdError } from '@leasehold/core';
-import type { LuaScript, ScriptArg } from './lua-script.js';
+import type { LuaScript, ScriptArg } from '../redis/lua-script.js';
 import type { Masters } from './quorum.js';
 import { driftMs } from './quorum.js';
 import { stampTokenScript } from './redlock-scripts.js';
-import type { Reply } from './replies.js';
-import { acquireResult, leaseNotFound, text } from './replies.js';
+import type { Reply } from '../redis/replies.js';
+import { acquireResult, leaseNotFound, text } from '../redis/replies.js';
 
 /** One Redlock grant: the phase-one script, how to undo it, and the TTL it asked for. */
 export interface GrantRequest {
