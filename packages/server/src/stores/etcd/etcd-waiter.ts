@@ -1,4 +1,4 @@
-import { LeaseholdError, timerDelay } from '@leasehold/core';
+import { LeaseholdError, timerDelay, waitFor } from '@leasehold/core';
 import type { AcquireResult } from '@leasehold/core';
 import type { IKeyValue } from 'etcd3';
 import { compare, rangeAt, request } from './etcd-connection.js';
@@ -35,10 +35,12 @@ export async function waitForLock(
   req: WaitRequest,
 ): Promise<AcquireResult> {
   const entry = ctx.keys.queueEntry(req.key, req.lease.id);
-  const timer = setTimeout(() => gate.stop('timeout'), req.waitMs);
-  timer.unref();
-  const onAbort = (): void => gate.stop('abort');
-  req.signal?.addEventListener('abort', onAbort, { once: true });
+  // The loop below is the waiter; this only turns its deadline and abort into a stop.
+  const stopper = waitFor<void>({
+    waitMs: req.waitMs,
+    signal: req.signal,
+    onGiveUp: (why) => gate.stop(why),
+  });
   try {
     while (!gate.stopped) {
       const first = await takeOrEnqueue(ctx, req, entry).catch(async (error: unknown) => {
@@ -56,8 +58,7 @@ export async function waitForLock(
     }
     return { acquired: false };
   } finally {
-    clearTimeout(timer);
-    req.signal?.removeEventListener('abort', onAbort);
+    stopper.settle();
   }
 }
 
