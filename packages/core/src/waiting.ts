@@ -1,4 +1,4 @@
-import { timerDelay } from './timer-delay.js';
+import { atDeadline } from './timer-delay.js';
 
 /** Why a wait gave up before it was settled. */
 export type GiveUpReason = 'timeout' | 'abort';
@@ -52,27 +52,15 @@ export class Waiting<T> {
     if (this.done) return this;
     this.disarm();
     const now = options.now ?? Date.now;
-    const deadline = now() + options.waitMs;
     const { signal } = options;
-    let timer: NodeJS.Timeout | undefined;
+    let stopTimer = (): void => undefined;
     const giveUp = (reason: GiveUpReason): void => {
       this.disarm();
       if (!this.done) options.onGiveUp(reason);
     };
     const onAbort = (): void => giveUp('abort');
-    const schedule = (): void => {
-      timer = setTimeout(
-        () => {
-          // A wait past setTimeout's range fires early: wait out the rest.
-          if (now() < deadline) schedule();
-          else giveUp('timeout');
-        },
-        timerDelay(deadline - now()),
-      );
-      timer.unref();
-    };
     this.disarm = () => {
-      clearTimeout(timer);
+      stopTimer();
       signal?.removeEventListener('abort', onAbort);
       this.disarm = () => undefined;
     };
@@ -81,7 +69,7 @@ export class Waiting<T> {
       return this;
     }
     signal?.addEventListener('abort', onAbort, { once: true });
-    schedule();
+    stopTimer = atDeadline(now() + options.waitMs, () => giveUp('timeout'), now);
     return this;
   }
 

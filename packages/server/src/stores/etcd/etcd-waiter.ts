@@ -1,4 +1,4 @@
-import { LeaseholdError, timerDelay, waitFor } from '@leasehold/core';
+import { atDeadline, LeaseholdError, waitFor } from '@leasehold/core';
 import type { AcquireResult } from '@leasehold/core';
 import type { IKeyValue } from 'etcd3';
 import { compare, rangeAt, request } from './etcd-connection.js';
@@ -153,26 +153,15 @@ async function sleepWhileHeld(
   from: number,
 ): Promise<void> {
   const { holdUntil, app } = decodeLock(held);
-  let holdTimer: NodeJS.Timeout | undefined;
-  const armHold = (until: number) => {
-    holdTimer = setTimeout(
-      () => {
-        // A hold past setTimeout's range fires early: wait out the rest.
-        if (Date.now() < until) return armHold(until);
-        void releaseGrant(ctx, key, tokenOf(held), app).then(
-          () => gate.wake(),
-          () => gate.wake(),
-        );
-      },
-      timerDelay(until - Date.now()),
-    );
-    holdTimer.unref();
-  };
-  if (holdUntil !== undefined) armHold(holdUntil);
+  const wake = () => gate.wake();
+  const stopHold =
+    holdUntil === undefined
+      ? undefined
+      : atDeadline(holdUntil, () => void releaseGrant(ctx, key, tokenOf(held), app).then(wake, wake));
   try {
     await sleepUntilDeleted(hub, gate, held.key, from);
   } finally {
-    clearTimeout(holdTimer);
+    stopHold?.();
   }
 }
 

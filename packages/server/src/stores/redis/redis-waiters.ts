@@ -1,5 +1,5 @@
 import type { AcquireResult } from '@leasehold/core';
-import { LeaseholdError, storeError, timerDelay, Waiting } from '@leasehold/core';
+import { atDeadline, LeaseholdError, storeError, Waiting } from '@leasehold/core';
 
 /** What the waiters need from Redis: the hand-off and cancel scripts. */
 export interface WaiterBackend {
@@ -26,7 +26,7 @@ const RETRY_MS = 250;
  */
 export class RedisWaiters {
   private readonly pending = new Map<string, Pending>();
-  private readonly keyTimers = new Map<string, { timer: NodeJS.Timeout; at: number }>();
+  private readonly keyTimers = new Map<string, { cancel: () => void; at: number }>();
   private closed = false;
 
   constructor(private readonly backend: WaiterBackend) {}
@@ -96,7 +96,7 @@ export class RedisWaiters {
   /** Fails every waiter and stops every timer, as on close; returns the waits to cancel in Redis. */
   failAll(error: LeaseholdError): { key: string; waiterId: string }[] {
     this.closed = true;
-    for (const { timer } of this.keyTimers.values()) clearTimeout(timer);
+    for (const { cancel } of this.keyTimers.values()) cancel();
     this.keyTimers.clear();
     const open = [...this.pending].filter(([, e]) => !e.wait.settled);
     for (const [id, entry] of open) this.settle(id, entry, error);
@@ -131,11 +131,8 @@ export class RedisWaiters {
     const at = Date.now() + pttl + 1;
     const current = this.keyTimers.get(key);
     if (current && current.at <= at) return;
-    if (current) clearTimeout(current.timer);
-    // A TTL past setTimeout's range fires early; the hand-off then reports the TTL again.
-    const timer = setTimeout(() => void this.fire(key), timerDelay(pttl + 1));
-    timer.unref();
-    this.keyTimers.set(key, { timer, at });
+    current?.cancel();
+    this.keyTimers.set(key, { cancel: atDeadline(at, () => void this.fire(key)), at });
   }
 
   private async fire(key: string): Promise<void> {
