@@ -4,7 +4,7 @@ import type { GiveUpReason } from './waiting.js';
 import { Waiting, waitFor } from './waiting.js';
 
 describe('Waiting', () => {
-  beforeEach(() => vi.useFakeTimers());
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] }));
   afterEach(() => vi.useRealTimers());
 
   const recorder = () => {

@@ -15,7 +15,7 @@ export interface WaitingOptions {
    * when a grant already won the race and will settle the wait itself.
    */
   onGiveUp(reason: GiveUpReason): void;
-  /** The clock the deadline is read on; Date.now unless a test injects one. */
+  /** The clock the deadline is read on: monotonic (performance.now) unless a test injects one. */
   readonly now?: () => number;
 }
 
@@ -51,7 +51,7 @@ export class Waiting<T> {
   arm(options: WaitingOptions): this {
     if (this.done) return this;
     this.disarm();
-    const now = options.now ?? Date.now;
+    const now = options.now ?? (() => performance.now());
     const { signal } = options;
     let stopTimer = (): void => undefined;
     const giveUp = (reason: GiveUpReason): void => {
