@@ -24,3 +24,4 @@ export * from './tenancy.js';
 export * from './timer-delay.js';
 export * from './operator-views.js';
 export * from './service-observer.js';
+export * from './waiting.js';

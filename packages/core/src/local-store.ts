@@ -15,6 +15,7 @@ import type {
 import type { AcquireResult, Clock, UsageQuery } from './types.js';
 import { timerDelay } from './timer-delay.js';
 import { systemClock } from './types.js';
+import { Waiting } from './waiting.js';
 import { WatchHub } from './watch-hub.js';
 
 /** Settings of a LocalStore. */
@@ -216,39 +217,36 @@ export class LocalStore implements Store {
   }
 
   private wait(options: AcquireOptions, waitMs: number): Promise<AcquireResult> {
-    return new Promise<AcquireResult>((resolve, reject) => {
-      const finish = () => {
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
-      };
-      const waiter: Waiter = {
-        key: options.key,
-        leaseId: options.leaseId,
-        app: options.app,
-        maxHoldMs: options.maxHoldMs,
-        since: this.clock.wallNow(),
-        settle: (outcome) => {
-          finish();
-          // A grant is released to the waiter only once it is durable, and never if its commit failed.
-          this.commits.afterDurable(() => {
-            if (outcome instanceof Error) reject(outcome);
-            else if (this.failure) reject(this.failure);
-            else resolve(outcome);
-          });
-        },
-      };
-      const giveUp = () => {
-        if (!this.engine.cancelWaiter(waiter)) return;
-        finish();
-        const holder = this.engine.holder(options.key);
-        resolve(holder ? { acquired: false, holder } : { acquired: false });
-      };
-      const onAbort = () => giveUp();
-      const timer = setTimeout(giveUp, waitMs);
-      timer.unref();
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      this.engine.enqueue(waiter);
-      this.afterStep();
+    const wait = new Waiting<AcquireResult>();
+    const waiter: Waiter = {
+      key: options.key,
+      leaseId: options.leaseId,
+      app: options.app,
+      maxHoldMs: options.maxHoldMs,
+      since: this.clock.wallNow(),
+      // A grant is released to the waiter only once it is durable, and never if its commit failed.
+      settle: (outcome) => void wait.settle(this.afterDurable(outcome)),
+    };
+    this.engine.enqueue(waiter);
+    this.afterStep();
+    // A grant that won the race with the deadline or abort already took the waiter out of the queue.
+    const onGiveUp = () => {
+      if (!this.engine.cancelWaiter(waiter)) return;
+      const holder = this.engine.holder(options.key);
+      wait.settle(holder ? { acquired: false, holder } : { acquired: false });
+    };
+    wait.arm({ waitMs, signal: options.signal, onGiveUp });
+    return wait.promise;
+  }
+
+  /** An engine outcome, once the changes before it are durable (or the store's failure). */
+  private afterDurable(outcome: AcquireResult | Error): Promise<AcquireResult> {
+    return new Promise((resolve, reject) => {
+      this.commits.afterDurable(() => {
+        if (outcome instanceof Error) reject(outcome);
+        else if (this.failure) reject(this.failure);
+        else resolve(outcome);
+      });
     });
   }
 

@@ -9,3 +9,18 @@ export const MAX_TIMER_DELAY_MS = 2_147_483_647;
 export function timerDelay(ms: number): number {
   return Math.min(MAX_TIMER_DELAY_MS, Math.max(0, Math.ceil(ms)));
 }
+
+/**
+ * Calls `onDue` once `now()` reaches `dueAt`, on an unref()ed timer that waits out a deadline past
+ * setTimeout's range rather than firing early. Returns what cancels it. Every wait and hold
+ * deadline a store keeps in this process runs on it.
+ */
+export function atDeadline(dueAt: number, onDue: () => void, now: () => number = Date.now): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    timer = setTimeout(() => (now() < dueAt ? arm() : onDue()), timerDelay(dueAt - now()));
+    timer.unref();
+  };
+  arm();
+  return () => clearTimeout(timer);
+}

@@ -231,6 +231,28 @@ const locks: ConformanceCase[] = [
     },
   },
   {
+    name: 'a wait aborted while its first try is in flight gives up at once and is never granted',
+    async run(ctx) {
+      const key = `${ctx.prefix}af`;
+      const holder = await lease(ctx);
+      token(await ctx.store.acquire({ app: 'test', key, leaseId: holder }));
+      const controller = new AbortController();
+      const quitter = await lease(ctx);
+      const abandoned = ctx.store.acquire({
+        app: 'test',
+        key,
+        leaseId: quitter,
+        waitMs: 60_000, // far past the case's timeout: only the abort can end this wait in time
+        signal: controller.signal,
+      });
+      controller.abort();
+      assert.equal((await abandoned).acquired, false);
+      await ctx.store.release(key, holder, 'test');
+      await sleep(50);
+      assert.equal((await ctx.store.describeLock(key)).held, false);
+    },
+  },
+  {
     name: 'a waiter whose lease is revoked stops waiting with LEASE_NOT_FOUND',
     async run(ctx) {
       const key = `${ctx.prefix}wr`;

@@ -1,4 +1,4 @@
-import { LeaseholdError, timerDelay } from '@leasehold/core';
+import { atDeadline, LeaseholdError, waitFor } from '@leasehold/core';
 import type { AcquireResult } from '@leasehold/core';
 import type { IKeyValue } from 'etcd3';
 import { compare, rangeAt, request } from './etcd-connection.js';
@@ -35,10 +35,12 @@ export async function waitForLock(
   req: WaitRequest,
 ): Promise<AcquireResult> {
   const entry = ctx.keys.queueEntry(req.key, req.lease.id);
-  const timer = setTimeout(() => gate.stop('timeout'), req.waitMs);
-  timer.unref();
-  const onAbort = (): void => gate.stop('abort');
-  req.signal?.addEventListener('abort', onAbort, { once: true });
+  // The loop below is the waiter; this only turns its deadline and abort into a stop.
+  const stopper = waitFor<void>({
+    waitMs: req.waitMs,
+    signal: req.signal,
+    onGiveUp: (why) => gate.stop(why),
+  });
   try {
     while (!gate.stopped) {
       const first = await takeOrEnqueue(ctx, req, entry).catch(async (error: unknown) => {
@@ -56,8 +58,7 @@ export async function waitForLock(
     }
     return { acquired: false };
   } finally {
-    clearTimeout(timer);
-    req.signal?.removeEventListener('abort', onAbort);
+    stopper.settle();
   }
 }
 
@@ -152,26 +153,15 @@ async function sleepWhileHeld(
   from: number,
 ): Promise<void> {
   const { holdUntil, app } = decodeLock(held);
-  let holdTimer: NodeJS.Timeout | undefined;
-  const armHold = (until: number) => {
-    holdTimer = setTimeout(
-      () => {
-        // A hold past setTimeout's range fires early: wait out the rest.
-        if (Date.now() < until) return armHold(until);
-        void releaseGrant(ctx, key, tokenOf(held), app).then(
-          () => gate.wake(),
-          () => gate.wake(),
-        );
-      },
-      timerDelay(until - Date.now()),
-    );
-    holdTimer.unref();
-  };
-  if (holdUntil !== undefined) armHold(holdUntil);
+  const wake = () => gate.wake();
+  const stopHold =
+    holdUntil === undefined
+      ? undefined
+      : atDeadline(holdUntil, () => void releaseGrant(ctx, key, tokenOf(held), app).then(wake, wake));
   try {
     await sleepUntilDeleted(hub, gate, held.key, from);
   } finally {
-    clearTimeout(holdTimer);
+    stopHold?.();
   }
 }
 

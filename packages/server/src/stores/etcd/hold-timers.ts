@@ -1,4 +1,4 @@
-import { timerDelay } from '@leasehold/core';
+import { atDeadline } from '@leasehold/core';
 
 /**
  * maxHoldMs timers of the grants this server made. A lock's deadline is also stored in its value
@@ -6,7 +6,7 @@ import { timerDelay } from '@leasehold/core';
  * granting server is gone. Both release by fencing token, so a late timer never touches a later grant.
  */
 export class HoldTimers {
-  private readonly timers = new Map<string, { token: number; timer: NodeJS.Timeout }>();
+  private readonly timers = new Map<string, { token: number; cancel: () => void }>();
   private closed = false;
 
   constructor(
@@ -21,32 +21,28 @@ export class HoldTimers {
     if (this.closed) return;
     const existing = this.timers.get(key);
     if (existing?.token === token) return;
-    if (existing) clearTimeout(existing.timer);
-    const dueAt = Date.now() + delayMs;
-    const timer = setTimeout(() => this.fire(key, token, app, dueAt), timerDelay(delayMs));
-    timer.unref();
-    this.timers.set(key, { token, timer });
+    existing?.cancel();
+    const cancel = atDeadline(Date.now() + delayMs, () => this.fire(key, token, app));
+    this.timers.set(key, { token, cancel });
   }
 
   /** Forgets the timer of `key` (its grant was released). */
   cancel(key: string): void {
     const existing = this.timers.get(key);
     if (!existing) return;
-    clearTimeout(existing.timer);
+    existing.cancel();
     this.timers.delete(key);
   }
 
   /** Stops every timer. */
   close(): void {
     this.closed = true;
-    for (const { timer } of this.timers.values()) clearTimeout(timer);
+    for (const { cancel } of this.timers.values()) cancel();
     this.timers.clear();
   }
 
-  private fire(key: string, token: number, app: string | undefined, dueAt: number): void {
+  private fire(key: string, token: number, app: string | undefined): void {
     this.timers.delete(key);
-    // A hold past setTimeout's range fires early: wait out the rest.
-    if (Date.now() < dueAt) return this.schedule(key, token, app, dueAt - Date.now());
     // An unreachable cluster: try again shortly rather than let the hold run on.
     this.releaseGrant(key, token, app).catch(() => this.schedule(key, token, app, 500));
   }

@@ -1,5 +1,5 @@
 import type { AcquireResult } from '@leasehold/core';
-import { LeaseholdError, storeError, timerDelay } from '@leasehold/core';
+import { atDeadline, LeaseholdError, storeError, Waiting } from '@leasehold/core';
 
 /** What the waiters need from Redis: the hand-off and cancel scripts. */
 export interface WaiterBackend {
@@ -13,10 +13,7 @@ export interface WaiterBackend {
 
 interface Pending {
   readonly key: string;
-  settled: boolean;
-  resolve(result: AcquireResult): void;
-  reject(error: unknown): void;
-  cleanup(): void;
+  readonly wait: Waiting<AcquireResult>;
 }
 
 const RETRY_MS = 250;
@@ -29,7 +26,7 @@ const RETRY_MS = 250;
  */
 export class RedisWaiters {
   private readonly pending = new Map<string, Pending>();
-  private readonly keyTimers = new Map<string, { timer: NodeJS.Timeout; at: number }>();
+  private readonly keyTimers = new Map<string, { cancel: () => void; at: number }>();
   private closed = false;
 
   constructor(private readonly backend: WaiterBackend) {}
@@ -42,29 +39,18 @@ export class RedisWaiters {
     wait(waitMs: number, pttl: number, signal?: AbortSignal): Promise<AcquireResult>;
     discard(): void;
   } {
-    let resolve!: (r: AcquireResult) => void;
-    let reject!: (e: unknown) => void;
-    const promise = new Promise<AcquireResult>((res, rej) => ((resolve = res), (reject = rej)));
-    const entry: Pending = { key, settled: false, resolve, reject, cleanup: () => undefined };
+    const entry: Pending = { key, wait: new Waiting<AcquireResult>() };
     this.pending.set(waiterId, entry);
     return {
       discard: () => {
-        entry.settled = true;
+        entry.wait.settle({ acquired: false }); // nobody reads it: the acquire answered already
         this.pending.delete(waiterId);
       },
       wait: (waitMs, pttl, signal) => {
-        if (entry.settled) return promise;
-        const giveUp = () => void this.giveUp(waiterId, entry);
-        const timer = setTimeout(giveUp, waitMs);
-        timer.unref();
-        signal?.addEventListener('abort', giveUp, { once: true });
-        entry.cleanup = () => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', giveUp);
-        };
-        if (signal?.aborted) giveUp();
+        if (entry.wait.settled) return entry.wait.promise;
+        entry.wait.arm({ waitMs, signal, onGiveUp: () => this.giveUp(waiterId, entry) });
         this.armKey(key, pttl);
-        return promise;
+        return entry.wait.promise;
       },
     };
   }
@@ -74,11 +60,11 @@ export class RedisWaiters {
     const [kind, waiterId = '', token, ...rest] = message.split(' ');
     const entry = this.pending.get(waiterId);
     if (kind === 'g') {
-      if (entry && !entry.settled)
+      if (entry && !entry.wait.settled)
         return this.settle(waiterId, entry, { acquired: true, fencingToken: Number(token) });
       // A grant nobody is waiting for any more (a timed-out reply, a restart): pass it on.
       void this.backend.cancel(rest.join(' '), waiterId).catch(() => undefined);
-    } else if (kind === 'l' && entry && !entry.settled) {
+    } else if (kind === 'l' && entry && !entry.wait.settled) {
       this.settle(
         waiterId,
         entry,
@@ -92,11 +78,11 @@ export class RedisWaiters {
    * Redis how each waiter stands, then re-run each key's hand-off to re-arm its timer.
    */
   async recheck(): Promise<void> {
-    const open = [...this.pending].filter(([, e]) => !e.settled);
+    const open = [...this.pending].filter(([, e]) => !e.wait.settled);
     await Promise.all(
       open.map(async ([waiterId, entry]) => {
         const status = await this.backend.status(entry.key, waiterId).catch(() => 0);
-        if (entry.settled || status === 0) return;
+        if (entry.wait.settled || status === 0) return;
         this.settle(
           waiterId,
           entry,
@@ -110,37 +96,32 @@ export class RedisWaiters {
   /** Fails every waiter and stops every timer, as on close; returns the waits to cancel in Redis. */
   failAll(error: LeaseholdError): { key: string; waiterId: string }[] {
     this.closed = true;
-    for (const { timer } of this.keyTimers.values()) clearTimeout(timer);
+    for (const { cancel } of this.keyTimers.values()) cancel();
     this.keyTimers.clear();
-    const open = [...this.pending].filter(([, e]) => !e.settled);
+    const open = [...this.pending].filter(([, e]) => !e.wait.settled);
     for (const [id, entry] of open) this.settle(id, entry, error);
     return open.map(([waiterId, entry]) => ({ key: entry.key, waiterId }));
   }
 
   private settle(waiterId: string, entry: Pending, outcome: AcquireResult | Error): void {
-    entry.settled = true;
-    entry.cleanup();
+    entry.wait.settle(outcome);
     this.pending.delete(waiterId);
-    if (outcome instanceof Error) entry.reject(outcome);
-    else entry.resolve(outcome);
   }
 
-  private async giveUp(waiterId: string, entry: Pending): Promise<void> {
-    if (entry.settled) return;
-    entry.settled = true;
-    entry.cleanup();
-    try {
-      await this.backend.cancel(entry.key, waiterId);
-      entry.resolve({ acquired: false });
-    } catch (error) {
-      entry.reject(storeError('acquire', error));
-    } finally {
-      this.pending.delete(waiterId);
-    }
+  /** Settles at once (no grant may win any more) and answers once Redis took the waiter out. */
+  private giveUp(waiterId: string, entry: Pending): void {
+    const cancelled = this.backend.cancel(entry.key, waiterId).then(
+      (): AcquireResult => ({ acquired: false }),
+      (error: unknown) => Promise.reject(storeError('acquire', error)),
+    );
+    entry.wait.settle(cancelled);
+    // Kept until then, so a grant published meanwhile is recognised and passed on.
+    const forget = () => void this.pending.delete(waiterId);
+    cancelled.then(forget, forget);
   }
 
   private hasWaiters(key: string): boolean {
-    for (const entry of this.pending.values()) if (entry.key === key && !entry.settled) return true;
+    for (const entry of this.pending.values()) if (entry.key === key && !entry.wait.settled) return true;
     return false;
   }
 
@@ -150,11 +131,8 @@ export class RedisWaiters {
     const at = Date.now() + pttl + 1;
     const current = this.keyTimers.get(key);
     if (current && current.at <= at) return;
-    if (current) clearTimeout(current.timer);
-    // A TTL past setTimeout's range fires early; the hand-off then reports the TTL again.
-    const timer = setTimeout(() => void this.fire(key), timerDelay(pttl + 1));
-    timer.unref();
-    this.keyTimers.set(key, { timer, at });
+    current?.cancel();
+    this.keyTimers.set(key, { cancel: atDeadline(at, () => void this.fire(key)), at });
   }
 
   private async fire(key: string): Promise<void> {

@@ -1,9 +1,10 @@
 import type { AcquireResult } from '@leasehold/core';
 import type { LeaseholdError } from '@leasehold/core';
+import { Waiting } from '@leasehold/core';
 
 interface Waiter {
   readonly leaseId: string;
-  done: boolean;
+  readonly done: boolean;
   settle(outcome: AcquireResult | Error): void;
 }
 
@@ -38,31 +39,24 @@ export class RedlockWaiters {
 
   /** Queues a waiter; it is tried in turn until granted, timed out, aborted or failed. */
   wait(key: string, leaseId: string, waitMs: number, signal: AbortSignal | undefined, attempt: Attempt) {
-    return new Promise<AcquireResult>((resolve, reject) => {
-      const giveUp = () => waiter.settle({ acquired: false });
-      const timer = setTimeout(giveUp, waitMs);
-      timer.unref();
-      signal?.addEventListener('abort', giveUp, { once: true });
-      const waiter: Waiter = {
-        leaseId,
-        done: false,
-        settle: (outcome) => {
-          if (waiter.done) return;
-          waiter.done = true;
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', giveUp);
-          if (outcome instanceof Error) reject(outcome);
-          else resolve(outcome);
-          this.wake(key);
-        },
-      };
-      const queue = this.queues.get(key);
-      if (queue) queue.push(waiter);
-      else {
-        this.queues.set(key, [waiter]);
-        void this.serve(key, attempt);
-      }
-    });
+    const wait = new Waiting<AcquireResult>();
+    const waiter: Waiter = {
+      leaseId,
+      get done() {
+        return wait.settled;
+      },
+      settle: (outcome) => {
+        if (wait.settle(outcome)) this.wake(key);
+      },
+    };
+    wait.arm({ waitMs, signal, onGiveUp: () => waiter.settle({ acquired: false }) });
+    const queue = this.queues.get(key);
+    if (queue) queue.push(waiter);
+    else {
+      this.queues.set(key, [waiter]);
+      void this.serve(key, attempt);
+    }
+    return wait.promise;
   }
 
   /** Lets the head waiter of `key` try now (this server just released it). */
