@@ -1,25 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FencedError, LeaseLostError, LockNotAcquiredError } from '../src/index.js';
-import type { LeaseholdClient, WatchEvent } from '../src/index.js';
-import type { Setup } from './support/setups.js';
-import { startSetup } from './support/setups.js';
+import type { WatchEvent } from '../src/index.js';
+import { useSetup } from './support/setups.js';
 
 describe.each(['stream', 'http', 'inProcess'] as const)('the SDK over %s', (name) => {
-  let setup: Setup;
-  const clients: LeaseholdClient[] = [];
-  const client = () => {
-    const made = setup.client();
-    clients.push(made);
-    return made;
-  };
-
-  beforeAll(async () => {
-    setup = await startSetup(name);
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-  });
-  afterAll(() => setup.close());
+  const client = useSetup(name);
 
   it('hands lock:job:1 to a second client only after the first revokes, with a larger token', async () => {
     const [a, b] = [client(), client()];

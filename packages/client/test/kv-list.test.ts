@@ -1,24 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { KvEntry, LeaseholdClient } from '../src/index.js';
-import type { Setup } from './support/setups.js';
-import { startSetup } from './support/setups.js';
+import { describe, expect, it } from 'vitest';
+import type { KvEntry } from '../src/index.js';
+import { useSetup } from './support/setups.js';
 
 describe.each(['stream', 'http', 'inProcess'] as const)('kv.list and kv.entries over %s', (name) => {
-  let setup: Setup;
-  const clients: LeaseholdClient[] = [];
-  const client = () => {
-    const made = setup.client();
-    clients.push(made);
-    return made;
-  };
-
-  beforeAll(async () => {
-    setup = await startSetup(name);
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-  });
-  afterAll(() => setup.close());
+  const client = useSetup(name);
 
   it('lists a page of names under a prefix, in byte order, with its cursor', async () => {
     const c = client();

@@ -1,24 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LeaseholdClient } from '../src/index.js';
-import type { Setup } from './support/setups.js';
-import { startSetup } from './support/setups.js';
+import { describe, expect, it } from 'vitest';
+import { useSetup } from './support/setups.js';
 
 describe.each(['stream', 'http', 'inProcess'] as const)('leases.timeToLive over %s', (name) => {
-  let setup: Setup;
-  const clients: LeaseholdClient[] = [];
-  const client = () => {
-    const made = setup.client();
-    clients.push(made);
-    return made;
-  };
-
-  beforeAll(async () => {
-    setup = await startSetup(name);
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-  });
-  afterAll(() => setup.close());
+  const client = useSetup(name);
 
   it("answers a live lease's TTL and what is left of it", async () => {
     const c = client();

@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { LocalStore, LockService } from '@leasehold/core';
 import { LeaseholdClient } from '../../src/index.js';
 import type { TestServer } from './test-server.js';
@@ -31,5 +32,26 @@ export async function startSetup(name: Setup['name']): Promise<Setup> {
         ? new LeaseholdClient({ url: server.streamUrl })
         : new LeaseholdClient({ url: server.httpUrl, transport: 'http' }),
     close: () => server.close(),
+  };
+}
+
+/**
+ * Starts the named setup for the enclosing describe block and returns a client factory: every
+ * client it makes is closed after each test, and the setup after the block.
+ */
+export function useSetup(name: Setup['name']): () => LeaseholdClient {
+  let setup: Setup;
+  const clients: LeaseholdClient[] = [];
+  beforeAll(async () => {
+    setup = await startSetup(name);
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+  });
+  afterAll(() => setup.close());
+  return () => {
+    const made = setup.client();
+    clients.push(made);
+    return made;
   };
 }
