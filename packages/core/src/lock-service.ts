@@ -245,7 +245,7 @@ export class LockService {
     const result =
       waitMs === 0
         ? await binding.store.acquire(options)
-        : await this.counted(this.waitersByApp, caller, 'waiters', () => binding.store.acquire(options));
+        : await this.countedWait(caller, () => binding.store.acquire(options));
     if (this.observer) {
       const waited = waitMs > 0 ? (performance.now() - started) / 1000 : undefined;
       this.observer.acquireDone(binding.name, acquireOutcome(result.acquired, waitMs, signal), waited);
@@ -462,9 +462,7 @@ export class LockService {
     const binding = this.target(caller, storeName, 'watch');
     const scope = this.scopeOf(caller, binding);
     const text = prefix === undefined || prefix === '' ? '' : this.prefix(prefix);
-    const quotas = this.quotasOf(caller.appId);
-    const watching = this.watchersByApp.get(caller.appId) ?? 0;
-    checkQuota(caller.appId, quotas, 'watchers', watching);
+    this.checkWatchers(caller);
     const unsubscribe = binding.store.watch({
       prefix: '',
       ...(afterRevision === undefined ? {} : { afterRevision }),
@@ -480,14 +478,7 @@ export class LockService {
         onEvent({ ...event, key: named.name, kind: named.kind });
       },
     });
-    bumpCount(this.watchersByApp, caller.appId, 1);
-    let open = true;
-    return () => {
-      if (!open) return;
-      open = false;
-      bumpCount(this.watchersByApp, caller.appId, -1);
-      unsubscribe();
-    };
+    return this.countedWatch(caller, unsubscribe);
   }
 
   /**
@@ -504,6 +495,7 @@ export class LockService {
       throw new LeaseholdError('FORBIDDEN', "watching every app's events needs an admin token");
     }
     const binding = this.target(caller, storeName, 'watchAllApps');
+    this.checkWatchers(caller);
     const unsubscribe = binding.store.watch({
       prefix: '',
       ...(afterRevision === undefined ? {} : { afterRevision }),
@@ -515,6 +507,19 @@ export class LockService {
         onEvent({ ...event, key: read.name, kind: read.kind, ...space });
       },
     });
+    return this.countedWatch(caller, unsubscribe);
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------
+
+  /** Refuses a watch past the app's watcher quota on this server. */
+  private checkWatchers(caller: Caller): void {
+    const watching = this.watchersByApp.get(caller.appId) ?? 0;
+    checkQuota(caller.appId, this.quotasOf(caller.appId), 'watchers', watching);
+  }
+
+  /** Counts an open watch against its app until the returned function (idempotent) ends it. */
+  private countedWatch(caller: Caller, unsubscribe: Unsubscribe): Unsubscribe {
     bumpCount(this.watchersByApp, caller.appId, 1);
     let open = true;
     return () => {
@@ -524,8 +529,6 @@ export class LockService {
       unsubscribe();
     };
   }
-
-  // ---- helpers ---------------------------------------------------------------------------
 
   /** The binding of a store, or STORE_NOT_FOUND. */
   binding(storeName: string): StoreBinding {
@@ -594,19 +597,15 @@ export class LockService {
     return undefined;
   }
 
-  /** Runs `work` counted against a per-server quota of the caller's app. */
-  private async counted<T>(
-    counts: Map<string, number>,
-    caller: Caller,
-    name: 'waiters' | 'watchers',
-    work: () => Promise<T>,
-  ): Promise<T> {
-    checkQuota(caller.appId, this.quotasOf(caller.appId), name, counts.get(caller.appId) ?? 0);
-    bumpCount(counts, caller.appId, 1);
+  /** Runs a waiting acquire counted against the caller's waiter quota on this server. */
+  private async countedWait<T>(caller: Caller, work: () => Promise<T>): Promise<T> {
+    const waiting = this.waitersByApp.get(caller.appId) ?? 0;
+    checkQuota(caller.appId, this.quotasOf(caller.appId), 'waiters', waiting);
+    bumpCount(this.waitersByApp, caller.appId, 1);
     try {
       return await work();
     } finally {
-      bumpCount(counts, caller.appId, -1);
+      bumpCount(this.waitersByApp, caller.appId, -1);
     }
   }
 
