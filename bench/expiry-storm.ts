@@ -49,9 +49,9 @@ for (let i = 0; i < total; i += batch) {
   const work: Promise<unknown>[] = [];
   for (let j = i; j < Math.min(total, i + batch); j++) {
     work.push(
-      store
-        .grantLease({ app: 'test', ttlMs })
-        .then((lease) => store.acquire({ app: 'test', key: `lock/${j}`, leaseId: lease.id })),
+      store.leases
+        .grant({ app: 'test', ttlMs })
+        .then((lease) => store.locks.acquire({ app: 'test', key: `lock/${j}`, leaseId: lease.id })),
     );
   }
   await Promise.all(work);

@@ -29,7 +29,7 @@ const putMs = await timeAsync(async () => {
   for (let i = 0; i < n; i += 10_000) {
     const work: Promise<unknown>[] = [];
     for (let j = i; j < Math.min(n, i + 10_000); j++)
-      work.push(store.put({ app: 'app', key: key(j), value: 'v' }));
+      work.push(store.kv.put({ app: 'app', key: key(j), value: 'v' }));
     await Promise.all(work);
   }
 });
@@ -38,7 +38,7 @@ const heapPerKey = (process.memoryUsage().heapUsed - heapBefore) / n;
 
 const cursors = Array.from({ length: 1_000 }, (_, i) => key((i * 104_729) % n));
 const pageMs = await timeAsync(async () => {
-  for (const after of cursors) await store.listKeys('kv||app||job/', after, PAGE + 1);
+  for (const after of cursors) await store.kv.list('kv||app||job/', after, PAGE + 1);
 });
 
 // A store without an index: every page filters and sorts all n keys.

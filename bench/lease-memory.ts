@@ -26,10 +26,10 @@ async function probe(name: string, make: (store: LocalStore, i: number) => Promi
 
 await probe('randomUUID() string', () => Promise.resolve(randomUUID()));
 await probe('newLeaseId() string', () => Promise.resolve(newLeaseId()));
-await probe('lease', (store) => store.grantLease({ app: 'test', ttlMs: 600_000 }).then(() => undefined));
+await probe('lease', (store) => store.leases.grant({ app: 'test', ttlMs: 600_000 }).then(() => undefined));
 await probe('lease holding a lock', (store, i) =>
-  store
-    .grantLease({ app: 'test', ttlMs: 600_000 })
-    .then((lease) => store.acquire({ app: 'test', key: `lock/${i}`, leaseId: lease.id }))
+  store.leases
+    .grant({ app: 'test', ttlMs: 600_000 })
+    .then((lease) => store.locks.acquire({ app: 'test', key: `lock/${i}`, leaseId: lease.id }))
     .then(() => undefined),
 );

@@ -1,3 +1,4 @@
+import { daprOf } from './dapr/dapr-mapping.js';
 import type { DaprTryLockRequest, DaprUnlockRequest } from './dapr-request.js';
 import { ERROR_TABLE, LeaseholdError, isLeaseholdError } from './errors.js';
 import { KeyScope } from './key-scope.js';
@@ -36,7 +37,7 @@ export class DaprLocks {
     if (checked) await checked;
     try {
       const ttlMs = request.expiryInSeconds * 1000;
-      const result = await binding.store.daprTryLock(scoped, request.lockOwner, ttlMs, caller.appId);
+      const result = await daprOf(binding.store).tryLock(scoped, request.lockOwner, ttlMs, caller.appId);
       // Dapr's reply carries no holder; keep another app's lease id out of every path.
       return result.acquired ? result : { acquired: false };
     } catch (error) {
@@ -49,7 +50,7 @@ export class DaprLocks {
     const { binding, key } = this.target(storeName, request.resourceId, request.lockOwner, 'ERR_UNLOCK');
     const scoped = new KeyScope(binding.keyPrefix, caller.appId, binding.name).lock(key);
     try {
-      return await binding.store.daprUnlock(scoped, request.lockOwner, leaseAppOf(caller));
+      return await daprOf(binding.store).unlock(scoped, request.lockOwner, leaseAppOf(caller));
     } catch (error) {
       throw daprFailure('ERR_UNLOCK', describe(error), error);
     }

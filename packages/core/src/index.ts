@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './types.js';
-export type * from './store.js';
+export * from './store.js';
+export * from './dapr/dapr-mapping.js';
 export type * from './changes.js';
 export * from './expiry-heap.js';
 export * from './key-set.js';

@@ -1,6 +1,7 @@
 import { LeaseholdError, invalidArgument } from './errors.js';
 import type { KeyScope } from './key-scope.js';
 import { checkInteger, checkName } from './limits.js';
+import { capability } from './store.js';
 import type { Store } from './store.js';
 import type { Caller } from './tenancy.js';
 import { visibleLock } from './tenancy.js';
@@ -59,13 +60,13 @@ export async function listKeyPage(
   caller: Caller,
   query: KvListQuery,
 ): Promise<KvPage> {
-  const { store } = binding;
-  if (!store.listKeys) {
+  const kv = capability(binding.store, 'kv', binding.name);
+  if (!kv.list) {
     throw new LeaseholdError('NOT_SUPPORTED', `store: ${binding.name} cannot list keys`, { field: 'store' });
   }
   const after = query.after === undefined ? undefined : scope.kv(query.after);
   // One more than asked says whether another page follows, without a second round trip.
-  const rows = await store.listKeys(scope.kv(query.prefix), after, query.limit + 1);
+  const rows = await kv.list(scope.kv(query.prefix), after, query.limit + 1);
   const entries: KvEntry[] = [];
   for (const row of rows.slice(0, query.limit)) {
     const named = scope.unscope(row.key);

@@ -66,7 +66,7 @@ describe('LocalStore over an asynchronous journal', () => {
 
   it('sends no reply before the commit carrying its change resolves', async () => {
     open();
-    const grant = track(store.grantLease({ ttlMs: 10_000, app: 'a' }));
+    const grant = track(store.leases.grant({ ttlMs: 10_000, app: 'a' }));
     await turns();
     expect(journal.commits).toHaveLength(1);
     expect(kinds(journal.commits[0])).toContain('lease.put');
@@ -78,8 +78,8 @@ describe('LocalStore over an asynchronous journal', () => {
 
   it('commits the changes of one turn together', async () => {
     open();
-    const a = store.put({ key: 'a', value: '1', app: 'x' });
-    const b = store.put({ key: 'b', value: '2', app: 'x' });
+    const a = store.kv.put({ key: 'a', value: '1', app: 'x' });
+    const b = store.kv.put({ key: 'b', value: '2', app: 'x' });
     await turns();
     expect(journal.commits).toHaveLength(1);
     journal.commits[0]!.resolve();
@@ -88,12 +88,12 @@ describe('LocalStore over an asynchronous journal', () => {
 
   it('holds the next batch until the commit in flight resolves, then commits it in order', async () => {
     open();
-    const first = track(store.put({ key: 'k', value: 'first', app: 'x' }));
+    const first = track(store.kv.put({ key: 'k', value: 'first', app: 'x' }));
     await turns();
     expect(journal.commits).toHaveLength(1);
 
-    const second = track(store.put({ key: 'k', value: 'second', app: 'x' }));
-    const third = track(store.put({ key: 'other', value: 'third', app: 'x' }));
+    const second = track(store.kv.put({ key: 'k', value: 'second', app: 'x' }));
+    const third = track(store.kv.put({ key: 'other', value: 'third', app: 'x' }));
     await turns();
     expect(journal.commits).toHaveLength(1); // never two commits at once
 
@@ -114,9 +114,9 @@ describe('LocalStore over an asynchronous journal', () => {
 
   it('answers a read of state still in flight only after that state is durable', async () => {
     open();
-    const put = store.put({ key: 'k', value: 'v', app: 'x' });
+    const put = store.kv.put({ key: 'k', value: 'v', app: 'x' });
     await turns();
-    const read = track(store.get('k'));
+    const read = track(store.kv.get('k'));
     await turns();
     expect(read.settled).toBe(false);
 
@@ -129,8 +129,8 @@ describe('LocalStore over an asynchronous journal', () => {
   it('publishes watch events only once their batch is durable', async () => {
     open();
     const seen: WatchEvent[] = [];
-    store.watch({ prefix: '', onEvent: (event) => seen.push(event) });
-    const put = store.put({ key: 'k', value: 'v', app: 'x' });
+    store.watch.subscribe({ prefix: '', onEvent: (event) => seen.push(event) });
+    const put = store.kv.put({ key: 'k', value: 'v', app: 'x' });
     await turns();
     expect(seen).toEqual([]);
 
@@ -141,18 +141,18 @@ describe('LocalStore over an asynchronous journal', () => {
 
   it('hands a lock to a waiter only once the release that freed it is durable', async () => {
     open();
-    const holderLease = store.grantLease({ ttlMs: 10_000, app: 'a' });
-    const waiterLease = store.grantLease({ ttlMs: 10_000, app: 'a' });
+    const holderLease = store.leases.grant({ ttlMs: 10_000, app: 'a' });
+    const waiterLease = store.leases.grant({ ttlMs: 10_000, app: 'a' });
     await turns();
     journal.commits[0]!.resolve();
     const [holder, waiter] = await Promise.all([holderLease, waiterLease]);
-    const held = store.acquire({ key: 'lock', leaseId: holder.id, app: 'a' });
+    const held = store.locks.acquire({ key: 'lock', leaseId: holder.id, app: 'a' });
     await turns();
     journal.commits[1]!.resolve();
     await expect(held).resolves.toMatchObject({ acquired: true });
 
-    const handOff = track(store.acquire({ key: 'lock', leaseId: waiter.id, app: 'a', waitMs: 10_000 }));
-    const release = store.release('lock', holder.id, 'a');
+    const handOff = track(store.locks.acquire({ key: 'lock', leaseId: waiter.id, app: 'a', waitMs: 10_000 }));
+    const release = store.locks.release('lock', holder.id, 'a');
     await turns();
     expect(journal.commits).toHaveLength(3);
     expect(handOff.settled).toBe(false);
@@ -164,11 +164,11 @@ describe('LocalStore over an asynchronous journal', () => {
 
   it('fails closed when a commit rejects: that reply, the queued ones and every later one reject alike', async () => {
     open();
-    const first = store.put({ key: 'k', value: 'first', app: 'x' });
+    const first = store.kv.put({ key: 'k', value: 'first', app: 'x' });
     await turns();
-    const queued = store.put({ key: 'k', value: 'second', app: 'x' });
+    const queued = store.kv.put({ key: 'k', value: 'second', app: 'x' });
     const seen: WatchEvent[] = [];
-    store.watch({ prefix: '', onEvent: (event) => seen.push(event) });
+    store.watch.subscribe({ prefix: '', onEvent: (event) => seen.push(event) });
 
     journal.commits[0]!.reject(new Error('disk full'));
     const failure = await first.then(
@@ -178,8 +178,8 @@ describe('LocalStore over an asynchronous journal', () => {
     expect(failure).toBeInstanceOf(LeaseholdError);
     expect(failure).toMatchObject({ code: 'STORE_ERROR' });
     await expect(queued).rejects.toBe(failure);
-    await expect(store.get('k')).rejects.toBe(failure);
-    await expect(store.grantLease({ ttlMs: 1_000, app: 'x' })).rejects.toBe(failure);
+    await expect(store.kv.get('k')).rejects.toBe(failure);
+    await expect(store.leases.grant({ ttlMs: 1_000, app: 'x' })).rejects.toBe(failure);
     await expect(store.ping()).resolves.toBe(false);
     await turns();
     expect(journal.commits).toHaveLength(1); // nothing is committed after a failure
@@ -189,19 +189,19 @@ describe('LocalStore over an asynchronous journal', () => {
   it('rejects a waiter whose hand-off failed to commit', async () => {
     open();
     const leases = Promise.all([
-      store.grantLease({ ttlMs: 10_000, app: 'a' }),
-      store.grantLease({ ttlMs: 10_000, app: 'a' }),
+      store.leases.grant({ ttlMs: 10_000, app: 'a' }),
+      store.leases.grant({ ttlMs: 10_000, app: 'a' }),
     ]);
     await turns();
     journal.commits[0]!.resolve();
     const [holder, waiter] = await leases;
-    const held = store.acquire({ key: 'lock', leaseId: holder.id, app: 'a' });
+    const held = store.locks.acquire({ key: 'lock', leaseId: holder.id, app: 'a' });
     await turns();
     journal.commits[1]!.resolve();
     await held;
 
-    const handOff = store.acquire({ key: 'lock', leaseId: waiter.id, app: 'a', waitMs: 10_000 });
-    const release = store.release('lock', holder.id, 'a');
+    const handOff = store.locks.acquire({ key: 'lock', leaseId: waiter.id, app: 'a', waitMs: 10_000 });
+    const release = store.locks.release('lock', holder.id, 'a');
     await turns();
     journal.commits[2]!.reject(new Error('disk full'));
     await expect(release).rejects.toMatchObject({ code: 'STORE_ERROR' });
@@ -210,9 +210,9 @@ describe('LocalStore over an asynchronous journal', () => {
 
   it('close waits for the commit in flight and commits what is pending before closing the journal', async () => {
     open();
-    const first = store.put({ key: 'a', value: '1', app: 'x' });
+    const first = store.kv.put({ key: 'a', value: '1', app: 'x' });
     await turns();
-    const second = track(store.put({ key: 'b', value: '2', app: 'x' }));
+    const second = track(store.kv.put({ key: 'b', value: '2', app: 'x' }));
     const closing = track(store.close());
     await turns();
     expect(closing.settled).toBe(false);
@@ -230,6 +230,6 @@ describe('LocalStore over an asynchronous journal', () => {
     await closing.promise;
     expect(journal.closed).toBe(true);
     await expect(second.promise).resolves.toMatchObject({ version: 1 });
-    await expect(store.get('a')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await expect(store.kv.get('a')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
   });
 });

@@ -3,15 +3,12 @@ import { LeaseholdError, storeError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 import { LockEngine } from './lock-engine.js';
 import type { Waiter } from './engine-sink.js';
-import type {
-  AcquireOptions,
-  GrantOptions,
-  LeaseApp,
-  PutOptions,
-  Store,
-  Unsubscribe,
-  WatchOptions,
-} from './store.js';
+import type { CounterStore } from './counters/counter-store.js';
+import type { KvStore } from './kv/kv-store.js';
+import type { LeaseStore } from './leases/lease-store.js';
+import type { AcquireOptions, LockStore } from './locks/lock-store.js';
+import type { Store } from './store.js';
+import type { WatchStore } from './watch/watch-store.js';
 import type { AcquireResult, Clock, UsageQuery } from './types.js';
 import { timerDelay } from './timer-delay.js';
 import { systemClock } from './types.js';
@@ -77,105 +74,43 @@ export class LocalStore implements Store {
     };
   }
 
-  grantLease(options: GrantOptions) {
-    return this.run(() => this.engine.grantLease(options.ttlMs, options.owner, options.app));
-  }
+  readonly leases: Required<LeaseStore> = {
+    grant: (options) =>
+      this.run(() => this.engine.grantLease(options.ttlMs, options.owner, options.app, options.implicit)),
+    keepAlive: (leaseId, app) => this.run(() => this.engine.keepAlive(leaseId, app)),
+    revoke: (leaseId, app) => this.run(() => this.engine.revokeLease(leaseId, app)),
+    get: (leaseId, app) => this.run(() => this.engine.getLease(leaseId, app)),
+    list: (limit) => this.run(() => this.engine.listLeases(limit)),
+  };
 
-  keepAlive(leaseId: string, app: LeaseApp) {
-    return this.run(() => this.engine.keepAlive(leaseId, app));
-  }
+  readonly locks: Required<LockStore> = {
+    acquire: (options) => this.acquireOrWait(options),
+    release: (key, leaseId, app) => this.run(() => this.engine.release(key, leaseId, app)),
+    forceRelease: (key) => this.run(() => this.engine.forceRelease(key)),
+    describe: (key) => this.run(() => this.engine.describeLock(key)),
+    list: (prefix, limit) => this.run(() => this.engine.listLocks(prefix, limit)),
+    queue: (key) => this.run(() => this.engine.describeQueue(key)),
+    check: (key, token) => this.run(() => this.engine.checkFence(key, token)),
+  };
 
-  revokeLease(leaseId: string, app: LeaseApp) {
-    return this.run(() => this.engine.revokeLease(leaseId, app));
-  }
+  readonly kv: Required<KvStore> = {
+    put: (options) => this.run(() => this.engine.put(options)),
+    get: (key) => this.run(() => this.engine.get(key)),
+    delete: (key) => this.run(() => this.engine.delete(key)),
+    list: (prefix, after, limit) => this.run(() => this.engine.listKeys(prefix, after, limit)),
+  };
 
-  getLease(leaseId: string, app: LeaseApp) {
-    return this.run(() => this.engine.getLease(leaseId, app));
-  }
+  readonly counters: Required<CounterStore> = {
+    add: (name, delta) => this.run(() => this.engine.counterAdd(name, delta)),
+    get: (name) => this.run(() => this.engine.counterGet(name)),
+    set: (name, value) => this.run(() => this.engine.counterSet(name, value)),
+  };
 
-  listLeases(limit: number) {
-    return this.run(() => this.engine.listLeases(limit));
-  }
-
-  acquire(options: AcquireOptions): Promise<AcquireResult> {
-    const waitMs = options.waitMs ?? 0;
-    let waitFor: Promise<AcquireResult> | undefined;
-    const immediate = this.run(() => {
-      const result = this.engine.tryAcquire(options.key, options.leaseId, options.app, options.maxHoldMs);
-      if (result.acquired || waitMs <= 0 || options.signal?.aborted) return result;
-      waitFor = this.wait(options, waitMs);
-      return undefined;
-    });
-    return immediate.then((result) => result ?? waitFor!);
-  }
-
-  release(key: string, leaseId: string, app: LeaseApp) {
-    return this.run(() => this.engine.release(key, leaseId, app));
-  }
-
-  forceRelease(key: string) {
-    return this.run(() => this.engine.forceRelease(key));
-  }
-
-  describeLock(key: string) {
-    return this.run(() => this.engine.describeLock(key));
-  }
-
-  listLocks(prefix: string, limit: number) {
-    return this.run(() => this.engine.listLocks(prefix, limit));
-  }
-
-  describeQueue(key: string) {
-    return this.run(() => this.engine.describeQueue(key));
-  }
-
-  checkFence(key: string, token: number) {
-    return this.run(() => this.engine.checkFence(key, token));
-  }
-
-  daprTryLock(key: string, owner: string, ttlMs: number, app: string) {
-    return this.run(() => this.engine.daprTryLock(key, owner, ttlMs, app));
-  }
-
-  daprUnlock(key: string, owner: string, app: LeaseApp) {
-    return this.run(() => this.engine.daprUnlock(key, owner, app));
-  }
-
-  put(options: PutOptions) {
-    return this.run(() => this.engine.put(options));
-  }
-
-  get(key: string) {
-    return this.run(() => this.engine.get(key));
-  }
-
-  delete(key: string) {
-    return this.run(() => this.engine.delete(key));
-  }
-
-  listKeys(prefix: string, after: string | undefined, limit: number) {
-    return this.run(() => this.engine.listKeys(prefix, after, limit));
-  }
-
-  counterAdd(name: string, delta: number) {
-    return this.run(() => this.engine.counterAdd(name, delta));
-  }
-
-  counterGet(name: string) {
-    return this.run(() => this.engine.counterGet(name));
-  }
-
-  counterSet(name: string, value: number) {
-    return this.run(() => this.engine.counterSet(name, value));
-  }
+  readonly watch: WatchStore = { subscribe: (options) => this.hub.subscribe(options) };
 
   /** Synchronous, so a quota check and the change it guards run in one turn, in request order. */
   usage(query: UsageQuery) {
     return this.engine.usage(query);
-  }
-
-  watch(options: WatchOptions): Unsubscribe {
-    return this.hub.subscribe(options);
   }
 
   ping(): Promise<boolean> {
@@ -214,6 +149,18 @@ export class LocalStore implements Store {
     return new Promise<T>((resolve, reject) => {
       this.commits.afterDurable(() => (this.failure ? reject(this.failure) : resolve(value)));
     });
+  }
+
+  private acquireOrWait(options: AcquireOptions): Promise<AcquireResult> {
+    const waitMs = options.waitMs ?? 0;
+    let waitFor: Promise<AcquireResult> | undefined;
+    const immediate = this.run(() => {
+      const result = this.engine.tryAcquire(options.key, options.leaseId, options.app, options.maxHoldMs);
+      if (result.acquired || waitMs <= 0 || options.signal?.aborted) return result;
+      waitFor = this.wait(options, waitMs);
+      return undefined;
+    });
+    return immediate.then((result) => result ?? waitFor!);
   }
 
   private wait(options: AcquireOptions, waitMs: number): Promise<AcquireResult> {

@@ -16,13 +16,12 @@ import type {
   LockInfo,
   QueuedWaiter,
   ReleaseStatus,
-  UnlockStatus,
   Usage,
   UsageQuery,
   WatchEventType,
 } from './types.js';
-import { UnlockStatus as Unlock } from './types.js';
-import type { LeaseApp, PutOptions } from './store.js';
+import type { PutOptions } from './kv/kv-store.js';
+import type { LeaseApp } from './types.js';
 import type { EngineSink, Waiter } from './engine-sink.js';
 
 /**
@@ -132,6 +131,7 @@ export class LockEngine {
     if (!lease) return undefined;
     return {
       ...leaseInfo(lease),
+      ...(lease.implicit ? { implicit: true } : {}),
       remainingMs: Math.max(0, Math.round(lease.deadline - this.clock.now())),
       locks: keySetValues(lease.locks),
       keys: keySetValues(lease.keys),
@@ -250,27 +250,6 @@ export class LockEngine {
 
   checkFence(key: string, token: number): boolean {
     return this.locks.get(key)?.token === token;
-  }
-
-  /** Dapr TryLock: a new implicit lease holds the lock, or nothing changes. */
-  daprTryLock(key: string, owner: string, ttlMs: number, app: string): AcquireResult {
-    const held = this.locks.get(key);
-    if (held) return { acquired: false, holder: this.holderOf(held) };
-    if ((this.queues.get(key)?.size ?? 0) > 0) return { acquired: false };
-    const lease = this.grantLease(ttlMs, owner, app, true);
-    return this.tryAcquire(key, lease.id, app);
-  }
-
-  /** Dapr Unlock: releases the lock if `owner` owns its lease, ending an implicit lease with it. */
-  daprUnlock(key: string, owner: string, app: LeaseApp): UnlockStatus {
-    const lock = this.locks.get(key);
-    if (!lock) return Unlock.LOCK_DOES_NOT_EXIST;
-    if (app !== undefined && lock.app !== app) return Unlock.LOCK_BELONGS_TO_OTHERS;
-    const lease = this.leases.get(lock.leaseId);
-    if (lease?.owner !== owner) return Unlock.LOCK_BELONGS_TO_OTHERS;
-    if (lease.implicit) this.endLease(lease, false);
-    else this.release(key, lease.id, undefined);
-    return Unlock.SUCCESS;
   }
 
   /** Writes a value; the fence, version and lease are checked first, in that order. */

@@ -27,6 +27,7 @@ import type { QuotaName, Quotas } from './quotas.js';
 import { DEFAULT_QUOTAS, checkQuota, limitsStoredState } from './quotas.js';
 import type { AcquireOutcome, ServiceObserver } from './service-observer.js';
 import type { Unsubscribe } from './store.js';
+import { capability } from './store.js';
 import type { StoreBinding } from './store-binding.js';
 import type { Caller } from './tenancy.js';
 import { leaseAppOf, visibleEvent, visibleHolder, visibleLock } from './tenancy.js';
@@ -156,7 +157,7 @@ export class LockService {
     const owner = checkOptionalString('owner', input.owner, this.limits.ownerMaxBytes);
     const checked = this.checkStored(caller, binding, ['leases']);
     if (checked) await checked;
-    const lease = await binding.store.grantLease({
+    const lease = await binding.store.leases.grant({
       ttlMs,
       app: caller.appId,
       ...(owner === undefined ? {} : { owner }),
@@ -172,7 +173,7 @@ export class LockService {
   ): Promise<{ id: string; ttlMs: number }> {
     const { store } = this.target(caller, storeName, 'keepAlive');
     const id = this.leaseId(leaseId);
-    const lease = await store.keepAlive(id, leaseAppOf(caller));
+    const lease = await store.leases.keepAlive(id, leaseAppOf(caller));
     if (!lease) throw leaseNotFound(id);
     return { id: lease.id, ttlMs: lease.ttlMs };
   }
@@ -180,7 +181,7 @@ export class LockService {
   /** Revokes a lease; idempotent. Another app's lease reads as already gone. */
   async revokeLease(caller: Caller, storeName: string, leaseId: unknown): Promise<{ revoked: boolean }> {
     const { store } = this.target(caller, storeName, 'revokeLease');
-    return { revoked: await store.revokeLease(this.leaseId(leaseId), leaseAppOf(caller)) };
+    return { revoked: await store.leases.revoke(this.leaseId(leaseId), leaseAppOf(caller)) };
   }
 
   /** Describes a lease with the names of its locks and keys in the caller's scope. */
@@ -188,7 +189,7 @@ export class LockService {
     const binding = this.target(caller, storeName, 'getLease');
     const scope = this.scopeOf(caller, binding);
     const id = this.leaseId(leaseId);
-    const lease = await binding.store.getLease(id, leaseAppOf(caller));
+    const lease = await binding.store.leases.get(id, leaseAppOf(caller));
     if (!lease) throw leaseNotFound(id);
     const names = (keys: readonly string[]) => keys.flatMap((k) => scope.unscope(k)?.name ?? []);
     return {
@@ -209,9 +210,9 @@ export class LockService {
   async listLeases(caller: Caller, storeName: string) {
     if (caller.role !== 'admin') throw new LeaseholdError('FORBIDDEN', 'listing leases needs an admin token');
     const binding = this.target(caller, storeName, 'listLeases');
-    if (!binding.store.listLeases)
-      throw new LeaseholdError('NOT_SUPPORTED', `store: ${storeName} cannot list leases`);
-    const leases = await binding.store.listLeases(this.limits.listMax);
+    const { leases: store } = binding.store;
+    if (!store.list) throw new LeaseholdError('NOT_SUPPORTED', `store: ${storeName} cannot list leases`);
+    const leases = await store.list(this.limits.listMax);
     return leases.map((lease) => labelLease(binding.keyPrefix, lease));
   }
 
@@ -244,8 +245,8 @@ export class LockService {
     const started = waitMs > 0 && this.observer ? performance.now() : 0;
     const result =
       waitMs === 0
-        ? await binding.store.acquire(options)
-        : await this.countedWait(caller, () => binding.store.acquire(options));
+        ? await binding.store.locks.acquire(options)
+        : await this.countedWait(caller, () => binding.store.locks.acquire(options));
     if (this.observer) {
       const waited = waitMs > 0 ? (performance.now() - started) / 1000 : undefined;
       this.observer.acquireDone(binding.name, acquireOutcome(result.acquired, waitMs, signal), waited);
@@ -261,7 +262,7 @@ export class LockService {
     const input = asBody(body);
     const name = this.name('name', input.name);
     const leaseId = this.leaseId(input.leaseId);
-    return { status: await binding.store.release(scope.lock(name), leaseId, leaseAppOf(caller)) };
+    return { status: await binding.store.locks.release(scope.lock(name), leaseId, leaseAppOf(caller)) };
   }
 
   /** Releases a lock whoever holds it (admin only). */
@@ -269,7 +270,7 @@ export class LockService {
     if (caller.role !== 'admin') throw new LeaseholdError('FORBIDDEN', 'force-release needs an admin token');
     const binding = this.target(caller, storeName, 'forceRelease');
     const name = this.name('name', asBody(body).name);
-    const released = await binding.store.forceRelease(this.scopeOf(caller, binding).lock(name));
+    const released = await binding.store.locks.forceRelease(this.scopeOf(caller, binding).lock(name));
     if (released) this.observer?.forceReleased(binding.name);
     return { released };
   }
@@ -278,7 +279,7 @@ export class LockService {
   async describeLock(caller: Caller, storeName: string, name: unknown): Promise<LockView> {
     const binding = this.target(caller, storeName, 'describeLock');
     const checked = this.name('name', name);
-    const { key: _key, ...info } = await binding.store.describeLock(
+    const { key: _key, ...info } = await binding.store.locks.describe(
       this.scopeOf(caller, binding).lock(checked),
     );
     return visibleLock(caller, { name: checked, ...info });
@@ -289,7 +290,7 @@ export class LockService {
     const binding = this.target(caller, storeName, 'listLocks');
     const scope = this.scopeOf(caller, binding);
     const text = prefix === undefined || prefix === '' ? '' : this.prefix(prefix);
-    const locks = await binding.store.listLocks(scope.lock(text), this.limits.listMax);
+    const locks = await binding.store.locks.list(scope.lock(text), this.limits.listMax);
     return locks.map(({ key, ...info }) =>
       visibleLock(caller, { name: scope.unscope(key)?.name ?? key, ...info }),
     );
@@ -302,7 +303,7 @@ export class LockService {
     }
     const binding = this.target(caller, storeName, 'listAllLocks');
     const text = prefix === undefined || prefix === '' ? '' : this.prefix(prefix);
-    const locks = await binding.store.listLocks('lock||', this.limits.listMax);
+    const locks = await binding.store.locks.list('lock||', this.limits.listMax);
     return locks.map((lock) => labelLock(binding.keyPrefix, lock)).filter((l) => l.name.startsWith(text));
   }
 
@@ -314,10 +315,11 @@ export class LockService {
   ): Promise<{ name: string; waiters: QueueView[] }> {
     const binding = this.target(caller, storeName, 'describeQueue');
     const checked = this.name('name', name);
-    if (!binding.store.describeQueue) {
+    const { locks } = binding.store;
+    if (!locks.queue) {
       throw new LeaseholdError('NOT_SUPPORTED', `store: ${storeName} cannot describe lock queues`);
     }
-    const waiters = await binding.store.describeQueue(this.scopeOf(caller, binding).lock(checked));
+    const waiters = await locks.queue(this.scopeOf(caller, binding).lock(checked));
     return { name: checked, waiters: visibleQueue(caller, waiters) };
   }
 
@@ -343,7 +345,7 @@ export class LockService {
       0,
       Number.MAX_SAFE_INTEGER,
     );
-    return { valid: await binding.store.checkFence(this.scopeOf(caller, binding).lock(checked), value) };
+    return { valid: await binding.store.locks.check(this.scopeOf(caller, binding).lock(checked), value) };
   }
 
   // ---- KV and counters -------------------------------------------------------------------
@@ -370,7 +372,7 @@ export class LockService {
     const fence = this.fence(input.fence, scope);
     const checked = this.checkKvQuota(caller, binding, scope.kv(key), valueBytes);
     if (checked) await checked;
-    return binding.store.put({
+    return capability(binding.store, 'kv', binding.name).put({
       key: scope.kv(key),
       value: input.value,
       app: leaseAppOf(caller),
@@ -384,7 +386,9 @@ export class LockService {
   async get(caller: Caller, storeName: string, key: unknown) {
     const binding = this.target(caller, storeName, 'get');
     const checked = this.name('key', key);
-    const entry = await binding.store.get(this.scopeOf(caller, binding).kv(checked));
+    const entry = await capability(binding.store, 'kv', binding.name).get(
+      this.scopeOf(caller, binding).kv(checked),
+    );
     if (!entry) throw new LeaseholdError('KEY_NOT_FOUND', `key: ${checked} not found`, { field: 'key' });
     return visibleLock(caller, { ...entry, key: checked });
   }
@@ -400,7 +404,9 @@ export class LockService {
   async delete(caller: Caller, storeName: string, key: unknown): Promise<{ deleted: true }> {
     const binding = this.target(caller, storeName, 'delete');
     const checked = this.name('key', key);
-    if (!(await binding.store.delete(this.scopeOf(caller, binding).kv(checked)))) {
+    if (
+      !(await capability(binding.store, 'kv', binding.name).delete(this.scopeOf(caller, binding).kv(checked)))
+    ) {
       throw new LeaseholdError('KEY_NOT_FOUND', `key: ${checked} not found`, { field: 'key' });
     }
     return { deleted: true };
@@ -415,7 +421,7 @@ export class LockService {
     const counter = this.scopeOf(caller, binding).counter(name);
     const checked = this.checkCounterQuota(caller, binding, counter);
     if (checked) await checked;
-    return { value: await binding.store.counterAdd(counter, delta) };
+    return { value: await capability(binding.store, 'counters', binding.name).add(counter, delta) };
   }
 
   /** Reads a counter. */
@@ -428,7 +434,9 @@ export class LockService {
     const checked = this.name('name', name);
     return {
       name: checked,
-      value: await binding.store.counterGet(this.scopeOf(caller, binding).counter(checked)),
+      value: await capability(binding.store, 'counters', binding.name).get(
+        this.scopeOf(caller, binding).counter(checked),
+      ),
     };
   }
 
@@ -441,7 +449,7 @@ export class LockService {
     const counter = this.scopeOf(caller, binding).counter(name);
     const checked = this.checkCounterQuota(caller, binding, counter);
     if (checked) await checked;
-    await binding.store.counterSet(counter, value);
+    await capability(binding.store, 'counters', binding.name).set(counter, value);
     return { value };
   }
 
@@ -463,7 +471,7 @@ export class LockService {
     const scope = this.scopeOf(caller, binding);
     const text = prefix === undefined || prefix === '' ? '' : this.prefix(prefix);
     this.checkWatchers(caller);
-    const unsubscribe = binding.store.watch({
+    const unsubscribe = binding.store.watch.subscribe({
       prefix: '',
       ...(afterRevision === undefined ? {} : { afterRevision }),
       onEvent: (raw) => {
@@ -496,7 +504,7 @@ export class LockService {
     }
     const binding = this.target(caller, storeName, 'watchAllApps');
     this.checkWatchers(caller);
-    const unsubscribe = binding.store.watch({
+    const unsubscribe = binding.store.watch.subscribe({
       prefix: '',
       ...(afterRevision === undefined ? {} : { afterRevision }),
       onEvent: (event) => {

@@ -20,13 +20,21 @@ export type AppLockView = Omit<LockInfo, 'key'> & {
 /** A queued acquire as a caller may see it: another app's waiter is only a place in the queue. */
 export type QueueView = Partial<QueuedWaiter> & { readonly position: number };
 
-/** Every store offers these; the Store seam makes them required. */
-const BASE_CAPABILITIES = ['leases', 'locks', 'dapr', 'kv', 'counters', 'watch'] as const;
-const OPTIONAL_CAPABILITIES = ['listLeases', 'describeQueue', 'usage', 'stats'] as const;
-
-/** What a store can do, by the operations it offers (missing ones answer NOT_SUPPORTED). */
+/** What a store can do, by the capabilities and operations it offers (missing ones answer NOT_SUPPORTED). */
 export function capabilitiesOf(store: Store): string[] {
-  return [...BASE_CAPABILITIES, ...OPTIONAL_CAPABILITIES.filter((op) => typeof store[op] === 'function')];
+  const offered: [string, unknown][] = [
+    ['leases', store.leases],
+    ['locks', store.locks],
+    ['dapr', true], // core maps Dapr's API onto leases and locks where a store has no format of its own
+    ['kv', store.kv],
+    ['counters', store.counters],
+    ['watch', store.watch],
+    ['listLeases', store.leases.list === undefined ? undefined : true],
+    ['describeQueue', store.locks.queue === undefined ? undefined : true],
+    ['usage', store.usage === undefined ? undefined : true],
+    ['stats', store.stats === undefined ? undefined : true],
+  ];
+  return offered.flatMap(([name, present]) => (present === undefined ? [] : [name]));
 }
 
 /**
@@ -113,18 +121,18 @@ export async function buildOverview(
 ): Promise<StoreOverview> {
   const { store, keyPrefix, scope } = source;
   const admin = caller.role === 'admin';
-  const raw = await store.listLocks(admin ? 'lock||' : scope.lock(''), limit);
+  const raw = await store.locks.list(admin ? 'lock||' : scope.lock(''), limit);
   const locks = await Promise.all(
     raw.map(async (info) => {
       const { key, ...rest } = info;
       const view: AppLockView = admin
         ? labelLock(keyPrefix, info)
         : visibleLock(caller, { ...rest, name: scope.unscope(key)?.name ?? key });
-      if (info.waiters === 0 || !store.describeQueue) return view;
-      return { ...view, queue: visibleQueue(caller, await store.describeQueue(key)) };
+      if (info.waiters === 0 || !store.locks.queue) return view;
+      return { ...view, queue: visibleQueue(caller, await store.locks.queue(key)) };
     }),
   );
-  const all = store.listLeases ? await store.listLeases(limit) : undefined;
+  const all = store.leases.list ? await store.leases.list(limit) : undefined;
   const leases = all
     ?.filter((lease) => admin || lease.app === caller.appId)
     .map((lease) =>

@@ -1,3 +1,9 @@
+/**
+ * Whose lease an operation may use. A string is the calling app: a lease granted by any other app
+ * then reads exactly as a lease that does not exist. `undefined` is an admin, who may use any lease.
+ */
+export type LeaseApp = string | undefined;
+
 /** Domain values shared by every layer. Keys here are store keys: already scoped to a tenant. */
 
 /** A lease as the store reports it. */
@@ -12,6 +18,8 @@ export interface LeaseInfo {
 /** A lease with what hangs on it. */
 export interface LeaseDetail extends LeaseInfo {
   readonly remainingMs: number;
+  /** True for the lease a Dapr TryLock made: it holds that one lock and ends with its Unlock. */
+  readonly implicit?: boolean;
   readonly locks: readonly string[];
   readonly keys: readonly string[];
 }

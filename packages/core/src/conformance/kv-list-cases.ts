@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import type { Store } from '../store.js';
+import type { KvStore } from '../store.js';
 import type { ConformanceCase, ConformanceContext } from './context.js';
 import { sleep } from './context.js';
 
 const TTL_MS = 30_000;
 
 /** The store's listing; every store in this suite must offer one. */
-function lister(ctx: ConformanceContext): NonNullable<Store['listKeys']> {
-  const list = ctx.store.listKeys?.bind(ctx.store);
+function lister(ctx: ConformanceContext): NonNullable<KvStore['list']> {
+  const list = ctx.store.kv?.list?.bind(ctx.store.kv);
   assert.ok(list, 'the store must list keys');
   return list;
 }
@@ -17,7 +17,8 @@ async function keysOf(ctx: ConformanceContext, prefix: string, after?: string, l
 }
 
 async function putAll(ctx: ConformanceContext, names: readonly string[]): Promise<void> {
-  for (const name of names) await ctx.store.put({ app: 'test', key: `${ctx.prefix}${name}`, value: name });
+  for (const name of names)
+    await ctx.store.kv!.put({ app: 'test', key: `${ctx.prefix}${name}`, value: name });
 }
 
 /** Listing keys by prefix (`Store.listKeys`), on every store. */
@@ -28,7 +29,7 @@ export const kvListCases: ConformanceCase[] = [
       // Byte order puts 'Z' before 'a', and an astral character after U+FFFD (unlike UTF-16 order).
       const names = ['b', 'a', 'Z', 'a/1', '\u{1F600}', '\uFFFD', 'é'];
       await putAll(ctx, names);
-      await ctx.store.put({ app: 'test', key: `${ctx.prefix}a`, value: 'again' });
+      await ctx.store.kv!.put({ app: 'test', key: `${ctx.prefix}a`, value: 'again' });
       const entries = await lister(ctx)(ctx.prefix, undefined, 100);
       const expected = names
         .map((n) => `${ctx.prefix}${n}`)
@@ -38,7 +39,7 @@ export const kvListCases: ConformanceCase[] = [
         expected,
       );
       const a = entries.find((e) => e.key === `${ctx.prefix}a`);
-      const got = await ctx.store.get(`${ctx.prefix}a`);
+      const got = await ctx.store.kv!.get(`${ctx.prefix}a`);
       assert.deepEqual([a?.value, a?.version, a?.revision], ['again', 2, got?.revision]);
     },
   },
@@ -95,17 +96,17 @@ export const kvListCases: ConformanceCase[] = [
     name: 'deleted keys and the keys of a revoked or expired lease are not listed',
     async run(ctx) {
       await putAll(ctx, ['kept', 'deleted']);
-      assert.equal(await ctx.store.delete(`${ctx.prefix}deleted`), true);
-      const revoked = (await ctx.store.grantLease({ app: 'test', ttlMs: TTL_MS })).id;
-      await ctx.store.put({ app: 'test', key: `${ctx.prefix}revoked`, value: 'v', leaseId: revoked });
-      const expiring = (await ctx.store.grantLease({ app: 'test', ttlMs: ctx.ttlMs })).id;
-      await ctx.store.put({ app: 'test', key: `${ctx.prefix}expired`, value: 'v', leaseId: expiring });
+      assert.equal(await ctx.store.kv!.delete(`${ctx.prefix}deleted`), true);
+      const revoked = (await ctx.store.leases.grant({ app: 'test', ttlMs: TTL_MS })).id;
+      await ctx.store.kv!.put({ app: 'test', key: `${ctx.prefix}revoked`, value: 'v', leaseId: revoked });
+      const expiring = (await ctx.store.leases.grant({ app: 'test', ttlMs: ctx.ttlMs })).id;
+      await ctx.store.kv!.put({ app: 'test', key: `${ctx.prefix}expired`, value: 'v', leaseId: expiring });
       const bound = await lister(ctx)(`${ctx.prefix}revoked`, undefined, 10);
       assert.deepEqual(
         bound.map((e) => [e.key, e.leaseId]),
         [[`${ctx.prefix}revoked`, revoked]],
       );
-      assert.equal(await ctx.store.revokeLease(revoked, 'test'), true);
+      assert.equal(await ctx.store.leases.revoke(revoked, 'test'), true);
       await sleep(ctx.ttlMs + ctx.expirySlackMs);
       assert.deepEqual(await keysOf(ctx, ctx.prefix), [`${ctx.prefix}kept`]);
     },
@@ -115,7 +116,7 @@ export const kvListCases: ConformanceCase[] = [
     async run(ctx) {
       // Store keys are `kv||<scope>||<name>`: the scope ends at its separator, so `a||` is not `ab||`.
       for (const key of ['a||x', 'a||y', 'ab||x', 'a|x', 'b||x'])
-        await ctx.store.put({ app: 'test', key: `${ctx.prefix}${key}`, value: 'v' });
+        await ctx.store.kv!.put({ app: 'test', key: `${ctx.prefix}${key}`, value: 'v' });
       assert.deepEqual(await keysOf(ctx, `${ctx.prefix}a||`), [`${ctx.prefix}a||x`, `${ctx.prefix}a||y`]);
       assert.deepEqual(await keysOf(ctx, `${ctx.prefix}a||`, `${ctx.prefix}a||y`), []);
       assert.deepEqual(await keysOf(ctx, `${ctx.prefix}b||`, `${ctx.prefix}a||x`), [`${ctx.prefix}b||x`]);

@@ -52,7 +52,7 @@ const open = (caller: Caller) => ({ authenticate: () => caller, authEnabled: fal
 describe('Dapr gRPC API', () => {
   const store = new LocalStore();
   const broken = new LocalStore();
-  broken.daprTryLock = () => Promise.reject(new Error('disk on fire'));
+  broken.locks.describe = () => Promise.reject(new Error('disk on fire'));
   const service = new LockService([binding(store), binding(broken, 'broken')]);
   const log = vi.fn();
   let server: RunningGrpcServer;

@@ -1,32 +1,32 @@
-import { ERROR_TABLE, isLeaseholdError } from '@leasehold/core';
+import { ERROR_TABLE, daprOf, isLeaseholdError } from '@leasehold/core';
 import type { Store } from '@leasehold/core';
 import type { ServerMetrics } from './server-metrics.js';
 
-/** The Store methods timed; watch and close are not requests. */
-const TIMED = [
-  'grantLease',
-  'keepAlive',
-  'revokeLease',
-  'getLease',
-  'listLeases',
-  'acquire',
-  'release',
-  'forceRelease',
-  'describeLock',
-  'listLocks',
-  'checkFence',
-  'daprTryLock',
-  'daprUnlock',
-  'put',
-  'get',
-  'delete',
-  'counterAdd',
-  'counterGet',
-  'counterSet',
-  'usage',
-  'ping',
-  'stats',
-] as const satisfies readonly (keyof Store)[];
+/**
+ * The operations timed, by capability and verb, each with its `op` label. The labels predate the
+ * capability seam and stay as they were, so dashboards keep working. Watch and close are not requests.
+ */
+const TIMED = {
+  leases: {
+    grant: 'grantLease',
+    keepAlive: 'keepAlive',
+    revoke: 'revokeLease',
+    get: 'getLease',
+    list: 'listLeases',
+  },
+  locks: {
+    acquire: 'acquire',
+    release: 'release',
+    forceRelease: 'forceRelease',
+    describe: 'describeLock',
+    list: 'listLocks',
+    queue: 'describeQueue',
+    check: 'checkFence',
+  },
+  dapr: { tryLock: 'daprTryLock', unlock: 'daprUnlock' },
+  kv: { put: 'put', get: 'get', delete: 'delete', list: 'listKeys' },
+  counters: { add: 'counterAdd', get: 'counterGet', set: 'counterSet' },
+} as const;
 
 type Method = (...args: unknown[]) => unknown;
 
@@ -34,38 +34,56 @@ type Method = (...args: unknown[]) => unknown;
  * The store as `metrics` sees it: each operation timed and its failures counted per store and op,
  * fenced writes counted as fencing rejections. A synchronous answer (usage, stats on the embedded
  * stores) stays synchronous, so requests pipelined on one connection keep their order. An acquire
- * that may wait is not timed: its wait is what it measures, and the wait histogram has that.
- * The wrapper inherits from the store, so its fields read through; every method runs bound to the
- * store itself (no Proxy trap on the hot path).
+ * that may wait is not timed: its wait is what it measures, and the wait histogram has that. The
+ * Dapr API is timed whole, whether the store has its own or core maps it (daprOf).
  */
 export function instrumentStore(store: Store, storeName: string, metrics: ServerMetrics): Store {
-  const wrapper = Object.create(store) as Record<string, unknown>;
-  for (const name of methodNames(store)) {
-    const method = (store as unknown as Record<string, Method>)[name]!;
-    wrapper[name] = (TIMED as readonly string[]).includes(name)
-      ? timed(store, storeName, name, method, metrics)
-      : method.bind(store);
-  }
-  return wrapper as unknown as Store;
-}
-
-/** Every method name of the store, own or inherited, but Object's. */
-function methodNames(store: Store): Set<string> {
-  const names = new Set<string>();
-  for (
-    let o: object | null = store;
-    o && o !== Object.prototype;
-    o = Object.getPrototypeOf(o) as object | null
-  ) {
-    for (const name of Object.getOwnPropertyNames(o)) {
-      if (name !== 'constructor' && typeof (store as unknown as Record<string, unknown>)[name] === 'function')
-        names.add(name);
+  const wrap = <C extends object>(capability: C, labels: Readonly<Record<string, string>>): C => {
+    const wrapped: Record<string, unknown> = {};
+    for (const [verb, label] of Object.entries(labels)) {
+      const method = (capability as Record<string, Method | undefined>)[verb];
+      if (method) wrapped[verb] = timed(capability, storeName, label, method, metrics);
     }
-  }
-  return names;
+    return wrapped as C;
+  };
+  const { kv, counters } = store;
+  // Inherits from the store, so its own fields (a LocalStore's stats and engine) read through.
+  const timedStore: Store = {
+    leases: wrap(store.leases, TIMED.leases),
+    locks: wrap(store.locks, TIMED.locks),
+    dapr: wrap(daprOf(store), TIMED.dapr),
+    ...(kv ? { kv: wrap(kv, TIMED.kv) } : {}),
+    ...(counters ? { counters: wrap(counters, TIMED.counters) } : {}),
+    watch: store.watch,
+    ...(store.usage
+      ? { usage: timedCall(store, storeName, 'usage', metrics) as NonNullable<Store['usage']> }
+      : {}),
+    ...(store.stats
+      ? { stats: timedCall(store, storeName, 'stats', metrics) as NonNullable<Store['stats']> }
+      : {}),
+    ping: timedCall(store, storeName, 'ping', metrics) as Store['ping'],
+    close: () => store.close(),
+  };
+  return Object.assign(Object.create(store) as Store, timedStore);
 }
 
-function timed(store: Store, storeName: string, op: string, method: Method, metrics: ServerMetrics): Method {
+/** A top-level store method, timed under its own name. */
+function timedCall(
+  store: Store,
+  storeName: string,
+  name: 'usage' | 'stats' | 'ping',
+  metrics: ServerMetrics,
+) {
+  return timed(store, storeName, name, (store as unknown as Record<string, Method>)[name]!, metrics);
+}
+
+function timed(
+  target: object,
+  storeName: string,
+  op: string,
+  method: Method,
+  metrics: ServerMetrics,
+): Method {
   const timer = metrics.storeOpTimer(storeName, op);
   const errors = metrics.storeOpErrors(storeName, op);
   const failed = (error: unknown) => {
@@ -79,7 +97,7 @@ function timed(store: Store, storeName: string, op: string, method: Method, metr
     const untimed = mayWait && ((a as { waitMs?: number }).waitMs ?? 0) > 0;
     let result: unknown;
     try {
-      result = method.call(store, a, b, c, d);
+      result = method.call(target, a, b, c, d);
     } catch (error) {
       failed(error);
       throw error;

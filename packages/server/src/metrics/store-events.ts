@@ -11,7 +11,7 @@ export function followStoreEvents(binding: StoreBinding, metrics: ServerMetrics)
   const store = binding.name;
   // Store key -> when its grant was seen; one entry per held lock.
   const grantedAt = new Map<string, number>();
-  const stop = binding.store.watch({
+  const stop = binding.store.watch.subscribe({
     prefix: '',
     onEvent: (event) => {
       switch (event.type) {

@@ -45,11 +45,15 @@ describeWithBackend('etcd', 'lock.etcd with two servers on one cluster', (binary
     let started = 0;
     const stopAt = performance.now() + BUDGET_MS;
     const client = async (store: Store, id: number): Promise<void> => {
-      const { id: leaseId } = await store.grantLease({ app: 'test', ttlMs: 120_000, owner: `client-${id}` });
+      const { id: leaseId } = await store.leases.grant({
+        app: 'test',
+        ttlMs: 120_000,
+        owner: `client-${id}`,
+      });
       while (started < ACQUISITIONS && performance.now() < stopAt) {
         started++;
         const key = `hot/${Math.floor(Math.random() * HOT_LOCKS)}`;
-        const result = await store.acquire({ app: 'test', key, leaseId, waitMs: 30_000 });
+        const result = await store.locks.acquire({ app: 'test', key, leaseId, waitMs: 30_000 });
         assert.ok(result.acquired, 'a blocking acquire gave up');
         if (holders.has(key)) overlaps++;
         holders.set(key, id);
@@ -58,7 +62,7 @@ describeWithBackend('etcd', 'lock.etcd with two servers on one cluster', (binary
         await new Promise((resolve) => setImmediate(resolve));
         grant.endMs = performance.now();
         holders.delete(key);
-        assert.equal(await store.release(key, leaseId, 'test'), 'released');
+        assert.equal(await store.locks.release(key, leaseId, 'test'), 'released');
       }
     };
     const began = performance.now();
@@ -91,21 +95,23 @@ describeWithBackend('etcd', 'lock.etcd with two servers on one cluster', (binary
 
   it(`a waiter on one server is granted within ${HANDOFF_LIMIT_MS} ms of a release through the other`, async () => {
     const latencies: number[] = [];
-    const waiterLease = (await a.grantLease({ app: 'test', ttlMs: 60_000 })).id;
-    const holderLease = (await b.grantLease({ app: 'test', ttlMs: 60_000 })).id;
+    const waiterLease = (await a.leases.grant({ app: 'test', ttlMs: 60_000 })).id;
+    const holderLease = (await b.leases.grant({ app: 'test', ttlMs: 60_000 })).id;
     for (let round = 0; round < HANDOFF_ROUNDS; round++) {
       const key = `handoff/${round}`;
-      assert.ok((await b.acquire({ app: 'test', key, leaseId: holderLease })).acquired);
+      assert.ok((await b.locks.acquire({ app: 'test', key, leaseId: holderLease })).acquired);
       let grantedAt = 0;
-      const waiting = a.acquire({ app: 'test', key, leaseId: waiterLease, waitMs: 10_000 }).then((result) => {
-        grantedAt = performance.now();
-        return result;
-      });
-      while ((await b.describeLock(key)).waiters === 0) await new Promise((r) => setTimeout(r, 5));
+      const waiting = a.locks
+        .acquire({ app: 'test', key, leaseId: waiterLease, waitMs: 10_000 })
+        .then((result) => {
+          grantedAt = performance.now();
+          return result;
+        });
+      while ((await b.locks.describe(key)).waiters === 0) await new Promise((r) => setTimeout(r, 5));
       // Let the waiter settle into its watch on the lock key before the release.
       await new Promise((r) => setTimeout(r, 20));
       const releasedAt = performance.now();
-      assert.equal(await b.release(key, holderLease, 'test'), 'released');
+      assert.equal(await b.locks.release(key, holderLease, 'test'), 'released');
       const result = await waiting;
       assert.ok(result.acquired);
       latencies.push(grantedAt - releasedAt);

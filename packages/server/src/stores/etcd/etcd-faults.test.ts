@@ -46,9 +46,9 @@ describeWithBackend('etcd', 'lock.etcd when the etcd leader is killed', (binary)
     const holders = await Promise.all(
       Array.from({ length: HOLDERS }, async (_, i) => {
         const store = storeOf(i);
-        const leaseId = (await store.grantLease({ app: 'test', ttlMs: LEASE_TTL_MS, owner: `holder-${i}` }))
+        const leaseId = (await store.leases.grant({ app: 'test', ttlMs: LEASE_TTL_MS, owner: `holder-${i}` }))
           .id;
-        const result = await store.acquire({ app: 'test', key: `held/${i}`, leaseId });
+        const result = await store.locks.acquire({ app: 'test', key: `held/${i}`, leaseId });
         assert.ok(result.acquired);
         return { store, leaseId, key: `held/${i}`, token: result.fencingToken, keepAlives: 0, lost: false };
       }),
@@ -56,7 +56,7 @@ describeWithBackend('etcd', 'lock.etcd when the etcd leader is killed', (binary)
     const keepers = holders.map(async (h) => {
       while (running) {
         await sleep(KEEP_ALIVE_MS);
-        const info = await h.store.keepAlive(h.leaseId, 'test').catch(() => null);
+        const info = await h.store.leases.keepAlive(h.leaseId, 'test').catch(() => null);
         if (info) h.keepAlives++;
         else if (info === undefined) h.lost = true;
       }
@@ -68,11 +68,11 @@ describeWithBackend('etcd', 'lock.etcd when the etcd leader is killed', (binary)
     let errors = 0;
     const workers = Array.from({ length: WORKERS }, async (_, i) => {
       const store = storeOf(i);
-      const leaseId = (await store.grantLease({ app: 'test', ttlMs: 30_000 })).id;
+      const leaseId = (await store.leases.grant({ app: 'test', ttlMs: 30_000 })).id;
       while (running) {
         const key = `busy/${i % BUSY_LOCKS}`;
         try {
-          const result = await store.acquire({ app: 'test', key, leaseId, waitMs: 10_000 });
+          const result = await store.locks.acquire({ app: 'test', key, leaseId, waitMs: 10_000 });
           if (!result.acquired) continue;
           if (inside.has(key)) overlaps++;
           inside.add(key);
@@ -83,7 +83,7 @@ describeWithBackend('etcd', 'lock.etcd when the etcd leader is killed', (binary)
           errors++;
         }
         // A lost answer may hide a grant: releasing is idempotent, so always release.
-        await store.release(key, leaseId, 'test').catch(() => errors++);
+        await store.locks.release(key, leaseId, 'test').catch(() => errors++);
       }
     });
 
@@ -109,7 +109,7 @@ describeWithBackend('etcd', 'lock.etcd when the etcd leader is killed', (binary)
         `${holders.map((h) => h.keepAlives).join('/')} times`,
     );
     for (const h of holders) {
-      const info = await h.store.describeLock(h.key);
+      const info = await h.store.locks.describe(h.key);
       expect(h.lost).toBe(false);
       expect(info.leaseId).toBe(h.leaseId);
       expect(info.fencingToken).toBe(h.token);
@@ -124,8 +124,8 @@ describeWithBackend('etcd', 'lock.etcd when the etcd leader is killed', (binary)
 
     // The killed member rejoins, and the cluster still serves.
     await cluster.restart(leader);
-    const lease = (await a.grantLease({ app: 'test', ttlMs: 5_000 })).id;
-    const last = await a.acquire({ app: 'test', key: 'after-restart', leaseId: lease });
+    const lease = (await a.leases.grant({ app: 'test', ttlMs: 5_000 })).id;
+    const last = await a.locks.acquire({ app: 'test', key: 'after-restart', leaseId: lease });
     assert.ok(last.acquired);
     expect(last.fencingToken).toBeGreaterThan(Math.max(...grants.map((g) => g.token)));
   }, 60_000);

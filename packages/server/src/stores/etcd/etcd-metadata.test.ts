@@ -80,10 +80,10 @@ describe('lock.etcd metadata', () => {
       ]),
     );
     const started = Date.now();
-    await expect(store.grantLease({ app: 'test', ttlMs: 5_000 })).rejects.toMatchObject({
+    await expect(store.leases.grant({ app: 'test', ttlMs: 5_000 })).rejects.toMatchObject({
       code: 'STORE_ERROR',
     });
-    await expect(store.get('k')).rejects.toMatchObject({ code: 'STORE_ERROR' });
+    await expect(store.kv!.get('k')).rejects.toMatchObject({ code: 'STORE_ERROR' });
     // A networked store's ping says which host did not answer (ADR 0009).
     await expect(store.ping()).rejects.toThrow(`cannot reach 127.0.0.1:${port}`);
     expect(Date.now() - started).toBeLessThan(10_000);

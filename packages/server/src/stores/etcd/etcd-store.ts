@@ -1,3 +1,4 @@
+import type { FlatStore } from '../flat-store.js';
 import { LeaseholdError, storeError } from '@leasehold/core';
 import type {
   AcquireOptions,
@@ -10,7 +11,6 @@ import type {
   LockInfo,
   PutOptions,
   ReleaseStatus,
-  Store,
   StoreStats,
   UnlockStatus,
   Unsubscribe,
@@ -39,7 +39,7 @@ import { WatchMux } from './watch-mux.js';
 const CLOSE_GRACE_MS = 2_000;
 
 /** The `lock.etcd` store: every Store operation as etcd leases, transactions and watches. */
-export class EtcdStore implements Store {
+export class EtcdStore implements FlatStore {
   private readonly ctx: EtcdContext;
   private readonly mux: WatchMux;
   private readonly hub: DeleteHub;

@@ -31,85 +31,85 @@ describeWithBackend('etcd', 'lock.etcd waiters, holds and lease events across se
 
   it('a retry on the same lease takes over the queue place a dead server left behind', async () => {
     const key = 'stranded';
-    const holder = (await a.grantLease({ app: 'test', ttlMs: 30_000 })).id;
-    assert.ok((await a.acquire({ app: 'test', key, leaseId: holder })).acquired);
-    const first = (await a.grantLease({ app: 'test', ttlMs: 30_000 })).id;
+    const holder = (await a.leases.grant({ app: 'test', ttlMs: 30_000 })).id;
+    assert.ok((await a.locks.acquire({ app: 'test', key, leaseId: holder })).acquired);
+    const first = (await a.leases.grant({ app: 'test', ttlMs: 30_000 })).id;
     // What a server killed mid-wait leaves: the queue key on the client's (still kept alive) lease.
     await raw.kv.put({
       key: new EtcdKeys('leasehold/').queueEntry(key, first),
       value: Buffer.from(first),
       lease: etcdLeaseIdOf(first)!,
     });
-    const second = (await b.grantLease({ app: 'test', ttlMs: 30_000 })).id;
+    const second = (await b.leases.grant({ app: 'test', ttlMs: 30_000 })).id;
     const order: string[] = [];
-    const late = b
+    const late = b.locks
       .acquire({ app: 'test', key, leaseId: second, waitMs: 10_000 })
       .then((r) => (order.push('second'), r));
     await sleep(50);
-    const retried = a
+    const retried = a.locks
       .acquire({ app: 'test', key, leaseId: first, waitMs: 10_000 })
       .then((r) => (order.push('first'), r));
     await sleep(50);
-    expect((await a.describeLock(key)).waiters).toBe(2);
-    assert.equal(await a.release(key, holder, 'test'), 'released');
+    expect((await a.locks.describe(key)).waiters).toBe(2);
+    assert.equal(await a.locks.release(key, holder, 'test'), 'released');
     assert.ok((await retried).acquired, 'the retry did not inherit the stranded place');
-    assert.equal(await a.release(key, first, 'test'), 'released');
+    assert.equal(await a.locks.release(key, first, 'test'), 'released');
     assert.ok((await late).acquired);
     expect(order).toEqual(['first', 'second']);
   });
 
   it('tryAcquire and Dapr TryLock answer false while a waiter queues for a free lock', async () => {
     const key = 'queued-free';
-    const waiter = (await a.grantLease({ app: 'test', ttlMs: 30_000 })).id;
+    const waiter = (await a.leases.grant({ app: 'test', ttlMs: 30_000 })).id;
     // The instant between a release and the head waiter's take: the lock is free, the queue is not.
     await raw.kv.put({
       key: new EtcdKeys('leasehold/').queueEntry(key, waiter),
       value: Buffer.from(waiter),
       lease: etcdLeaseIdOf(waiter)!,
     });
-    const other = (await b.grantLease({ app: 'test', ttlMs: 30_000 })).id;
-    expect(await b.acquire({ app: 'test', key, leaseId: other })).toEqual({ acquired: false });
-    expect(await b.daprTryLock(key, 'owner', 30_000, 'test')).toEqual({ acquired: false });
-    expect((await a.describeLock(key)).waiters).toBe(1);
-    await a.revokeLease(waiter, 'test');
-    expect((await b.acquire({ app: 'test', key, leaseId: other })).acquired).toBe(true);
+    const other = (await b.leases.grant({ app: 'test', ttlMs: 30_000 })).id;
+    expect(await b.locks.acquire({ app: 'test', key, leaseId: other })).toEqual({ acquired: false });
+    expect(await b.dapr!.tryLock(key, 'owner', 30_000, 'test')).toEqual({ acquired: false });
+    expect((await a.locks.describe(key)).waiters).toBe(1);
+    await a.leases.revoke(waiter, 'test');
+    expect((await b.locks.acquire({ app: 'test', key, leaseId: other })).acquired).toBe(true);
   });
 
   it('two waits of one lease on one lock both end granted, with the one grant', async () => {
     const key = 'twins';
-    const holder = (await a.grantLease({ app: 'test', ttlMs: 30_000 })).id;
-    assert.ok((await a.acquire({ app: 'test', key, leaseId: holder })).acquired);
-    const lease = (await a.grantLease({ app: 'test', ttlMs: 30_000 })).id;
-    const one = a.acquire({ app: 'test', key, leaseId: lease, waitMs: 10_000 });
-    const two = b.acquire({ app: 'test', key, leaseId: lease, waitMs: 10_000 });
+    const holder = (await a.leases.grant({ app: 'test', ttlMs: 30_000 })).id;
+    assert.ok((await a.locks.acquire({ app: 'test', key, leaseId: holder })).acquired);
+    const lease = (await a.leases.grant({ app: 'test', ttlMs: 30_000 })).id;
+    const one = a.locks.acquire({ app: 'test', key, leaseId: lease, waitMs: 10_000 });
+    const two = b.locks.acquire({ app: 'test', key, leaseId: lease, waitMs: 10_000 });
     await sleep(50);
-    assert.equal(await a.release(key, holder, 'test'), 'released');
+    assert.equal(await a.locks.release(key, holder, 'test'), 'released');
     const [x, y] = await Promise.all([one, two]);
     assert.ok(x.acquired && y.acquired);
     expect(x.fencingToken).toBe(y.fencingToken);
-    expect((await a.describeLock(key)).waiters).toBe(0);
+    expect((await a.locks.describe(key)).waiters).toBe(0);
   });
 
   it('maxHoldMs still ends a hold when the granting server is gone, enforced by the head waiter', async () => {
     const key = 'orphaned-hold';
     const granting = await createEtcdStore('lockstore', new Map([['endpoints', cluster.endpoints]]));
-    const holder = (await granting.grantLease({ app: 'test', ttlMs: 30_000 })).id;
-    const grant = await granting.acquire({ app: 'test', key, leaseId: holder, maxHoldMs: 1_000 });
+    const holder = (await granting.leases.grant({ app: 'test', ttlMs: 30_000 })).id;
+    const grant = await granting.locks.acquire({ app: 'test', key, leaseId: holder, maxHoldMs: 1_000 });
     assert.ok(grant.acquired);
     await granting.close(); // its hold timer dies with it; the lease lives on in etcd
-    const waiter = (await a.grantLease({ app: 'test', ttlMs: 30_000 })).id;
+    const waiter = (await a.leases.grant({ app: 'test', ttlMs: 30_000 })).id;
     const started = Date.now();
-    const result = await a.acquire({ app: 'test', key, leaseId: waiter, waitMs: 10_000 });
+    const result = await a.locks.acquire({ app: 'test', key, leaseId: waiter, waitMs: 10_000 });
     assert.ok(result.acquired);
     expect(result.fencingToken).toBeGreaterThan(grant.fencingToken);
     expect(Date.now() - started).toBeLessThan(3_000);
-    expect((await a.getLease(holder, 'test'))?.id).toBe(holder);
+    expect((await a.leases.get(holder, 'test'))?.id).toBe(holder);
   });
 
   it('a watch tells an expired lease from a revoked one', async () => {
     const events: string[] = [];
     let expiring = '';
-    const stop = b.watch({
+    const stop = b.watch.subscribe({
       prefix: '',
       onEvent: (event) => {
         if (event.type === 'lease.expired') events.push(event.leaseId ?? '');
@@ -117,36 +117,38 @@ describeWithBackend('etcd', 'lock.etcd waiters, holds and lease events across se
     });
     try {
       await sleep(100);
-      const revoked = (await a.grantLease({ app: 'test', ttlMs: 1_000 })).id;
-      expiring = (await a.grantLease({ app: 'test', ttlMs: 1_000 })).id;
-      assert.ok((await a.acquire({ app: 'test', key: 'expiry-watch', leaseId: expiring })).acquired);
-      assert.equal(await a.revokeLease(revoked, 'test'), true);
+      const revoked = (await a.leases.grant({ app: 'test', ttlMs: 1_000 })).id;
+      expiring = (await a.leases.grant({ app: 'test', ttlMs: 1_000 })).id;
+      assert.ok((await a.locks.acquire({ app: 'test', key: 'expiry-watch', leaseId: expiring })).acquired);
+      assert.equal(await a.leases.revoke(revoked, 'test'), true);
       const deadline = Date.now() + 5_000;
       while (events.length === 0 && Date.now() < deadline) await sleep(50);
     } finally {
       stop();
     }
     expect(events).toEqual([expiring]);
-    expect(await a.describeLock('expiry-watch')).toMatchObject({ held: false });
+    expect(await a.locks.describe('expiry-watch')).toMatchObject({ held: false });
   });
 
   it('a waiter whose lease expires stops waiting with LEASE_NOT_FOUND', async () => {
     const key = 'expiring-waiter';
     assert.ok(
       (
-        await a.acquire({
+        await a.locks.acquire({
           app: 'test',
           key,
-          leaseId: (await a.grantLease({ app: 'test', ttlMs: 30_000 })).id,
+          leaseId: (await a.leases.grant({ app: 'test', ttlMs: 30_000 })).id,
         })
       ).acquired,
     );
-    const short = (await b.grantLease({ app: 'test', ttlMs: 1_000 })).id;
+    const short = (await b.leases.grant({ app: 'test', ttlMs: 1_000 })).id;
     const started = Date.now();
-    await expect(b.acquire({ app: 'test', key, leaseId: short, waitMs: 10_000 })).rejects.toMatchObject({
-      code: 'LEASE_NOT_FOUND',
-    });
+    await expect(b.locks.acquire({ app: 'test', key, leaseId: short, waitMs: 10_000 })).rejects.toMatchObject(
+      {
+        code: 'LEASE_NOT_FOUND',
+      },
+    );
     expect(Date.now() - started).toBeLessThan(5_000);
-    expect((await a.describeLock(key)).waiters).toBe(0);
+    expect((await a.locks.describe(key)).waiters).toBe(0);
   });
 });

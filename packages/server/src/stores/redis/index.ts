@@ -1,3 +1,4 @@
+import { fromFlat } from '../flat-store.js';
 import type { Store } from '@leasehold/core';
 import { parseRedisConfig } from './config.js';
 import type { RedisStoreConfig } from './config.js';
@@ -47,5 +48,5 @@ async function openRedisStore(
     });
   if (subscriber.status === 'ready') await subscribe();
   else subscriber.once('ready', () => void subscribe());
-  return store;
+  return fromFlat(store);
 }

@@ -28,19 +28,23 @@ describeWithBackend('redis-server', 'lock.redis close', (binary) => {
 
   it('fails its waiters, takes them out of the Redis queue, and refuses further calls', async () => {
     const closing = await createRedisStore('lockstore', new Map([['redishost', server.address]]));
-    const holder = await survivor.grantLease({ app: 'test', ttlMs: 30_000 });
-    expect((await survivor.acquire({ app: 'test', key: 'c/1', leaseId: holder.id })).acquired).toBe(true);
-    const lease = await closing.grantLease({ app: 'test', ttlMs: 30_000 });
-    const waiting = code(closing.acquire({ app: 'test', key: 'c/1', leaseId: lease.id, waitMs: 10_000 }));
-    while ((await survivor.describeLock('c/1')).waiters < 1) await new Promise((r) => setTimeout(r, 5));
+    const holder = await survivor.leases.grant({ app: 'test', ttlMs: 30_000 });
+    expect((await survivor.locks.acquire({ app: 'test', key: 'c/1', leaseId: holder.id })).acquired).toBe(
+      true,
+    );
+    const lease = await closing.leases.grant({ app: 'test', ttlMs: 30_000 });
+    const waiting = code(
+      closing.locks.acquire({ app: 'test', key: 'c/1', leaseId: lease.id, waitMs: 10_000 }),
+    );
+    while ((await survivor.locks.describe('c/1')).waiters < 1) await new Promise((r) => setTimeout(r, 5));
     await closing.close();
     expect(await waiting).toBe('UNAVAILABLE');
-    expect((await survivor.describeLock('c/1')).waiters).toBe(0);
-    expect(await code(closing.grantLease({ app: 'test', ttlMs: 30_000 }))).toBe('UNAVAILABLE');
+    expect((await survivor.locks.describe('c/1')).waiters).toBe(0);
+    expect(await code(closing.leases.grant({ app: 'test', ttlMs: 30_000 }))).toBe('UNAVAILABLE');
     expect(await closing.ping()).toBe(false);
     // The lock stays with its holder; the closed server's waiter was never granted it.
-    expect(await survivor.release('c/1', holder.id, 'test')).toBe('released');
-    expect((await survivor.describeLock('c/1')).held).toBe(false);
+    expect(await survivor.locks.release('c/1', holder.id, 'test')).toBe('released');
+    expect((await survivor.locks.describe('c/1')).held).toBe(false);
   });
 
   it('opens while Redis does not answer (ADR 0009), not ready, naming the host and cause', async () => {
@@ -51,7 +55,7 @@ describeWithBackend('redis-server', 'lock.redis close', (binary) => {
     const down = await createRedisStore('lockstore', metadata);
     try {
       await expect(down.ping()).rejects.toThrow('cannot reach 127.0.0.1:1: ECONNREFUSED');
-      expect(await code(down.grantLease({ app: 'test', ttlMs: 30_000 }))).toBe('STORE_ERROR');
+      expect(await code(down.leases.grant({ app: 'test', ttlMs: 30_000 }))).toBe('STORE_ERROR');
     } finally {
       await down.close();
     }

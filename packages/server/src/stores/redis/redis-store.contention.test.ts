@@ -28,10 +28,10 @@ describeWithBackend('redis-server', 'lock.redis shared by two servers', (binary)
     const history: Grant[] = []; // every grant, with when its holder entered and left
     let overlaps = 0;
     const client = async (store: Store, name: string, seed: number): Promise<void> => {
-      const lease = await store.grantLease({ app: 'test', ttlMs: 30_000, owner: name });
+      const lease = await store.leases.grant({ app: 'test', ttlMs: 30_000, owner: name });
       for (let i = seed; history.length < TOTAL_ACQUISITIONS; i++) {
         const key = `hot/${i % HOT_LOCKS}`;
-        const result = await store.acquire({ app: 'test', key, leaseId: lease.id, waitMs: 10_000 });
+        const result = await store.locks.acquire({ app: 'test', key, leaseId: lease.id, waitMs: 10_000 });
         if (!result.acquired) continue;
         const grant: Grant = { key, token: result.fencingToken, enteredAt: performance.now(), leftAt: 0 };
         if (inside.has(key)) overlaps++;
@@ -42,9 +42,9 @@ describeWithBackend('redis-server', 'lock.redis shared by two servers', (binary)
         inside.delete(key);
         grant.leftAt = performance.now();
         history.push(grant);
-        expect(await store.release(key, lease.id, 'test')).toBe('released');
+        expect(await store.locks.release(key, lease.id, 'test')).toBe('released');
       }
-      await store.revokeLease(lease.id, 'test');
+      await store.leases.revoke(lease.id, 'test');
     };
     const started = performance.now();
     await Promise.all(
@@ -64,17 +64,17 @@ describeWithBackend('redis-server', 'lock.redis shared by two servers', (binary)
     const latencies: number[] = [];
     for (let round = 0; round < 20; round++) {
       const key = `handoff/${round}`;
-      const holder = await b.grantLease({ app: 'test', ttlMs: 30_000 });
-      const waiter = await a.grantLease({ app: 'test', ttlMs: 30_000 });
-      expect((await b.acquire({ app: 'test', key, leaseId: holder.id })).acquired).toBe(true);
-      const waiting = a.acquire({ app: 'test', key, leaseId: waiter.id, waitMs: 5_000 });
-      while ((await b.describeLock(key)).waiters < 1) await new Promise((r) => setTimeout(r, 2));
+      const holder = await b.leases.grant({ app: 'test', ttlMs: 30_000 });
+      const waiter = await a.leases.grant({ app: 'test', ttlMs: 30_000 });
+      expect((await b.locks.acquire({ app: 'test', key, leaseId: holder.id })).acquired).toBe(true);
+      const waiting = a.locks.acquire({ app: 'test', key, leaseId: waiter.id, waitMs: 5_000 });
+      while ((await b.locks.describe(key)).waiters < 1) await new Promise((r) => setTimeout(r, 2));
       const released = performance.now();
-      expect(await b.release(key, holder.id, 'test')).toBe('released');
+      expect(await b.locks.release(key, holder.id, 'test')).toBe('released');
       const result = await waiting;
       latencies.push(performance.now() - released);
       expect(result.acquired).toBe(true);
-      expect((await b.describeLock(key)).leaseId).toBe(waiter.id);
+      expect((await b.locks.describe(key)).leaseId).toBe(waiter.id);
     }
     latencies.sort((x, y) => x - y);
     const median = latencies[latencies.length >> 1]!;
@@ -85,11 +85,11 @@ describeWithBackend('redis-server', 'lock.redis shared by two servers', (binary)
 
   it('a lapsed holder on one server is handed to a waiter on the other at its deadline', async () => {
     const key = 'handoff/lapsed';
-    const holder = await b.grantLease({ app: 'test', ttlMs: 400 });
-    const waiter = await a.grantLease({ app: 'test', ttlMs: 30_000 });
-    expect((await b.acquire({ app: 'test', key, leaseId: holder.id })).acquired).toBe(true);
+    const holder = await b.leases.grant({ app: 'test', ttlMs: 400 });
+    const waiter = await a.leases.grant({ app: 'test', ttlMs: 30_000 });
+    expect((await b.locks.acquire({ app: 'test', key, leaseId: holder.id })).acquired).toBe(true);
     const started = performance.now();
-    const result = await a.acquire({ app: 'test', key, leaseId: waiter.id, waitMs: 5_000 });
+    const result = await a.locks.acquire({ app: 'test', key, leaseId: waiter.id, waitMs: 5_000 });
     const waited = performance.now() - started;
     expect(result.acquired).toBe(true);
     expect(waited).toBeGreaterThanOrEqual(380);

@@ -27,14 +27,14 @@ describeWithBackend('redis-server', 'lock.redis when a lease expires', (binary) 
 
   it('announces lease.expired, the key deletion and the lock release, in revision order, to every server', async () => {
     const events: WatchEvent[] = [];
-    const stop = observer.watch({ prefix: 'exp/', onEvent: (e) => events.push(e) });
+    const stop = observer.watch.subscribe({ prefix: 'exp/', onEvent: (e) => events.push(e) });
     try {
       await new Promise((r) => setTimeout(r, 50));
-      const lease = await store.grantLease({ app: 'test', ttlMs: TTL_MS });
-      const granted = await store.acquire({ app: 'test', key: 'exp/lock', leaseId: lease.id });
-      await store.put({ app: 'test', key: 'exp/key', value: 'v', leaseId: lease.id });
+      const lease = await store.leases.grant({ app: 'test', ttlMs: TTL_MS });
+      const granted = await store.locks.acquire({ app: 'test', key: 'exp/lock', leaseId: lease.id });
+      await store.kv!.put({ app: 'test', key: 'exp/key', value: 'v', leaseId: lease.id });
       const leaseEvents: WatchEvent[] = [];
-      const stopLease = observer.watch({ prefix: lease.id, onEvent: (e) => leaseEvents.push(e) });
+      const stopLease = observer.watch.subscribe({ prefix: lease.id, onEvent: (e) => leaseEvents.push(e) });
       const started = Date.now();
       while (events.length < 4 && Date.now() - started < TTL_MS + 500)
         await new Promise((r) => setTimeout(r, 10));
@@ -60,11 +60,13 @@ describeWithBackend('redis-server', 'lock.redis when a lease expires', (binary) 
   });
 
   it('ends the wait of a waiter whose lease expired with LEASE_NOT_FOUND, at the expiry', async () => {
-    const holder = await store.grantLease({ app: 'test', ttlMs: 30_000 });
-    expect((await store.acquire({ app: 'test', key: 'exp/held', leaseId: holder.id })).acquired).toBe(true);
-    const doomed = await store.grantLease({ app: 'test', ttlMs: TTL_MS });
+    const holder = await store.leases.grant({ app: 'test', ttlMs: 30_000 });
+    expect((await store.locks.acquire({ app: 'test', key: 'exp/held', leaseId: holder.id })).acquired).toBe(
+      true,
+    );
+    const doomed = await store.leases.grant({ app: 'test', ttlMs: TTL_MS });
     const started = Date.now();
-    const outcome = await store
+    const outcome = await store.locks
       .acquire({ app: 'test', key: 'exp/held', leaseId: doomed.id, waitMs: 5_000 })
       .then(
         () => 'resolved',
@@ -72,6 +74,6 @@ describeWithBackend('redis-server', 'lock.redis when a lease expires', (binary) 
       );
     expect(outcome).toBe('LEASE_NOT_FOUND');
     expect(Date.now() - started).toBeLessThan(TTL_MS + 200);
-    expect((await store.describeLock('exp/held')).waiters).toBe(0);
+    expect((await store.locks.describe('exp/held')).waiters).toBe(0);
   });
 });

@@ -47,19 +47,19 @@ describeWithBackend('redis-server', 'lock.redis when its Redis crashes', (binary
   });
 
   it('rejects with STORE_ERROR promptly after kill -9 and recovers by itself on restart', async () => {
-    const lease = await store.grantLease({ app: 'test', ttlMs: 30_000 });
-    expect((await store.acquire({ app: 'test', key: 'f/1', leaseId: lease.id })).acquired).toBe(true);
-    const other = await store.grantLease({ app: 'test', ttlMs: 30_000 });
-    const waiting = failure(store.acquire({ app: 'test', key: 'f/1', leaseId: other.id, waitMs: 500 }));
+    const lease = await store.leases.grant({ app: 'test', ttlMs: 30_000 });
+    expect((await store.locks.acquire({ app: 'test', key: 'f/1', leaseId: lease.id })).acquired).toBe(true);
+    const other = await store.leases.grant({ app: 'test', ttlMs: 30_000 });
+    const waiting = failure(store.locks.acquire({ app: 'test', key: 'f/1', leaseId: other.id, waitMs: 500 }));
     await new Promise((r) => setTimeout(r, 50));
 
     await server.stop('SIGKILL');
     for (const op of [
-      store.grantLease({ app: 'test', ttlMs: 30_000 }),
-      store.acquire({ app: 'test', key: 'f/2', leaseId: lease.id }),
-      store.release('f/1', lease.id, 'test'),
-      store.put({ app: 'test', key: 'k', value: 'v' }),
-      store.describeLock('f/1'),
+      store.leases.grant({ app: 'test', ttlMs: 30_000 }),
+      store.locks.acquire({ app: 'test', key: 'f/2', leaseId: lease.id }),
+      store.locks.release('f/1', lease.id, 'test'),
+      store.kv!.put({ app: 'test', key: 'k', value: 'v' }),
+      store.locks.describe('f/1'),
     ]) {
       const { code, ms } = await failure(op);
       expect(code).toBe('STORE_ERROR');
@@ -75,21 +75,21 @@ describeWithBackend('redis-server', 'lock.redis when its Redis crashes', (binary
     const recoveredMs = await until(() => store.ping().catch(() => false), 5_000);
     console.log(`recovered ${recoveredMs.toFixed(0)} ms after Redis came back`);
     // The restarted Redis has no persistence: it starts empty, and everything works again.
-    const fresh = await store.grantLease({ app: 'test', ttlMs: 30_000 });
-    expect((await store.acquire({ app: 'test', key: 'f/1', leaseId: fresh.id })).acquired).toBe(true);
-    const next = await store.grantLease({ app: 'test', ttlMs: 30_000 });
-    const queued = store.acquire({ app: 'test', key: 'f/1', leaseId: next.id, waitMs: 2_000 });
-    await until(async () => (await store.describeLock('f/1')).waiters === 1, 1_000);
-    expect(await store.release('f/1', fresh.id, 'test')).toBe('released');
+    const fresh = await store.leases.grant({ app: 'test', ttlMs: 30_000 });
+    expect((await store.locks.acquire({ app: 'test', key: 'f/1', leaseId: fresh.id })).acquired).toBe(true);
+    const next = await store.leases.grant({ app: 'test', ttlMs: 30_000 });
+    const queued = store.locks.acquire({ app: 'test', key: 'f/1', leaseId: next.id, waitMs: 2_000 });
+    await until(async () => (await store.locks.describe('f/1')).waiters === 1, 1_000);
+    expect(await store.locks.release('f/1', fresh.id, 'test')).toBe('released');
     // The hand-off message arrives over the re-subscribed channel.
     expect((await queued).acquired).toBe(true);
   });
 
   it('rejects with STORE_ERROR after readTimeout when Redis hangs, then carries on', async () => {
-    const lease = await store.grantLease({ app: 'test', ttlMs: 30_000 });
+    const lease = await store.leases.grant({ app: 'test', ttlMs: 30_000 });
     server.signal('SIGSTOP');
     try {
-      const { code, ms } = await failure(store.acquire({ app: 'test', key: 'h/1', leaseId: lease.id }));
+      const { code, ms } = await failure(store.locks.acquire({ app: 'test', key: 'h/1', leaseId: lease.id }));
       expect(code).toBe('STORE_ERROR');
       expect(ms).toBeGreaterThanOrEqual(900);
       expect(ms).toBeLessThan(2_000);
@@ -97,26 +97,28 @@ describeWithBackend('redis-server', 'lock.redis when its Redis crashes', (binary
       server.signal('SIGCONT');
     }
     await until(() => store.ping().catch(() => false), 5_000);
-    expect(await store.keepAlive(lease.id, 'test')).toBeDefined();
+    expect(await store.leases.keepAlive(lease.id, 'test')).toBeDefined();
   });
 
   it('a grant published while the subscriber was disconnected still reaches its waiter', async () => {
     const other = await createRedisStore('lockstore', new Map([['redishost', server.address]]));
     const raw = new Redis({ host: '127.0.0.1', port: server.port });
     try {
-      const holder = await other.grantLease({ app: 'test', ttlMs: 30_000 });
-      const waiter = await store.grantLease({ app: 'test', ttlMs: 30_000 });
-      expect((await other.acquire({ app: 'test', key: 'lost/1', leaseId: holder.id })).acquired).toBe(true);
+      const holder = await other.leases.grant({ app: 'test', ttlMs: 30_000 });
+      const waiter = await store.leases.grant({ app: 'test', ttlMs: 30_000 });
+      expect((await other.locks.acquire({ app: 'test', key: 'lost/1', leaseId: holder.id })).acquired).toBe(
+        true,
+      );
       const started = performance.now();
-      const waiting = store.acquire({ app: 'test', key: 'lost/1', leaseId: waiter.id, waitMs: 5_000 });
-      await until(async () => (await other.describeLock('lost/1')).waiters === 1, 1_000);
+      const waiting = store.locks.acquire({ app: 'test', key: 'lost/1', leaseId: waiter.id, waitMs: 5_000 });
+      await until(async () => (await other.locks.describe('lost/1')).waiters === 1, 1_000);
       // Drop every subscriber connection, then release before they are back: the message is lost.
       await raw.client('KILL', 'TYPE', 'pubsub');
-      expect(await other.release('lost/1', holder.id, 'test')).toBe('released');
+      expect(await other.locks.release('lost/1', holder.id, 'test')).toBe('released');
       const result = await waiting;
       expect(result.acquired).toBe(true);
       expect(performance.now() - started).toBeLessThan(2_000);
-      expect((await store.describeLock('lost/1')).leaseId).toBe(waiter.id);
+      expect((await store.locks.describe('lost/1')).leaseId).toBe(waiter.id);
     } finally {
       raw.disconnect();
       await other.close();

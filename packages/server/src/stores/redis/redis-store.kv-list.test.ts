@@ -8,7 +8,7 @@ import { mergeKeyPages } from '../redlock/redlock-merge.js';
 
 const PREFIX = 'leasehold:{lockstore}:';
 const names = async (store: Store, prefix: string, after?: string, limit = 100) =>
-  (await store.listKeys!(prefix, after, limit)).map((e) => e.key);
+  (await store.kv!.list!(prefix, after, limit)).map((e) => e.key);
 
 describeWithBackend('redis-server', 'lock.redis key listing (single Redis)', (binary) => {
   let server: RedisServer;
@@ -43,9 +43,9 @@ describeWithBackend('redis-server', 'lock.redis key listing (single Redis)', (bi
 
   it('drops a row Redis expired with its lease from the index at the next listing, on every server', async () => {
     const [a, b] = [await open(), await open()];
-    const lease = await a.grantLease({ app: 'x', ttlMs: 10_000 });
-    await a.put({ app: 'x', key: 'ttl/bound', value: 'v', leaseId: lease.id });
-    await a.put({ app: 'x', key: 'ttl/free', value: 'v' });
+    const lease = await a.leases.grant({ app: 'x', ttlMs: 10_000 });
+    await a.kv!.put({ app: 'x', key: 'ttl/bound', value: 'v', leaseId: lease.id });
+    await a.kv!.put({ app: 'x', key: 'ttl/free', value: 'v' });
     expect(await names(b, 'ttl/')).toEqual(['ttl/bound', 'ttl/free']);
     await raw.del(`${PREFIX}kv:ttl/bound`); // as Redis's own TTL would, before any reaper runs
     expect(await names(b, 'ttl/')).toEqual(['ttl/free']);
@@ -70,7 +70,7 @@ describeWithBackend('redis-server', 'lock.redis key listing (Redlock over 3 mast
   });
 
   it('lists only keys a majority holds, and pages past keys only a minority holds', async () => {
-    for (const key of ['m/a', 'm/z']) await store.put({ app: 'x', key, value: 'v' });
+    for (const key of ['m/a', 'm/z']) await store.kv!.put({ app: 'x', key, value: 'v' });
     // A put that reached one master only (it failed as a whole): twelve keys between a and z.
     for (let i = 0; i < 12; i++) {
       const key = `m/k${String(i).padStart(2, '0')}`;

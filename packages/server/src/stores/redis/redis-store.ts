@@ -1,3 +1,4 @@
+import type { FlatStore } from '../flat-store.js';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { LeaseholdError, newLeaseId, storeError, WatchHub } from '@leasehold/core';
@@ -12,7 +13,6 @@ import type {
   LockInfo,
   PutOptions,
   ReleaseStatus,
-  Store,
   StoreStats,
   UnlockStatus,
   Unsubscribe,
@@ -66,7 +66,7 @@ import { counterAddScript, counterSetScript, statsScript, usageScript } from './
  * so it is atomic in Redis and several Leasehold servers may share the store. `command` runs the
  * scripts; `subscriber` carries this server's waiter channel and the store's event channel.
  */
-export class RedisStore implements Store {
+export class RedisStore implements FlatStore {
   private readonly prefix: string;
   private readonly channel: string;
   private readonly waiters: RedisWaiters;

@@ -36,71 +36,71 @@ describeWithBackend('redis-server', 'lock.redis usage counts, across servers sha
   }
 
   it('a lease that expires stops counting with its lock and keys, on every server', async () => {
-    const lease = await store.grantLease({ app: 'exp', ttlMs: TTL_MS });
-    await store.acquire({ app: 'exp', key: 'lock||exp||l', leaseId: lease.id });
-    await store.put({ app: 'exp', key: 'kv||exp||k', value: 'four', leaseId: lease.id });
+    const lease = await store.leases.grant({ app: 'exp', ttlMs: TTL_MS });
+    await store.locks.acquire({ app: 'exp', key: 'lock||exp||l', leaseId: lease.id });
+    await store.kv!.put({ app: 'exp', key: 'kv||exp||k', value: 'four', leaseId: lease.id });
     expect(await held('exp')).toEqual([1, 1, 1, 4]);
     await sleep(TTL_MS + 150);
     expect(await held('exp')).toEqual([0, 0, 0, 0]);
   });
 
   it('a lapsed maxHoldMs stops counting the lock at its deadline; the lease still counts', async () => {
-    const lease = await store.grantLease({ app: 'hold', ttlMs: 30_000 });
-    await store.acquire({ app: 'hold', key: 'lock||hold||l', leaseId: lease.id, maxHoldMs: 200 });
+    const lease = await store.leases.grant({ app: 'hold', ttlMs: 30_000 });
+    await store.locks.acquire({ app: 'hold', key: 'lock||hold||l', leaseId: lease.id, maxHoldMs: 200 });
     expect(await held('hold')).toEqual([1, 1, 0, 0]);
     await sleep(250);
     expect(await held('hold')).toEqual([1, 0, 0, 0]);
-    await store.keepAlive(lease.id, 'hold');
+    await store.leases.keepAlive(lease.id, 'hold');
     expect(await held('hold')).toEqual([1, 0, 0, 0]);
   });
 
   it("a hand-off moves the lock from the holder's app to the waiter's", async () => {
     const key = 'lock||shared';
-    const holder = await store.grantLease({ app: 'first', ttlMs: 30_000 });
-    const waiter = await other.grantLease({ app: 'second', ttlMs: 30_000 });
-    await store.acquire({ app: 'first', key, leaseId: holder.id });
-    const waiting = other.acquire({ app: 'second', key, leaseId: waiter.id, waitMs: 5_000 });
+    const holder = await store.leases.grant({ app: 'first', ttlMs: 30_000 });
+    const waiter = await other.leases.grant({ app: 'second', ttlMs: 30_000 });
+    await store.locks.acquire({ app: 'first', key, leaseId: holder.id });
+    const waiting = other.locks.acquire({ app: 'second', key, leaseId: waiter.id, waitMs: 5_000 });
     await sleep(30);
-    expect(await store.release(key, holder.id, 'first')).toBe('released');
+    expect(await store.locks.release(key, holder.id, 'first')).toBe('released');
     expect((await waiting).acquired).toBe(true);
     expect((await held('first'))[1]).toBe(0);
     expect((await held('second'))[1]).toBe(1);
   });
 
   it("a Dapr lock stops counting when Redis expires Dapr's key; an unlock uncounts it at once", async () => {
-    expect((await store.daprTryLock('lock||dapr||a', 'o', TTL_MS, 'dapr')).acquired).toBe(true);
-    expect((await store.daprTryLock('lock||dapr||b', 'o', 30_000, 'dapr')).acquired).toBe(true);
+    expect((await store.dapr!.tryLock('lock||dapr||a', 'o', TTL_MS, 'dapr')).acquired).toBe(true);
+    expect((await store.dapr!.tryLock('lock||dapr||b', 'o', 30_000, 'dapr')).acquired).toBe(true);
     expect(await held('dapr')).toEqual([2, 2, 0, 0]);
     await sleep(TTL_MS + 50);
     expect(await held('dapr')).toEqual([1, 1, 0, 0]);
-    expect(await store.daprUnlock('lock||dapr||b', 'o', 'dapr')).toBe(0);
+    expect(await store.dapr!.unlock('lock||dapr||b', 'o', 'dapr')).toBe(0);
     expect(await held('dapr')).toEqual([0, 0, 0, 0]);
   });
 
   it('keys and bytes follow overwrites, re-binding and deletes; counters count once', async () => {
     const [a, b] = [
-      await store.grantLease({ app: 'kv', ttlMs: TTL_MS }),
-      await store.grantLease({ app: 'kv', ttlMs: 30_000 }),
+      await store.leases.grant({ app: 'kv', ttlMs: TTL_MS }),
+      await store.leases.grant({ app: 'kv', ttlMs: 30_000 }),
     ];
-    await store.put({ app: 'kv', key: 'kv||kv||x', value: 'abc', leaseId: a.id });
-    await store.put({ app: 'kv', key: 'kv||kv||x', value: 'héllo', leaseId: b.id });
-    await store.put({ app: 'kv', key: 'kv||kv||y', value: '12' });
+    await store.kv!.put({ app: 'kv', key: 'kv||kv||x', value: 'abc', leaseId: a.id });
+    await store.kv!.put({ app: 'kv', key: 'kv||kv||x', value: 'héllo', leaseId: b.id });
+    await store.kv!.put({ app: 'kv', key: 'kv||kv||y', value: '12' });
     expect((await held('kv')).slice(2)).toEqual([2, 8]);
     await sleep(TTL_MS + 150); // lease a ends; the key it no longer holds stays counted
     expect((await held('kv')).slice(2)).toEqual([2, 8]);
-    expect(await store.delete('kv||kv||x')).toBe(true);
-    await store.revokeLease(b.id, 'kv');
+    expect(await store.kv!.delete('kv||kv||x')).toBe(true);
+    await store.leases.revoke(b.id, 'kv');
     expect((await held('kv')).slice(2)).toEqual([1, 2]);
-    await store.counterAdd('counter||kv||c', 1);
-    await store.counterSet('counter||kv||c', 5);
-    await store.counterSet('counter||kv||d', 5);
+    await store.counters!.add('counter||kv||c', 1);
+    await store.counters!.set('counter||kv||c', 5);
+    await store.counters!.set('counter||kv||d', 5);
     expect((await other.usage!({ app: 'kv', scope: 'kv||' })).counters).toBe(2);
   });
 
   it('lease.expired carries the app of the lease, so that app may be shown it', async () => {
     const events: WatchEvent[] = [];
-    const lease = await store.grantLease({ app: 'watched', ttlMs: TTL_MS });
-    const stop = other.watch({ prefix: lease.id, onEvent: (e) => events.push(e) });
+    const lease = await store.leases.grant({ app: 'watched', ttlMs: TTL_MS });
+    const stop = other.watch.subscribe({ prefix: lease.id, onEvent: (e) => events.push(e) });
     try {
       await sleep(TTL_MS + 150);
       expect(events).toMatchObject([{ type: 'lease.expired', leaseId: lease.id, app: 'watched' }]);
@@ -121,17 +121,19 @@ describeWithBackend('redis-server', 'lock.redis usage counts, across servers sha
       Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) + TTL_MS,
       id,
     );
-    expect(await store.getLease(id, 'any')).toBeUndefined();
-    expect(await store.getLease(id, undefined)).toMatchObject({ id, owner: 'old' });
-    expect((await store.getLease(id, undefined))?.app).toBeUndefined();
-    expect(await store.keepAlive(id, 'any')).toBeUndefined();
-    expect(await store.keepAlive(id, undefined)).toMatchObject({ id, ttlMs: TTL_MS });
-    expect((await store.acquire({ app: undefined, key: 'lock||old||l', leaseId: id })).acquired).toBe(true);
-    const lock = await store.describeLock('lock||old||l');
+    expect(await store.leases.get(id, 'any')).toBeUndefined();
+    expect(await store.leases.get(id, undefined)).toMatchObject({ id, owner: 'old' });
+    expect((await store.leases.get(id, undefined))?.app).toBeUndefined();
+    expect(await store.leases.keepAlive(id, 'any')).toBeUndefined();
+    expect(await store.leases.keepAlive(id, undefined)).toMatchObject({ id, ttlMs: TTL_MS });
+    expect((await store.locks.acquire({ app: undefined, key: 'lock||old||l', leaseId: id })).acquired).toBe(
+      true,
+    );
+    const lock = await store.locks.describe('lock||old||l');
     expect([lock.leaseId, lock.app]).toEqual([id, undefined]);
-    expect(await store.release('lock||old||l', id, 'old')).toBe('held_by_other');
+    expect(await store.locks.release('lock||old||l', id, 'old')).toBe('held_by_other');
     const events: WatchEvent[] = [];
-    const stop = other.watch({ prefix: id, onEvent: (e) => events.push(e) });
+    const stop = other.watch.subscribe({ prefix: id, onEvent: (e) => events.push(e) });
     try {
       await sleep(TTL_MS + 150);
       expect(events).toMatchObject([{ type: 'lease.expired', leaseId: id }]);
@@ -139,7 +141,7 @@ describeWithBackend('redis-server', 'lock.redis usage counts, across servers sha
     } finally {
       stop();
     }
-    expect((await store.describeLock('lock||old||l')).held).toBe(false);
+    expect((await store.locks.describe('lock||old||l')).held).toBe(false);
     expect(await held('old')).toEqual([0, 0, 0, 0]);
   });
 });

@@ -28,10 +28,10 @@ describeWithBackend('redis-server', 'lock.redis Redlock shared by two servers', 
     const history: { key: string; token: number; enteredAt: number; leftAt: number }[] = [];
     let overlaps = 0;
     const client = async (store: Store, name: string, seed: number): Promise<void> => {
-      const lease = await store.grantLease({ app: 'test', ttlMs: 30_000, owner: name });
+      const lease = await store.leases.grant({ app: 'test', ttlMs: 30_000, owner: name });
       for (let i = seed; history.length < TOTAL_ACQUISITIONS; i++) {
         const key = `hot/${i % HOT_LOCKS}`;
-        const result = await store.acquire({ app: 'test', key, leaseId: lease.id, waitMs: 10_000 });
+        const result = await store.locks.acquire({ app: 'test', key, leaseId: lease.id, waitMs: 10_000 });
         if (!result.acquired) continue;
         const enteredAt = performance.now();
         if (inside.has(key)) overlaps++;
@@ -40,9 +40,9 @@ describeWithBackend('redis-server', 'lock.redis Redlock shared by two servers', 
         if (inside.get(key) !== name) overlaps++;
         inside.delete(key);
         history.push({ key, token: result.fencingToken, enteredAt, leftAt: performance.now() });
-        expect(await store.release(key, lease.id, 'test')).toBe('released');
+        expect(await store.locks.release(key, lease.id, 'test')).toBe('released');
       }
-      await store.revokeLease(lease.id, 'test');
+      await store.leases.revoke(lease.id, 'test');
     };
     const started = performance.now();
     await Promise.all(

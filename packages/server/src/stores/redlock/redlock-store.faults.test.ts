@@ -50,27 +50,27 @@ describeWithBackend('redis-server', 'lock.redis Redlock when masters fail', (bin
       raw.disconnect();
     }
     await new Promise((r) => setTimeout(r, 600)); // the store's reconnect back-off is at most 500 ms
-    const status = (store as unknown as { masters: { clients: Redis[] } }).masters.clients.map(
+    const status = (store as unknown as { flat: { masters: { clients: Redis[] } } }).flat.masters.clients.map(
       (c) => c.status,
     );
     console.log('statuses', status);
   };
 
   it('keeps working with one master of three down', async () => {
-    const a = (await store.grantLease({ app: 'test', ttlMs: 30_000 })).id;
-    const first = token(await store.acquire({ app: 'test', key: 'one-down', leaseId: a }));
+    const a = (await store.leases.grant({ app: 'test', ttlMs: 30_000 })).id;
+    const first = token(await store.locks.acquire({ app: 'test', key: 'one-down', leaseId: a }));
     await servers[0]!.stop('SIGKILL');
-    const b = (await store.grantLease({ app: 'test', ttlMs: 30_000 })).id;
-    expect((await store.acquire({ app: 'test', key: 'one-down', leaseId: b })).acquired).toBe(false);
-    const waiting = store.acquire({ app: 'test', key: 'one-down', leaseId: b, waitMs: 2_000 });
-    expect(await store.keepAlive(a, 'test')).toBeDefined();
-    expect(await store.release('one-down', a, 'test')).toBe('released');
+    const b = (await store.leases.grant({ app: 'test', ttlMs: 30_000 })).id;
+    expect((await store.locks.acquire({ app: 'test', key: 'one-down', leaseId: b })).acquired).toBe(false);
+    const waiting = store.locks.acquire({ app: 'test', key: 'one-down', leaseId: b, waitMs: 2_000 });
+    expect(await store.leases.keepAlive(a, 'test')).toBeDefined();
+    expect(await store.locks.release('one-down', a, 'test')).toBe('released');
     const second = token(await waiting);
     expect(second).toBeGreaterThan(first);
-    expect(await store.checkFence('one-down', second)).toBe(true);
-    await store.put({ app: 'test', key: 'kv', value: 'v', fence: { key: 'one-down', token: second } });
-    expect((await store.get('kv'))?.value).toBe('v');
-    expect(await store.revokeLease(b, 'test')).toBe(true);
+    expect(await store.locks.check('one-down', second)).toBe(true);
+    await store.kv!.put({ app: 'test', key: 'kv', value: 'v', fence: { key: 'one-down', token: second } });
+    expect((await store.kv!.get('kv'))?.value).toBe('v');
+    expect(await store.leases.revoke(b, 'test')).toBe(true);
     await servers[0]!.restart();
     await healthy();
   });
@@ -78,13 +78,13 @@ describeWithBackend('redis-server', 'lock.redis Redlock when masters fail', (bin
   it('reads usage from a majority, taking the highest count, while masters fail and come back empty', async () => {
     const app = 'quota';
     const usage = () => store.usage!({ app, scope: 'quota||', kvKey: 'kv||quota||k' });
-    const id = (await store.grantLease({ app, ttlMs: 30_000 })).id;
-    token(await store.acquire({ app, key: 'lock||quota||a', leaseId: id }));
-    await store.put({ app, key: 'kv||quota||k', value: 'abc', leaseId: id });
+    const id = (await store.leases.grant({ app, ttlMs: 30_000 })).id;
+    token(await store.locks.acquire({ app, key: 'lock||quota||a', leaseId: id }));
+    await store.kv!.put({ app, key: 'kv||quota||k', value: 'abc', leaseId: id });
     await servers[1]!.stop('SIGKILL');
     const held = { leases: 1, locks: 1, keys: 1, keyBytes: 3, kvKeyBytes: 3 };
     expect(await usage()).toMatchObject(held);
-    token(await store.daprTryLock('lock||quota||d', 'o', 30_000, app));
+    token(await store.dapr!.tryLock('lock||quota||d', 'o', 30_000, app));
     expect(await usage()).toMatchObject({ ...held, leases: 2, locks: 2 });
     await servers[1]!.restart(); // without persistence: it comes back empty and counts nothing
     await healthy();
@@ -92,30 +92,30 @@ describeWithBackend('redis-server', 'lock.redis Redlock when masters fail', (bin
     const left = await usage();
     expect(left).toMatchObject({ leases: 2, locks: 2, keys: 1, keyBytes: 3 });
     // The key itself is on one master of the two, so, as for get, it reads as absent.
-    expect([left.kvKeyBytes, await store.get('kv||quota||k')]).toEqual([undefined, undefined]);
+    expect([left.kvKeyBytes, await store.kv!.get('kv||quota||k')]).toEqual([undefined, undefined]);
     await servers[0]!.restart();
     await healthy();
-    expect(await store.revokeLease(id, app)).toBe(true);
-    expect(await store.daprUnlock('lock||quota||d', 'o', app)).toBe(0);
+    expect(await store.leases.revoke(id, app)).toBe(true);
+    expect(await store.dapr!.unlock('lock||quota||d', 'o', app)).toBe(0);
     expect(await usage()).toMatchObject({ leases: 0, locks: 0, keys: 0, keyBytes: 0 });
   });
 
   it('with two of three down, fails cleanly with STORE_ERROR and never grants', async () => {
     const leases = await Promise.all(
-      [1, 2, 3].map(async () => (await store.grantLease({ app: 'test', ttlMs: 30_000 })).id),
+      [1, 2, 3].map(async () => (await store.leases.grant({ app: 'test', ttlMs: 30_000 })).id),
     );
     const holder = leases[0]!;
-    token(await store.acquire({ app: 'test', key: 'held', leaseId: holder }));
+    token(await store.locks.acquire({ app: 'test', key: 'held', leaseId: holder }));
     await servers[0]!.stop('SIGKILL');
     await servers[1]!.stop('SIGKILL');
     const started = performance.now();
     const attempts = await Promise.all([
-      code(store.acquire({ app: 'test', key: 'contended', leaseId: leases[1]! })),
-      code(store.acquire({ app: 'test', key: 'contended', leaseId: leases[2]! })),
-      code(store.acquire({ app: 'test', key: 'contended', leaseId: leases[1]!, waitMs: 300 })),
-      code(store.daprTryLock('contended', 'dapr-owner', 30_000, 'test')),
-      code(store.grantLease({ app: 'test', ttlMs: 30_000 })),
-      code(store.describeLock('held')),
+      code(store.locks.acquire({ app: 'test', key: 'contended', leaseId: leases[1]! })),
+      code(store.locks.acquire({ app: 'test', key: 'contended', leaseId: leases[2]! })),
+      code(store.locks.acquire({ app: 'test', key: 'contended', leaseId: leases[1]!, waitMs: 300 })),
+      code(store.dapr!.tryLock('contended', 'dapr-owner', 30_000, 'test')),
+      code(store.leases.grant({ app: 'test', ttlMs: 30_000 })),
+      code(store.locks.describe('held')),
     ]);
     expect(attempts).toEqual(Array(6).fill('STORE_ERROR'));
     expect(performance.now() - started).toBeLessThan(1_500);
@@ -128,7 +128,7 @@ describeWithBackend('redis-server', 'lock.redis Redlock when masters fail', (bin
       survivor.disconnect();
     }
     // A release without a majority fails too (it may have applied where it could: retry it).
-    expect(await code(store.release('held', holder, 'test'))).toBe('STORE_ERROR');
+    expect(await code(store.locks.release('held', holder, 'test'))).toBe('STORE_ERROR');
     await servers[0]!.restart();
     await servers[1]!.restart();
     await healthy();
@@ -139,9 +139,9 @@ describeWithBackend('redis-server', 'lock.redis Redlock when masters fail', (bin
     for (const down of [0, 1, 2, undefined]) {
       if (down !== undefined) await servers[down]!.stop('SIGKILL');
       for (let i = 0; i < 3; i++) {
-        const id = (await store.grantLease({ app: 'test', ttlMs: 30_000 })).id;
-        tokens.push(token(await store.acquire({ app: 'test', key: 'rising', leaseId: id })));
-        expect(await store.revokeLease(id, 'test')).toBe(true);
+        const id = (await store.leases.grant({ app: 'test', ttlMs: 30_000 })).id;
+        tokens.push(token(await store.locks.acquire({ app: 'test', key: 'rising', leaseId: id })));
+        expect(await store.leases.revoke(id, 'test')).toBe(true);
       }
       // A master that comes back empty (no persistence) rejoins; tokens must still rise.
       if (down !== undefined) {

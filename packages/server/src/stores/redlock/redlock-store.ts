@@ -1,3 +1,5 @@
+import type { FlatStore } from '../flat-store.js';
+import { fromFlat } from '../flat-store.js';
 import { LeaseholdError, newLeaseId, WatchHub } from '@leasehold/core';
 import type {
   AcquireOptions,
@@ -60,7 +62,7 @@ export async function openRedlockStore(name: string, config: RedlockConfig): Pro
   await Promise.allSettled(clients.map((c) => c.connect()));
   // A master that is down now builds its index at a later start: until then it lists only new keys.
   await Promise.allSettled(clients.map((c) => indexOldKeys(c, storePrefix(name))));
-  return new RedlockStore(new Masters(clients, storePrefix(name)), config.driftFactor);
+  return fromFlat(new RedlockStore(new Masters(clients, storePrefix(name)), config.driftFactor));
 }
 
 /**
@@ -69,7 +71,7 @@ export async function openRedlockStore(name: string, config: RedlockConfig): Pro
  * grantOnMajority). Waiting is FIFO per server and retried, not handed off (see RedlockWaiters);
  * watch sees this server's own changes only.
  */
-export class RedlockStore implements Store {
+export class RedlockStore implements FlatStore {
   private readonly waiters = new RedlockWaiters((key, leaseId) => this.release(key, leaseId, undefined));
   private readonly hub = new WatchHub(10_000);
   // Each master keeps its own lease deadlines; reaping them keeps its side keys from piling up.

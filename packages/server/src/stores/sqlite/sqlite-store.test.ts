@@ -21,30 +21,30 @@ describe('lock.sqlite restart', () => {
   it('restores leases, locks, keys, counters and the revision from disk', async () => {
     const path = join(dir, 'restart.sqlite');
     const before = new LocalStore({ journal: new SqliteJournal(path) });
-    const lease = await before.grantLease({ app: 'test', ttlMs: 60_000, owner: 'keeper' });
-    const held = await before.acquire({ app: 'test', key: 'held', leaseId: lease.id });
-    const gone = await before.acquire({ app: 'test', key: 'gone', leaseId: lease.id });
-    await before.release('gone', lease.id, 'test');
-    await before.put({ app: 'test', key: 'bound', value: 'v', leaseId: lease.id });
-    await before.counterAdd('c', 7);
+    const lease = await before.leases.grant({ app: 'test', ttlMs: 60_000, owner: 'keeper' });
+    const held = await before.locks.acquire({ app: 'test', key: 'held', leaseId: lease.id });
+    const gone = await before.locks.acquire({ app: 'test', key: 'gone', leaseId: lease.id });
+    await before.locks.release('gone', lease.id, 'test');
+    await before.kv.put({ app: 'test', key: 'bound', value: 'v', leaseId: lease.id });
+    await before.counters.add('c', 7);
     const revision = before.stats().revision;
     await before.close();
 
     const after = new LocalStore({ journal: new SqliteJournal(path) });
     try {
-      const info = await after.describeLock('held');
+      const info = await after.locks.describe('held');
       expect(info).toMatchObject({ held: true, leaseId: lease.id, owner: 'keeper' });
       expect(info.fencingToken).toBe(held.acquired ? held.fencingToken : -1);
-      expect((await after.describeLock('gone')).held).toBe(false);
-      expect((await after.get('bound'))?.leaseId).toBe(lease.id);
-      expect(await after.counterGet('c')).toBe(7);
+      expect((await after.locks.describe('gone')).held).toBe(false);
+      expect((await after.kv.get('bound'))?.leaseId).toBe(lease.id);
+      expect(await after.counters.get('c')).toBe(7);
       expect(after.stats().revision).toBe(revision);
-      await after.put({ app: 'test', key: 'a-new', value: 'v' });
-      expect((await after.listKeys('', undefined, 10)).map((e) => e.key)).toEqual(['a-new', 'bound']);
+      await after.kv.put({ app: 'test', key: 'a-new', value: 'v' });
+      expect((await after.kv.list('', undefined, 10)).map((e) => e.key)).toEqual(['a-new', 'bound']);
       // The countdown restarted at the full TTL.
-      expect((await after.getLease(lease.id, 'test'))?.remainingMs).toBeGreaterThan(59_000);
-      const other = await after.grantLease({ app: 'test', ttlMs: 60_000 });
-      const next = await after.acquire({ app: 'test', key: 'gone', leaseId: other.id });
+      expect((await after.leases.get(lease.id, 'test'))?.remainingMs).toBeGreaterThan(59_000);
+      const other = await after.leases.grant({ app: 'test', ttlMs: 60_000 });
+      const next = await after.locks.acquire({ app: 'test', key: 'gone', leaseId: other.id });
       expect(next.acquired && gone.acquired && next.fencingToken > gone.fencingToken).toBe(true);
     } finally {
       await after.close();

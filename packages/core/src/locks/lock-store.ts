@@ -1,0 +1,32 @@
+import type { AcquireResult, LeaseApp, LockInfo, QueuedWaiter, ReleaseStatus } from '../types.js';
+
+/** Options of an acquire. `waitMs` 0 or absent never waits. */
+export interface AcquireOptions {
+  readonly key: string;
+  readonly leaseId: string;
+  /** Whose lease this may be (see LeaseApp); another app's lease is LEASE_NOT_FOUND. */
+  readonly app: LeaseApp;
+  readonly waitMs?: number;
+  /** Releases the lock this long after the grant, even while the lease lives. */
+  readonly maxHoldMs?: number;
+  /** Aborting leaves the wait queue; the acquire then resolves `{acquired: false}`. */
+  readonly signal?: AbortSignal;
+}
+
+/** The exclusive locks of a store, each held by at most one lease, each grant fenced by a token. */
+export interface LockStore {
+  /** Takes the lock for the lease, waiting in FIFO order up to `waitMs`; LEASE_NOT_FOUND if the lease is gone. */
+  acquire(options: AcquireOptions): Promise<AcquireResult>;
+  /** Lets the lock go if this lease (of `app`) holds it, handing it to the head waiter. */
+  release(key: string, leaseId: string, app: LeaseApp): Promise<ReleaseStatus>;
+  /** Releases the lock whoever holds it; false when it was free. */
+  forceRelease(key: string): Promise<boolean>;
+  /** Describes a lock, held or not. */
+  describe(key: string): Promise<LockInfo>;
+  /** Lists held locks whose key starts with `prefix`, at most `limit`. */
+  list(prefix: string, limit: number): Promise<LockInfo[]>;
+  /** The acquires waiting for lock `key`, head first, where the store can read its queue. */
+  queue?(key: string): Promise<QueuedWaiter[]>;
+  /** True while `token` is the current grant of lock `key`. */
+  check(key: string, token: number): Promise<boolean>;
+}
