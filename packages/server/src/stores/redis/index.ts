@@ -1,4 +1,3 @@
-import { fromFlat } from '../flat-store.js';
 import type { Store } from '@leasehold/core';
 import { parseRedisConfig } from './config.js';
 import type { RedisStoreConfig } from './config.js';
@@ -48,5 +47,5 @@ async function openRedisStore(
     });
   if (subscriber.status === 'ready') await subscribe();
   else subscriber.once('ready', () => void subscribe());
-  return fromFlat(store);
+  return store;
 }

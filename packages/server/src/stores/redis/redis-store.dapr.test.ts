@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { daprOf } from '@leasehold/core';
 import type { Store } from '@leasehold/core';
 import { describeWithBackend } from '../../../test/support/backends.js';
 import { RedisServer } from '../../../test/support/redis-harness.js';
@@ -22,7 +23,8 @@ describeWithBackend('redis-server', 'lock.redis keeps the Dapr sidecar key and v
 
   it('daprTryLock writes lock||<app>||<res> holding the owner string with a TTL', async () => {
     const key = 'lock||myapp||order-1';
-    expect((await store.dapr!.tryLock(key, 'owner-7', 60_000, 'test')).acquired).toBe(true);
+    // What the service calls: the store's own Dapr API, not core's mapping over leases and locks.
+    expect((await daprOf(store).tryLock(key, 'owner-7', 60_000, 'test')).acquired).toBe(true);
     expect(await raw.get(key)).toBe('owner-7');
     const pttl = await raw.pttl(key);
     expect(pttl).toBeGreaterThan(59_000);
