@@ -11,9 +11,17 @@ export interface ConformanceContext {
   readonly prefix: string;
 }
 
-/** One contract line every store must pass, framework-free (node:assert). */
+/**
+ * A store capability a case may use. `dapr` is always there: core maps Dapr's API onto leases and
+ * locks where a store keeps no format of its own.
+ */
+export type Capability = 'leases' | 'locks' | 'dapr' | 'kv' | 'counters' | 'watch';
+
+/** One contract line every store with the capabilities it needs must pass, framework-free (node:assert). */
 export interface ConformanceCase {
   readonly name: string;
+  /** Every capability the case touches: a store lacking one of them skips it. */
+  readonly needs: readonly Capability[];
   run(context: ConformanceContext): Promise<void>;
 }
 

@@ -1,2 +1,17 @@
-export type { ConformanceCase, ConformanceContext } from './context.js';
-export { conformanceCases } from './cases.js';
+export type { Capability, ConformanceCase, ConformanceContext } from './context.js';
+export type {
+  CaseGroup,
+  ConformancePlan,
+  ConformanceSuite,
+  ConformanceTiming,
+  PlannedCase,
+} from './conformance-suite.js';
+export {
+  CAPABILITIES,
+  CASE_GROUPS,
+  REQUIRED_CAPABILITIES,
+  capabilitySet,
+  conformanceCases,
+  conformancePlan,
+  conformanceSuite,
+} from './conformance-suite.js';

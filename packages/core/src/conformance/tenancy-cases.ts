@@ -1,20 +1,12 @@
 import { daprOf } from '../dapr/dapr-mapping.js';
 import assert from 'node:assert/strict';
-import { LeaseholdError } from '../errors.js';
 import type { UsageQuery } from '../types.js';
+import { rejectsWith } from './case-helpers.js';
 import type { ConformanceCase, ConformanceContext } from './context.js';
 
 const TTL_MS = 30_000;
 const ORDERS = 'orders';
 const BILLING = 'billing';
-
-async function rejectsWithCode(promise: Promise<unknown>, code: string): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof LeaseholdError, `expected a LeaseholdError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    return true;
-  });
-}
 
 /** What app A's lease holds, read as A: unchanged is the point of every tenancy case. */
 async function ordersState(ctx: ConformanceContext, leaseId: string) {
@@ -42,6 +34,7 @@ function differingPositions(a: string, b: string): number {
 export const tenancyCases: ConformanceCase[] = [
   {
     name: "another app's lease id reads exactly as a missing one, and nothing of it changes",
+    needs: ['leases', 'locks', 'kv'],
     async run(ctx) {
       const granted = await ctx.store.leases.grant({ ttlMs: TTL_MS, owner: 'orders-worker', app: ORDERS });
       const id = granted.id;
@@ -54,15 +47,15 @@ export const tenancyCases: ConformanceCase[] = [
       assert.equal(await ctx.store.leases.get(id, BILLING), undefined);
       assert.equal(await ctx.store.leases.keepAlive(id, BILLING), undefined);
       assert.equal(await ctx.store.leases.revoke(id, BILLING), false);
-      await rejectsWithCode(
+      await rejectsWith(
         ctx.store.locks.acquire({ key: `${ctx.prefix}other`, leaseId: id, app: BILLING }),
         'LEASE_NOT_FOUND',
       );
-      await rejectsWithCode(
+      await rejectsWith(
         ctx.store.locks.acquire({ key: `${ctx.prefix}other`, leaseId: id, app: BILLING, waitMs: 200 }),
         'LEASE_NOT_FOUND',
       );
-      await rejectsWithCode(
+      await rejectsWith(
         ctx.store.kv!.put({ key: `${ctx.prefix}stolen`, value: 'x', leaseId: id, app: BILLING }),
         'LEASE_NOT_FOUND',
       );
@@ -75,6 +68,7 @@ export const tenancyCases: ConformanceCase[] = [
   },
   {
     name: 'a lease reports its app, and so do the locks it holds; an admin may use any lease',
+    needs: ['leases', 'locks'],
     async run(ctx) {
       const id = (await ctx.store.leases.grant({ ttlMs: TTL_MS, app: ORDERS })).id;
       assert.equal((await ctx.store.leases.get(id, ORDERS))?.app, ORDERS);
@@ -95,6 +89,7 @@ export const tenancyCases: ConformanceCase[] = [
   },
   {
     name: "a Dapr lock's implicit lease belongs to the app that took it",
+    needs: ['leases', 'locks', 'dapr'],
     async run(ctx) {
       const key = `${ctx.prefix}dapr`;
       assert.equal((await daprOf(ctx.store).tryLock(key, 'owner', TTL_MS, ORDERS)).acquired, true);
@@ -112,6 +107,7 @@ export const tenancyCases: ConformanceCase[] = [
   },
   {
     name: 'lease ids are unguessable: two grants in a row share no run of digits',
+    needs: ['leases'],
     async run(ctx) {
       const a = (await ctx.store.leases.grant({ ttlMs: TTL_MS, app: ORDERS })).id;
       const b = (await ctx.store.leases.grant({ ttlMs: TTL_MS, app: BILLING })).id;
@@ -124,6 +120,7 @@ export const tenancyCases: ConformanceCase[] = [
   },
   {
     name: 'usage counts leases and locks by app, keys and counters by key scope',
+    needs: ['leases', 'locks', 'dapr', 'kv', 'counters'],
     async run(ctx) {
       const store = ctx.store;
       assert.equal(typeof store.usage, 'function', 'the store must report usage for quotas');

@@ -1,7 +1,7 @@
-import { conformanceCases } from '@leasehold/core/conformance';
 import type { Store } from '@leasehold/core';
-import { afterAll, beforeAll, it } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { describeWithBackend } from '../../../test/support/backends.js';
+import { conformanceTests } from '../../../test/support/conformance-tests.js';
 import { EtcdCluster } from '../../../test/support/etcd-harness.js';
 import { createEtcdStore } from './index.js';
 
@@ -24,7 +24,5 @@ describeWithBackend('etcd', 'lock.etcd conformance on a 3-member cluster', (bina
     await cluster?.stop();
   });
 
-  conformanceCases.forEach((c, i) => {
-    it(c.name, () => c.run({ store, ttlMs: TTL_MS, expirySlackMs: EXPIRY_SLACK_MS, prefix: `case${i}/` }));
-  });
+  conformanceTests('lock.etcd', () => store, { ttlMs: TTL_MS, expirySlackMs: EXPIRY_SLACK_MS });
 });

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, it } from 'vitest';
-import { conformanceCases } from '@leasehold/core/conformance';
+import { afterAll, beforeAll } from 'vitest';
 import type { Store } from '@leasehold/core';
 import { describeWithBackend } from '../../../test/support/backends.js';
+import { conformanceTests } from '../../../test/support/conformance-tests.js';
 import { RedisServer } from '../../../test/support/redis-harness.js';
 import { createRedisStore } from './index.js';
 
@@ -16,8 +16,6 @@ describeWithBackend('redis-server', 'lock.redis conformance (single Redis)', (bi
     await store?.close();
     await server?.destroy();
   });
-  conformanceCases.forEach((c, i) => {
-    // Expiry is Redis's own key TTL, exact to the millisecond; the slack covers polling and scheduling.
-    it(c.name, () => c.run({ store, ttlMs: 300, expirySlackMs: 200, prefix: `case${i}/` }));
-  });
+  // Expiry is Redis's own key TTL, exact to the millisecond; the slack covers polling and scheduling.
+  conformanceTests('lock.redis', () => store, { ttlMs: 300, expirySlackMs: 200 });
 });

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, it } from 'vitest';
-import { conformanceCases } from '@leasehold/core/conformance';
+import { afterAll, beforeAll } from 'vitest';
 import type { Store } from '@leasehold/core';
 import { describeWithBackend } from '../../../test/support/backends.js';
+import { conformanceTests } from '../../../test/support/conformance-tests.js';
 import { RedisServer } from '../../../test/support/redis-harness.js';
 import { createRedisStore } from './index.js';
 
@@ -24,7 +24,5 @@ describeWithBackend('redis-server', 'lock.redis conformance (a master found thro
     await sentinel?.destroy();
     await master?.destroy();
   });
-  conformanceCases.forEach((c, i) => {
-    it(c.name, () => c.run({ store, ttlMs: 300, expirySlackMs: 200, prefix: `case${i}/` }));
-  });
+  conformanceTests('lock.redis (Sentinel)', () => store, { ttlMs: 300, expirySlackMs: 200 });
 });

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, it } from 'vitest';
-import { conformanceCases } from '@leasehold/core/conformance';
+import { afterAll, beforeAll } from 'vitest';
 import type { Store } from '@leasehold/core';
 import { describeWithBackend } from '../../../test/support/backends.js';
+import { conformanceTests } from '../../../test/support/conformance-tests.js';
 import { RedisServer } from '../../../test/support/redis-harness.js';
 import { createRedisStore } from '../redis/index.js';
 
@@ -17,8 +17,6 @@ describeWithBackend('redis-server', 'lock.redis conformance (Redlock over 3 mast
     await store?.close();
     await Promise.all(servers.map((s) => s.destroy()));
   });
-  conformanceCases.forEach((c, i) => {
-    // Keys expire on each master's own clock, exact to the millisecond; the slack covers polling.
-    it(c.name, () => c.run({ store, ttlMs: 300, expirySlackMs: 200, prefix: `case${i}/` }));
-  });
+  // Keys expire on each master's own clock, exact to the millisecond; the slack covers polling.
+  conformanceTests('lock.redis (Redlock)', () => store, { ttlMs: 300, expirySlackMs: 200 });
 });

@@ -2,20 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalStore } from '@leasehold/core';
-import { conformanceCases } from '@leasehold/core/conformance';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteJournal } from './sqlite-journal.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'leasehold-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-describe('lock.sqlite conformance', () => {
-  const store = new LocalStore({ journal: new SqliteJournal(join(dir, 'conformance.sqlite')) });
-  afterAll(() => store.close());
-  conformanceCases.forEach((c, i) => {
-    it(c.name, () => c.run({ store, ttlMs: 300, expirySlackMs: 300, prefix: `case${i}/` }));
-  });
-});
 
 describe('lock.sqlite restart', () => {
   it('restores leases, locks, keys, counters and the revision from disk', async () => {

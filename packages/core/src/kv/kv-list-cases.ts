@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import type { KvStore } from '../store.js';
-import type { ConformanceCase, ConformanceContext } from './context.js';
-import { sleep } from './context.js';
+import type { ConformanceCase, ConformanceContext } from '../conformance/context.js';
+import { sleep } from '../conformance/context.js';
+import type { KvStore } from './kv-store.js';
 
 const TTL_MS = 30_000;
 
@@ -21,10 +21,11 @@ async function putAll(ctx: ConformanceContext, names: readonly string[]): Promis
     await ctx.store.kv!.put({ app: 'test', key: `${ctx.prefix}${name}`, value: name });
 }
 
-/** Listing keys by prefix (`Store.listKeys`), on every store. */
+/** Listing keys by prefix (`KvStore.list`), on every store with keys. */
 export const kvListCases: ConformanceCase[] = [
   {
     name: 'keys are listed in UTF-8 byte order with their values, versions and revisions',
+    needs: ['kv'],
     async run(ctx) {
       // Byte order puts 'Z' before 'a', and an astral character after U+FFFD (unlike UTF-16 order).
       const names = ['b', 'a', 'Z', 'a/1', '\u{1F600}', '\uFFFD', 'é'];
@@ -45,6 +46,7 @@ export const kvListCases: ConformanceCase[] = [
   },
   {
     name: 'a prefix lists exactly the keys that start with it',
+    needs: ['kv'],
     async run(ctx) {
       await putAll(ctx, ['p', 'p/1', 'p/2', 'p0', 'p/', 'o/9', 'q/1', 'P/1']);
       assert.deepEqual(await keysOf(ctx, `${ctx.prefix}p/`), [
@@ -64,6 +66,7 @@ export const kvListCases: ConformanceCase[] = [
   },
   {
     name: 'pages of `limit` keys after a cursor cover every key once, in order',
+    needs: ['kv'],
     async run(ctx) {
       const names = Array.from({ length: 25 }, (_, i) => `k${String(i).padStart(2, '0')}`);
       await putAll(ctx, [...names].reverse());
@@ -94,6 +97,7 @@ export const kvListCases: ConformanceCase[] = [
   },
   {
     name: 'deleted keys and the keys of a revoked or expired lease are not listed',
+    needs: ['leases', 'kv'],
     async run(ctx) {
       await putAll(ctx, ['kept', 'deleted']);
       assert.equal(await ctx.store.kv!.delete(`${ctx.prefix}deleted`), true);
@@ -113,6 +117,7 @@ export const kvListCases: ConformanceCase[] = [
   },
   {
     name: 'a prefix never reaches into the key scope of another tenant',
+    needs: ['kv'],
     async run(ctx) {
       // Store keys are `kv||<scope>||<name>`: the scope ends at its separator, so `a||` is not `ab||`.
       for (const key of ['a||x', 'a||y', 'ab||x', 'a|x', 'b||x'])
