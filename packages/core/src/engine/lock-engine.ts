@@ -1,6 +1,6 @@
-import { newLeaseId } from './lease-id.js';
-import type { KvRow, LeaseRow, LockRow, Snapshot } from './changes.js';
-import { LeaseholdError } from './errors.js';
+import { newLeaseId } from '../lease-id.js';
+import type { KvRow, LeaseRow, LockRow, Snapshot } from '../changes.js';
+import { LeaseholdError } from '../errors.js';
 import { ExpiryHeap } from './expiry-heap.js';
 import { keySetAdd, keySetDelete, keySetValues } from './key-set.js';
 import { KvTable } from './kv-table.js';
@@ -19,9 +19,9 @@ import type {
   Usage,
   UsageQuery,
   WatchEventType,
-} from './types.js';
-import type { PutOptions } from './kv/kv-store.js';
-import type { LeaseApp } from './types.js';
+} from '../types.js';
+import type { PutOptions } from '../kv/kv-store.js';
+import type { LeaseApp } from '../types.js';
 import type { EngineSink, Waiter } from './engine-sink.js';
 
 /**

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Change } from './changes.js';
-import { LeaseholdError } from './errors.js';
+import type { Change } from '../changes.js';
+import { LeaseholdError } from '../errors.js';
 import { LockEngine } from './lock-engine.js';
 import type { Waiter } from './engine-sink.js';
-import type { AcquireResult, WatchEvent } from './types.js';
+import type { AcquireResult, WatchEvent } from '../types.js';
 
 function setup() {
   let now = 1_000;
