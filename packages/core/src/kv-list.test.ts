@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { KV_PAGE_DEFAULT } from './kv-list.js';
-import { LocalStore } from './local-store.js';
+import { LocalStore } from './engine/local-store.js';
 import { LockService } from './lock-service.js';
 import type { Store } from './store.js';
 

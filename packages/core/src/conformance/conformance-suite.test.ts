@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { daprCases } from '../dapr/dapr-cases.js';
 import { leaseCases } from '../leases/lease-cases.js';
-import { LocalStore } from '../local-store.js';
+import { LocalStore } from '../engine/local-store.js';
 import { lockCases } from '../locks/lock-cases.js';
 import type { Store } from '../store.js';
 import type { Capability } from './context.js';

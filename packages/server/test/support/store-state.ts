@@ -1,20 +1,22 @@
 import type { LocalStore } from '@leasehold/core';
 
 interface EngineView {
-  leases: Map<
-    string,
-    {
-      id: string;
-      ttlMs: number;
-      owner?: string;
-      implicit: boolean;
-      deadline: number;
-      locks: unknown;
-      keys: unknown;
-    }
-  >;
-  locks: Map<string, { key: string; leaseId: string; token: number; maxHoldMs?: number }>;
-  queues: Map<string, Set<unknown>>;
+  leases: {
+    byId: Map<
+      string,
+      {
+        id: string;
+        ttlMs: number;
+        owner?: string;
+        implicit: boolean;
+        deadline: number;
+        locks: unknown;
+        keys: unknown;
+      }
+    >;
+  };
+  locks: { byKey: Map<string, { key: string; leaseId: string; token: number; maxHoldMs?: number }> };
+  queues: { byKey: Map<string, Set<unknown>> };
   kv: { rows: Map<string, unknown>; counters: Map<string, number> };
 }
 
@@ -23,14 +25,17 @@ const values = (set: unknown): string[] =>
 
 /**
  * Everything a memory store holds, as comparable JSON: leases (with their expiry deadline, so a
- * keep-alive shows), locks, waiters, KV rows and counters. It reads the engine's private maps:
- * the store has no dump, and a snapshot through the API would miss keys nobody knows the name of.
+ * keep-alive shows), locks, waiters, KV rows and counters. It reads the private maps of the
+ * engine's tables: the store has no dump, and a snapshot through the API would miss keys nobody
+ * knows the name of.
  * `skip` leaves out what a test's own client changes (by key, lease owner or lease id).
  */
 export function storeState(store: LocalStore, skip: (keyOrOwner: string) => boolean): string {
   const engine = (store as unknown as { engine: EngineView }).engine;
-  const skipped = new Set([...engine.leases.values()].filter((l) => skip(l.owner ?? '')).map((l) => l.id));
-  const leases = [...engine.leases.values()]
+  const skipped = new Set(
+    [...engine.leases.byId.values()].filter((l) => skip(l.owner ?? '')).map((l) => l.id),
+  );
+  const leases = [...engine.leases.byId.values()]
     .filter((l) => !skipped.has(l.id))
     .map((l) => ({
       ...l,
@@ -39,10 +44,10 @@ export function storeState(store: LocalStore, skip: (keyOrOwner: string) => bool
       heapIndex: undefined,
       waiters: undefined,
     }));
-  const locks = [...engine.locks.values()]
+  const locks = [...engine.locks.byKey.values()]
     .filter((l) => !skip(l.key) && !skipped.has(l.leaseId))
     .map(({ key, leaseId, token, maxHoldMs }) => ({ key, leaseId, token, maxHoldMs }));
-  const queues = [...engine.queues].filter(([key]) => !skip(key)).map(([key, set]) => [key, set.size]);
+  const queues = [...engine.queues.byKey].filter(([key]) => !skip(key)).map(([key, set]) => [key, set.size]);
   const rows = [...engine.kv.rows].filter(([key]) => !skip(key));
   const counters = [...engine.kv.counters].filter(([name]) => !skip(name));
   return JSON.stringify({ leases, locks, queues, rows, counters }, null, 1);

@@ -1,7 +1,7 @@
-import type { Change } from './changes.js';
-import type { LeaseholdError } from './errors.js';
-import type { LeaseApp } from './store.js';
-import type { AcquireResult, WatchEvent } from './types.js';
+import type { Change } from '../changes.js';
+import type { LeaseholdError } from '../errors.js';
+import type { LeaseApp } from '../store.js';
+import type { AcquireResult, WatchEvent } from '../types.js';
 
 /** Where the engine reports what it changed. Both are called synchronously, in order. */
 export interface EngineSink {

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Change, Journal, Snapshot } from './changes.js';
-import { LeaseholdError } from './errors.js';
+import type { Change, Journal, Snapshot } from '../changes.js';
+import { LeaseholdError } from '../errors.js';
 import { LocalStore } from './local-store.js';
-import type { WatchEvent } from './types.js';
+import type { WatchEvent } from '../types.js';
 
 /** One call to `commit`, settled by the test when it chooses. */
 interface PendingCommit {

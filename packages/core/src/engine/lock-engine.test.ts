@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Change } from './changes.js';
-import { LeaseholdError } from './errors.js';
+import type { Change } from '../changes.js';
+import { LeaseholdError } from '../errors.js';
 import { LockEngine } from './lock-engine.js';
 import type { Waiter } from './engine-sink.js';
-import type { AcquireResult, WatchEvent } from './types.js';
+import type { AcquireResult, WatchEvent } from '../types.js';
 
 function setup() {
   let now = 1_000;
@@ -117,5 +117,112 @@ describe('LockEngine with an injected clock', () => {
     expect(events.map((e) => e.type)).toEqual(['lock.acquired', 'put', 'delete', 'lock.released']);
     expect(result).toEqual({ acquired: true, fencingToken: events[0]!.revision });
     expect(events.map((e) => e.revision)).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe('LockEngine ending a lease', () => {
+  /** One journal, event and waiter log, in the order the engine produced them, lease ids by name. */
+  function recorded() {
+    let now = 1_000;
+    const log: string[] = [];
+    const names = new Map<string, string>();
+    const name = (id: string | undefined) => (id === undefined ? '' : (names.get(id) ?? id));
+    const subject = (c: Change): string => {
+      switch (c.kind) {
+        case 'lease.put':
+          return name(c.row.id);
+        case 'lease.delete':
+          return name(c.id);
+        case 'lock.put':
+        case 'kv.put':
+          return c.row.key;
+        case 'lock.delete':
+        case 'kv.delete':
+          return c.key;
+        case 'counter.put':
+          return c.name;
+        case 'revision':
+          return String(c.revision);
+      }
+    };
+    const engine = new LockEngine(
+      { now: () => now, wallNow: () => 1_700_000_000_000 + now },
+      {
+        change: (c) => log.push(`journal ${c.kind} ${subject(c)}`),
+        event: (e) =>
+          log.push(`event ${e.type} ${name(e.key)} @${e.revision} lease=${name(e.leaseId)}`.trimEnd()),
+      },
+    );
+    const lease = (label: string, ttlMs: number) => {
+      const id = engine.grantLease(ttlMs, undefined, 'a').id;
+      names.set(id, label);
+      return id;
+    };
+    const waitOn = (key: string, leaseId: string): Waiter => ({
+      key,
+      leaseId,
+      app: 'a',
+      maxHoldMs: undefined,
+      settle: (o) =>
+        log.push(
+          `settle ${name(leaseId)} on ${key}: ${o instanceof LeaseholdError ? o.code : `token ${o.acquired ? o.fencingToken : '-'}`}`,
+        ),
+    });
+    return { engine, log, lease, waitOn, advance: (ms: number) => (now += ms) };
+  }
+
+  it('deletes, journals, announces, fails its waiters, deletes its keys, then releases and hands on each lock', () => {
+    const { engine, log, lease, waitOn, advance } = recorded();
+    const ending = lease('ending', 1_000);
+    const next = lease('next', 60_000);
+    const other = lease('other', 60_000);
+    engine.tryAcquire('a', ending, 'a');
+    engine.tryAcquire('b', ending, 'a');
+    engine.tryAcquire('c', other, 'a');
+    engine.put({ app: 'a', key: 'k1', value: 'x', leaseId: ending });
+    engine.put({ app: 'a', key: 'k2', value: 'y', leaseId: ending });
+    engine.enqueue(waitOn('b', next));
+    engine.enqueue(waitOn('c', ending));
+    log.length = 0;
+
+    advance(1_000);
+    expect(engine.expireDue(100)).toBe(1);
+    expect(log).toEqual([
+      'journal lease.delete ending',
+      'journal revision 6',
+      'event lease.expired ending @6 lease=ending',
+      'settle ending on c: LEASE_NOT_FOUND',
+      'journal kv.delete k1',
+      'journal revision 7',
+      'event delete k1 @7 lease=ending',
+      'journal kv.delete k2',
+      'journal revision 8',
+      'event delete k2 @8 lease=ending',
+      'journal lock.delete a',
+      'journal revision 9',
+      'event lock.released a @9 lease=ending',
+      'journal lock.delete b',
+      'journal revision 10',
+      'event lock.released b @10 lease=ending',
+      'journal revision 11',
+      'journal lock.put b',
+      'event lock.acquired b @11 lease=next',
+      'settle next on b: token 11',
+    ]);
+    expect(engine.describeLock('c').waiters).toBe(0);
+  });
+
+  it('announces nothing of its own when revoked rather than expired', () => {
+    const { engine, log, lease } = recorded();
+    const ending = lease('ending', 1_000);
+    engine.tryAcquire('a', ending, 'a');
+    log.length = 0;
+    engine.revokeLease(ending, 'a');
+    expect(log).toEqual([
+      'journal lease.delete ending',
+      'journal lock.delete a',
+      'journal revision 2',
+      'event lock.released a @2 lease=ending',
+    ]);
   });
 });

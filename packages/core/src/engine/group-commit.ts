@@ -1,7 +1,7 @@
-import type { Change, Journal } from './changes.js';
-import { storeError } from './errors.js';
-import type { LeaseholdError } from './errors.js';
-import type { WatchEvent } from './types.js';
+import type { Change, Journal } from '../changes.js';
+import { storeError } from '../errors.js';
+import type { LeaseholdError } from '../errors.js';
+import type { WatchEvent } from '../types.js';
 
 /** Releases one reply or hand-off; it reads `GroupCommit.failure` to decide how. */
 export type Settle = () => void;

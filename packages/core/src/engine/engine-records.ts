@@ -1,7 +1,7 @@
-import type { LeaseRow, LockRow } from './changes.js';
+import type { LeaseRow, LockRow } from '../changes.js';
 import type { KeySet } from './key-set.js';
 import type { Waiter } from './engine-sink.js';
-import type { LeaseInfo } from './types.js';
+import type { LeaseInfo } from '../types.js';
 
 /** The engine's record of a live lease; `deadline` and `heapIndex` belong to the lease heap. */
 export interface Lease {

@@ -1,9 +1,9 @@
-import type { KvRow } from './changes.js';
-import { LeaseholdError } from './errors.js';
-import { scopeOfKey } from './key-scope.js';
+import type { KvRow } from '../changes.js';
+import { LeaseholdError } from '../errors.js';
+import { scopeOfKey } from '../key-scope.js';
 import type { EngineSink } from './engine-sink.js';
-import { SortedKeys, compareBytes } from './sorted-keys.js';
-import type { KvEntry } from './types.js';
+import { SortedKeys, compareBytes } from '../sorted-keys.js';
+import type { KvEntry } from '../types.js';
 
 /** What one key scope holds: keys, their value bytes, and counters. */
 interface ScopeUsage {

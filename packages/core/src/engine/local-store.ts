@@ -1,19 +1,19 @@
-import type { Journal } from './changes.js';
-import { LeaseholdError, storeError } from './errors.js';
+import type { Journal } from '../changes.js';
+import { LeaseholdError, storeError } from '../errors.js';
 import { GroupCommit } from './group-commit.js';
 import { LockEngine } from './lock-engine.js';
 import type { Waiter } from './engine-sink.js';
-import type { CounterStore } from './counters/counter-store.js';
-import type { KvStore } from './kv/kv-store.js';
-import type { LeaseStore } from './leases/lease-store.js';
-import type { AcquireOptions, LockStore } from './locks/lock-store.js';
-import type { Store } from './store.js';
-import type { WatchStore } from './watch/watch-store.js';
-import type { AcquireResult, Clock, UsageQuery } from './types.js';
-import { timerDelay } from './timer-delay.js';
-import { systemClock } from './types.js';
-import { Waiting } from './waiting.js';
-import { WatchHub } from './watch-hub.js';
+import type { CounterStore } from '../counters/counter-store.js';
+import type { KvStore } from '../kv/kv-store.js';
+import type { LeaseStore } from '../leases/lease-store.js';
+import type { AcquireOptions, LockStore } from '../locks/lock-store.js';
+import type { Store } from '../store.js';
+import type { WatchStore } from '../watch/watch-store.js';
+import type { AcquireResult, Clock, UsageQuery } from '../types.js';
+import { timerDelay } from '../timer-delay.js';
+import { systemClock } from '../types.js';
+import { Waiting } from '../waiting.js';
+import { WatchHub } from '../watch-hub.js';
 
 /** Settings of a LocalStore. */
 export interface LocalStoreOptions {

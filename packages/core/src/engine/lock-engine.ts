@@ -1,0 +1,178 @@
+import type { Snapshot } from '../changes.js';
+import { LeaseholdError } from '../errors.js';
+import type { PutOptions } from '../kv/kv-store.js';
+import type { AcquireResult, LeaseApp, LeaseInfo, ReleaseStatus } from '../types.js';
+import type { Lease, Lock } from './engine-records.js';
+import { leaseInfo } from './engine-records.js';
+import type { Waiter } from './engine-sink.js';
+import { EngineState } from './engine-state.js';
+import { keySetValues } from './key-set.js';
+
+/**
+ * The in-memory state machine: leases, exclusive locks with fencing tokens, FIFO waiters with
+ * direct hand-off, lease-bound keys and counters. Synchronous and timer-free: a driver calls
+ * `expireDue` when `nextDeadline` passes. Fencing tokens are store revisions, so they rise
+ * across every lock and survive restarts with the revision. The tables and the reads are
+ * EngineState's; this class holds the transitions and the order in which they journal and
+ * announce. It does no I/O and keeps no timer.
+ */
+export class LockEngine extends EngineState {
+  /** Loads a snapshot; every lease's countdown restarts at its full TTL. */
+  restore(snapshot: Snapshot): void {
+    const now = this.clock.now();
+    this.revision = snapshot.revision;
+    this.leases.restore(snapshot.leases, now);
+    this.locks.restore(snapshot.locks, now);
+    this.boundKv.restore(snapshot.kv, snapshot.counters);
+  }
+
+  /** Grants a lease and starts its countdown. */
+  grantLease(ttlMs: number, owner: string | undefined, app: string, implicit = false): LeaseInfo {
+    return leaseInfo(this.leases.grant(ttlMs, owner, app, implicit));
+  }
+
+  /** Restarts a live lease's countdown; undefined when it is gone or lapsed. */
+  keepAlive(leaseId: string, app: LeaseApp): LeaseInfo | undefined {
+    const lease = this.leases.live(leaseId, app);
+    if (!lease) return undefined;
+    this.leases.keepAlive(lease);
+    return leaseInfo(lease);
+  }
+
+  /** Ends a lease and releases what it holds; false when `app` has no such lease. */
+  revokeLease(leaseId: string, app: LeaseApp): boolean {
+    const lease = this.leases.owned(leaseId, app);
+    if (!lease) return false;
+    this.endLease(lease, false);
+    return true;
+  }
+
+  /** Takes a free lock; idempotent for the lease already holding it. Throws LEASE_NOT_FOUND. */
+  tryAcquire(key: string, leaseId: string, app: LeaseApp, maxHoldMs?: number): AcquireResult {
+    const lease = this.leases.require(leaseId, app);
+    const held = this.locks.get(key);
+    if (held) {
+      if (held.leaseId === leaseId) return { acquired: true, fencingToken: held.token };
+      return { acquired: false, holder: this.holderOf(held) };
+    }
+    if (this.queues.size(key) > 0) return { acquired: false };
+    return { acquired: true, fencingToken: this.locks.grant(lease, key, maxHoldMs) };
+  }
+
+  /** Queues a waiter behind the current holder and earlier waiters. Call after tryAcquire failed. */
+  enqueue(waiter: Waiter): void {
+    this.queues.add(waiter, this.leases.require(waiter.leaseId, waiter.app));
+    if (!this.locks.has(waiter.key)) this.handOff(waiter.key);
+  }
+
+  /** Removes a waiter that has not been granted; false when it already was. */
+  cancelWaiter(waiter: Waiter): boolean {
+    return this.queues.remove(waiter, this.leases.get(waiter.leaseId));
+  }
+
+  /** Releases a lock the lease holds and hands it to its next waiter. */
+  release(key: string, leaseId: string, app: LeaseApp): ReleaseStatus {
+    const lock = this.locks.get(key);
+    if (!lock) return 'not_held';
+    // Another app's lease is no lease of the caller's: its lock is someone else's.
+    if (lock.leaseId !== leaseId || (app !== undefined && lock.app !== app)) return 'held_by_other';
+    this.releaseLock(lock);
+    return 'released';
+  }
+
+  /** Releases a lock whoever holds it, and hands it on; false when it was free. */
+  forceRelease(key: string): boolean {
+    const lock = this.locks.get(key);
+    if (!lock) return false;
+    this.releaseLock(lock);
+    return true;
+  }
+
+  /** Writes a value; the fence, version and lease are checked first, in that order. */
+  put(options: PutOptions): { version: number; revision: number } {
+    return this.boundKv.put(options);
+  }
+
+  /** Deletes a key; false when it was absent. */
+  delete(key: string): boolean {
+    return this.boundKv.delete(key);
+  }
+
+  /** Adds to a counter; returns its new value. */
+  counterAdd(name: string, delta: number): number {
+    return this.kv.counterAdd(name, delta);
+  }
+
+  /** Sets a counter. */
+  counterSet(name: string, value: number): void {
+    this.kv.counterSet(name, value);
+  }
+
+  /** Ends up to `limit` expired leases and overdue holds; returns how many it ended. */
+  expireDue(limit: number): number {
+    const now = this.clock.now();
+    let done = 0;
+    for (const lock of this.locks.popDue(now, limit)) {
+      this.forceRelease(lock.key);
+      done++;
+    }
+    for (const lease of this.leases.popDue(now, limit - done)) {
+      this.endLease(lease, true);
+      done++;
+    }
+    return done;
+  }
+
+  /** Fails every waiter, as on shutdown. */
+  failAllWaiters(error: LeaseholdError): void {
+    for (const waiter of this.queues.each()) {
+      this.cancelWaiter(waiter);
+      waiter.settle(error);
+    }
+  }
+
+  /**
+   * Delete, journal, announce, fail the waiters, delete the bound keys, release the locks and hand
+   * each to its next waiter: the journal and watchers see it in this order.
+   */
+  private endLease(lease: Lease, expired: boolean): void {
+    this.leases.delete(lease);
+    if (expired) this.announceExpiry(lease);
+    for (const waiter of lease.waiters ?? []) {
+      this.cancelWaiter(waiter);
+      waiter.settle(new LeaseholdError('LEASE_NOT_FOUND', `leaseId: lease ${lease.id} ended while waiting`));
+    }
+    this.boundKv.deleteBoundTo(lease);
+    for (const key of keySetValues(lease.locks)) {
+      const lock = this.locks.get(key);
+      if (lock) this.locks.drop(lock);
+      this.handOff(key);
+    }
+  }
+
+  private announceExpiry(lease: Lease): void {
+    const revision = this.nextRevision();
+    this.sink.event({ type: 'lease.expired', key: lease.id, revision, leaseId: lease.id, app: lease.app });
+  }
+
+  /** Frees a lock and hands it to its next waiter. */
+  private releaseLock(lock: Lock): void {
+    this.locks.drop(lock);
+    this.handOff(lock.key);
+  }
+
+  /** Grants a free lock to its head waiter, if any; a waiter whose lease is gone fails, and the next is tried. */
+  private handOff(key: string): void {
+    if (this.locks.has(key)) return;
+    const head = this.queues.head(key);
+    if (!head) return;
+    this.cancelWaiter(head);
+    const lease = this.leases.get(head.leaseId);
+    if (!lease) {
+      head.settle(new LeaseholdError('LEASE_NOT_FOUND'));
+      this.handOff(key);
+      return;
+    }
+    head.settle({ acquired: true, fencingToken: this.locks.grant(lease, key, head.maxHoldMs) });
+  }
+}
