@@ -153,11 +153,11 @@ export class RedlockStore implements FlatStore {
   async acquire(options: AcquireOptions): Promise<AcquireResult> {
     const { key, leaseId, maxHoldMs, signal, app } = options;
     const waitMs = signal?.aborted ? 0 : Math.max(0, options.waitMs ?? 0);
-    const attempt = (id: string) => this.tryAcquire(key, id, maxHoldMs ?? 0, app);
+    const attempt = () => this.tryAcquire(key, leaseId, maxHoldMs ?? 0, app);
     // FIFO within this server: a newcomer never overtakes a waiter queued here.
     if (waitMs > 0 && this.waiters.count(key) > 0)
       return this.waiters.wait(key, leaseId, waitMs, signal, attempt);
-    const first = await attempt(leaseId);
+    const first = await attempt();
     if (first.acquired || waitMs === 0) return first;
     return this.waiters.wait(key, leaseId, waitMs, signal, attempt);
   }
