@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, expect } from 'vitest';
-import type { AcquireResult, Store } from '@leasehold/core';
+import type { AcquireResult } from '@leasehold/core';
 import { createRedisStore } from '../../src/stores/redis/index.js';
+import { RedlockStore } from '../../src/stores/redlock/redlock-store.js';
 import { RedisServer } from './redis-harness.js';
 
 /** Three independent masters and a Redlock store over them, for one suite. */
 export interface RedlockSuite {
-  readonly store: Store;
+  readonly store: RedlockStore;
   readonly servers: readonly RedisServer[];
 }
 
@@ -15,14 +16,16 @@ export interface RedlockSuite {
  */
 export function useRedlock(binary: string, metadata: Readonly<Record<string, string>> = {}): RedlockSuite {
   let servers: RedisServer[] = [];
-  let store: Store | undefined;
+  let store: RedlockStore | undefined;
   beforeAll(async () => {
     servers = await Promise.all([0, 1, 2].map(() => RedisServer.start(binary)));
     const hosts = servers.map((s) => s.address).join(',');
-    store = await createRedisStore(
+    const opened = await createRedisStore(
       'lockstore',
       new Map([['redishosts', hosts], ...Object.entries(metadata)]),
     );
+    if (!(opened instanceof RedlockStore)) throw new Error('redisHosts did not open a Redlock store');
+    store = opened;
   });
   afterAll(async () => {
     await store?.close();
