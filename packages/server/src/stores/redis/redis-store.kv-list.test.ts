@@ -1,10 +1,9 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Store } from '@leasehold/core';
 import { describeWithBackend } from '../../../test/support/backends.js';
 import { RedisServer } from '../../../test/support/redis-harness.js';
 import { createRedisStore } from './index.js';
-import { mergeKeyPages } from '../redlock/redlock-merge.js';
 
 const PREFIX = 'leasehold:{lockstore}:';
 const names = async (store: Store, prefix: string, after?: string, limit = 100) =>
@@ -50,58 +49,5 @@ describeWithBackend('redis-server', 'lock.redis key listing (single Redis)', (bi
     await raw.del(`${PREFIX}kv:ttl/bound`); // as Redis's own TTL would, before any reaper runs
     expect(await names(b, 'ttl/')).toEqual(['ttl/free']);
     expect(await raw.zscore(`${PREFIX}kvs`, 'ttl/bound')).toBeNull();
-  });
-});
-
-describeWithBackend('redis-server', 'lock.redis key listing (Redlock over 3 masters)', (binary) => {
-  let servers: RedisServer[] = [];
-  let raws: Redis[] = [];
-  let store: Store;
-  beforeAll(async () => {
-    servers = await Promise.all([0, 1, 2].map(() => RedisServer.start(binary)));
-    raws = servers.map((s) => new Redis({ host: '127.0.0.1', port: s.port }));
-    const hosts = servers.map((s) => s.address).join(',');
-    store = await createRedisStore('lockstore', new Map([['redishosts', hosts]]));
-  });
-  afterAll(async () => {
-    for (const r of raws) r.disconnect();
-    await store?.close();
-    await Promise.all(servers.map((s) => s.destroy()));
-  });
-
-  it('lists only keys a majority holds, and pages past keys only a minority holds', async () => {
-    for (const key of ['m/a', 'm/z']) await store.kv!.put({ app: 'x', key, value: 'v' });
-    // A put that reached one master only (it failed as a whole): twelve keys between a and z.
-    for (let i = 0; i < 12; i++) {
-      const key = `m/k${String(i).padStart(2, '0')}`;
-      await raws[0]!.hset(`${PREFIX}kv:${key}`, 'value', 'v', 'version', 1, 'rev', 1, 'lease', '', 'app', '');
-      await raws[0]!.zadd(`${PREFIX}kvs`, 0, key);
-    }
-    expect(await names(store, 'm/', undefined, 2)).toEqual(['m/a', 'm/z']);
-    expect(await names(store, 'm/', 'm/a', 5)).toEqual(['m/z']);
-  });
-});
-
-describe('mergeKeyPages', () => {
-  const row = (key: string, revision = 1) => ({ key, value: key, version: 1, revision });
-
-  it('keeps majority keys up to the lowest full page, each at its newest revision', () => {
-    const merged = mergeKeyPages(
-      [[row('a'), row('b', 5), row('c')], [row('b', 7), row('c'), row('d')], undefined],
-      3,
-      2,
-    );
-    expect(merged.bound).toBe('c');
-    expect(merged.entries.map((e) => [e.key, e.revision])).toEqual([
-      ['b', 7],
-      ['c', 1],
-    ]);
-  });
-
-  it('has no bound when every page was short', () => {
-    expect(mergeKeyPages([[row('a')], [row('a')], []], 3, 2)).toEqual({
-      entries: [row('a')],
-      bound: undefined,
-    });
   });
 });

@@ -4,12 +4,14 @@ import { Waiting } from '@leasehold/core';
 
 interface Waiter {
   readonly leaseId: string;
+  /** This waiter's own try: its lease, app and maxHoldMs, whoever queued first. */
+  readonly attempt: Attempt;
   readonly done: boolean;
   settle(outcome: AcquireResult | Error): void;
 }
 
-/** One non-waiting try for the head waiter. */
-export type Attempt = (leaseId: string) => Promise<AcquireResult>;
+/** One non-waiting try, made whenever its waiter is at the head. */
+export type Attempt = () => Promise<AcquireResult>;
 
 const MIN_RETRY_MS = 15;
 const JITTER_MS = 35;
@@ -42,6 +44,7 @@ export class RedlockWaiters {
     const wait = new Waiting<AcquireResult>();
     const waiter: Waiter = {
       leaseId,
+      attempt,
       get done() {
         return wait.settled;
       },
@@ -54,7 +57,7 @@ export class RedlockWaiters {
     if (queue) queue.push(waiter);
     else {
       this.queues.set(key, [waiter]);
-      void this.serve(key, attempt);
+      void this.serve(key);
     }
     return wait.promise;
   }
@@ -80,7 +83,7 @@ export class RedlockWaiters {
     for (const queue of this.queues.values()) for (const w of queue) w.settle(error);
   }
 
-  private async serve(key: string, attempt: Attempt): Promise<void> {
+  private async serve(key: string): Promise<void> {
     const queue = this.queues.get(key)!;
     while (queue.length > 0) {
       const head = queue[0]!;
@@ -90,7 +93,7 @@ export class RedlockWaiters {
       }
       let outcome: AcquireResult | Error;
       try {
-        outcome = await attempt(head.leaseId);
+        outcome = await head.attempt();
       } catch (error) {
         outcome = error instanceof Error ? error : new Error(String(error));
       }
