@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { describe } from 'vitest';
 
 /** True when CI demands every backend: a missing binary then fails instead of skipping. */
@@ -38,17 +37,5 @@ export function describeWithBackend(binary: string, title: string, body: (binary
   describe.skip(title, () => body(''));
 }
 
-/** A free TCP port on loopback, chosen by the kernel. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
+// Kept in a file without vitest, so benches can start the harnesses too.
+export { freePort } from './free-port.js';

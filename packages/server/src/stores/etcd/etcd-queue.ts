@@ -5,8 +5,8 @@ import { compare, rangeAt, request } from './etcd-connection.js';
 import { prefixEnd } from './etcd-keys.js';
 import type { EtcdContext } from './etcd-context.js';
 import type { LeaseRef } from './etcd-lease-id.js';
-import { leaseGuard, leaseNotFound } from './etcd-leases.js';
-import { grantWrites, tokenOf } from './etcd-locks.js';
+import { leaseGuard, leaseNotFound } from './lease-guard.js';
+import { grantWrites, tokenOf } from './lock-value.js';
 
 /** What joining needs to know about the acquire. */
 export interface JoinRequest {

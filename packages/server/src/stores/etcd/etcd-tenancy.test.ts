@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { daprOf } from '@leasehold/core';
 import type { Store, Usage, WatchEvent } from '@leasehold/core';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -134,7 +135,7 @@ describeWithBackend('etcd', 'lock.etcd lease ids and tenancy across servers', (b
     const query = { app: 'usage-app', scope: 'usage-app||' };
     const id = (await a.leases.grant({ ttlMs: 30_000, app: 'usage-app' })).id;
     await b.leases.grant({ ttlMs: 30_000, app: 'usage-app' });
-    await b.dapr!.tryLock('lock||usage-app||d', 'o', 30_000, 'usage-app');
+    await daprOf(b).tryLock('lock||usage-app||d', 'o', 30_000, 'usage-app');
     await a.locks.acquire({ key: 'lock||usage-app||l', leaseId: id, app: 'usage-app' });
     await a.kv!.put({ key: 'kv||usage-app||k', value: 'ab', leaseId: id, app: 'usage-app' });
     await b.kv!.put({ key: 'kv||usage-app||free', value: 'xyz', app: 'usage-app' });

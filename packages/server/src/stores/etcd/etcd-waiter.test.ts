@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { daprOf } from '@leasehold/core';
 import type { Store } from '@leasehold/core';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -69,7 +70,7 @@ describeWithBackend('etcd', 'lock.etcd waiters, holds and lease events across se
     });
     const other = (await b.leases.grant({ app: 'test', ttlMs: 30_000 })).id;
     expect(await b.locks.acquire({ app: 'test', key, leaseId: other })).toEqual({ acquired: false });
-    expect(await b.dapr!.tryLock(key, 'owner', 30_000, 'test')).toEqual({ acquired: false });
+    expect(await daprOf(b).tryLock(key, 'owner', 30_000, 'test')).toEqual({ acquired: false });
     expect((await a.locks.describe(key)).waiters).toBe(1);
     await a.leases.revoke(waiter, 'test');
     expect((await b.locks.acquire({ app: 'test', key, leaseId: other })).acquired).toBe(true);

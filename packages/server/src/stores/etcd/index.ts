@@ -1,4 +1,3 @@
-import { fromFlat } from '../flat-store.js';
 import type { Store } from '@leasehold/core';
 import { EtcdConnection } from './etcd-connection.js';
 import { parseEtcdMetadata } from './etcd-metadata.js';
@@ -16,13 +15,13 @@ export { parseEtcdMetadata } from './etcd-metadata.js';
 export const etcdStoreType = defineStoreType({
   type: 'lock.etcd',
   parse: ({ name, metadata }) => parseEtcdMetadata(name, metadata),
-  open: (_name, config) => Promise.resolve(fromFlat(new EtcdStore(new EtcdConnection(config)))),
+  open: (_name, config) => Promise.resolve<Store>(new EtcdStore(new EtcdConnection(config))),
 });
 
 /** Creates the `lock.etcd` store of component `name`; bad metadata rejects, never throws. */
 export function createEtcdStore(name: string, metadata: ReadonlyMap<string, string>): Promise<Store> {
   // Built inside the executor so a metadata error becomes a rejection, never a synchronous throw.
   return new Promise((resolve) => {
-    resolve(fromFlat(new EtcdStore(new EtcdConnection(parseEtcdMetadata(name, metadata)))));
+    resolve(new EtcdStore(new EtcdConnection(parseEtcdMetadata(name, metadata))));
   });
 }

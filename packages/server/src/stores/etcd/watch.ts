@@ -1,50 +1,52 @@
-import type { Unsubscribe, WatchEvent, WatchOptions } from '@leasehold/core';
+import type { Unsubscribe, WatchEvent, WatchOptions, WatchStore } from '@leasehold/core';
 import type { IEvent } from 'etcd3';
+import type { EtcdContext } from './etcd-context.js';
 import type { EtcdKeys } from './etcd-keys.js';
 import { prefixEnd } from './etcd-keys.js';
-import { decodeLock } from './etcd-locks.js';
 import type { LeaseDirectory, LeaseFacts } from './lease-directory.js';
 import { decodeLease } from './lease-record.js';
-import type { WatchMux } from './watch-mux.js';
+import { decodeLock } from './lock-value.js';
 
 /**
- * A store watch: one etcd watch over the whole namespace, so kv and lock changes arrive in one
- * revision-ordered stream, filtered here to the caller's prefix. Lock-key creations are
- * `lock.acquired` (revision = fencing token), lock-key deletions `lock.released` (from prev_kv).
- * A lease record deleted without the `revoking` mark that revokeLease writes first is `lease.expired`.
- * Every event names its lease by public id and app: lock events from the lock's value, kv events by
- * looking up etcd's lease id (records seen in the same batch first, then the cache, then a read as of
- * the revision before the event). Batches are mapped one after another, so order is kept.
+ * The change feed of a `lock.etcd` store: one etcd watch over the whole namespace per subscription,
+ * so kv and lock changes arrive in one revision-ordered stream, filtered here to the caller's prefix.
+ * Lock-key creations are `lock.acquired` (revision = fencing token), lock-key deletions
+ * `lock.released` (from prev_kv). A lease record deleted without the `revoking` mark that a revoke
+ * writes first is `lease.expired`. Every event names its lease by public id and app: lock events
+ * from the lock's value, kv events by looking up etcd's lease id (records seen in the same batch
+ * first, then the cache, then a read as of the revision before the event). Batches are mapped one
+ * after another, so order is kept.
  */
-export function watchStore(
-  keys: EtcdKeys,
-  leases: LeaseDirectory,
-  mux: WatchMux,
-  options: WatchOptions,
-): Unsubscribe {
-  const root = keys.root;
-  let stopped = false;
-  let chain = Promise.resolve();
-  const stop = mux.watch({
-    key: root,
-    rangeEnd: prefixEnd(root),
-    startRevision: options.afterRevision === undefined ? 0 : options.afterRevision + 1,
-    prevKv: true,
-    onEvents: (events) => {
-      chain = chain
-        .then(() => mapBatch(keys, leases, events))
-        .then((mapped) => {
-          if (stopped) return;
-          for (const event of mapped) if (event.key.startsWith(options.prefix)) options.onEvent(event);
-        })
-        // A throwing listener must not stop the batches after it.
-        .catch(() => undefined);
-    },
-  });
-  return () => {
-    stopped = true;
-    stop();
-  };
+export class EtcdWatch implements WatchStore {
+  constructor(private readonly ctx: EtcdContext) {}
+
+  /** A closed store's watch is empty: no events, nothing to stop. */
+  subscribe(options: WatchOptions): Unsubscribe {
+    const { keys, leases, mux, closed } = this.ctx;
+    if (closed) return () => undefined;
+    let stopped = false;
+    let chain = Promise.resolve();
+    const stop = mux.watch({
+      key: keys.root,
+      rangeEnd: prefixEnd(keys.root),
+      startRevision: options.afterRevision === undefined ? 0 : options.afterRevision + 1,
+      prevKv: true,
+      onEvents: (events) => {
+        chain = chain
+          .then(() => mapBatch(keys, leases, events))
+          .then((mapped) => {
+            if (stopped) return;
+            for (const event of mapped) if (event.key.startsWith(options.prefix)) options.onEvent(event);
+          })
+          // A throwing listener must not stop the batches after it.
+          .catch(() => undefined);
+      },
+    });
+    return () => {
+      stopped = true;
+      stop();
+    };
+  }
 }
 
 async function mapBatch(keys: EtcdKeys, leases: LeaseDirectory, events: IEvent[]): Promise<WatchEvent[]> {

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { UnlockStatus, daprOf } from '@leasehold/core';
+import type { Store, WatchEvent } from '@leasehold/core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithBackend } from '../../../test/support/backends.js';
+import { EtcdCluster } from '../../../test/support/etcd-harness.js';
+import { createEtcdStore } from './index.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describeWithBackend('etcd', "lock.etcd serves Dapr's lock API through core's mapping", (binary) => {
+  let cluster: EtcdCluster;
+  let a: Store;
+  let b: Store;
+
+  beforeAll(async () => {
+    cluster = await EtcdCluster.start(binary, 1);
+    const metadata = new Map([['endpoints', cluster.endpoints]]);
+    [a, b] = [await createEtcdStore('lockstore', metadata), await createEtcdStore('lockstore', metadata)];
+  });
+
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await cluster?.stop();
+  });
+
+  it('keeps no Dapr format of its own', () => {
+    expect(a.dapr).toBeUndefined();
+  });
+
+  it('a TryLock stores an implicit lease that every server reports, and Unlock revokes it whole', async () => {
+    const key = 'lock||billing||invoice';
+    const taken = await daprOf(a).tryLock(key, 'worker-1', 30_000, 'billing');
+    assert.ok(taken.acquired);
+    const lock = await b.locks.describe(key);
+    expect(lock).toMatchObject({ held: true, owner: 'worker-1', app: 'billing' });
+    const lease = await b.leases.get(lock.leaseId!, 'billing');
+    expect(lease).toMatchObject({ owner: 'worker-1', app: 'billing', implicit: true, locks: [key] });
+    expect(lease!.ttlMs).toBe(30_000);
+    expect((await b.usage!({ app: 'billing', scope: 'billing||' })).leases).toBe(1);
+    expect(await daprOf(b).unlock(key, 'worker-1', 'billing')).toBe(UnlockStatus.SUCCESS);
+    expect(await a.leases.get(lock.leaseId!, 'billing')).toBeUndefined();
+    expect((await a.usage!({ app: 'billing', scope: 'billing||' })).leases).toBe(0);
+  });
+
+  it('an implicit lease expires like any other: the lock frees and the watch says lease.expired', async () => {
+    const key = 'lock||billing||short';
+    const events: WatchEvent[] = [];
+    const stop = b.watch.subscribe({ prefix: '', onEvent: (event) => events.push(event) });
+    try {
+      await sleep(100);
+      const taken = await daprOf(a).tryLock(key, 'worker-2', 1_000, 'billing');
+      assert.ok(taken.acquired);
+      const { leaseId } = await a.locks.describe(key);
+      const deadline = Date.now() + 5_000;
+      while (!events.some((e) => e.type === 'lease.expired') && Date.now() < deadline) await sleep(50);
+      const seen = events.map((e) => `${e.type} ${e.leaseId}`);
+      expect(seen[0]).toBe(`lock.acquired ${leaseId}`);
+      // etcd deletes a lease's keys in one revision, in no set order.
+      expect(seen.slice(1).sort()).toEqual([`lease.expired ${leaseId}`, `lock.released ${leaseId}`]);
+      expect((await b.locks.describe(key)).held).toBe(false);
+      expect(await daprOf(b).unlock(key, 'worker-2', 'billing')).toBe(UnlockStatus.LOCK_DOES_NOT_EXIST);
+    } finally {
+      stop();
+    }
+  });
+});
