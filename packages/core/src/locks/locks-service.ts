@@ -6,6 +6,7 @@ import { checkQuota } from '../quotas.js';
 import { asBody, readLeaseId, readName, readPrefix } from '../service/arguments.js';
 import { checkStored } from '../service/quota-checks.js';
 import type { ServiceContext } from '../service/service-context.js';
+import { holdCount } from '../service/service-context.js';
 import type { AcquireOutcome } from '../service-observer.js';
 import type { Caller } from '../tenancy.js';
 import { leaseAppOf, visibleHolder, visibleLock } from '../tenancy.js';
@@ -147,7 +148,7 @@ export class LocksService {
   private async countedWait<T>(caller: Caller, work: () => Promise<T>): Promise<T> {
     const { waiters, quotasOf } = this.context;
     checkQuota(caller.appId, quotasOf(caller.appId), 'waiters', waiters.of(caller.appId));
-    const done = waiters.hold(caller.appId);
+    const done = holdCount(waiters, caller.appId);
     try {
       return await work();
     } finally {

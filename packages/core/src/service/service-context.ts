@@ -1,3 +1,4 @@
+import { AppCounts } from '../engine/app-counts.js';
 import { LeaseholdError } from '../errors.js';
 import { KeyScope } from '../key-scope.js';
 import type { Limits } from '../limits.js';
@@ -7,7 +8,6 @@ import { DEFAULT_QUOTAS } from '../quotas.js';
 import type { ServiceObserver } from '../service-observer.js';
 import type { StoreBinding } from '../store-binding.js';
 import type { Caller } from '../tenancy.js';
-import { AppCounts } from './app-counts.js';
 
 /** How the service is set up: limits, quotas, the admin audit and the metrics observer. */
 export interface ServiceOptions {
@@ -83,4 +83,15 @@ export class ServiceContext {
   scopeOf(caller: Caller, binding: StoreBinding): KeyScope {
     return new KeyScope(binding.keyPrefix, caller.appId, binding.name);
   }
+}
+
+/** Counts one for `appId` in `counts` until the returned function is called; calling it again does nothing. */
+export function holdCount(counts: AppCounts, appId: string): () => void {
+  counts.add(appId, 1);
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    counts.add(appId, -1);
+  };
 }

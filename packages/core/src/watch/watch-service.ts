@@ -3,6 +3,7 @@ import { readStoreKey } from '../operator-views.js';
 import { checkQuota } from '../quotas.js';
 import { readPrefix } from '../service/arguments.js';
 import type { ServiceContext } from '../service/service-context.js';
+import { holdCount } from '../service/service-context.js';
 import type { Caller } from '../tenancy.js';
 import { visibleEvent } from '../tenancy.js';
 import type { WatchEvent } from '../types.js';
@@ -88,7 +89,7 @@ export class WatchService {
 
   /** Counts an open watch against its app until the returned function (idempotent) ends it. */
   private counted(caller: Caller, unsubscribe: Unsubscribe): Unsubscribe {
-    const release = this.context.watchers.hold(caller.appId);
+    const release = holdCount(this.context.watchers, caller.appId);
     let open = true;
     return () => {
       if (!open) return;
