@@ -4,6 +4,13 @@
 /** Node built-ins core may use: none of them reach a file, a socket or a process. */
 const CORE_BUILTINS = ['crypto', 'assert', 'assert/strict', 'events'];
 
+/**
+ * The op table's data, which `@leasehold/core/ops` (the SDK's import) loads: each primitive's
+ * `*-ops.ts` and the files of `ops/` that merge and read them. Handlers and services are not data.
+ */
+const OPS_DATA =
+  '^packages/core/src/(ops/(index|op-spec|op-table|op-routes|store-ops)|[a-z]+/[a-z-]+-ops)\\.ts$';
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 export default {
   forbidden: [
@@ -29,6 +36,14 @@ export default {
         'Core depends on nothing: no driver, transport or logging package, and no other workspace package (they depend on core).',
       from: { path: '^packages/core/src/', pathNot: '\\.test\\.ts$' },
       to: { dependencyTypesNot: ['core'], pathNot: '^packages/core/src/' },
+    },
+    {
+      name: 'ops-data-light',
+      severity: 'error',
+      comment:
+        "The op table's data imports only other op data: no service, handler or engine, so the SDK's `@leasehold/core/ops` stays light.",
+      from: { path: OPS_DATA },
+      to: { pathNot: OPS_DATA },
     },
     {
       name: 'client-not-server',

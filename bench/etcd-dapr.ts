@@ -5,7 +5,7 @@
  * Run: npm run bench:etcd-dapr  (not a test; figures go to bench/RESULTS.md)
  */
 import { loadavg } from 'node:os';
-import { LockService } from '@leasehold/core';
+import { LeaseholdService } from '@leasehold/core';
 import type { Caller } from '@leasehold/core';
 import { createEtcdStore } from '../packages/server/src/stores/etcd/index.js';
 import { EtcdCluster } from '../packages/server/test/support/etcd-harness.js';
@@ -33,11 +33,11 @@ function median(values: number[]): number {
 
 const cluster = await EtcdCluster.start(process.env.ETCD_BINARY ?? 'etcd', 1);
 const store = await createEtcdStore('lockstore', new Map([['endpoints', cluster.endpoints]]));
-const service = new LockService([{ name: 'lockstore', type: 'lock.etcd', keyPrefix: 'appid', store }]);
+const service = new LeaseholdService([{ name: 'lockstore', type: 'lock.etcd', keyPrefix: 'appid', store }]);
 const lock = (resourceId: string, lockOwner: string) =>
-  service.daprTryLock(caller, 'lockstore', { resourceId, lockOwner, expiryInSeconds: 60 });
+  service.dapr.tryLock(caller, 'lockstore', { resourceId, lockOwner, expiryInSeconds: 60 });
 const unlock = (resourceId: string, lockOwner: string) =>
-  service.daprUnlock(caller, 'lockstore', { resourceId, lockOwner });
+  service.dapr.unlock(caller, 'lockstore', { resourceId, lockOwner });
 
 async function cycle(): Promise<void> {
   if (!(await lock('cycle', 'me')).acquired) throw new Error('TryLock of a free lock failed');

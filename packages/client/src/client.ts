@@ -64,7 +64,7 @@ export class LeaseholdClient extends EventEmitter {
     this.counters = new CountersApi(this.transport);
   }
 
-  /** The same API over core's LockService in this process, with no server. */
+  /** The same API over core's LeaseholdService in this process, with no server. */
   static inProcess(options: InProcessOptions & { timing?: LeaseTiming } = {}): LeaseholdClient {
     const transport = new InProcessTransport(options);
     return new LeaseholdClient(

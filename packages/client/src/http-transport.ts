@@ -42,7 +42,7 @@ export class HttpTransport implements Transport {
     const custom = options.tls !== undefined && hasTlsOptions(options.tls);
     this.fetchFn = options.fetch ?? (custom ? this.requester.fetch : fetch);
     this.renewer = new TimerRenewer((leaseId, timeoutMs) =>
-      this.call<{ ttlMs: number }>('keepAlive', { leaseId }, { timeoutMs, retry: false }),
+      this.call<{ ttlMs: number }>('leases.keepAlive', { leaseId }, { timeoutMs, retry: false }),
     );
   }
 

@@ -1,4 +1,4 @@
-import type { Caller, LockService, runOp } from '@leasehold/core';
+import type { Caller, LeaseholdService, runOp } from '@leasehold/core';
 import { ClientClosedError, LeaseholdClientError, errorFromCode } from './errors.js';
 import { TimerRenewer } from './timer-renewer.js';
 import type { CallOptions, Op, Transport, WatchHandlers } from './transport.js';
@@ -10,22 +10,24 @@ export interface InProcessOptions {
   /** App id the calls run as; default `app`. */
   readonly appId?: string;
   /** A service to share with other in-process clients; by default a fresh in-memory one. */
-  readonly service?: LockService;
+  readonly service?: LeaseholdService;
   /** Lowest lease TTL accepted (the server's default is 1000 ms). */
   readonly minTtlMs?: number;
 }
 
 /** The service behind an in-process client, and core's op dispatch (loaded with it, on first use). */
 interface Loaded {
-  readonly service: LockService;
+  readonly service: LeaseholdService;
   readonly owned: boolean;
   readonly run: typeof runOp;
 }
 
-/** Calls core's LockService in this process: the same API with no server. */
+/** Calls core's LeaseholdService in this process: the same API with no server. */
 export class InProcessTransport implements Transport {
   readonly kind = 'inProcess' as const;
-  readonly renewer = new TimerRenewer((leaseId) => this.call<{ ttlMs: number }>('keepAlive', { leaseId }));
+  readonly renewer = new TimerRenewer((leaseId) =>
+    this.call<{ ttlMs: number }>('leases.keepAlive', { leaseId }),
+  );
   readonly store: string;
   private readonly caller: Caller;
   private servicePromise: Promise<Loaded> | undefined;
@@ -38,7 +40,7 @@ export class InProcessTransport implements Transport {
   }
 
   /** The service behind this client, created on first use; share it with `inProcess({service})`. */
-  service(): Promise<LockService> {
+  service(): Promise<LeaseholdService> {
     return this.load().then((loaded) => loaded.service);
   }
 
@@ -53,7 +55,7 @@ export class InProcessTransport implements Transport {
         store: new core.LocalStore(),
       };
       const limits = this.options.minTtlMs === undefined ? {} : { minTtlMs: this.options.minTtlMs };
-      return { service: new core.LockService([binding], { limits }), owned: true, run: core.runOp };
+      return { service: new core.LeaseholdService([binding], { limits }), owned: true, run: core.runOp };
     })();
     return this.servicePromise;
   }
@@ -74,7 +76,7 @@ export class InProcessTransport implements Transport {
     this.load().then(
       ({ service }) => {
         if (stopped) return;
-        stop = service.watch(this.caller, this.store, prefix, afterRevision, (event) =>
+        stop = service.watch.subscribe(this.caller, this.store, prefix, afterRevision, (event) =>
           handlers.onEvent(event),
         );
       },

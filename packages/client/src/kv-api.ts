@@ -60,7 +60,7 @@ export class KvApi {
     if (typeof value !== 'string') throw badArgument('value', 'must be a string');
     const leaseId = options.lease instanceof Lease ? options.lease.id : options.lease;
     return this.transport.call(
-      'put',
+      'kv.put',
       compact({
         key: requireString('key', key),
         value,
@@ -73,13 +73,13 @@ export class KvApi {
 
   /** Reads a value; KeyNotFoundError when absent. */
   get(key: string): Promise<KvEntry> {
-    return this.transport.call('get', { key: requireString('key', key) });
+    return this.transport.call('kv.get', { key: requireString('key', key) });
   }
 
   /** Lists the entries whose name starts with `prefix` ('' for all), one page at a time. */
   list(prefix = '', options: KvListOptions = {}): Promise<KvPage> {
     if (typeof prefix !== 'string') throw badArgument('prefix', 'must be a string');
-    return this.transport.call('listKeys', compact({ prefix, limit: options.limit, after: options.after }));
+    return this.transport.call('kv.list', compact({ prefix, limit: options.limit, after: options.after }));
   }
 
   /** Every entry under `prefix` in name order, fetching a page of `pageSize` whenever the loop needs one. */
@@ -98,7 +98,7 @@ export class KvApi {
 
   /** Deletes a value; KeyNotFoundError when absent. */
   delete(key: string): Promise<{ deleted: boolean }> {
-    return this.transport.call('delete', { key: requireString('key', key) });
+    return this.transport.call('kv.delete', { key: requireString('key', key) });
   }
 }
 
@@ -108,7 +108,7 @@ export class CountersApi {
 
   /** Adds `delta` (absent counts as 0) and returns the new value. */
   async add(name: string, delta = 1): Promise<number> {
-    const reply = await this.transport.call<{ value: number }>('counterAdd', {
+    const reply = await this.transport.call<{ value: number }>('counters.add', {
       name: requireString('name', name),
       delta,
     });
@@ -117,7 +117,7 @@ export class CountersApi {
 
   /** Reads a counter (absent counts as 0). */
   async get(name: string): Promise<number> {
-    const reply = await this.transport.call<{ value: number }>('counterGet', {
+    const reply = await this.transport.call<{ value: number }>('counters.get', {
       name: requireString('name', name),
     });
     return reply.value;
@@ -125,7 +125,7 @@ export class CountersApi {
 
   /** Sets a counter. */
   async set(name: string, value: number): Promise<number> {
-    const reply = await this.transport.call<{ value: number }>('counterSet', {
+    const reply = await this.transport.call<{ value: number }>('counters.set', {
       name: requireString('name', name),
       value,
     });

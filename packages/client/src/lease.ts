@@ -89,7 +89,7 @@ export class Lease implements RenewableLease {
   async keepAlive(): Promise<void> {
     const sentAt = performance.now();
     try {
-      const reply = await this.transport.call<{ ttlMs: number }>('keepAlive', { leaseId: this.id });
+      const reply = await this.transport.call<{ ttlMs: number }>('leases.keepAlive', { leaseId: this.id });
       this.acknowledge(sentAt, reply.ttlMs);
     } catch (error) {
       if ((error as { errorCode?: unknown }).errorCode === 'LEASE_NOT_FOUND') {
@@ -113,7 +113,7 @@ export class Lease implements RenewableLease {
     await this.settled();
     this.stop();
     const reply = await this.transport.call<{ revoked: boolean }>(
-      'revokeLease',
+      'leases.revoke',
       { leaseId: this.id },
       options,
     );

@@ -42,7 +42,7 @@ export class LeasesApi {
     const renewForMs = optionalMs('renewForMs', options.renewForMs, 1);
     const sentAt = performance.now();
     const granted = await this.transport.call<{ id: string; ttlMs: number }>(
-      'grantLease',
+      'leases.grant',
       compact({ ttlMs, owner }),
     );
     const lease = new Lease(this.transport, granted, sentAt, {
@@ -58,7 +58,7 @@ export class LeasesApi {
 
   /** Renews a lease by id once; LeaseNotFoundError when it is gone. */
   keepAlive(leaseId: string): Promise<{ id: string; ttlMs: number }> {
-    return this.transport.call('keepAlive', { leaseId: requireString('leaseId', leaseId) });
+    return this.transport.call('leases.keepAlive', { leaseId: requireString('leaseId', leaseId) });
   }
 
   /** Revokes a lease (a Lease or its id); idempotent. `timeoutMs` bounds the wait for an answer. */
@@ -67,12 +67,12 @@ export class LeasesApi {
       this.live.delete(lease);
       return { revoked: await lease.revoke(options) };
     }
-    return this.transport.call('revokeLease', { leaseId: requireString('leaseId', lease) }, options);
+    return this.transport.call('leases.revoke', { leaseId: requireString('leaseId', lease) }, options);
   }
 
   /** Describes a lease by id. */
   get(leaseId: string): Promise<LeaseDescription> {
-    return this.transport.call('getLease', { leaseId: requireString('leaseId', leaseId) });
+    return this.transport.call('leases.get', { leaseId: requireString('leaseId', leaseId) });
   }
 
   /**
@@ -82,11 +82,11 @@ export class LeasesApi {
   timeToLive(
     leaseId: string,
   ): Promise<{ id: string; live: true; ttlMs: number; remainingMs: number } | { id: string; live: false }> {
-    return this.transport.call('leaseTimeToLive', { leaseId: requireString('leaseId', leaseId) });
+    return this.transport.call('leases.timeToLive', { leaseId: requireString('leaseId', leaseId) });
   }
 
   /** Lists live leases (admin; stores that can list them). */
   list(): Promise<LeaseDescription[]> {
-    return this.transport.call('listLeases', {});
+    return this.transport.call('leases.list', {});
   }
 }

@@ -62,7 +62,7 @@ export class LockHandle {
   release(options: { timeoutMs?: number } = {}): Promise<string> {
     if (!this.acquired) return Promise.resolve('not_held');
     this.released ??= this.transport
-      .call<{ status: string }>('release', { name: this.name, leaseId: this.lease.id }, options)
+      .call<{ status: string }>('locks.release', { name: this.name, leaseId: this.lease.id }, options)
       .then(
         (reply) => reply.status,
         (error: unknown) => {

@@ -51,7 +51,7 @@ export class LocksApi {
     signal.throwIfAborted();
     let reentered = 0;
     const reply = await this.transport.call<AcquireReply>(
-      'acquire',
+      'locks.acquire',
       compact({ name, leaseId: lease.id, waitMs, maxHoldMs }),
       { signal, onReentered: () => reentered++ },
     );
@@ -67,7 +67,7 @@ export class LocksApi {
   async release(lock: LockHandle | string, options?: { lease: Lease | string }): Promise<string> {
     if (lock instanceof LockHandle) return lock.release();
     const leaseId = typeof options?.lease === 'string' ? options.lease : options?.lease?.id;
-    const reply = await this.transport.call<{ status: string }>('release', {
+    const reply = await this.transport.call<{ status: string }>('locks.release', {
       name: requireString('name', lock),
       leaseId: requireString('lease', leaseId),
     });
@@ -76,17 +76,17 @@ export class LocksApi {
 
   /** Describes one lock, held or not. */
   describe(name: string): Promise<LockDescription> {
-    return this.transport.call('describeLock', { name: requireString('name', name) });
+    return this.transport.call('locks.describe', { name: requireString('name', name) });
   }
 
   /** Lists held locks whose name starts with `prefix`. */
   list(options: { prefix?: string } = {}): Promise<LockDescription[]> {
-    return this.transport.call('listLocks', { prefix: options.prefix ?? '' });
+    return this.transport.call('locks.list', { prefix: options.prefix ?? '' });
   }
 
   /** True while `token` is the lock's current grant (a sequencer check). */
   async check(name: string, token: number): Promise<boolean> {
-    const reply = await this.transport.call<{ valid: boolean }>('checkLock', {
+    const reply = await this.transport.call<{ valid: boolean }>('locks.check', {
       name: requireString('name', name),
       token,
     });

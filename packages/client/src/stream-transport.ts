@@ -139,7 +139,7 @@ export class StreamTransport implements Transport {
   private abort(entry: Pending): void {
     if (!this.pending.has(entry.id)) return;
     // A sent acquire stays pending until the server confirms it left the queue (or granted).
-    if (entry.op === 'acquire' && entry.sentOn === this.socket.generation && this.socket.open) {
+    if (entry.op === 'locks.acquire' && entry.sentOn === this.socket.generation && this.socket.open) {
       this.socket.send({ id: this.nextId++, op: 'cancel', target: entry.id });
       return;
     }
@@ -190,7 +190,7 @@ export class StreamTransport implements Transport {
   /** A keep-alive on the new connection puts the lease back under its heartbeat. */
   private reregister(lease: RenewableLease): void {
     const sentAt = performance.now();
-    this.request<{ ttlMs: number }>('keepAlive', { leaseId: lease.id }, {}).then(
+    this.request<{ ttlMs: number }>('leases.keepAlive', { leaseId: lease.id }, {}).then(
       (reply) => lease.acknowledge(sentAt, reply.ttlMs),
       (error: unknown) => {
         if ((error as { errorCode?: string }).errorCode === 'LEASE_NOT_FOUND') {
@@ -207,13 +207,13 @@ export class StreamTransport implements Transport {
       this.fail(entry, new ConnectionError('stream reconnected'));
     } else if (entry.sentOn === undefined) {
       this.transmit(entry);
-    } else if (entry.waitUntil !== undefined && entry.op === 'acquire') {
+    } else if (entry.waitUntil !== undefined && entry.op === 'locks.acquire') {
       const waitMs = Math.max(0, Math.round(entry.waitUntil - performance.now()));
       (entry.frame as unknown as { waitMs: number }).waitMs = waitMs;
       entry.options.onReentered?.();
       this.options.events?.emit('reentered', { op: entry.op, id: entry.id, waitMs });
       this.transmit(entry);
-    } else if (IDEMPOTENT_OPS.has(entry.op as Op) || entry.op === 'acquire') {
+    } else if (IDEMPOTENT_OPS.has(entry.op as Op) || entry.op === 'locks.acquire') {
       // A repeated acquire by the lease that holds the lock answers with the same grant.
       this.transmit(entry);
     } else {

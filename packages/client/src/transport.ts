@@ -1,7 +1,7 @@
 import { OP_NAMES, specOf } from '@leasehold/core/ops';
 import type { OpName } from '@leasehold/core/ops';
 
-/** The seam between the SDK's API and the wire: one method per LockService operation. */
+/** The seam between the SDK's API and the wire: one call per op of core's op table. */
 
 /** Operations every transport carries: the names of core's op table. */
 export type Op = OpName;
@@ -58,7 +58,7 @@ export interface Renewer {
   settled(lease: RenewableLease): Promise<void>;
 }
 
-/** A way to reach a LockService. */
+/** A way to reach a Leasehold service: over the stream, over HTTP, or in this process. */
 export interface Transport {
   readonly kind: 'stream' | 'http' | 'inProcess';
   readonly renewer: Renewer;

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Server as TlsServer } from 'node:tls';
-import { LockService } from '@leasehold/core';
+import { LeaseholdService } from '@leasehold/core';
 import type { StoreBinding } from '@leasehold/core';
 import type { Logger } from 'pino';
 import { callerFromHeaders, tokenFromHeaders } from './auth.js';
@@ -30,7 +30,7 @@ export interface RunningServer {
   readonly url: string;
   readonly httpPort: number;
   readonly grpcPort: number;
-  readonly service: LockService;
+  readonly service: LeaseholdService;
   /** SHA-256 fingerprint of the certificate served, when TLS is on. */
   tlsFingerprint256(): string | undefined;
   /**
@@ -88,7 +88,7 @@ export async function startServer(
     await Promise.allSettled(bindings.map((b) => b.store.close()));
     throw error;
   }
-  const service = new LockService(bindings, {
+  const service = new LeaseholdService(bindings, {
     limits: { minTtlMs: settings.minTtlMs },
     quotas: (appId) => auth.quotasOf(appId),
     observe: metrics,

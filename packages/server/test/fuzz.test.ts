@@ -127,13 +127,13 @@ describe('fuzz: hostile input over HTTP, the client stream and gRPC', () => {
     for (const app of ['orders', 'billing'] as const) {
       const caller = { appId: app, role: 'app' } as const;
       const s = server.service;
-      const lease = await s.grantLease(caller, 'lockstore', { ttlMs: 3_600_000, owner: `${app}-fixture` });
+      const lease = await s.leases.grant(caller, 'lockstore', { ttlMs: 3_600_000, owner: `${app}-fixture` });
       leaseIds[app] = lease.id;
-      await s.acquire(caller, 'lockstore', { name: `${app}/held`, leaseId: lease.id });
-      await s.put(caller, 'lockstore', { key: `${app}/key`, value: 'v', leaseId: lease.id });
-      await s.put(caller, 'lockstore', { key: `${app}/free`, value: 'w' });
-      await s.counterSet(caller, 'lockstore', { name: `${app}/count`, value: 7 });
-      await s.daprTryLock(caller, 'lockstore', {
+      await s.locks.acquire(caller, 'lockstore', { name: `${app}/held`, leaseId: lease.id });
+      await s.kv.put(caller, 'lockstore', { key: `${app}/key`, value: 'v', leaseId: lease.id });
+      await s.kv.put(caller, 'lockstore', { key: `${app}/free`, value: 'w' });
+      await s.counters.set(caller, 'lockstore', { name: `${app}/count`, value: 7 });
+      await s.dapr.tryLock(caller, 'lockstore', {
         resourceId: `${app}/dapr`,
         lockOwner: `${app}-owner`,
         expiryInSeconds: 3_600,

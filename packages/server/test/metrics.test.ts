@@ -226,6 +226,21 @@ function metricsSuite(type: string, metadata: () => Record<string, string>) {
     // Its gauges are left out rather than hanging the scrape; the other store still reports.
     expect(now('leasehold_leases', { store: 'lockstore' })).toBeGreaterThanOrEqual(0);
   });
+  it('counts every route of the op table, lease paths and the key listing included', async () => {
+    const lease = (await t.http('orders', 'POST', '/v1/lockstore/leases', { ttlMs: 60_000 })).body
+      .id as string;
+    expect((await t.http('orders', 'POST', `/v1/lockstore/leases/${lease}/keepalive`)).status).toBe(200);
+    expect((await t.http('orders', 'GET', `/v1/lockstore/leases/${lease}`)).status).toBe(200);
+    expect((await t.http('orders', 'GET', `/v1/lockstore/leases/${lease}/ttl`)).status).toBe(200);
+    expect((await t.http('orders', 'GET', '/v1/lockstore/kv?prefix=none/')).status).toBe(200);
+    expect((await t.http('orders', 'DELETE', `/v1/lockstore/leases/${lease}`)).status).toBe(200);
+    const now = await scrape(t);
+    const moved = (op: string) =>
+      now('leasehold_requests_total', { transport: 'http', op, outcome: 'ok' }) -
+      before('leasehold_requests_total', { transport: 'http', op, outcome: 'ok' });
+    const ops = ['keepAlive', 'getLease', 'leaseTimeToLive', 'listKeys', 'revokeLease'];
+    expect(ops.map(moved)).toEqual([1, 1, 1, 1, 1]);
+  });
 }
 
 describe('metrics on lock.memory', () => metricsSuite('lock.memory', () => ({})));

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { LocalStore, LockService } from '@leasehold/core';
+import { LocalStore, LeaseholdService } from '@leasehold/core';
 import { LeaseholdClient } from '../../src/index.js';
 import type { TestServer } from './test-server.js';
 import { startTestServer } from './test-server.js';
@@ -11,13 +11,16 @@ export interface Setup {
   close(): Promise<void>;
 }
 
-/** Starts the named setup: a real server for stream and HTTP, a shared LockService in-process. */
+/** Starts the named setup: a real server for stream and HTTP, a shared LeaseholdService in-process. */
 export async function startSetup(name: Setup['name']): Promise<Setup> {
   if (name === 'inProcess') {
     const store = new LocalStore();
-    const service = new LockService([{ name: 'lockstore', type: 'lock.memory', keyPrefix: 'appid', store }], {
-      limits: { minTtlMs: 100 },
-    });
+    const service = new LeaseholdService(
+      [{ name: 'lockstore', type: 'lock.memory', keyPrefix: 'appid', store }],
+      {
+        limits: { minTtlMs: 100 },
+      },
+    );
     return {
       name,
       client: () => LeaseholdClient.inProcess({ service }),

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LockService } from '@leasehold/core';
+import type { LeaseholdService } from '@leasehold/core';
 import { startServer } from '@leasehold/server';
 
 /** A real server: the HTTP API and the client stream, on one port as in production. */
@@ -10,7 +10,7 @@ export interface TestServer {
   readonly streamUrl: string;
   readonly httpPort: number;
   readonly streamPort: number;
-  readonly service: LockService;
+  readonly service: LeaseholdService;
   close(): Promise<void>;
 }
 

@@ -17,6 +17,11 @@ export interface OpSpec {
   readonly args: ArgPlacement;
   /** The argument names a caller may pass (the service checks their values). */
   readonly fields: readonly string[];
+  /**
+   * The op's former name (before ops were named `<primitive>.<verb>`): still accepted on the client
+   * stream, so an older SDK keeps working, and still its `op` label on metrics, so dashboards do.
+   */
+  readonly alias?: string;
   /** Safe to send again after a connection failure: repeating it changes nothing further. */
   readonly idempotent: boolean;
   /** The HTTP reply carries the result under this field (`{locks: [...]}`); other transports do not. */

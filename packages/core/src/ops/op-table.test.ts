@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OP_HANDLERS } from './op-handlers.js';
-import { OP_NAMES, specOf } from './op-table.js';
+import { selectOp } from './op-routes.js';
+import { OP_NAMES, opLabel, opNamed, specOf } from './op-table.js';
 import type { OpName } from './op-table.js';
 
 const paramsOf = (path: string) =>
@@ -35,5 +36,29 @@ describe('the op table', () => {
       ).toHaveLength(1);
       for (const op of ops) if (ops.length > 1) expect(specOf(op).args, route).toBe('query');
     }
+  });
+
+  it('names every op <primitive>.<verb>, and still knows each by its former name', () => {
+    const aliases = OP_NAMES.flatMap((op) => specOf(op).alias ?? []);
+    expect(new Set(aliases).size).toBe(aliases.length);
+    for (const op of OP_NAMES) {
+      expect(op).toMatch(/^[a-z]+\.[a-z][A-Za-z]*$/);
+      expect(opNamed(op)).toBe(op);
+      const alias = specOf(op).alias;
+      if (alias === undefined) continue;
+      expect(OP_NAMES, alias).not.toContain(alias);
+      expect(opNamed(alias)).toBe(op);
+      expect(opLabel(op)).toBe(alias);
+    }
+    expect(opNamed('grantLease')).toBe('leases.grant');
+    expect(opNamed('checkLock')).toBe('locks.check');
+    expect(opNamed('leases.nope')).toBeUndefined();
+  });
+
+  it('selects the op of a shared route by its query', () => {
+    expect(selectOp(['locks.describe', 'locks.list'], { name: 'x' })).toBe('locks.describe');
+    expect(selectOp(['locks.describe', 'locks.list'], { prefix: 'x' })).toBe('locks.list');
+    expect(selectOp(['kv.get', 'kv.list'], { key: 'k' })).toBe('kv.get');
+    expect(selectOp(['kv.get', 'kv.list'], { limit: '5' })).toBe('kv.list');
   });
 });

@@ -1,12 +1,12 @@
 import type { handleUnaryCall, Metadata, StatusObject, UntypedServiceImplementation } from '@grpc/grpc-js';
-import type { Caller, LockService } from '@leasehold/core';
+import type { Caller, LeaseholdService } from '@leasehold/core';
 import { ERROR_TABLE, GrpcStatus, actingAs, isLeaseholdError, outcomeOf } from '@leasehold/core';
 import { MISSING_TOKEN, TOKEN_MISMATCH, unauthenticated } from './auth-status.js';
 import { UndecodableRequest } from './strict-decode.js';
 
 /** What the Dapr gRPC service needs from the server. */
 export interface DaprServiceDeps {
-  readonly service: LockService;
+  readonly service: LeaseholdService;
   readonly authenticate: (token: string | undefined) => Caller | undefined;
   readonly authEnabled: boolean;
   readonly log: (msg: string, err?: unknown) => void;
@@ -39,7 +39,7 @@ interface GetMetadataResponse {
   readonly registeredComponents: { name: string; type: string; version: string; capabilities: string[] }[];
 }
 
-/** The handlers of `dapr.proto.runtime.v1.Dapr`: decode, call the LockService, encode. */
+/** The handlers of `dapr.proto.runtime.v1.Dapr`: decode, call the service, encode. */
 export function daprService(deps: DaprServiceDeps): UntypedServiceImplementation {
   const { service } = deps;
   return {
@@ -48,7 +48,7 @@ export function daprService(deps: DaprServiceDeps): UntypedServiceImplementation
       'TryLockAlpha1',
       async (caller, request: TryLockRequest): Promise<TryLockResponse> => {
         const { storeName, ...lock } = request;
-        const result = await service.daprTryLock(caller, storeName, lock);
+        const result = await service.dapr.tryLock(caller, storeName, lock);
         return { success: result.acquired, fencingToken: result.acquired ? result.fencingToken : 0 };
       },
     ),
@@ -58,7 +58,7 @@ export function daprService(deps: DaprServiceDeps): UntypedServiceImplementation
       'UnlockAlpha1',
       async (caller, request: UnlockRequest): Promise<UnlockResponse> => {
         const { storeName, ...lock } = request;
-        return { status: await service.daprUnlock(caller, storeName, lock) };
+        return { status: await service.dapr.unlock(caller, storeName, lock) };
       },
     ),
 

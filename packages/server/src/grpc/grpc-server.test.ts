@@ -1,7 +1,7 @@
 import { Client, credentials, status } from '@grpc/grpc-js';
 import type { ServiceError } from '@grpc/grpc-js';
 import type { Caller, StoreBinding } from '@leasehold/core';
-import { LocalStore, LockService } from '@leasehold/core';
+import { LocalStore, LeaseholdService } from '@leasehold/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAuthenticator } from '../auth.js';
 import { connectRpc as connect } from '../../test/support/grpc-client.js';
@@ -53,7 +53,7 @@ describe('Dapr gRPC API', () => {
   const store = new LocalStore();
   const broken = new LocalStore();
   broken.locks.describe = () => Promise.reject(new Error('disk on fire'));
-  const service = new LockService([binding(store), binding(broken, 'broken')]);
+  const service = new LeaseholdService([binding(store), binding(broken, 'broken')]);
   const log = vi.fn();
   let server: RunningGrpcServer;
   let rpc: Rpc;
@@ -200,7 +200,7 @@ describe('Dapr gRPC API without lock stores', () => {
   let rpc: Rpc;
   beforeAll(async () => {
     server = await startGrpcServer({
-      service: new LockService([]),
+      service: new LeaseholdService([]),
       ...open({ appId: 'a', role: 'app' }),
       host: '127.0.0.1',
       port: 0,
@@ -225,7 +225,7 @@ describe('Dapr gRPC API without lock stores', () => {
 
 describe('Dapr gRPC API with tokens', () => {
   const store = new LocalStore();
-  const service = new LockService([binding(store)]);
+  const service = new LeaseholdService([binding(store)]);
   const log = vi.fn();
   let server: RunningGrpcServer;
   let rpc: Rpc;
@@ -291,7 +291,7 @@ describe('Dapr gRPC API with tokens', () => {
 
 describe('unexpected errors', () => {
   it('are answered INTERNAL without their message, and logged', async () => {
-    const service = new LockService([]);
+    const service = new LeaseholdService([]);
     service.listStores = () => {
       throw new Error('secret detail');
     };

@@ -2,13 +2,13 @@ import { fileURLToPath } from 'node:url';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import { load } from '@grpc/proto-loader';
-import type { Caller, LockService } from '@leasehold/core';
+import type { Caller, LeaseholdService } from '@leasehold/core';
 import { daprService } from './dapr-service.js';
 import { strictRequests } from './strict-decode.js';
 
 /** Settings of the Dapr-compatible gRPC server. */
 export interface GrpcServerOptions {
-  readonly service: LockService;
+  readonly service: LeaseholdService;
   readonly authenticate: (token: string | undefined) => Caller | undefined;
   readonly authEnabled: boolean;
   readonly host: string;

@@ -1,11 +1,11 @@
-import type { Caller, LockService } from '@leasehold/core';
+import type { Caller, LeaseholdService } from '@leasehold/core';
 import type { FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth.js';
 import type { ServerMetrics } from '../metrics/server-metrics.js';
 
 /** What every route module needs. */
 export interface HttpContext {
-  readonly service: LockService;
+  readonly service: LeaseholdService;
   readonly auth: Authenticator;
   readonly appId: string;
   /** Aborted when the server begins to shut down: ends every wait. */

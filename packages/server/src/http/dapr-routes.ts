@@ -14,13 +14,13 @@ export function registerDaprRoutes(app: FastifyInstance, ctx: HttpContext): void
 
   app.post<{ Params: StoreParams }>('/v1.0-alpha1/lock/:store', options, async (request) => {
     const body = decodeDaprTryLock(decodeDaprJson(request.body));
-    const result = await ctx.service.daprTryLock(request.caller, request.params.store, body);
+    const result = await ctx.service.dapr.tryLock(request.caller, request.params.store, body);
     return result.acquired ? { success: true, fencingToken: result.fencingToken } : { success: false };
   });
 
   app.post<{ Params: StoreParams }>('/v1.0-alpha1/unlock/:store', options, async (request) => {
     const body = decodeDaprUnlock(decodeDaprJson(request.body));
-    return { status: await ctx.service.daprUnlock(request.caller, request.params.store, body) };
+    return { status: await ctx.service.dapr.unlock(request.caller, request.params.store, body) };
   });
 
   app.get('/v1.0/metadata', (request) => ({

@@ -1,4 +1,4 @@
-import { LeaseholdError, OP_NAMES, OP_SPECS, runOp, specOf, waitHooksOf } from '@leasehold/core';
+import { LeaseholdError, opsByRoute, runOp, selectOp, specOf, waitHooksOf } from '@leasehold/core';
 import type { OpName, OpSpec } from '@leasehold/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { NATIVE_BODY_ERRORS, decodeJson } from './body.js';
@@ -13,13 +13,7 @@ type Req = FastifyRequest<{ Params: { store: string }; Querystring: Query }>;
  * and counter ops and the console's reads. Ops that share a route are told apart by their query.
  */
 export function registerNativeRoutes(app: FastifyInstance, ctx: HttpContext): void {
-  const routes = new Map<string, OpName[]>();
-  for (const op of OP_NAMES) {
-    const { method, path } = OP_SPECS[op];
-    const key = `${method} ${path}`;
-    routes.set(key, [...(routes.get(key) ?? []), op]);
-  }
-  for (const ops of routes.values()) {
+  for (const ops of opsByRoute().values()) {
     const spec = specOf(ops[0]!);
     const hasBody = spec.method === 'POST' || spec.method === 'PUT';
     app.route({
@@ -33,20 +27,13 @@ export function registerNativeRoutes(app: FastifyInstance, ctx: HttpContext): vo
 
 /** A route of several ops: the first whose `selectBy` argument is present, else the one without. */
 function sharedHandler(ctx: HttpContext, ops: readonly OpName[]): RouteHandlerMethod {
-  const selected = ops.flatMap((op) => {
-    const names = specOf(op).selectBy;
-    return names ? [{ names, handler: opHandler(ctx, op) }] : [];
-  });
-  const fallback = ops.filter((op) => !specOf(op).selectBy);
-  if (fallback.length !== 1)
+  if (ops.filter((op) => !specOf(op).selectBy).length !== 1) {
     throw new Error(`op table: ${ops.join(', ')} share a route without one fallback`);
-  const otherwise = opHandler(ctx, fallback[0]!);
+  }
+  const handlers = new Map(ops.map((op) => [op, opHandler(ctx, op)]));
   return function (this: FastifyInstance, request, reply) {
-    const query = request.query as Query;
-    for (const { names, handler } of selected) {
-      for (const name of names) if (query[name] !== undefined) return handler.call(this, request, reply);
-    }
-    return otherwise.call(this, request, reply);
+    const handler = handlers.get(selectOp(ops, request.query as Query)!)!;
+    return handler.call(this, request, reply);
   };
 }
 

@@ -39,8 +39,8 @@ export function registerWatchRoute(app: FastifyInstance, ctx: HttpContext): void
     // `apps=all` is an admin's feed of every app (the console's), named per key space.
     const unsubscribe =
       request.query.apps === 'all'
-        ? ctx.service.watchAllApps(request.caller, request.params.store, afterRevision, write)
-        : ctx.service.watch(
+        ? ctx.service.watch.subscribeAll(request.caller, request.params.store, afterRevision, write)
+        : ctx.service.watch.subscribe(
             request.caller,
             request.params.store,
             request.query.prefix ?? '',

@@ -1,4 +1,4 @@
-import type { LockService, StoreStats } from '@leasehold/core';
+import type { LeaseholdService, StoreStats } from '@leasehold/core';
 import { Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 
@@ -11,7 +11,7 @@ export const STATS_TIMEOUT_MS = 1_000;
  * answer within STATS_TIMEOUT_MS has no sample in that scrape, so a slow backend cannot hang
  * /metrics; its failure shows in leasehold_store_errors_total{op="stats"}.
  */
-export function registerStoreGauges(registry: Registry, service: LockService): void {
+export function registerStoreGauges(registry: Registry, service: LeaseholdService): void {
   let reading: Promise<Map<string, StoreStats>> | undefined;
   // The three gauges are collected together: they share one read per scrape.
   const read = () =>
@@ -35,7 +35,7 @@ export function registerStoreGauges(registry: Registry, service: LockService): v
   gauge('leasehold_lock_waiters', 'Acquires waiting in queues per store.', (s) => s.waiters);
 }
 
-async function readAll(service: LockService): Promise<Map<string, StoreStats>> {
+async function readAll(service: LeaseholdService): Promise<Map<string, StoreStats>> {
   const out = new Map<string, StoreStats>();
   await Promise.all(
     service.bindings().map(async ({ name, store }) => {

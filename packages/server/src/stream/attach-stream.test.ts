@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
-import { LocalStore, LockService } from '@leasehold/core';
+import { LocalStore, LeaseholdService } from '@leasehold/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { tokenFromHeaders } from '../auth.js';
@@ -34,13 +34,13 @@ async function connect(url: string, token = 'secret') {
 describe('attachStream', () => {
   let http: Server;
   let store: LocalStore;
-  let service: LockService;
+  let service: LeaseholdService;
   let stream: { close(): Promise<void> };
   let url: string;
 
   beforeAll(async () => {
     store = new LocalStore();
-    service = new LockService([{ name: 'lockstore', type: 'lock.memory', keyPrefix: 'appid', store }], {
+    service = new LeaseholdService([{ name: 'lockstore', type: 'lock.memory', keyPrefix: 'appid', store }], {
       limits: { minTtlMs: 100 },
     });
     http = createServer((_q, r) => r.writeHead(404).end());
@@ -77,6 +77,25 @@ describe('attachStream', () => {
     expect([a!.result.value, b!.result.value, d!.result.value]).toEqual([1, 3, 3]);
     expect(c.frames).toHaveLength(1);
     expect(Array.isArray(c.frames[0])).toBe(true);
+    c.ws.close();
+  });
+
+  it('runs ops by their <primitive>.<verb> names and by the former names an older SDK sends', async () => {
+    const c = await connect(url);
+    const [added, read] = await c.send([
+      { op: 'counters.add', name: 'both', delta: 2 },
+      { op: 'counterGet', name: 'both' },
+    ]);
+    expect([added!.result.value, read!.result.value]).toEqual([2, 2]);
+    const lease = (await c.call({ op: 'leases.grant', ttlMs: 5_000 })).result.id;
+    const held = await c.call({ op: 'acquire', name: 'both', leaseId: lease });
+    expect(held.result.acquired).toBe(true);
+    expect((await c.call({ op: 'locks.describe', name: 'both' })).result.leaseId).toBe(lease);
+    expect((await c.call({ op: 'locks.release', name: 'both', leaseId: lease })).result.status).toBe(
+      'released',
+    );
+    expect((await c.call({ op: 'revokeLease', leaseId: lease })).result.revoked).toBe(true);
+    expect((await c.call({ op: 'counters.nope' })).error?.errorCode).toBe('INVALID_ARGUMENT');
     c.ws.close();
   });
 

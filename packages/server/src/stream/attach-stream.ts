@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Caller, LockService } from '@leasehold/core';
+import type { Caller, LeaseholdService } from '@leasehold/core';
 import type { AuthSession } from '../auth.js';
 import { WebSocketServer } from 'ws';
 import type WebSocket from 'ws';
@@ -8,7 +8,7 @@ import { StreamConnection } from './stream-connection.js';
 
 /** Settings of the client stream. */
 export interface StreamOptions {
-  readonly service: LockService;
+  readonly service: LeaseholdService;
   /** The caller for a connection's headers; undefined refuses it with 401. */
   authenticate(headers: IncomingHttpHeaders): Caller | undefined;
   /** Follows an open connection's token; the connection closes when its session is revoked. */

@@ -1,5 +1,14 @@
-import { LeaseholdError, isOpName, outcomeOf, runOp, specOf, unknownOp, waitHooksOf } from '@leasehold/core';
-import type { Caller, LockService, OpName, Unsubscribe } from '@leasehold/core';
+import {
+  LeaseholdError,
+  opLabel,
+  opNamed,
+  outcomeOf,
+  runOp,
+  specOf,
+  unknownOp,
+  waitHooksOf,
+} from '@leasehold/core';
+import type { Caller, LeaseholdService, OpName, Unsubscribe } from '@leasehold/core';
 import type WebSocket from 'ws';
 import { decodeRequest } from './stream-ops.js';
 import type { StreamRequest } from './stream-ops.js';
@@ -28,7 +37,7 @@ export class StreamConnection {
   constructor(
     private readonly ws: WebSocket,
     private readonly caller: Caller,
-    private readonly service: LockService,
+    private readonly service: LeaseholdService,
     private readonly log: Log,
   ) {}
 
@@ -88,11 +97,13 @@ export class StreamConnection {
         this.watches.delete(args.target as number);
         return;
     }
-    if (!isOpName(op)) {
+    // An older SDK names ops by their former names; both run the same op.
+    const named = opNamed(op);
+    if (named === undefined) {
       this.fail(id, unknownOp(op));
       return;
     }
-    void this.run(request, op);
+    void this.run(request, named);
   }
 
   private async run(request: StreamRequest, op: OpName): Promise<void> {
@@ -103,10 +114,10 @@ export class StreamConnection {
     let outcome = 'ok';
     try {
       const result = await runOp(this.service, this.caller, store, op, args, controller?.signal);
-      if (op === 'grantLease' || op === 'keepAlive') {
-        const leaseId = op === 'keepAlive' ? args.leaseId : (result as { id: string }).id;
+      if (op === 'leases.grant' || op === 'leases.keepAlive') {
+        const leaseId = op === 'leases.keepAlive' ? args.leaseId : (result as { id: string }).id;
         if (!this.closed) this.leases.set(leaseKey(store, leaseId), { store, leaseId: String(leaseId) });
-      } else if (op === 'revokeLease') {
+      } else if (op === 'leases.revoke') {
         this.leases.delete(leaseKey(store, args.leaseId));
       }
       const hooks = this.closed ? waitHooksOf(op) : undefined;
@@ -123,7 +134,7 @@ export class StreamConnection {
       if (controller) this.waits.delete(id);
       // Not timed: a stream request costs a few microseconds, and two clock reads a noticeable share of
       // that; the store's latency is timed, and the SDK sees the round trip.
-      this.service.observer?.requestDone('stream', op, store, outcome);
+      this.service.observer?.requestDone('stream', opLabel(op), store, outcome);
     }
   }
 
@@ -134,7 +145,7 @@ export class StreamConnection {
     await Promise.all(
       [...this.leases].map(async ([key, ref]) => {
         try {
-          const lease = await this.service.keepAlive(this.caller, ref.store, ref.leaseId);
+          const lease = await this.service.leases.keepAlive(this.caller, ref.store, ref.leaseId);
           renewed.push({ ...ref, ttlMs: lease.ttlMs });
         } catch (error) {
           if (
@@ -158,7 +169,7 @@ export class StreamConnection {
     try {
       const after = args.afterRevision;
       this.watches.get(id)?.();
-      const stop = this.service.watch(
+      const stop = this.service.watch.subscribe(
         this.caller,
         store,
         args.prefix,

@@ -1,11 +1,11 @@
-import { LeaseholdError, invalidArgument } from './errors.js';
-import type { KeyScope } from './key-scope.js';
-import { checkInteger, checkName } from './limits.js';
-import { capability } from './store.js';
-import type { Store } from './store.js';
-import type { Caller } from './tenancy.js';
-import { visibleLock } from './tenancy.js';
-import type { KvEntry } from './types.js';
+import { LeaseholdError, invalidArgument } from '../errors.js';
+import type { KeyScope } from '../key-scope.js';
+import { checkInteger, checkName } from '../limits.js';
+import { capability } from '../store.js';
+import type { Store } from '../store.js';
+import type { Caller } from '../tenancy.js';
+import { visibleLock } from '../tenancy.js';
+import type { KvEntry } from '../types.js';
 
 /** Entries in a page when the caller names no `limit`. */
 export const KV_PAGE_DEFAULT = 100;
