@@ -78,6 +78,11 @@ export class LeaseholdClient extends EventEmitter {
     return this.transport.kind;
   }
 
+  /** This client's store as the server has it configured: its type and what it can do. */
+  describeStore(): Promise<{ name: string; type: string; capabilities: string[] }> {
+    return this.transport.call('stores.get', {});
+  }
+
   /** Calls `onEvent` for every change under `prefix` until the returned function is called. */
   watch(
     prefix: string,

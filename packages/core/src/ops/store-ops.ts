@@ -11,6 +11,8 @@ export const STORE_OPS = {
     idempotent: true,
     wrap: 'stores',
   },
+  // One store as GET /v1/stores lists it: its type and what it can do.
+  'stores.get': { method: 'GET', path: '/v1/:store', args: 'query', fields: [], idempotent: true },
   'stores.overview': {
     alias: 'overview',
     method: 'GET',
