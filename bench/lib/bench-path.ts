@@ -20,6 +20,6 @@ export interface BenchPath {
 }
 
 /** Throws when a cycle's step did not get the answer an uncontended lock must give. */
-export function expect(ok: boolean, what: string, got: unknown): void {
+export function ensure(ok: boolean, what: string, got: unknown): void {
   if (!ok) throw new Error(`${what}: got ${JSON.stringify(got)}`);
 }

@@ -2,7 +2,7 @@ import { LeaseholdClient } from '@leasehold/client';
 import type { Lease } from '@leasehold/client';
 import { connectRpc } from '../../packages/server/test/support/grpc-client.js';
 import type { ServerProcess } from '../../packages/server/test/support/server-process.js';
-import { expect } from '../lib/bench-path.js';
+import { ensure } from '../lib/bench-path.js';
 import type { BenchPath } from '../lib/bench-path.js';
 import type { Environment, StoreKind } from '../lib/environment.js';
 import type { ProcessGroups } from '../lib/process-stats.js';
@@ -32,7 +32,7 @@ export function sdkStream(store: StoreKind): BenchPath {
         processes: await leaseholdProcesses(env, store, server),
         async cycle(worker) {
           const lock = await client.locks.tryAcquire(`bench/${tag}/${worker}`, { lease: leases[worker]! });
-          expect(lock.acquired, 'tryAcquire', lock.fencingToken);
+          ensure(lock.acquired, 'tryAcquire', lock.fencingToken);
           await lock.release();
         },
         async close() {
@@ -63,9 +63,9 @@ export function nativeHttp(store: StoreKind): BenchPath {
         async cycle(worker) {
           const lock = { name: `bench/${tag}/${worker}`, leaseId: leaseIds[worker] };
           const taken = await sendJson(pool, 'POST', '/v1/lockstore/locks/acquire', lock);
-          expect(taken.body?.acquired === true, 'acquire', taken.body);
+          ensure(taken.body?.acquired === true, 'acquire', taken.body);
           const released = await sendJson(pool, 'POST', '/v1/lockstore/locks/release', lock);
-          expect(released.body?.status === 'released', 'release', released.body);
+          ensure(released.body?.status === 'released', 'release', released.body);
         },
         async close() {
           for (const id of leaseIds) await sendJson(pool, 'DELETE', `/v1/lockstore/leases/${id}`);
@@ -92,9 +92,9 @@ export function daprHttp(store: StoreKind): BenchPath {
             ...lock,
             expiryInSeconds: 60,
           });
-          expect(taken.body?.success === true, 'TryLock', taken.body);
+          ensure(taken.body?.success === true, 'TryLock', taken.body);
           const released = await sendJson(pool, 'POST', '/v1.0-alpha1/unlock/lockstore', lock);
-          expect(released.body?.status === 0, 'Unlock', released.body);
+          ensure(released.body?.status === 0, 'Unlock', released.body);
         },
         close: () => pool.close(),
       };
@@ -119,9 +119,9 @@ export function daprGrpc(store: StoreKind): BenchPath {
             lockOwner: `owner-${worker}`,
           };
           const taken = await rpc.call('TryLockAlpha1', { ...lock, expiryInSeconds: 60 });
-          expect(taken.success === true, 'TryLockAlpha1', taken);
+          ensure(taken.success === true, 'TryLockAlpha1', taken);
           const released = await rpc.call('UnlockAlpha1', lock);
-          expect(released.status === 0 || released.status === 'SUCCESS', 'UnlockAlpha1', released);
+          ensure(released.status === 0 || released.status === 'SUCCESS', 'UnlockAlpha1', released);
         },
         close: () => Promise.resolve(rpc.close()),
       };

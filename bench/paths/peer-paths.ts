@@ -1,7 +1,7 @@
 import { Etcd3 } from 'etcd3';
 import { Redis } from 'ioredis';
 import Redlock from 'redlock';
-import { expect } from '../lib/bench-path.js';
+import { ensure } from '../lib/bench-path.js';
 import type { BenchPath } from '../lib/bench-path.js';
 import { jsonPool, sendJson } from '../lib/undici-json.js';
 
@@ -46,9 +46,9 @@ export const setNx: BenchPath = {
         const key = `bench:${tag}:${worker}`;
         const value = String(next++);
         const set = await client.set(key, value, 'PX', TTL_MS, 'NX');
-        expect(set === 'OK', 'SET NX', set);
+        ensure(set === 'OK', 'SET NX', set);
         const deleted = await client.benchRelease(key, value);
-        expect(deleted === 1, 'release', deleted);
+        ensure(deleted === 1, 'release', deleted);
       },
       close: async () => void (await client.quit()),
     };
@@ -86,9 +86,9 @@ export const trivialHttp: BenchPath = {
       async cycle(worker) {
         const lock = { name: `bench/${tag}/${worker}`, owner: `owner-${worker}` };
         const taken = await sendJson(pool, 'POST', '/acquire', lock);
-        expect(taken.body?.acquired === true, 'acquire', taken.body);
+        ensure(taken.body?.acquired === true, 'acquire', taken.body);
         const released = await sendJson(pool, 'POST', '/release', lock);
-        expect(released.body?.released === true, 'release', released.body);
+        ensure(released.body?.released === true, 'release', released.body);
       },
       close: () => pool.close(),
     };

@@ -1,6 +1,6 @@
 import { LeaseholdClient } from '@leasehold/client';
 import type { Lease } from '@leasehold/client';
-import { expect } from '../lib/bench-path.js';
+import { ensure } from '../lib/bench-path.js';
 import { storePaths } from '../lib/bench-options.js';
 import type { BenchOptions } from '../lib/bench-options.js';
 import type { Environment, StoreKind } from '../lib/environment.js';
@@ -35,10 +35,11 @@ async function drain(env: Environment, store: StoreKind, count: number, name: st
   const leases = await grantLeases(client, count + 1, 600_000);
   try {
     const holder = await client.locks.tryAcquire(name, { lease: leases[0]! });
-    expect(holder.acquired, 'holder', holder.holder);
+    ensure(holder.acquired, 'holder', holder.holder);
     const grants: Grant[] = [];
-    const served = Promise.all(leases.slice(1).map((lease, seq) => serve(client, lease, name, seq, grants)));
-    served.catch(() => undefined); // awaited below; a waiter failing early must not crash the run first
+    const served = Promise.all(
+      await queueWaiters(leases.slice(1), (lease, seq) => serve(client, lease, name, seq, grants)),
+    );
     await waitForWaiters(client, name, count);
     const meter = new CpuMeter(await leaseholdProcesses(env, store, server)).start();
     const startedAt = performance.now();
@@ -68,9 +69,25 @@ async function drain(env: Environment, store: StoreKind, count: number, name: st
   }
 }
 
+/**
+ * Starts one wait per lease, in order, a thousand per event-loop turn: the SDK sends a turn's requests
+ * as one stream frame, and ten thousand acquires in one frame exceed the server's 1 MiB frame limit
+ * (the connection then drops and the resent frame fails the same way).
+ */
+async function queueWaiters(leases: Lease[], start: (lease: Lease, seq: number) => Promise<void>) {
+  const waits: Promise<void>[] = [];
+  for (const [seq, lease] of leases.entries()) {
+    if (seq > 0 && seq % 1_000 === 0) await new Promise((resolve) => setImmediate(resolve));
+    const wait = start(lease, seq);
+    wait.catch(() => undefined); // awaited by the caller; a waiter failing early must not crash the run first
+    waits.push(wait);
+  }
+  return waits;
+}
+
 async function serve(client: LeaseholdClient, lease: Lease, name: string, seq: number, grants: Grant[]) {
   const lock = await client.locks.acquire(name, { lease, waitMs: 600_000 });
-  expect(lock.acquired, `waiter ${seq}`, lock.holder);
+  ensure(lock.acquired, `waiter ${seq}`, lock.holder);
   const now = performance.now();
   grants.push({ seq, token: lock.fencingToken!, grantedAt: now, releasedAt: now });
   await lock.release();
