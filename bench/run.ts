@@ -55,3 +55,10 @@ if (options.append) {
   console.log('appended to bench/RESULTS.md');
 }
 console.log(`rows: ${sink.file}`);
+const failed = sink.rows.filter((row) => (row.errors ?? 0) > 0);
+if (failed.length > 0) {
+  console.error(
+    `${failed.length} rows had errors: ${failed.map((row) => `${row.scenario} ${row.path}`).join(', ')}`,
+  );
+  process.exitCode = 1;
+}

@@ -20,6 +20,8 @@ export interface BenchOptions {
   readonly concurrency: readonly number[];
   readonly stores: readonly StoreKind[];
   readonly waiters: number;
+  /** Waiters on lock.etcd, which fails (STORE_ERROR) with a few thousand queued on one lock. */
+  readonly etcdWaiters: number;
   readonly keepAliveLeases: readonly number[];
   readonly keepAliveSeconds: number;
   readonly stormLeases: number;
@@ -30,7 +32,7 @@ export interface BenchOptions {
 }
 
 const USAGE = `npm run bench -- [--quick] [--scenarios a,b] [--paths p,q] [--concurrency 1,16,64]
-  [--seconds 5] [--warmup 1] [--reps 3] [--stores memory,sqlite,redis,etcd] [--waiters 10000]
+  [--seconds 5] [--warmup 1] [--reps 3] [--stores memory,sqlite,redis,etcd] [--waiters 10000] [--etcd-waiters 1000]
   [--keep-alive 10000,100000] [--keep-alive-seconds 20] [--storm 1000000] [--etcd-members 1]
   [--out bench/results] [--no-append]
 scenarios: ${SCENARIOS.join(', ')}`;
@@ -57,6 +59,7 @@ const FLAGS = {
   reps: { type: 'string' },
   stores: { type: 'string' },
   waiters: { type: 'string' },
+  'etcd-waiters': { type: 'string' },
   'keep-alive': { type: 'string' },
   'keep-alive-seconds': { type: 'string' },
   storm: { type: 'string' },
@@ -87,6 +90,7 @@ export function parseBenchOptions(argv: readonly string[], repoRoot: string): Be
     concurrency: numbers(values.concurrency) ?? (quick ? [16] : [1, 16, 64]),
     stores: (list(values.stores) ?? ['memory', 'sqlite', 'redis', 'etcd']) as StoreKind[],
     waiters: Number(values.waiters ?? (quick ? 1_000 : 10_000)),
+    etcdWaiters: Number(values['etcd-waiters'] ?? 1_000),
     keepAliveLeases: numbers(values['keep-alive']) ?? (quick ? [2_000] : [10_000, 100_000]),
     keepAliveSeconds: Number(values['keep-alive-seconds'] ?? (quick ? 4 : 20)),
     stormLeases: Number(values.storm ?? (quick ? 50_000 : 1_000_000)),

@@ -31,6 +31,21 @@ export class ResultSink {
     this.file = join(outDir, `${run}.jsonl`);
   }
 
+  /**
+   * Measures one row and records it; a failure is recorded as the row's error instead, so that one
+   * broken path or store does not end the run.
+   */
+  async measure(
+    key: Pick<BenchRow, 'scenario' | 'path' | 'concurrency' | 'rep'>,
+    measure: () => Promise<Omit<BenchRow, 'run' | 'at' | 'load1' | keyof typeof key>>,
+  ): Promise<void> {
+    try {
+      this.add({ ...key, ...(await measure()) });
+    } catch (error) {
+      this.add({ ...key, errors: 1, firstError: String((error as Error)?.message ?? error) });
+    }
+  }
+
   /** Records a row and prints a one-line summary of it. */
   add(row: Omit<BenchRow, 'run' | 'at' | 'load1'>): void {
     const full: BenchRow = { run: this.run, at: new Date().toISOString(), load1: loadavg()[0]!, ...row };

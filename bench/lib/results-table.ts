@@ -47,6 +47,7 @@ const CPU: Column = [
 const CHECKS: Column[] = [
   ['FIFO violations', num('fifoViolations')],
   ['overlaps', num('overlaps')],
+  ['errors', num('errors')],
 ];
 
 /** Each table of a run: its scenario, title and columns. */
@@ -150,6 +151,10 @@ function header(context: RunContext): string[] {
   ];
 }
 
+function errorLine(row: BenchRow): string {
+  return `- \`${row.path}\` (${row.concurrency}, repetition ${row.rep}): ${row.errors} error(s), first: ${row.firstError}`;
+}
+
 /** Where and how a run was measured. */
 export interface RunContext {
   readonly machine: Machine;
@@ -167,6 +172,8 @@ export function renderRun(rows: readonly BenchRow[], context: RunContext): strin
     const selected = [...medians.values()].filter((f) => f.scenario === scenario);
     selected.sort((a, b) => Number(a.concurrency) - Number(b.concurrency));
     if (selected.length > 0) lines.push('', `### ${title}`, '', ...table(columns, selected, medians));
+    const failed = rows.filter((row) => row.scenario === scenario && row.firstError !== undefined);
+    if (failed.length > 0) lines.push('', 'Errors:', ...failed.map(errorLine));
   }
   return `${lines.join('\n')}\n`;
 }

@@ -25,8 +25,9 @@ export async function runContended(
 ): Promise<void> {
   for (const { store, path } of storePaths(options)) {
     global.gc?.();
-    const measured = await contend(env, store, options, `contended/${sink.run}/${rep}`);
-    sink.add({ scenario: 'contended', path, concurrency: WORKERS, rep, ...measured });
+    await sink.measure({ scenario: 'contended', path, concurrency: WORKERS, rep }, () =>
+      contend(env, store, options, `contended/${sink.run}/${rep}`),
+    );
   }
 }
 

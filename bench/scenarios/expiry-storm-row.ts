@@ -10,6 +10,16 @@ import type { ResultSink } from '../lib/result-sink.js';
  */
 export async function runExpiryStorm(options: BenchOptions, sink: ResultSink): Promise<void> {
   global.gc?.();
+  const key = {
+    scenario: 'expiry-storm',
+    path: 'engine/lock.memory',
+    concurrency: options.stormLeases,
+    rep: 1,
+  };
+  await sink.measure(key, () => storm(options.stormLeases));
+}
+
+async function storm(leases: number) {
   const child = spawn(
     process.execPath,
     [
@@ -19,7 +29,7 @@ export async function runExpiryStorm(options: BenchOptions, sink: ResultSink): P
       'tsx',
       'bench/expiry-storm.ts',
       '--leases',
-      String(options.stormLeases),
+      String(leases),
       '--json',
     ],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
@@ -30,13 +40,9 @@ export async function runExpiryStorm(options: BenchOptions, sink: ResultSink): P
   const last = output.trim().split('\n').at(-1) ?? '';
   if (code !== 0 || !last.startsWith('{')) throw new Error(`expiry storm failed (exit ${code}):\n${output}`);
   const figures = JSON.parse(last) as Record<string, number>;
-  sink.add({
-    scenario: 'expiry-storm',
-    path: 'engine/lock.memory',
-    concurrency: options.stormLeases,
-    rep: 1,
+  return {
     seconds: round(figures.expireSeconds!, 2),
-    ops: options.stormLeases,
+    ops: leases,
     opsPerSec: figures.leasesPerSec!,
     extra: {
       worstStallMs: round(figures.worstStallMs!, 1),
@@ -45,5 +51,5 @@ export async function runExpiryStorm(options: BenchOptions, sink: ResultSink): P
       stormCpuSeconds: round(figures.stormCpuSeconds!, 2),
       peakRssMiB: round(figures.peakRssMiB!, 0),
     },
-  });
+  };
 }

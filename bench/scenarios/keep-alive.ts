@@ -19,20 +19,16 @@ export async function runKeepAlive(env: Environment, options: BenchOptions, sink
   const heartbeatMs = options.quick ? 1_000 : 5_000;
   for (const leases of options.keepAliveLeases) {
     global.gc?.();
-    const { server, dispose } = await env.freshLeasehold(STORE);
-    try {
-      const args = [server.url, String(leases), String(heartbeatMs), String(options.keepAliveSeconds)];
-      const extra = await measureClient(args, server.child.pid!);
-      sink.add({
-        scenario: 'keep-alive',
-        path: `sdk-stream/lock.${STORE}`,
-        concurrency: leases,
-        rep: 1,
-        ...extra,
-      });
-    } finally {
-      await dispose();
-    }
+    const key = { scenario: 'keep-alive', path: `sdk-stream/lock.${STORE}`, concurrency: leases, rep: 1 };
+    await sink.measure(key, async () => {
+      const { server, dispose } = await env.freshLeasehold(STORE);
+      try {
+        const args = [server.url, String(leases), String(heartbeatMs), String(options.keepAliveSeconds)];
+        return await measureClient(args, server.child.pid!);
+      } finally {
+        await dispose();
+      }
+    });
   }
 }
 

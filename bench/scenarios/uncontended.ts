@@ -43,19 +43,31 @@ export async function runUncontended(
     for (const { path, onlyAt } of uncontendedPaths(options)) {
       if (onlyAt && !onlyAt.includes(workers)) continue;
       global.gc?.();
-      const open = await path.open(env, workers, `${sink.run}-${rep}-${workers}`);
-      try {
-        const measured = await runClosedLoop({
-          workers,
-          warmupMs: options.warmupMs,
-          durationMs: options.durationMs,
-          cycle: open.cycle,
-          processes: open.processes,
-        });
-        sink.add({ scenario: 'uncontended', path: path.name, concurrency: workers, rep, ...measured });
-      } finally {
-        await open.close();
-      }
+      const key = { scenario: 'uncontended', path: path.name, concurrency: workers, rep };
+      await sink.measure(key, () =>
+        measurePath(env, options, path, workers, `${sink.run}-${rep}-${workers}`),
+      );
     }
+  }
+}
+
+async function measurePath(
+  env: Environment,
+  options: BenchOptions,
+  path: BenchPath,
+  workers: number,
+  tag: string,
+) {
+  const open = await path.open(env, workers, tag);
+  try {
+    return await runClosedLoop({
+      workers,
+      warmupMs: options.warmupMs,
+      durationMs: options.durationMs,
+      cycle: open.cycle,
+      processes: open.processes,
+    });
+  } finally {
+    await open.close();
   }
 }
