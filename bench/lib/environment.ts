@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LeaseholdClient } from '@leasehold/client';
 import { dataDirWithComponent } from '../../packages/server/test/support/components.js';
 import { EtcdCluster } from '../../packages/server/test/support/etcd-harness.js';
 import { freePort } from '../../packages/server/test/support/free-port.js';
@@ -69,6 +70,10 @@ export class Environment {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
     };
+    await untilStreamAnswers(server.url).catch(async (error: unknown) => {
+      await dispose();
+      throw error;
+    });
     return { server, dispose };
   }
 
@@ -143,4 +148,25 @@ function stopChild(child: ChildProcess): Promise<void> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   process.kill(child.pid, 'SIGTERM');
   return exited;
+}
+
+/**
+ * Waits until the client stream answers. /healthz answers as soon as HTTP listens, but the server
+ * starts gRPC and then attaches the stream after that: a client connecting in between gets a 404,
+ * which the SDK takes as "this server has no stream" and fails every call.
+ */
+async function untilStreamAnswers(url: string): Promise<void> {
+  const deadline = performance.now() + 20_000;
+  for (;;) {
+    const client = new LeaseholdClient({ url });
+    try {
+      await client.locks.describe('bench/ready');
+      return;
+    } catch (error) {
+      if (performance.now() > deadline) throw error;
+    } finally {
+      await client.close();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
