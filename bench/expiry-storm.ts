@@ -1,13 +1,16 @@
 /**
  * Expiry storm: 1,000,000 leases, each holding a lock, all expiring at the same instant in the
  * memory engine. Prints the time to expire them all, the peak RSS and the worst event-loop stall.
- * Run: npm run bench:expiry-storm [-- --leases N]   (results: bench/RESULTS.md, by hand)
+ * Run: npm run bench:expiry-storm [-- --leases N] [-- --json]   (`npm run bench` runs it with --json
+ * and records the last line, a JSON object of the same figures)
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { LocalStore } from '@leasehold/core';
 
-const { values } = parseArgs({ options: { leases: { type: 'string', default: '1000000' } } });
+const { values } = parseArgs({
+  options: { leases: { type: 'string', default: '1000000' }, json: { type: 'boolean', default: false } },
+});
 const total = Number(values.leases);
 const batch = 10_000;
 // The clock stands still while leases are granted, so every lease lapses at the same instant
@@ -84,12 +87,28 @@ histogram.disable();
 clearInterval(sampler);
 await store.close();
 
+const expireSeconds = (done - expireAt) / 1000;
+const stormUsage = process.cpuUsage(stormCpu);
+const peakRssBytes = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
 const lines = [
   `leases: ${total.toLocaleString('en-US')} (one lock each), all lapsing at one instant`,
-  `time to expire all: ${((done - expireAt) / 1000).toFixed(2)} s (${Math.round(total / ((done - expireAt) / 1000)).toLocaleString('en-US')} leases/s)`,
+  `time to expire all: ${expireSeconds.toFixed(2)} s (${Math.round(total / expireSeconds).toLocaleString('en-US')} leases/s)`,
   `worst event-loop stall during the storm: ${worstStallMs.toFixed(1)} ms wall, of which ${worstStallCpuMs.toFixed(1)} ms on this process's CPU (p99 delay ${(histogram.percentile(99) / 1e6).toFixed(1)} ms)`,
-  `CPU for the storm: ${((process.cpuUsage(stormCpu).user + process.cpuUsage(stormCpu).system) / 1e6).toFixed(2)} s; machine load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)} on ${(await import('node:os')).availableParallelism()} cores`,
-  `peak RSS: ${mib(Math.max(peakRss, process.resourceUsage().maxRSS * 1024))}`,
+  `CPU for the storm: ${((stormUsage.user + stormUsage.system) / 1e6).toFixed(2)} s; machine load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)} on ${(await import('node:os')).availableParallelism()} cores`,
+  `peak RSS: ${mib(peakRssBytes)}`,
   `node ${process.version}, ${new Date().toISOString()}`,
 ];
 for (const line of lines) console.log(line);
+if (values.json) {
+  const figures = {
+    leases: total,
+    expireSeconds,
+    leasesPerSec: Math.round(total / expireSeconds),
+    worstStallMs,
+    worstStallCpuMs,
+    p99DelayMs: histogram.percentile(99) / 1e6,
+    stormCpuSeconds: (stormUsage.user + stormUsage.system) / 1e6,
+    peakRssMiB: peakRssBytes / 1024 / 1024,
+  };
+  console.log(JSON.stringify(figures));
+}

@@ -61,6 +61,11 @@ export class EtcdCluster {
     return this.members.length;
   }
 
+  /** The ids of the running members' processes (the benchmarks read their CPU from /proc). */
+  pids(): number[] {
+    return this.members.flatMap((m) => (m.process?.pid === undefined ? [] : [m.process.pid]));
+  }
+
   /** The index of the current leader, asking live members. */
   async leader(): Promise<number> {
     for (let i = 0; i < this.members.length; i++) {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './backends.js';
+import { freePort } from './free-port.js';
 
 /** A redis-server child process on 127.0.0.1, for tests; can be killed and restarted on its port. */
 export class RedisServer {
@@ -49,6 +49,11 @@ export class RedisServer {
   /** `host:port` as the store's metadata wants it. */
   get address(): string {
     return `127.0.0.1:${this.port}`;
+  }
+
+  /** The running process's id (the benchmarks read its CPU from /proc), or undefined when stopped. */
+  get pid(): number | undefined {
+    return this.child?.pid;
   }
 
   /** (Re)starts the process on the same port, with no persistence. */

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './backends.js';
+import { freePort } from './free-port.js';
 
 /** The repository root, where `tsx` resolves. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));

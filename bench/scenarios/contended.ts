@@ -1,0 +1,73 @@
+import { LeaseholdClient } from '@leasehold/client';
+import { ensure } from '../lib/bench-path.js';
+import { storePaths } from '../lib/bench-options.js';
+import type { BenchOptions } from '../lib/bench-options.js';
+import { runClosedLoop } from '../lib/closed-loop.js';
+import type { Environment, StoreKind } from '../lib/environment.js';
+import { analyzeHandOffs } from '../lib/hand-offs.js';
+import type { Grant } from '../lib/hand-offs.js';
+import { grantLeases, revokeLeases } from '../lib/lease-batch.js';
+import type { ResultSink } from '../lib/result-sink.js';
+import { leaseholdProcesses } from '../paths/leasehold-paths.js';
+
+const WORKERS = 16;
+
+/**
+ * 16 workers on one lock, each waiting in the FIFO queue, taking the lock and releasing it at once.
+ * The latencies are hand-offs (one holder's release to the next one's grant); every grant is
+ * checked for arrival order and overlap. No peer offers a blocking wait, so Leasehold runs alone.
+ */
+export async function runContended(
+  env: Environment,
+  options: BenchOptions,
+  sink: ResultSink,
+  rep: number,
+): Promise<void> {
+  for (const { store, path } of storePaths(options)) {
+    global.gc?.();
+    await sink.measure({ scenario: 'contended', path, concurrency: WORKERS, rep }, () =>
+      contend(env, store, options, `contended/${sink.run}/${rep}`),
+    );
+  }
+}
+
+async function contend(env: Environment, store: StoreKind, options: BenchOptions, name: string) {
+  const server = await env.leasehold(store);
+  const client = new LeaseholdClient({ url: server.url });
+  const leases = await grantLeases(client, WORKERS, 60_000);
+  const grants: Grant[] = [];
+  let nextSeq = 0;
+  const measureFrom = performance.now() + options.warmupMs;
+  try {
+    const loop = await runClosedLoop({
+      workers: WORKERS,
+      warmupMs: options.warmupMs,
+      durationMs: options.durationMs,
+      processes: await leaseholdProcesses(env, store, server),
+      async cycle(worker) {
+        const seq = nextSeq++;
+        const lock = await client.locks.acquire(name, { lease: leases[worker]!, waitMs: 30_000 });
+        ensure(lock.acquired, 'acquire', lock.holder);
+        // Released at once: the hand-off is all there is to measure.
+        const now = performance.now();
+        grants.push({ seq, token: lock.fencingToken!, grantedAt: now, releasedAt: now });
+        await lock.release();
+      },
+    });
+    const handOffs = analyzeHandOffs(grants, measureFrom);
+    return {
+      ...loop,
+      p50Ms: handOffs.p50Ms,
+      p99Ms: handOffs.p99Ms,
+      p999Ms: handOffs.p999Ms,
+      extra: {
+        handOffs: handOffs.handOffs,
+        fifoViolations: handOffs.fifoViolations,
+        overlaps: handOffs.overlaps,
+      },
+    };
+  } finally {
+    await revokeLeases(leases);
+    await client.close();
+  }
+}
