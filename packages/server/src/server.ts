@@ -116,9 +116,16 @@ export async function startServer(
     tls ? { https: tls.serverOptions() } : {},
   );
   if (tls) tls.follow(app.server as unknown as TlsServer);
-  let grpc: RunningGrpcServer;
+  // The client stream shares the HTTP port (DESIGN §4.4); upgraded sockets are closed by the stream itself.
+  // It is attached, and gRPC started, before HTTP listens: once /healthz answers, every transport does.
+  const stream = attachStream(app.server, {
+    service,
+    authenticate: (headers) => callerFromHeaders(auth, headers),
+    track: (headers, caller) => auth.track(tokenFromHeaders(headers), caller),
+    log: (msg, err) => logger.warn({ err }, msg),
+  });
+  let grpc: RunningGrpcServer | undefined;
   try {
-    await app.listen({ host: settings.host, port: settings.port });
     grpc = await startGrpcServer({
       service,
       authenticate: (token) => auth.authenticate(token),
@@ -128,19 +135,14 @@ export async function startServer(
       ...(tls ? { credentials: tls.grpcCredentials } : {}),
       log: (msg, err) => logger.error({ err }, msg),
     });
+    await app.listen({ host: settings.host, port: settings.port });
   } catch (error) {
-    await app.close();
+    await stream.close();
+    await Promise.all([app.close(), grpc?.close()]);
     for (const stop of unfollow) stop();
     await Promise.allSettled(bindings.map((b) => b.store.close()));
     throw error;
   }
-  // The client stream shares the HTTP port (DESIGN §4.4); upgraded sockets are closed by the stream itself.
-  const stream = attachStream(app.server, {
-    service,
-    authenticate: (headers) => callerFromHeaders(auth, headers),
-    track: (headers, caller) => auth.track(tokenFromHeaders(headers), caller),
-    log: (msg, err) => logger.warn({ err }, msg),
-  });
   const address = app.server.address();
   const httpPort = typeof address === 'object' && address ? address.port : settings.port;
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
