@@ -17,9 +17,34 @@ export type StreamReply =
   | { readonly id: number; readonly error: { readonly errorCode: string; readonly message: string } }
   | { readonly id: number; readonly event: { readonly revision: number; readonly [field: string]: unknown } };
 
-/** One frame for every message ready in this turn. */
-export function encodeFrame(messages: readonly unknown[]): string {
-  return JSON.stringify(messages.length === 1 ? messages[0] : messages);
+/**
+ * Budget of one frame, in UTF-16 units: at most 3 bytes each in UTF-8, so a frame stays under the
+ * server's 1 MiB + 64 KiB limit whatever its text. A message larger than the budget goes alone.
+ */
+export const FRAME_BUDGET_CHARS = 256 * 1024;
+
+/** The frames that carry `messages` in order, each within the budget (a lone message may exceed it). */
+export function encodeFrames(messages: readonly unknown[], budget = FRAME_BUDGET_CHARS): string[] {
+  if (messages.length === 1) return [JSON.stringify(messages[0])];
+  const frames: string[] = [];
+  let parts: string[] = [];
+  let size = 0;
+  for (const message of messages) {
+    const text = JSON.stringify(message);
+    if (parts.length > 0 && size + text.length + 1 > budget) {
+      frames.push(encodeParts(parts));
+      parts = [];
+      size = 0;
+    }
+    parts.push(text);
+    size += text.length + 1;
+  }
+  if (parts.length > 0) frames.push(encodeParts(parts));
+  return frames;
+}
+
+function encodeParts(parts: readonly string[]): string {
+  return parts.length === 1 ? parts[0]! : `[${parts.join(',')}]`;
 }
 
 /** The messages of one frame. */

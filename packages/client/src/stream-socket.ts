@@ -4,7 +4,7 @@ import { Backoff } from './backoff.js';
 import type { ClientTlsOptions } from './tls-options.js';
 import { tlsConnectOptions } from './tls-options.js';
 import type { StreamReply, StreamRequest } from './stream-protocol.js';
-import { decodeFrame, encodeFrame } from './stream-protocol.js';
+import { decodeFrame, encodeFrames } from './stream-protocol.js';
 
 /** What the socket tells its owner. */
 export interface StreamSocketHandlers {
@@ -112,7 +112,9 @@ export class StreamSocket {
       this.flushScheduled = false;
       const messages = this.outbox;
       this.outbox = [];
-      if (this.isOpen && messages.length > 0) this.ws?.send(encodeFrame(messages));
+      if (!this.isOpen || messages.length === 0) return;
+      // A turn's requests go as few frames as the server's frame limit allows.
+      for (const frame of encodeFrames(messages)) this.ws?.send(frame);
     });
   }
 
