@@ -3,7 +3,7 @@
  * in a child process, against the trivial node:http Map lock server (http-cycle-peer.ts), all driven
  * from here by undici (grpc-js for Dapr gRPC) at the same concurrency. Prints cycles/s, p50/p99 of a
  * cycle and the server's CPU per cycle, repetitions interleaved, then the medians.
- * Run: npm run bench:http-cycle  (BENCH_SECONDS, BENCH_CONCURRENCY, BENCH_REPEATS, BENCH_PATHS=
+ * Run: npm run bench:http-cycle  (BENCH_SECONDS, BENCH_CONCURRENCY, BENCH_REPEATS, BENCH_WARMUP_CYCLES, BENCH_PATHS=
  * native,trivial,dapr-http,dapr-grpc, each may end in `@<checkout>` to run another tree's server, e.g.
  * native@../base; BENCH_PROFILE=<dir> writes each server's .cpuprofiles under <dir>/<path>).
  */
@@ -22,6 +22,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const PATHS = (process.env.BENCH_PATHS ?? 'native,trivial').split(',');
 const PROFILE = process.env.BENCH_PROFILE;
+const WARMUP_CYCLES = Number(process.env.BENCH_WARMUP_CYCLES ?? 20_000);
 const MAIN = 'packages/server/src/main.ts';
 
 /** One way to take and give back a lock; `cycle(n)` does both for worker n. */
@@ -180,11 +181,11 @@ function cpuUs(pid: number): { user: number; system: number } {
 }
 
 async function run(name: string, path: Path): Promise<Row> {
-  const loop = async (until: number, histogram?: hdr.Histogram) => {
+  const loop = async (until: number, histogram?: hdr.Histogram, enough = Infinity) => {
     let cycles = 0;
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async (_, n) => {
-        while (performance.now() < until) {
+        while (performance.now() < until && cycles < enough) {
           const started = performance.now();
           await path.cycle(n);
           histogram?.recordValue(Math.round((performance.now() - started) * 1000));
@@ -194,7 +195,8 @@ async function run(name: string, path: Path): Promise<Row> {
     );
     return cycles;
   };
-  await loop(performance.now() + 1_000);
+  // Warm up by count, not time: on a loaded machine a second may not get the server's code optimised.
+  await loop(performance.now() + 20_000, undefined, WARMUP_CYCLES);
   const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000 });
   const cpuBefore = cpuUs(path.pid);
   const started = performance.now();
