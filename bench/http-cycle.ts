@@ -40,6 +40,8 @@ interface Row {
   /** The server's CPU (user and system) per cycle, and the system part of it. */
   cpuUsPerCycle: number;
   systemUsPerCycle: number;
+  /** The driver's (this process's) CPU, in % of one core: near 100 it is the limit, not the server. */
+  driverBusy: number;
 }
 
 function check(ok: boolean, what: string, got: unknown): void {
@@ -199,10 +201,12 @@ async function run(name: string, path: Path): Promise<Row> {
   await loop(performance.now() + 20_000, undefined, WARMUP_CYCLES);
   const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000 });
   const cpuBefore = cpuUs(path.pid);
+  const driverBefore = process.cpuUsage();
   const started = performance.now();
   const cycles = await loop(started + SECONDS * 1_000, histogram);
   const elapsed = (performance.now() - started) / 1_000;
   const cpuAfter = cpuUs(path.pid);
+  const driver = process.cpuUsage(driverBefore);
   const system = cpuAfter.system - cpuBefore.system;
   const cpu = cpuAfter.user - cpuBefore.user + system;
   return {
@@ -212,6 +216,7 @@ async function run(name: string, path: Path): Promise<Row> {
     p99Ms: histogram.getValueAtPercentile(99) / 1000,
     cpuUsPerCycle: Math.round(cpu / cycles),
     systemUsPerCycle: Math.round(system / cycles),
+    driverBusy: Math.round((100 * (driver.user + driver.system)) / 1e6 / elapsed),
   };
 }
 
@@ -252,6 +257,6 @@ for (const name of PATHS) {
   const mine = rows.filter((r) => r.path === name);
   const pick = (key: keyof Omit<Row, 'path'>) => median(mine.map((r) => r[key]));
   console.log(
-    `${name.padEnd(10)} ${pick('cyclesPerSecond').toLocaleString()} cycles/s, p50 ${pick('p50Ms')} ms, p99 ${pick('p99Ms')} ms, server ${pick('cpuUsPerCycle')} µs CPU/cycle (${pick('systemUsPerCycle')} system)`,
+    `${name.padEnd(10)} ${pick('cyclesPerSecond').toLocaleString()} cycles/s, p50 ${pick('p50Ms')} ms, p99 ${pick('p99Ms')} ms, server ${pick('cpuUsPerCycle')} µs CPU/cycle (${pick('systemUsPerCycle')} system), driver ${pick('driverBusy')} % busy`,
   );
 }
