@@ -83,16 +83,6 @@ async function leaseholdPath(name: string, api: Api, root: string): Promise<Path
   }
   if (api === 'dapr-grpc') {
     const rpc = await connectRpc(grpcPort);
-    // /healthz answers once HTTP listens; the gRPC port is bound just after.
-    for (let tries = 0; ; tries++) {
-      try {
-        await rpc.call('UnlockAlpha1', { storeName: 'lockstore', resourceId: 'ready', lockOwner: 'x' });
-        break;
-      } catch (error) {
-        if (tries > 50) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
     const cycle = async (n: number) => {
       const lock = { storeName: 'lockstore', resourceId: `bench-${n}`, lockOwner: `w${n}` };
       const got = await rpc.call('TryLockAlpha1', { ...lock, expiryInSeconds: 60 });
