@@ -102,22 +102,24 @@ function unary<Req, Res>(
       callback(unauthenticated(token === undefined ? MISSING_TOKEN : TOKEN_MISMATCH));
       return;
     }
-    // Through a promise so that a synchronous throw is answered too, not left hanging.
-    Promise.resolve(call.request as Req | UndecodableRequest)
-      .then((request) => {
-        if (request instanceof UndecodableRequest) throw request.error;
-        return handler(actingAs(caller, actAsOf(call.metadata)), request);
-      })
-      .then(
-        (response) => {
-          done('ok');
-          callback(null, response);
-        },
-        (error: unknown) => {
-          done(outcomeOf(error));
-          callback(toServiceError(error, method, deps.log));
-        },
-      );
+    const fail = (error: unknown) => {
+      done(outcomeOf(error));
+      callback(toServiceError(error, method, deps.log));
+    };
+    let answer: Promise<Res>;
+    // A synchronous throw is answered too, not left hanging.
+    try {
+      const request = call.request as Req | UndecodableRequest;
+      if (request instanceof UndecodableRequest) throw request.error;
+      answer = handler(actingAs(caller, actAsOf(call.metadata)), request);
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    answer.then((response) => {
+      done('ok');
+      callback(null, response);
+    }, fail);
   };
 }
 

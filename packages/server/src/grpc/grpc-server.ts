@@ -50,7 +50,11 @@ export async function loadDaprService(): Promise<ServiceDefinition> {
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const log = options.log ?? ((msg: string, err?: unknown) => console.error(msg, err ?? ''));
-  const server = new Server({ 'grpc.max_receive_message_length': MAX_REQUEST_BYTES });
+  const server = new Server({
+    'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
+    // No channelz service is registered, so its per-call bookkeeping would serve nobody.
+    'grpc.enable_channelz': 0,
+  });
   const definition = strictRequests(await loadDaprService(), ['TryLockAlpha1', 'UnlockAlpha1']);
   server.addService(definition, daprService({ ...options, log }));
   const address = options.host.includes(':')

@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import { LeaseholdError } from '@leasehold/core';
 
@@ -52,6 +52,8 @@ function decodeStrictly(bytes: Buffer, decode: (bytes: Buffer) => unknown): unkn
 
 /** The first string field whose bytes are not UTF-8; undefined when all are (or the message is broken). */
 function firstInvalidString(bytes: Buffer): string | undefined {
+  // All bytes ASCII (the usual lock request): every string field is too, so valid UTF-8.
+  if (isAscii(bytes)) return undefined;
   let at = 0;
   const varint = (): number | undefined => {
     let value = 0;

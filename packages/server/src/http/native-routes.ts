@@ -41,7 +41,10 @@ function sharedHandler(ctx: HttpContext, ops: readonly OpName[]): RouteHandlerMe
 function opHandler(ctx: HttpContext, op: OpName): RouteHandlerMethod {
   const spec = specOf(op);
   const s = ctx.service;
-  if (spec.waits) return (request, reply) => waiting(ctx, op, request as Req, reply);
+  if (spec.waits) {
+    const hooks = waitHooksOf(op)!;
+    return (request, reply) => waiting(ctx, op, hooks, request as Req, reply);
+  }
   const wrap = spec.wrap;
   if (wrap !== undefined) {
     return async (request) => {
@@ -60,14 +63,27 @@ function argsOf(spec: OpSpec, request: Req): unknown {
   return spec.args === 'query' ? request.query : request.params;
 }
 
+type WaitHooks = NonNullable<ReturnType<typeof waitHooksOf>>;
+
+/** A wait is asked for: `waitMs` anything but absent or 0 (the service judges the value). */
+function asksToWait(input: unknown): boolean {
+  const waitMs = (input as { waitMs?: unknown } | null | undefined)?.waitMs;
+  return waitMs !== undefined && waitMs !== 0;
+}
+
 /**
  * An op that waits leaves the queue when its client goes away or the server shuts down, and a
  * grant that can no longer be delivered is given back at once, so nobody holds a lock unknowingly.
+ * A call that cannot wait has nothing to abort, so it gets no controller and no listeners.
  */
-async function waiting(ctx: HttpContext, op: OpName, request: Req, reply: FastifyReply) {
-  const hooks = waitHooksOf(op)!;
+async function waiting(ctx: HttpContext, op: OpName, hooks: WaitHooks, request: Req, reply: FastifyReply) {
   const input = argsOf(specOf(op), request);
   const { caller, params } = request;
+  if (!asksToWait(input)) {
+    const result = await runOp(ctx.service, caller, params.store, op, input);
+    // The connection closed before the reply: what the `close` listener below would have seen.
+    return settle(ctx, hooks, request, input, result, reply.raw.destroyed && !reply.raw.writableEnded);
+  }
   const controller = new AbortController();
   const onGone = () => {
     if (!reply.raw.writableEnded) controller.abort();
@@ -77,14 +93,26 @@ async function waiting(ctx: HttpContext, op: OpName, request: Req, reply: Fastif
   ctx.shutdown.addEventListener('abort', onShutdown, { once: true });
   try {
     const result = await runOp(ctx.service, caller, params.store, op, input, controller.signal);
-    const granted = hooks.granted(result);
-    if (ctx.shutdown.aborted && !granted) throw new LeaseholdError('UNAVAILABLE', 'server is shutting down');
-    if (granted && controller.signal.aborted && !ctx.shutdown.aborted) {
-      await hooks.undo(ctx.service, caller, params.store, input);
-    }
-    return result;
+    return await settle(ctx, hooks, request, input, result, controller.signal.aborted);
   } finally {
     reply.raw.off('close', onGone);
     ctx.shutdown.removeEventListener('abort', onShutdown);
   }
+}
+
+/** The reply to an op that may wait: refused while shutting down, given back when nobody will receive it. */
+async function settle(
+  ctx: HttpContext,
+  hooks: WaitHooks,
+  request: Req,
+  input: unknown,
+  result: unknown,
+  gone: boolean,
+): Promise<unknown> {
+  const granted = hooks.granted(result);
+  if (ctx.shutdown.aborted && !granted) throw new LeaseholdError('UNAVAILABLE', 'server is shutting down');
+  if (granted && gone && !ctx.shutdown.aborted) {
+    await hooks.undo(ctx.service, request.caller, request.params.store, input);
+  }
+  return result;
 }

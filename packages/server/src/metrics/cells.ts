@@ -53,6 +53,8 @@ export class CellFamily<C extends CounterCell | HistogramCell> {
     readonly help: string,
     private readonly labelNames: readonly string[],
     private readonly buckets?: readonly number[],
+    /** `le` before the other labels, as prom-client's own histograms print it. */
+    private readonly leFirst = false,
   ) {
     this.type = buckets ? 'histogram' : 'counter';
     registry.registerMetric(this as never);
@@ -88,12 +90,16 @@ export class CellFamily<C extends CounterCell | HistogramCell> {
       let cumulative = 0;
       this.buckets!.forEach((le, i) => {
         cumulative += cell.counts[i]!;
-        values.push({ labels: { ...labels, le: String(le) }, value: cumulative, metricName: bucket });
+        values.push({ labels: this.withLe(labels, String(le)), value: cumulative, metricName: bucket });
       });
-      values.push({ labels: { ...labels, le: '+Inf' }, value: cell.count, metricName: bucket });
+      values.push({ labels: this.withLe(labels, '+Inf'), value: cell.count, metricName: bucket });
       values.push({ labels, value: cell.sum, metricName: `${this.name}_sum` });
       values.push({ labels, value: cell.count, metricName: `${this.name}_count` });
     }
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  private withLe(labels: Labels, le: string): Labels {
+    return this.leFirst ? { le, ...labels } : { ...labels, le };
   }
 }
