@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LeaseholdClient } from '@leasehold/client';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
@@ -57,7 +58,7 @@ function ask<T>(child: ChildProcess, message: string, key: string): Promise<T> {
 }
 
 /** Runs `CONCURRENCY` workers, each cycling its own lock on one pre-granted lease, until `ms` passes. */
-async function cycles(client: import('@leasehold/client').LeaseholdClient, ms: number): Promise<number> {
+async function cycles(client: LeaseholdClient, ms: number): Promise<number> {
   const deadline = performance.now() + ms;
   let done = 0;
   const worker = async (n: number) => {
@@ -79,11 +80,11 @@ async function cycles(client: import('@leasehold/client').LeaseholdClient, ms: n
 }
 
 async function main(): Promise<void> {
-  const { LeaseholdClient } = await import('@leasehold/client');
+  const { LeaseholdClient: Client } = await import('@leasehold/client');
   const child = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: process.execArgv });
   try {
     const url = await ask<string>(child, '', 'url');
-    const client = new LeaseholdClient({ url });
+    const client = new Client({ url });
     await cycles(client, WARMUP_SECONDS * 1_000);
     const load = loadavg()[0] ?? 0;
     const serverCpu = await ask<NodeJS.CpuUsage>(child, 'cpu', 'cpu');
