@@ -81,7 +81,9 @@ async function cycles(client: LeaseholdClient, ms: number): Promise<number> {
 
 async function main(): Promise<void> {
   const { LeaseholdClient: Client } = await import('@leasehold/client');
-  const child = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: process.execArgv });
+  const child = fork(fileURLToPath(import.meta.url), ['--serve'], {
+    execArgv: process.execArgv.filter((arg) => !arg.startsWith('--cpu-prof')), // profile the client only
+  });
   try {
     const url = await ask<string>(child, '', 'url');
     const client = new Client({ url });
