@@ -3,6 +3,7 @@ import { ClientClosedError, ConnectionError, errorFromCode } from './errors.js';
 import { HeartbeatRenewer } from './heartbeat-renewer.js';
 import type { PingReply } from './heartbeat-renewer.js';
 import type { StreamReply, StreamRequest } from './stream-protocol.js';
+import { SignalWatch } from './signal-watch.js';
 import { StreamSocket } from './stream-socket.js';
 import type { ClientTlsOptions } from './tls-options.js';
 import type { CallOptions, Op, RenewableLease, Transport, WatchEvent, WatchHandlers } from './transport.js';
@@ -59,7 +60,7 @@ export class StreamTransport implements Transport {
   private readonly pending = new Map<number, Pending>();
   private readonly watches = new Map<number, Watch>();
   /** The calls each signal (a lease's, a caller's) would end: one abort listener per signal. */
-  private readonly bySignal = new WeakMap<AbortSignal, Set<Pending>>();
+  private readonly aborts = new SignalWatch<Pending>((entry, reason) => this.abort(entry, reason));
 
   constructor(private readonly options: StreamTransportOptions) {
     this.socket = new StreamSocket(
@@ -138,36 +139,18 @@ export class StreamTransport implements Transport {
         );
         entry.timer.unref();
       }
-      if (options.leaseSignal) this.watchSignal(options.leaseSignal, entry);
-      if (options.signal) this.watchSignal(options.signal, entry);
+      if (options.leaseSignal) this.aborts.add(options.leaseSignal, entry);
+      if (options.signal) this.aborts.add(options.signal, entry);
       if (this.socket.open) this.transmit(entry);
       else this.socket.connect();
     });
   }
 
-  /** Ends `entry` when `signal` aborts; the signal's one listener serves every call it covers. */
-  private watchSignal(signal: AbortSignal, entry: Pending): void {
-    let entries = this.bySignal.get(signal);
-    if (entries === undefined) {
-      const covered = new Set<Pending>();
-      signal.addEventListener(
-        'abort',
-        () => {
-          for (const each of [...covered]) this.abort(each, signal.reason);
-        },
-        { once: true },
-      );
-      this.bySignal.set(signal, covered);
-      entries = covered;
-    }
-    entries.add(entry);
-  }
-
   /** `entry` no longer ends with its signals. */
   private unwatch(entry: Pending): void {
     const { leaseSignal, signal } = entry.options;
-    if (leaseSignal) this.bySignal.get(leaseSignal)?.delete(entry);
-    if (signal) this.bySignal.get(signal)?.delete(entry);
+    if (leaseSignal) this.aborts.delete(leaseSignal, entry);
+    if (signal) this.aborts.delete(signal, entry);
   }
 
   private abort(entry: Pending, reason: unknown): void {

@@ -102,6 +102,19 @@ describe.each(['stream', 'http', 'inProcess'] as const)('the SDK over %s', (name
     await lease.revoke();
   });
 
+  it('withLock with maxHoldMs still aborts the signal when the lease is lost first', async () => {
+    const c = client();
+    const outcome = c.withLock(
+      'lock:capped-lost',
+      { ttlMs: 5_000, maxHoldMs: 4_000 },
+      ({ signal, lease }) => {
+        lease.markLost('judged lost by the test');
+        return signal.reason as unknown;
+      },
+    );
+    await expect(outcome).rejects.toThrow(/judged lost by the test/);
+  });
+
   it.each([300, 500])('keeps a %i ms lease alive well past its TTL', async (ttlMs) => {
     const c = client();
     const lease = await c.leases.grant({ ttlMs });
