@@ -9,7 +9,7 @@ import { routeFor } from './http-routes.js';
 import { watchOverSse } from './sse-watch.js';
 import { TimerRenewer } from './timer-renewer.js';
 import type { CallOptions, Op, Transport, WatchHandlers } from './transport.js';
-import { IDEMPOTENT_OPS, authHeaders } from './transport.js';
+import { IDEMPOTENT_OPS, NO_OPTIONS, abortReason, authHeaders } from './transport.js';
 
 /** Settings of the HTTP transport. */
 export interface HttpTransportOptions {
@@ -53,7 +53,7 @@ export class HttpTransport implements Transport {
     return headers;
   }
 
-  async call<T>(op: Op, args: Record<string, unknown>, options: CallOptions = {}): Promise<T> {
+  async call<T>(op: Op, args: Record<string, unknown>, options: CallOptions = NO_OPTIONS): Promise<T> {
     const retry = options.retry !== false && IDEMPOTENT_OPS.has(op);
     const attempts = retry ? (this.options.maxAttempts ?? 5) : 1;
     const backoff = new Backoff(100, 2_000);
@@ -71,6 +71,7 @@ export class HttpTransport implements Transport {
     if (this.closer.signal.aborted) throw new ClientClosedError();
     const route = routeFor(op, this.options.store, args);
     const signals = [this.closer.signal];
+    if (options.leaseSignal) signals.push(options.leaseSignal);
     if (options.signal) signals.push(options.signal);
     if (options.timeoutMs !== undefined)
       signals.push(AbortSignal.timeout(Math.max(1, Math.ceil(options.timeoutMs))));
@@ -80,10 +81,11 @@ export class HttpTransport implements Transport {
         method: route.method,
         headers: this.headers(route.body !== undefined),
         ...(route.body === undefined ? {} : { body: JSON.stringify(route.body) }),
-        signal: AbortSignal.any(signals),
+        signal: signals.length === 1 ? this.closer.signal : AbortSignal.any(signals),
       });
     } catch (error) {
-      if (options.signal?.aborted) throw options.signal.reason;
+      const aborted = abortReason(options);
+      if (aborted !== undefined) throw aborted;
       if (this.closer.signal.aborted) throw new ClientClosedError();
       throw new ConnectionError(`${route.method} ${route.path} failed: ${describe(error)}`, { cause: error });
     }

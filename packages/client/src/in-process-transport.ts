@@ -1,6 +1,7 @@
 import type { Caller, LeaseholdService, runOp } from '@leasehold/core';
 import { ClientClosedError, LeaseholdClientError, errorFromCode } from './errors.js';
 import { TimerRenewer } from './timer-renewer.js';
+import { NO_OPTIONS } from './transport.js';
 import type { CallOptions, Op, Transport, WatchHandlers } from './transport.js';
 
 /** Settings of the in-process mode. */
@@ -60,11 +61,14 @@ export class InProcessTransport implements Transport {
     return this.servicePromise;
   }
 
-  async call<T>(op: Op, args: Record<string, unknown>, options: CallOptions = {}): Promise<T> {
+  async call<T>(op: Op, args: Record<string, unknown>, options: CallOptions = NO_OPTIONS): Promise<T> {
     if (this.closed) throw new ClientClosedError();
     const { service, run } = await this.load();
+    const { leaseSignal, signal } = options;
+    // Core takes one signal: compose only when a caller's signal joins the lease's.
+    const either = leaseSignal && signal ? AbortSignal.any([leaseSignal, signal]) : (leaseSignal ?? signal);
     try {
-      return (await run(service, this.caller, this.store, op, args, options.signal)) as T;
+      return (await run(service, this.caller, this.store, op, args, either)) as T;
     } catch (error) {
       throw toClientError(error);
     }

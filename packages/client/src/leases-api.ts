@@ -2,7 +2,7 @@ import { Lease } from './lease.js';
 import type { LeaseTiming } from './lease.js';
 import type { LeaseLostError } from './errors.js';
 import type { Transport } from './transport.js';
-import { compact, optionalMs, requireMs, requireString } from './validate.js';
+import { optionalMs, requireMs, requireString } from './validate.js';
 
 /** Options of a grant. */
 export interface GrantOptions {
@@ -43,7 +43,7 @@ export class LeasesApi {
     const sentAt = performance.now();
     const granted = await this.transport.call<{ id: string; ttlMs: number }>(
       'leases.grant',
-      compact({ ttlMs, owner }),
+      owner === undefined ? { ttlMs } : { ttlMs, owner },
     );
     const lease = new Lease(this.transport, granted, sentAt, {
       ...this.timing,

@@ -1,4 +1,5 @@
 import type { Lease } from './lease.js';
+import { NO_OPTIONS } from './transport.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -59,7 +60,7 @@ export class LockHandle {
    * Lets the lock go; idempotent. Resolves with `released`, `not_held` or `held_by_other`;
    * `timeoutMs` bounds the wait for an answer (ConnectionError past it).
    */
-  release(options: { timeoutMs?: number } = {}): Promise<string> {
+  release(options: { timeoutMs?: number } = NO_OPTIONS): Promise<string> {
     if (!this.acquired) return Promise.resolve('not_held');
     this.released ??= this.transport
       .call<{ status: string }>('locks.release', { name: this.name, leaseId: this.lease.id }, options)

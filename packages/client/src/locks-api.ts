@@ -1,8 +1,9 @@
 import type { Lease } from './lease.js';
 import { LockHandle } from './lock-handle.js';
 import type { AcquireReply } from './lock-handle.js';
+import { abortReason } from './transport.js';
 import type { Transport } from './transport.js';
-import { compact, optionalMs, requireLease, requireString } from './validate.js';
+import { optionalMs, requireLease, requireString } from './validate.js';
 
 /** Options of tryAcquire. */
 export interface TryAcquireOptions {
@@ -37,28 +38,44 @@ export class LocksApi {
 
   /** Takes the lock if it is free; never waits. */
   tryAcquire(name: string, options: TryAcquireOptions): Promise<LockHandle> {
-    return this.acquire(name, { ...options, waitMs: 0 });
+    // A `signal` passed from JavaScript was honoured before; it still is.
+    return this.send(name, options, 0);
   }
 
   /** Takes the lock, waiting up to `waitMs` in FIFO order. Not acquired is a value, not an error. */
-  async acquire(name: string, options: AcquireOptions): Promise<LockHandle> {
+  acquire(name: string, options: AcquireOptions): Promise<LockHandle> {
+    return this.send(name, options, undefined);
+  }
+
+  /**
+   * One acquire on the wire (`waitMs` fixed for a try). The lease's signal and the caller's reach
+   * the transport apart: a composite signal per call cost more than the call (Node tracks each weakly).
+   */
+  private async send(name: string, input: AcquireOptions, fixedWaitMs: 0 | undefined): Promise<LockHandle> {
     requireString('name', name);
-    const lease = requireLease('lease', options?.lease);
-    const waitMs = optionalMs('waitMs', options.waitMs) ?? 0;
-    const maxHoldMs = optionalMs('maxHoldMs', options.maxHoldMs, 1);
-    const signals = [lease.signal, ...(options.signal ? [options.signal] : [])];
-    const signal = AbortSignal.any(signals);
-    signal.throwIfAborted();
+    const lease = requireLease('lease', input?.lease);
+    const waitMs = fixedWaitMs ?? optionalMs('waitMs', input.waitMs) ?? 0;
+    const maxHoldMs = optionalMs('maxHoldMs', input.maxHoldMs, 1);
+    const signal = input.signal;
+    lease.signal.throwIfAborted();
+    signal?.throwIfAborted();
+    const args =
+      maxHoldMs === undefined
+        ? { name, leaseId: lease.id, waitMs }
+        : { name, leaseId: lease.id, waitMs, maxHoldMs };
     let reentered = 0;
-    const reply = await this.transport.call<AcquireReply>(
-      'locks.acquire',
-      compact({ name, leaseId: lease.id, waitMs, maxHoldMs }),
-      { signal, onReentered: () => reentered++ },
-    );
+    const options: { leaseSignal: AbortSignal; signal?: AbortSignal; onReentered?: () => void } = {
+      leaseSignal: lease.signal,
+    };
+    if (signal) options.signal = signal;
+    // Only a waiting acquire is ever sent again after a reconnect.
+    if (waitMs > 0) options.onReentered = () => reentered++;
+    const reply = await this.transport.call<AcquireReply>('locks.acquire', args, options);
     const handle = new LockHandle(this.transport, name, lease, reply, reentered);
-    if (signal.aborted) {
+    const aborted = abortReason(options);
+    if (aborted !== undefined) {
       if (handle.acquired) await handle.release().catch(() => undefined);
-      throw signal.reason;
+      throw aborted;
     }
     return handle;
   }

@@ -65,7 +65,7 @@ export class StreamSocket {
     this.ws = ws;
     ws.on('upgrade', (response) => {
       this.socket = response.socket;
-      this.hold(this.held);
+      this.applyHold(this.held);
     });
     ws.on('open', () => {
       this.isOpen = true;
@@ -120,6 +120,11 @@ export class StreamSocket {
 
   /** Holds the process open (calls are waiting) or lets it exit. */
   hold(held: boolean): void {
+    if (held === this.held) return; // asked on every call and reply; ref() is a native call
+    this.applyHold(held);
+  }
+
+  private applyHold(held: boolean): void {
     this.held = held;
     if (held) {
       this.socket?.ref();

@@ -3,10 +3,11 @@ import { ClientClosedError, ConnectionError, errorFromCode } from './errors.js';
 import { HeartbeatRenewer } from './heartbeat-renewer.js';
 import type { PingReply } from './heartbeat-renewer.js';
 import type { StreamReply, StreamRequest } from './stream-protocol.js';
+import { SignalWatch } from './signal-watch.js';
 import { StreamSocket } from './stream-socket.js';
 import type { ClientTlsOptions } from './tls-options.js';
 import type { CallOptions, Op, RenewableLease, Transport, WatchEvent, WatchHandlers } from './transport.js';
-import { IDEMPOTENT_OPS, authHeaders } from './transport.js';
+import { IDEMPOTENT_OPS, NO_OPTIONS, abortReason, authHeaders } from './transport.js';
 
 /** Settings of the stream transport. */
 export interface StreamTransportOptions {
@@ -34,7 +35,7 @@ interface Pending {
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
   sentOn: number | undefined;
-  timer?: NodeJS.Timeout;
+  timer: NodeJS.Timeout | undefined;
 }
 
 interface Watch {
@@ -58,6 +59,8 @@ export class StreamTransport implements Transport {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly watches = new Map<number, Watch>();
+  /** The calls each signal (a lease's, a caller's) would end: one abort listener per signal. */
+  private readonly aborts = new SignalWatch<Pending>((entry, reason) => this.abort(entry, reason));
 
   constructor(private readonly options: StreamTransportOptions) {
     this.socket = new StreamSocket(
@@ -95,7 +98,7 @@ export class StreamTransport implements Transport {
     );
   }
 
-  call<T>(op: Op, args: Record<string, unknown>, options: CallOptions = {}): Promise<T> {
+  call<T>(op: Op, args: Record<string, unknown>, options: CallOptions = NO_OPTIONS): Promise<T> {
     return this.request<T>(op, args, options);
   }
 
@@ -106,9 +109,14 @@ export class StreamTransport implements Transport {
 
   private request<T>(op: Pending['op'], args: Record<string, unknown>, options: CallOptions): Promise<T> {
     if (this.closed) return Promise.reject(new ClientClosedError());
-    if (options.signal?.aborted) return Promise.reject(options.signal.reason as Error);
+    const aborted = abortReason(options);
+    if (aborted !== undefined) return Promise.reject(aborted);
     const id = this.nextId++;
-    const frame: StreamRequest = { ...args, id, op, store: this.options.store };
+    // The args are ours to keep (Transport.call): they become the frame, with no copy.
+    args.id = id;
+    args.op = op;
+    args.store = this.options.store;
+    const frame = args as StreamRequest;
     const waitMs = typeof args.waitMs === 'number' && args.waitMs > 0 ? args.waitMs : undefined;
     return new Promise<T>((resolve, reject) => {
       const entry: Pending = {
@@ -120,6 +128,7 @@ export class StreamTransport implements Transport {
         resolve: resolve as (value: unknown) => void,
         reject,
         sentOn: undefined,
+        timer: undefined,
       };
       this.pending.set(id, entry);
       this.holdProcess();
@@ -130,25 +139,35 @@ export class StreamTransport implements Transport {
         );
         entry.timer.unref();
       }
-      options.signal?.addEventListener('abort', () => this.abort(entry), { once: true });
+      if (options.leaseSignal) this.aborts.add(options.leaseSignal, entry);
+      if (options.signal) this.aborts.add(options.signal, entry);
       if (this.socket.open) this.transmit(entry);
       else this.socket.connect();
     });
   }
 
-  private abort(entry: Pending): void {
+  /** `entry` no longer ends with its signals. */
+  private unwatch(entry: Pending): void {
+    const { leaseSignal, signal } = entry.options;
+    if (leaseSignal) this.aborts.delete(leaseSignal, entry);
+    if (signal) this.aborts.delete(signal, entry);
+  }
+
+  private abort(entry: Pending, reason: unknown): void {
+    this.unwatch(entry); // the first signal to fire decides, as a composite signal's would
     if (!this.pending.has(entry.id)) return;
     // A sent acquire stays pending until the server confirms it left the queue (or granted).
     if (entry.op === 'locks.acquire' && entry.sentOn === this.socket.generation && this.socket.open) {
       this.socket.send({ id: this.nextId++, op: 'cancel', target: entry.id });
       return;
     }
-    this.fail(entry, entry.options.signal?.reason);
+    this.fail(entry, reason);
   }
 
   private fail(entry: Pending, error: unknown): void {
     if (!this.pending.delete(entry.id)) return;
     clearTimeout(entry.timer);
+    this.unwatch(entry);
     entry.reject(error);
     this.holdProcess();
   }
@@ -165,6 +184,7 @@ export class StreamTransport implements Transport {
     if (!entry) return;
     this.pending.delete(reply.id);
     clearTimeout(entry.timer);
+    this.unwatch(entry);
     if ('error' in reply) entry.reject(errorFromCode(reply.error.errorCode, reply.error.message));
     else entry.resolve(reply.result);
     this.holdProcess();

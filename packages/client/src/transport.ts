@@ -13,12 +13,24 @@ export const IDEMPOTENT_OPS: ReadonlySet<Op> = new Set(OP_NAMES.filter((op) => s
 export interface CallOptions {
   /** Aborts the call; a waiting acquire leaves the server's queue. */
   readonly signal?: AbortSignal;
+  /** The lease's signal: ends the call as `signal` does, so no composite of the two is needed. */
+  readonly leaseSignal?: AbortSignal;
   /** Gives up (ConnectionError) when no answer came in time. */
   readonly timeoutMs?: number;
   /** Retries connection failures of idempotent ops; default true. */
   readonly retry?: boolean;
   /** Told each time a waiting call is sent again after a reconnect. */
   readonly onReentered?: () => void;
+}
+
+/** Options of a call that needs none; shared so a call without options allocates nothing. */
+export const NO_OPTIONS: CallOptions = Object.freeze({});
+
+/** The reason a call was aborted (the lease's loss before the caller's signal), or undefined. */
+export function abortReason(options: CallOptions): Error | undefined {
+  if (options.leaseSignal?.aborted) return options.leaseSignal.reason as Error;
+  if (options.signal?.aborted) return options.signal.reason as Error;
+  return undefined;
 }
 
 /** A change under a watched prefix. */
@@ -62,6 +74,7 @@ export interface Renewer {
 export interface Transport {
   readonly kind: 'stream' | 'http' | 'inProcess';
   readonly renewer: Renewer;
+  /** Sends one op; `args` is the transport's to keep (callers pass a fresh object). */
   call<T>(op: Op, args: Record<string, unknown>, options?: CallOptions): Promise<T>;
   watch(prefix: string, handlers: WatchHandlers, afterRevision?: number): () => void;
   close(): Promise<void>;

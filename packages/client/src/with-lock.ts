@@ -3,7 +3,7 @@ import type { Lease } from './lease.js';
 import type { LeasesApi } from './leases-api.js';
 import { describeHolder } from './lock-handle.js';
 import type { LockHandle } from './lock-handle.js';
-import type { LocksApi } from './locks-api.js';
+import type { AcquireOptions, LocksApi } from './locks-api.js';
 import { optionalMs, requireMs, requireString } from './validate.js';
 
 /** Options of withLock. */
@@ -48,42 +48,24 @@ export async function withLock<T>(
   const ttlMs = requireMs('ttlMs', options?.ttlMs, 1);
   const maxHoldMs = optionalMs('maxHoldMs', options.maxHoldMs, 1);
   if (typeof fn !== 'function') throw new TypeError('fn: must be a function');
-  const lease = await leases.grant({
-    ttlMs,
-    ...(options.owner === undefined ? {} : { owner: options.owner }),
-  });
+  const lease = await leases.grant(options.owner === undefined ? { ttlMs } : { ttlMs, owner: options.owner });
   let lock: LockHandle | undefined;
-  let holdTimer: NodeJS.Timeout | undefined;
   let held: AbortSignal | undefined;
+  let stopHolding: (() => void) | undefined;
   try {
     const sentAt = performance.now();
-    lock = await locks.acquire(name, {
-      lease,
-      ...(options.waitMs === undefined ? {} : { waitMs: options.waitMs }),
-      ...(maxHoldMs === undefined ? {} : { maxHoldMs }),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    lock = await locks.acquire(name, acquireOptions(lease, options, maxHoldMs));
     if (!lock.acquired || lock.fencingToken === undefined) {
       const held = describeHolder(lock.holder);
       const holder = held === '' ? '' : ` (held by ${held})`;
       throw new LockNotAcquiredError(name, `lock ${name} was not acquired${holder}`);
     }
     let signal = lease.signal;
-    if (maxHoldMs !== undefined) {
-      const held = new AbortController();
-      const left = sentAt + maxHoldMs - performance.now();
-      lease.stopRenewingAfter(left);
-      holdTimer = setTimeout(
-        () => held.abort(new LeaseLostError(lease.id, `maxHoldMs ${maxHoldMs} reached`)),
-        left,
-      );
-      holdTimer.unref();
-      signal = AbortSignal.any([lease.signal, held.signal]);
-    }
+    if (maxHoldMs !== undefined) ({ signal, stop: stopHolding } = holdCap(lease, maxHoldMs, sentAt));
     held = signal;
     return await untilAborted(fn({ signal, fencingToken: lock.fencingToken, lease, lock }), signal);
   } finally {
-    clearTimeout(holdTimer);
+    stopHolding?.();
     if (held?.aborted) {
       // The server may be gone: a release would wait for a connection that may never come.
       void letGo(leases, lease, lock, Math.min(ttlMs, BACKGROUND_CLEANUP_MAX_MS));
@@ -93,6 +75,43 @@ export async function withLock<T>(
       await leases.revoke(lease).catch(() => undefined);
     }
   }
+}
+
+/**
+ * A signal that aborts when the lease is lost or `maxHoldMs` after `sentAt`, whichever comes
+ * first. It follows the lease through the lease's own loss hook, not a composite signal.
+ */
+function holdCap(lease: Lease, maxHoldMs: number, sentAt: number): { signal: AbortSignal; stop: () => void } {
+  const held = new AbortController();
+  const left = sentAt + maxHoldMs - performance.now();
+  lease.stopRenewingAfter(left);
+  const timer = setTimeout(
+    () => held.abort(new LeaseLostError(lease.id, `maxHoldMs ${maxHoldMs} reached`)),
+    left,
+  );
+  timer.unref();
+  if (lease.signal.aborted) held.abort(lease.signal.reason);
+  const unfollow = lease.onLost((error) => held.abort(error));
+  return {
+    signal: held.signal,
+    stop: () => {
+      clearTimeout(timer);
+      unfollow();
+    },
+  };
+}
+
+/** The acquire's options, built without spreads: withLock runs once per critical section. */
+function acquireOptions(
+  lease: Lease,
+  options: WithLockOptions,
+  maxHoldMs: number | undefined,
+): AcquireOptions {
+  const acquire: { lease: Lease; waitMs?: number; maxHoldMs?: number; signal?: AbortSignal } = { lease };
+  if (options.waitMs !== undefined) acquire.waitMs = options.waitMs;
+  if (maxHoldMs !== undefined) acquire.maxHoldMs = maxHoldMs;
+  if (options.signal) acquire.signal = options.signal;
+  return acquire;
 }
 
 /** `work`'s outcome, or `signal`'s reason as soon as it aborts; `work` is then left to itself. */

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { FencedError, LeaseLostError, LockNotAcquiredError } from '../src/index.js';
 import type { WatchEvent } from '../src/index.js';
@@ -101,6 +102,19 @@ describe.each(['stream', 'http', 'inProcess'] as const)('the SDK over %s', (name
     await lease.revoke();
   });
 
+  it('withLock with maxHoldMs still aborts the signal when the lease is lost first', async () => {
+    const c = client();
+    const outcome = c.withLock(
+      'lock:capped-lost',
+      { ttlMs: 5_000, maxHoldMs: 4_000 },
+      ({ signal, lease }) => {
+        lease.markLost('judged lost by the test');
+        return signal.reason as unknown;
+      },
+    );
+    await expect(outcome).rejects.toThrow(/judged lost by the test/);
+  });
+
   it.each([300, 500])('keeps a %i ms lease alive well past its TTL', async (ttlMs) => {
     const c = client();
     const lease = await c.leases.grant({ ttlMs });
@@ -161,6 +175,37 @@ describe.each(['stream', 'http', 'inProcess'] as const)('the SDK over %s', (name
     await new Promise((r) => setTimeout(r, 50));
     expect((await a.locks.describe('lock:abort')).waiters).toBe(0);
     await Promise.all([holder.revoke(), waiter.revoke()]);
+  });
+
+  it('abandons a wait when its lease is lost, rejecting with LeaseLostError', async () => {
+    const [a, b] = [client(), client()];
+    const holder = await a.leases.grant({ ttlMs: 5_000 });
+    await a.locks.acquire('lock:lost-wait', { lease: holder });
+    const waiter = await b.leases.grant({ ttlMs: 5_000 });
+    const waiting = b.locks.acquire('lock:lost-wait', { lease: waiter, waitMs: 5_000 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await a.locks.describe('lock:lost-wait')).waiters).toBe(1);
+    waiter.markLost('judged lost by the test');
+    await expect(waiting).rejects.toBeInstanceOf(LeaseLostError);
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await a.locks.describe('lock:lost-wait')).waiters).toBe(0);
+    await Promise.all([holder.revoke(), b.leases.revoke(waiter.id)]);
+  });
+
+  it('keeps at most one abort listener on a lease, however many calls it made', async () => {
+    const c = client();
+    const lease = await c.leases.grant({ ttlMs: 5_000 });
+    const shared = new AbortController();
+    for (let i = 0; i < 50; i++) {
+      const lock = await c.locks.tryAcquire('lock:listeners', { lease });
+      await lock.release();
+      await (
+        await c.locks.acquire('lock:listeners', { lease, waitMs: 100, signal: shared.signal })
+      ).release();
+    }
+    expect(getEventListeners(lease.signal, 'abort').length).toBeLessThanOrEqual(1);
+    expect(getEventListeners(shared.signal, 'abort').length).toBeLessThanOrEqual(1);
+    await lease.revoke();
   });
 
   it('names the field of bad input', async () => {
