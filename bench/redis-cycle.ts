@@ -2,7 +2,7 @@
  * lock.redis over the SDK stream against redlock straight to the same Redis: acquire+release cycles/s.
  * Run: node --conditions=source --import tsx bench/redis-cycle.ts  (not a test)
  * Env: BENCH_SECONDS (5), BENCH_CONCURRENCY (64), BENCH_ROUNDS (3, interleaved), BENCH_ONLY (leasehold|redlock),
- * BENCH_PROFILE_DIR (writes the server's .cpuprofile there).
+ * BENCH_PROFILE_DIR (writes the server's .cpuprofile there), BENCH_SERVER_NODE_OPTIONS (e.g. --perf-basic-prof).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -37,6 +37,12 @@ function cpuOf(pid: number | undefined): number {
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
+/** A process's write syscalls so far (/proc/<pid>/io). */
+function writesOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  return Number(/syscw: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0);
+}
+
 /** Redis's count of socket reads it served: per cycle, how many pipelines the commands came in. */
 async function redisReads(): Promise<number> {
   const stats = await direct.info('stats');
@@ -67,17 +73,19 @@ async function drive(
   const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuOf(pid)]));
   const client = process.cpuUsage();
   const reads = await redisReads();
+  const writes = writesOf(pids.server);
   const started = performance.now();
   const cycles = await run(SECONDS * 1_000);
   const rate = cycles / ((performance.now() - started) / 1_000);
   const used = process.cpuUsage(client);
   const readsPerCycle = ((await redisReads()) - reads) / cycles;
+  const writesPerCycle = (writesOf(pids.server) - writes) / cycles;
   const cpu = Object.entries(pids).map(
     ([k, pid]) => `${k} ${((cpuOf(pid) - before[k]!) / cycles).toFixed(1)}`,
   );
   cpu.push(`bench ${((used.user + used.system) / cycles).toFixed(1)}`);
   console.log(
-    `${label.padEnd(10)} ${Math.round(rate).toString().padStart(6)} cycles/s  µs CPU/cycle: ${cpu.join(', ')}; Redis reads/cycle ${readsPerCycle.toFixed(2)}`,
+    `${label.padEnd(10)} ${Math.round(rate).toString().padStart(6)} cycles/s  µs CPU/cycle: ${cpu.join(', ')}; Redis reads/cycle ${readsPerCycle.toFixed(2)}, server writes/cycle ${writesPerCycle.toFixed(2)}`,
   );
   return rate;
 }
@@ -88,7 +96,13 @@ const redisPid = redis.pid;
 const dataDir = dataDirWithComponent('lock.redis', { redisHost: redis.address });
 const server = await spawnServer({
   dataDir,
-  env: PROFILE_DIR ? { NODE_OPTIONS: `--import ${PRELOAD}`, CPU_PROFILE_DIR: PROFILE_DIR } : {},
+  env: {
+    NODE_OPTIONS: [
+      PROFILE_DIR ? `--import ${PRELOAD}` : '',
+      process.env.BENCH_SERVER_NODE_OPTIONS ?? '',
+    ].join(' '),
+    ...(PROFILE_DIR ? { CPU_PROFILE_DIR: PROFILE_DIR } : {}),
+  },
 });
 const client = new LeaseholdClient({ url: server.url });
 const direct = new Redis({ host: '127.0.0.1', port: redis.port });
@@ -107,7 +121,7 @@ const peer = async (n: number) => {
 
 const results: Record<string, number[]> = { leasehold: [], redlock: [] };
 console.log(
-  `c=${CONCURRENCY}, ${SECONDS} s x ${ROUNDS} rounds, load ${loadavg()
+  `server pid ${server.child.pid}, redis pid ${redisPid}; c=${CONCURRENCY}, ${SECONDS} s x ${ROUNDS} rounds, load ${loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')}`,
 );
