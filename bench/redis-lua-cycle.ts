@@ -41,8 +41,8 @@ try {
         pipeline.evalsha(release, 0, P, key, 'L1', '=bench');
       }
       const replies = await pipeline.exec();
-      const failed = replies?.find(([error]) => error);
-      if (failed) throw failed[0];
+      const failed = replies?.find(([error]) => error)?.[0];
+      if (failed) throw failed;
     }
     const perPair = (cpuOf(redis.pid!) - before) / PAIRS;
     console.log(`${label.padEnd(16)} ${perPair.toFixed(1)} µs Redis CPU per pair`);
