@@ -2,7 +2,8 @@
  * The lock.redis store alone, in this process (no stream, no SDK): acquire+release cycles/s and this
  * process's CPU per cycle, i.e. what the store and ioredis cost the server. A driver to profile with
  * `node --cpu-prof`. Run: node --conditions=source --import tsx bench/redis-store-cycle.ts  (not a test)
- * Env: BENCH_SECONDS (5), BENCH_CONCURRENCY (64), BENCH_REDLOCK=1 (Redlock over three Redis instead of one).
+ * Env: BENCH_SECONDS (5), BENCH_CONCURRENCY (64), BENCH_REDLOCK=1 (Redlock over three Redis instead of one),
+ * BENCH_WATCH=1 (one watcher of every event, as the server's metrics keep).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -26,6 +27,7 @@ const store = await createRedisStore(
   new Map([[REDLOCK ? 'redishosts' : 'redishost', addresses]]),
 );
 const redisCpu = () => servers.reduce((sum, s) => sum + cpuOf(s.pid!), 0);
+if (process.env.BENCH_WATCH === '1') store.watch.subscribe({ prefix: '', onEvent: () => undefined });
 const lease = await store.leases.grant({ app: 'bench', ttlMs: 600_000 });
 const run = async (ms: number) => {
   const deadline = performance.now() + ms;
