@@ -103,6 +103,10 @@ const server = await spawnServer({
     ].join(' '),
     ...(PROFILE_DIR ? { CPU_PROFILE_DIR: PROFILE_DIR } : {}),
   },
+}).catch(async (error: unknown) => {
+  // A server that would not start must not leave its redis-server behind.
+  await redis.destroy();
+  throw error;
 });
 const client = new LeaseholdClient({ url: server.url });
 const direct = new Redis({ host: '127.0.0.1', port: redis.port });
