@@ -55,6 +55,8 @@ export function createClient(config: RedisConnectionConfig, target: RedisTarget)
     commandTimeout: config.commandTimeoutMs,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
+    // The commands of one event-loop turn (a stream frame's scripts) leave in one write, not one each.
+    enableAutoPipelining: true,
     lazyConnect: true,
     retryStrategy: (attempt: number) => Math.min(50 * attempt, MAX_RECONNECT_DELAY_MS),
   };

@@ -14,14 +14,11 @@ local key, id, holdMs, waitMs, wid, srv = ARGV[2], ARGV[3], tonumber(ARGV[4]), t
 local app = usableLease(id, ARGV[8])
 if not app then return { 'nolease' } end
 local m, v = holderOf(key)
-if not v then
-  handoff(key)
-  m, v = holderOf(key)
-end
+if not v and handoff(key) then m, v = holderOf(key) end
 if m and m.kind == 'n' and m.lease == id then return { 'ok', tonumber(m.token), redis.call('PTTL', key), 0, app } end
 if not v then
-  local token = grant(key, id, holdMs, '')
-  return { 'ok', token, redis.call('PTTL', key), 1, app }
+  local token, px = grant(key, id, holdMs, '', app)
+  return { 'ok', token, px, 1, app }
 end
 local reply = holderReply('busy', m, v)
 reply[6] = redis.call('PTTL', key)
@@ -96,7 +93,7 @@ if not v then
 end
 if m and m.lease == id and (caller == '' or (m.app and caller == '=' .. m.app)) then
   drop(key, m)
-  handoff(key)
+  passOn(key)
   return { 'released', m.app or '' }
 end
 return { 'held_by_other', '' }

@@ -60,7 +60,7 @@ export class RedisLocks implements LockStore {
     const open = this.waiters.failAll(new LeaseholdError('UNAVAILABLE', 'store is closing'));
     // Run directly: the runner already refuses ops, and these are the store's last words.
     const { command, prefix } = this.redis;
-    await Promise.allSettled(open.map((w) => cancelWaitScript.run(command, [prefix, w.key, w.waiterId])));
+    await Promise.allSettled(open.map((w) => cancelWaitScript.run(command, prefix, [w.key, w.waiterId])));
   }
 
   async acquire(options: AcquireOptions): Promise<AcquireResult> {

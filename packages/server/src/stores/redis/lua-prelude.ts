@@ -59,7 +59,9 @@ local function ownerOf(m, v)
   if o and o ~= '' then return o end
   return nil
 end
-local function grant(key, leaseId, holdMs, waiterId)
+-- Returns the token and the lock's TTL (its PTTL), or nil for a lease gone. app: the lease's app
+-- when the caller already read it (usableLease), else read here.
+local function grant(key, leaseId, holdMs, waiterId, app)
   local lpx = redis.call('PTTL', P .. 'lease:' .. leaseId)
   if lpx <= 0 then return nil end
   local px = lpx
@@ -69,7 +71,7 @@ local function grant(key, leaseId, holdMs, waiterId)
     hold = now + holdMs
     if holdMs < px then px = holdMs end
   end
-  local app = redis.call('HGET', P .. 'lease:' .. leaseId, 'app') or ''
+  app = app or redis.call('HGET', P .. 'lease:' .. leaseId, 'app') or ''
   local token = nextRev()
   local mk = P .. 'meta:' .. key
   redis.call('SET', key, MARK .. leaseId, 'PX', px)
@@ -82,7 +84,7 @@ local function grant(key, leaseId, holdMs, waiterId)
   redis.call('PEXPIRE', P .. 'll:' .. leaseId, lpx + GRACE)
   redis.call('ZADD', P .. 'locks', 0, key)
   emit({ type = 'lock.acquired', key = key, revision = token, leaseId = leaseId, app = known(app), fencingToken = token })
-  return token
+  return token, px
 end
 local function drop(key, m)
   -- A foreign holder may sit over the meta of a Dapr lock a sidecar deleted: uncount that one.
@@ -98,8 +100,8 @@ local function drop(key, m)
   end
   emit(ev)
 end
+-- Only for a key that does not exist (handoff checks).
 local function reapLapsed(key)
-  if redis.call('EXISTS', key) == 1 then return end
   local mk = P .. 'meta:' .. key
   local m = hash(mk)
   if not m or m.kind ~= 'n' then return end
@@ -122,24 +124,30 @@ local function dropWaiter(wid)
   end
   return w
 end
-local function handoff(key)
-  if redis.call('EXISTS', key) == 1 then return end
-  reapLapsed(key)
-  local now = nowMs()
+-- Grants a free key (no value, no meta) to its first live waiter; true when one got it.
+local function passOn(key)
+  local now
   while true do
     local wid = redis.call('LPOP', P .. 'q:' .. key)
-    if not wid then return end
+    if not wid then return false end
+    now = now or nowMs()
     unqueued(1)
     local w = dropWaiter(wid)
     if w and tonumber(w.deadline) > now then
       local token = grant(key, w.lease, tonumber(w.hold), wid)
       if token then
         redis.call('PUBLISH', w.srv, 'g ' .. wid .. ' ' .. token .. ' ' .. key)
-        return
+        return true
       end
       redis.call('PUBLISH', w.srv, 'l ' .. wid)
     end
   end
+end
+-- Hands a lock nobody holds to its first live waiter, announcing a lapsed holder's release first.
+local function handoff(key)
+  if redis.call('EXISTS', key) == 1 then return false end
+  reapLapsed(key)
+  return passOn(key)
 end
 -- {status, holderLease, holderOwner, holderToken, holderApp}; a foreign holder has no lease.
 local function holderReply(status, m, v)

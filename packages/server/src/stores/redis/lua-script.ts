@@ -21,13 +21,11 @@ export class LuaScript {
     this.sha = createHash('sha1').update(lua).digest('hex');
   }
 
-  /** Runs the script atomically on `client`. */
-  async run(client: Redis, args: readonly ScriptArg[]): Promise<unknown> {
-    try {
-      return await client.evalsha(this.sha, 0, ...args);
-    } catch (error) {
+  /** Runs the script atomically on `client`, with `prefix` (the store's key prefix) as ARGV[1]. */
+  run(client: Redis, prefix: string, args: readonly ScriptArg[]): Promise<unknown> {
+    return client.evalsha(this.sha, 0, prefix, ...args).catch((error: unknown) => {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return client.eval(this.lua, 0, ...args);
-    }
+      return client.eval(this.lua, 0, prefix, ...args);
+    });
   }
 }

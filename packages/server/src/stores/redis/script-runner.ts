@@ -27,7 +27,11 @@ export class ScriptRunner {
 
   /** Runs `script` with the store prefix as its first argument. */
   script(op: string, script: LuaScript, ...args: ScriptArg[]): Promise<unknown> {
-    return this.call(op, () => script.run(this.command, [this.prefix, ...args]));
+    // A plain promise chain, not `call`'s async frame and closure: this runs twice per lock cycle.
+    if (this.closed) return Promise.reject(new LeaseholdError('UNAVAILABLE', 'store is closed'));
+    return script.run(this.command, this.prefix, args).catch((error: unknown) => {
+      throw storeError(op, error);
+    });
   }
 
   /** Runs one plain command (a read no script is needed for). */

@@ -29,7 +29,7 @@ export class Masters {
       this.clients.map((client, i) =>
         only && !only[i]
           ? Promise.resolve(undefined)
-          : script.run(client, [this.prefix, ...(typeof args === 'function' ? args(i) : args)]).then(
+          : script.run(client, this.prefix, typeof args === 'function' ? args(i) : args).then(
               (answer) => answer,
               (error: unknown) => void (this.lastFailure = error),
             ),
