@@ -1,15 +1,26 @@
 import type { RenewableLease, Renewer } from './transport.js';
 
-/** What the server answers to a heartbeat. */
+/** What an older server answers to its heartbeat (`ping`): every lease renewed, and the ones lost. */
 export interface PingReply {
   readonly renewed: readonly { store: string; leaseId: string; ttlMs: number }[];
   readonly lost: readonly { store: string; leaseId: string; errorCode?: string }[];
 }
 
+/**
+ * What the server answers to a bulk heartbeat: only the leases it found gone. Every other lease
+ * the stream registered before the heartbeat arrived was renewed.
+ */
+export interface BulkHeartbeatReply {
+  readonly lost: readonly string[];
+}
+
+/** Either heartbeat's reply. */
+export type HeartbeatReply = PingReply | BulkHeartbeatReply;
+
 /** The stream side of the heartbeat. */
 export interface HeartbeatLink {
   readonly store: string;
-  ping(timeoutMs: number): Promise<PingReply>;
+  ping(timeoutMs: number): Promise<HeartbeatReply>;
   /** Tells the server to stop renewing a lease without revoking it. */
   forget(leaseId: string): void;
 }
@@ -88,20 +99,38 @@ export class HeartbeatRenewer implements Renewer {
       });
   }
 
-  private apply(reply: PingReply, sentAt: number): void {
-    for (const { store, leaseId, ttlMs } of reply.renewed) {
-      if (store === this.link.store) this.leases.get(leaseId)?.acknowledge(sentAt, ttlMs);
-    }
-    for (const { store, leaseId, errorCode } of reply.lost) {
-      const lease = store === this.link.store ? this.leases.get(leaseId) : undefined;
-      if (!lease) continue;
-      this.leases.delete(leaseId);
-      lease.markLost(`the server no longer knows it (${errorCode ?? 'LEASE_NOT_FOUND'})`);
-    }
+  private apply(reply: HeartbeatReply, sentAt: number): void {
+    if ('renewed' in reply) this.applyPing(reply, sentAt);
+    else this.applyBulk(reply, sentAt);
     if (this.leases.size === 0) this.stop();
     else if (this.interval() > this.timerInterval) {
       this.stop();
       this.schedule();
     }
+  }
+
+  /**
+   * Leases added after the heartbeat left are acknowledged too, harmlessly: their own grant or
+   * keep-alive was sent later, so `sentAt` cannot move their deadline.
+   */
+  private applyBulk(reply: BulkHeartbeatReply, sentAt: number): void {
+    for (const leaseId of reply.lost) this.lose(leaseId, 'LEASE_NOT_FOUND');
+    for (const lease of this.leases.values()) lease.acknowledge(sentAt, lease.ttlMs);
+  }
+
+  private applyPing(reply: PingReply, sentAt: number): void {
+    for (const { store, leaseId, ttlMs } of reply.renewed) {
+      if (store === this.link.store) this.leases.get(leaseId)?.acknowledge(sentAt, ttlMs);
+    }
+    for (const { store, leaseId, errorCode } of reply.lost) {
+      if (store === this.link.store) this.lose(leaseId, errorCode ?? 'LEASE_NOT_FOUND');
+    }
+  }
+
+  private lose(leaseId: string, errorCode: string): void {
+    const lease = this.leases.get(leaseId);
+    if (!lease) return;
+    this.leases.delete(leaseId);
+    lease.markLost(`the server no longer knows it (${errorCode})`);
   }
 }

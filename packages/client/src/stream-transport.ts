@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import { ClientClosedError, ConnectionError, errorFromCode } from './errors.js';
 import { HeartbeatRenewer } from './heartbeat-renewer.js';
-import type { PingReply } from './heartbeat-renewer.js';
+import type { HeartbeatReply } from './heartbeat-renewer.js';
 import type { StreamReply, StreamRequest } from './stream-protocol.js';
 import { SignalWatch } from './signal-watch.js';
 import { StreamSocket } from './stream-socket.js';
@@ -28,7 +28,7 @@ export interface StreamTransportOptions {
 
 interface Pending {
   readonly id: number;
-  readonly op: Op | 'ping' | 'watch';
+  readonly op: Op | 'heartbeat' | 'ping' | 'watch';
   readonly frame: StreamRequest;
   readonly options: CallOptions;
   readonly waitUntil: number | undefined;
@@ -57,6 +57,8 @@ export class StreamTransport implements Transport {
   private everOpened = false;
   private downSince: number | undefined;
   private nextId = 1;
+  /** Set once the server turned the bulk heartbeat down: it predates it, so the old `ping` is used. */
+  private legacyHeartbeat = false;
   private readonly pending = new Map<number, Pending>();
   private readonly watches = new Map<number, Watch>();
   /** The calls each signal (a lease's, a caller's) would end: one abort listener per signal. */
@@ -88,7 +90,7 @@ export class StreamTransport implements Transport {
     this.renewer = new HeartbeatRenewer(
       {
         store: options.store,
-        ping: (timeoutMs) => this.request<PingReply>('ping', {}, { timeoutMs, retry: false }),
+        ping: (timeoutMs) => this.heartbeat(timeoutMs),
         forget: (leaseId) => {
           if (this.socket.open)
             this.socket.send({ id: this.nextId++, op: 'forget', store: options.store, leaseId });
@@ -96,6 +98,20 @@ export class StreamTransport implements Transport {
       },
       options.heartbeatMs ?? 5_000,
     );
+  }
+
+  /** One heartbeat: the bulk one, or `ping` on a server that does not know it. */
+  private async heartbeat(timeoutMs: number): Promise<HeartbeatReply> {
+    const options = { timeoutMs, retry: false };
+    if (this.legacyHeartbeat) return this.request<HeartbeatReply>('ping', {}, options);
+    try {
+      return await this.request<HeartbeatReply>('heartbeat', {}, options);
+    } catch (error) {
+      const { errorCode, message } = error as { errorCode?: string; message?: string };
+      if (errorCode !== 'INVALID_ARGUMENT' || !message?.includes('unknown operation')) throw error;
+      this.legacyHeartbeat = true;
+      return this.request<HeartbeatReply>('ping', {}, options);
+    }
   }
 
   call<T>(op: Op, args: Record<string, unknown>, options: CallOptions = NO_OPTIONS): Promise<T> {
@@ -223,7 +239,7 @@ export class StreamTransport implements Transport {
 
   private resend(entry: Pending): void {
     if (entry.sentOn === this.socket.generation) return;
-    if (entry.op === 'ping') {
+    if (entry.op === 'ping' || entry.op === 'heartbeat') {
       this.fail(entry, new ConnectionError('stream reconnected'));
     } else if (entry.sentOn === undefined) {
       this.transmit(entry);

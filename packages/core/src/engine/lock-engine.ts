@@ -39,6 +39,17 @@ export class LockEngine extends EngineState {
     return leaseInfo(lease);
   }
 
+  /** Restarts many live leases' countdowns; returns the ids that are gone or lapsed. */
+  keepAliveMany(leaseIds: readonly string[], app: LeaseApp): string[] {
+    const lost: string[] = [];
+    for (const leaseId of leaseIds) {
+      const lease = this.leases.live(leaseId, app);
+      if (lease) this.leases.keepAlive(lease);
+      else lost.push(leaseId);
+    }
+    return lost;
+  }
+
   /** Ends a lease and releases what it holds; false when `app` has no such lease. */
   revokeLease(leaseId: string, app: LeaseApp): boolean {
     const lease = this.leases.owned(leaseId, app);
