@@ -54,9 +54,12 @@ function timeHeartbeats(client: LeaseholdClient, rtts: number[]): void {
   };
 }
 
+// A loopback address of its own, so other processes' benches on this machine cannot take the port.
+const HOST = `127.42.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
+
 async function freePort(): Promise<number> {
   const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => probe.listen(0, HOST, resolve));
   const { port } = probe.address() as { port: number };
   await new Promise((resolve) => probe.close(resolve));
   return port;
@@ -66,12 +69,12 @@ async function freePort(): Promise<number> {
 async function spawnServer(dataDir: string) {
   const port = await freePort();
   const main = fileURLToPath(new URL('../packages/server/src/main.ts', import.meta.url));
-  const args = ['--conditions=source', '--import', 'tsx', main, '--port', String(port)];
+  const args = ['--conditions=source', '--import', 'tsx', main, '--host', HOST, '--port', String(port)];
   args.push('--grpc-port', String(await freePort()), '--data-dir', dataDir);
   args.push('--components-path', `${dataDir}/components`);
   const env = { ...process.env, LEASEHOLD_API_TOKEN: '', DAPR_API_TOKEN: '', LEASEHOLD_LOG_LEVEL: 'error' };
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'inherit', 'inherit'] });
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${HOST}:${port}`;
   for (let tries = 0; ; tries++) {
     try {
       if ((await fetch(`${url}/healthz`)).ok) return { url, child };
