@@ -4,12 +4,14 @@
  * steady-state window. Reports the grant rate, the heartbeat round trip, the server's CPU and RSS
  * and the client's RSS. Not a test.
  * Run: node --expose-gc --conditions=source --import tsx bench/keepalive-scale.ts
- * Env: BENCH_LEASES (default "10000,100000"), BENCH_STEADY_S (default 30), BENCH_TTL_MS (30000).
+ * Env: BENCH_LEASES (default "10000,100000"), BENCH_STEADY_S (default 30), BENCH_TTL_MS (30000),
+ * BENCH_HEAP_SNAPSHOT=1 writes the client's heap snapshot at the end.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { writeHeapSnapshot } from 'node:v8';
 import { LeaseholdClient } from '@leasehold/client';
 import type { Lease } from '@leasehold/client';
 import { dataDirWithComponent } from '../packages/server/test/support/components.js';
@@ -42,13 +44,14 @@ function percentile(samples: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-/** Times every heartbeat the client's renewer sends. */
+/** Times every heartbeat the client's renewer sends (`link.heartbeat`, or `link.ping` before it). */
 function timeHeartbeats(client: LeaseholdClient, rtts: number[]): void {
-  const link = (client.transport as any).renewer.link as { ping: (t: number) => Promise<unknown> };
-  const ping = link.ping.bind(link);
-  link.ping = async (timeoutMs) => {
+  const link = (client.transport as any).renewer.link as Record<string, (...args: any[]) => Promise<unknown>>;
+  const name = 'heartbeat' in link ? 'heartbeat' : 'ping';
+  const send = link[name]!.bind(link);
+  link[name] = async (...args: unknown[]) => {
     const started = performance.now();
-    const reply = await ping(timeoutMs);
+    const reply = await send(...args);
     rtts.push(performance.now() - started);
     return reply;
   };
@@ -114,6 +117,7 @@ async function run(n: number): Promise<Record<string, number>> {
     const serverCpu = (100 * (cpuSeconds(pid) - cpu0)) / ((performance.now() - t0) / 1_000);
     const lost = leases.filter((l) => !l.live).length;
     global.gc?.();
+    if (process.env.BENCH_HEAP_SNAPSHOT) console.error(`heap snapshot: ${writeHeapSnapshot()}`);
     const { rss, peak } = rssOf(pid);
     return {
       leases: n,

@@ -20,7 +20,8 @@ export type HeartbeatReply = PingReply | BulkHeartbeatReply;
 /** The stream side of the heartbeat. */
 export interface HeartbeatLink {
   readonly store: string;
-  ping(timeoutMs: number): Promise<HeartbeatReply>;
+  /** Sends one heartbeat: `heartbeat` (bulk), or `ping` to a server that predates it. */
+  heartbeat(op: 'heartbeat' | 'ping', timeoutMs: number): Promise<HeartbeatReply>;
   /** Tells the server to stop renewing a lease without revoking it. */
   forget(leaseId: string): void;
 }
@@ -34,6 +35,8 @@ export class HeartbeatRenewer implements Renewer {
   private timer: NodeJS.Timeout | undefined;
   private timerInterval = Infinity;
   private inFlight: Promise<void> | undefined;
+  /** Set once the server turned the bulk heartbeat down: it predates it, so `ping` is used. */
+  private legacy = false;
 
   constructor(
     private readonly link: HeartbeatLink,
@@ -90,13 +93,24 @@ export class HeartbeatRenewer implements Renewer {
     }
     if (this.leases.size === 0) return;
     const sentAt = performance.now();
-    this.inFlight = this.link
-      .ping(this.timerInterval * 2)
+    this.inFlight = this.send(this.timerInterval * 2)
       .then((reply) => this.apply(reply, sentAt))
       .catch(() => undefined)
       .finally(() => {
         this.inFlight = undefined;
       });
+  }
+
+  private async send(timeoutMs: number): Promise<HeartbeatReply> {
+    if (this.legacy) return this.link.heartbeat('ping', timeoutMs);
+    try {
+      return await this.link.heartbeat('heartbeat', timeoutMs);
+    } catch (error) {
+      const { errorCode, message } = error as { errorCode?: string; message?: string };
+      if (errorCode !== 'INVALID_ARGUMENT' || !message?.includes('unknown operation')) throw error;
+      this.legacy = true;
+      return this.link.heartbeat('ping', timeoutMs);
+    }
   }
 
   private apply(reply: HeartbeatReply, sentAt: number): void {

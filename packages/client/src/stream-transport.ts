@@ -57,8 +57,6 @@ export class StreamTransport implements Transport {
   private everOpened = false;
   private downSince: number | undefined;
   private nextId = 1;
-  /** Set once the server turned the bulk heartbeat down: it predates it, so the old `ping` is used. */
-  private legacyHeartbeat = false;
   private readonly pending = new Map<number, Pending>();
   private readonly watches = new Map<number, Watch>();
   /** The calls each signal (a lease's, a caller's) would end: one abort listener per signal. */
@@ -90,7 +88,7 @@ export class StreamTransport implements Transport {
     this.renewer = new HeartbeatRenewer(
       {
         store: options.store,
-        ping: (timeoutMs) => this.heartbeat(timeoutMs),
+        heartbeat: (op, timeoutMs) => this.request<HeartbeatReply>(op, {}, { timeoutMs, retry: false }),
         forget: (leaseId) => {
           if (this.socket.open)
             this.socket.send({ id: this.nextId++, op: 'forget', store: options.store, leaseId });
@@ -98,20 +96,6 @@ export class StreamTransport implements Transport {
       },
       options.heartbeatMs ?? 5_000,
     );
-  }
-
-  /** One heartbeat: the bulk one, or `ping` on a server that does not know it. */
-  private async heartbeat(timeoutMs: number): Promise<HeartbeatReply> {
-    const options = { timeoutMs, retry: false };
-    if (this.legacyHeartbeat) return this.request<HeartbeatReply>('ping', {}, options);
-    try {
-      return await this.request<HeartbeatReply>('heartbeat', {}, options);
-    } catch (error) {
-      const { errorCode, message } = error as { errorCode?: string; message?: string };
-      if (errorCode !== 'INVALID_ARGUMENT' || !message?.includes('unknown operation')) throw error;
-      this.legacyHeartbeat = true;
-      return this.request<HeartbeatReply>('ping', {}, options);
-    }
   }
 
   call<T>(op: Op, args: Record<string, unknown>, options: CallOptions = NO_OPTIONS): Promise<T> {
