@@ -50,7 +50,7 @@ export class HeartbeatRenewer implements Renewer {
 
   add(lease: RenewableLease): void {
     this.leases.set(lease.id, lease);
-    this.schedule();
+    this.schedule(this.intervalFor(lease.ttlMs));
   }
 
   remove(lease: RenewableLease): void {
@@ -71,14 +71,19 @@ export class HeartbeatRenewer implements Renewer {
     this.timerInterval = Infinity;
   }
 
+  /** A third of the shortest TTL, at most `maxIntervalMs`: a scan, so once per heartbeat at most. */
   private interval(): number {
-    let interval = this.maxIntervalMs;
-    for (const lease of this.leases.values()) interval = Math.min(interval, lease.ttlMs / 3);
-    return Math.max(10, Math.round(interval));
+    let shortest = Infinity;
+    for (const lease of this.leases.values()) shortest = Math.min(shortest, lease.ttlMs);
+    return this.intervalFor(shortest);
   }
 
-  private schedule(): void {
-    const interval = this.interval();
+  private intervalFor(ttlMs: number): number {
+    return Math.max(10, Math.round(Math.min(this.maxIntervalMs, ttlMs / 3)));
+  }
+
+  /** Beats at least every `interval` ms: adding a lease costs no scan of the others. */
+  private schedule(interval: number): void {
     if (this.timer && interval >= this.timerInterval) return;
     clearTimeout(this.timer);
     this.timerInterval = interval;
@@ -117,9 +122,12 @@ export class HeartbeatRenewer implements Renewer {
     if ('renewed' in reply) this.applyPing(reply, sentAt);
     else this.applyBulk(reply, sentAt);
     if (this.leases.size === 0) this.stop();
-    else if (this.interval() > this.timerInterval) {
-      this.stop();
-      this.schedule();
+    else {
+      const interval = this.interval();
+      if (interval > this.timerInterval) {
+        this.stop();
+        this.schedule(interval);
+      }
     }
   }
 

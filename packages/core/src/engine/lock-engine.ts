@@ -41,12 +41,16 @@ export class LockEngine extends EngineState {
 
   /** Restarts many live leases' countdowns; returns the ids that are gone or lapsed. */
   keepAliveMany(leaseIds: readonly string[], app: LeaseApp): string[] {
+    const now = this.clock.now();
+    const live: Lease[] = [];
     const lost: string[] = [];
     for (const leaseId of leaseIds) {
-      const lease = this.leases.live(leaseId, app);
-      if (lease) this.leases.keepAlive(lease);
+      const lease = this.leases.owned(leaseId, app);
+      // Past its deadline but not yet swept: gone, as for one keep-alive.
+      if (lease && lease.deadline > now) live.push(lease);
       else lost.push(leaseId);
     }
+    this.leases.keepAliveMany(live, now);
     return lost;
   }
 
