@@ -93,13 +93,15 @@ export class HeartbeatRenewer implements Renewer {
 
   private beat(): void {
     if (this.inFlight) return;
+    const covered: RenewableLease[] = [];
     for (const lease of this.leases.values()) {
-      if (!lease.wantsRenewal()) this.remove(lease);
+      if (lease.wantsRenewal()) covered.push(lease);
+      else this.remove(lease);
     }
     if (this.leases.size === 0) return;
     const sentAt = performance.now();
     this.inFlight = this.send(this.timerInterval * 2)
-      .then((reply) => this.apply(reply, sentAt))
+      .then((reply) => this.apply(reply, sentAt, covered))
       .catch(() => undefined)
       .finally(() => {
         this.inFlight = undefined;
@@ -118,9 +120,9 @@ export class HeartbeatRenewer implements Renewer {
     }
   }
 
-  private apply(reply: HeartbeatReply, sentAt: number): void {
+  private apply(reply: HeartbeatReply, sentAt: number, covered: readonly RenewableLease[]): void {
     if ('renewed' in reply) this.applyPing(reply, sentAt);
-    else this.applyBulk(reply, sentAt);
+    else this.applyBulk(reply, sentAt, covered);
     if (this.leases.size === 0) this.stop();
     else {
       const interval = this.interval();
@@ -132,12 +134,14 @@ export class HeartbeatRenewer implements Renewer {
   }
 
   /**
-   * Leases added after the heartbeat left are acknowledged too, harmlessly: their own grant or
-   * keep-alive was sent later, so `sentAt` cannot move their deadline.
+   * Acknowledges only the leases registered when the heartbeat left: the server had them all by
+   * the time it arrived. One added since may have been granted too late for this heartbeat.
    */
-  private applyBulk(reply: BulkHeartbeatReply, sentAt: number): void {
+  private applyBulk(reply: BulkHeartbeatReply, sentAt: number, covered: readonly RenewableLease[]): void {
     for (const leaseId of reply.lost) this.lose(leaseId, 'LEASE_NOT_FOUND');
-    for (const lease of this.leases.values()) lease.acknowledge(sentAt, lease.ttlMs);
+    for (const lease of covered) {
+      if (this.leases.get(lease.id) === lease) lease.acknowledge(sentAt, lease.ttlMs);
+    }
   }
 
   private applyPing(reply: PingReply, sentAt: number): void {

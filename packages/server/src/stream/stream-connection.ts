@@ -127,7 +127,10 @@ export class StreamConnection {
       }
       this.reply({ id, result });
     } catch (error) {
-      if (added) this.leases.delete(store, String(args.leaseId));
+      // Only a lease the store says is gone leaves: the heartbeat must renew, or report, the rest.
+      if (added && error instanceof LeaseholdError && error.code === 'LEASE_NOT_FOUND') {
+        this.leases.delete(store, String(args.leaseId));
+      }
       outcome = outcomeOf(error);
       this.fail(id, error);
     } finally {
