@@ -50,17 +50,20 @@ await client.close();
 
 /**
  * Times every heartbeat round trip. The SDK has no public hook for it, so this wraps the stream
- * transport's ping; it fails loudly if that inner shape changes.
+ * transport's heartbeat; it fails loudly if that inner shape changes.
  */
 function timeHeartbeats(sdk: LeaseholdClient, record: (ms: number) => void): void {
-  const link = (sdk.transport as unknown as { renewer?: { link?: { ping?: unknown } } }).renewer?.link;
-  if (typeof link?.ping !== 'function')
-    throw new Error('keep-alive bench: the stream renewer has no ping to time');
-  const ping = link.ping as (timeoutMs: number) => Promise<unknown>;
-  link.ping = async (timeoutMs: number) => {
+  // `heartbeat(op, timeoutMs)` since the bulk heartbeat; `ping(timeoutMs)` before it.
+  type Send = (...args: unknown[]) => Promise<unknown>;
+  const link = (sdk.transport as unknown as { renewer?: { link?: Record<string, unknown> } }).renewer?.link;
+  const name = typeof link?.heartbeat === 'function' ? 'heartbeat' : 'ping';
+  if (!link || typeof link[name] !== 'function')
+    throw new Error('keep-alive bench: the stream renewer has no heartbeat to time');
+  const send = (link[name] as Send).bind(link);
+  link[name] = async (...args: unknown[]) => {
     const sentAt = performance.now();
     try {
-      return await ping(timeoutMs);
+      return await send(...args);
     } finally {
       record(performance.now() - sentAt);
     }

@@ -15,6 +15,8 @@ export interface LeaseSettings extends LeaseTiming {
   /** Stops renewing this long after the grant, so the lease lapses (maxHoldMs). */
   readonly renewForMs?: number | undefined;
   readonly onLost?: ((error: LeaseLostError) => void) | undefined;
+  /** @internal The client's live leases: the lease joins it now and leaves it when lost or revoked. */
+  readonly live?: Set<Lease> | undefined;
 }
 
 type State = 'live' | 'lost' | 'revoked';
@@ -28,14 +30,17 @@ export class Lease implements RenewableLease {
   readonly id: string;
   readonly ttlMs: number;
   readonly owner: string | undefined;
-  private readonly controller = new AbortController();
-  private readonly listeners = new Set<(error: LeaseLostError) => void>();
+  // Made on first use: a client may hold 100,000 leases, and most never need a signal or a listener.
+  private controller: AbortController | undefined;
+  private listeners: Set<(error: LeaseLostError) => void> | undefined;
+  private lostError: LeaseLostError | undefined;
   private readonly driftFactor: number;
   private readonly marginMs: number;
   private state: State = 'live';
   private deadline = -Infinity;
   private renewUntil = Infinity;
   private watchdog: NodeJS.Timeout | undefined;
+  private readonly liveSet: Set<Lease> | undefined;
 
   constructor(
     private readonly transport: Transport,
@@ -48,14 +53,20 @@ export class Lease implements RenewableLease {
     this.owner = settings.owner;
     this.driftFactor = settings.driftFactor ?? 0.01;
     this.marginMs = Math.min(settings.marginMs ?? 250, this.ttlMs * 0.1);
-    if (settings.onLost) this.listeners.add(settings.onLost);
+    if (settings.onLost) this.onLost(settings.onLost);
     if (settings.renewForMs !== undefined) this.renewUntil = sentAtMs + settings.renewForMs;
+    this.liveSet = settings.live;
+    this.liveSet?.add(this);
     this.acknowledge(sentAtMs, this.ttlMs);
     transport.renewer.add(this);
   }
 
   /** Aborted with a LeaseLostError when the lease is lost. */
   get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.lostError) this.controller.abort(this.lostError);
+    }
     return this.controller.signal;
   }
 
@@ -76,8 +87,8 @@ export class Lease implements RenewableLease {
 
   /** Calls `listener` once if the lease is lost; returns the unsubscribe. */
   onLost(listener: (error: LeaseLostError) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    (this.listeners ??= new Set()).add(listener);
+    return () => this.listeners?.delete(listener);
   }
 
   /** Stops automatic renewal `ms` from now: the lease then lapses and is reported lost. */
@@ -110,6 +121,7 @@ export class Lease implements RenewableLease {
    */
   async revoke(options: { timeoutMs?: number } = {}): Promise<boolean> {
     if (this.state === 'live') this.state = 'revoked';
+    this.liveSet?.delete(this);
     await this.settled();
     this.stop();
     const reply = await this.transport.call<{ revoked: boolean }>(
@@ -142,17 +154,20 @@ export class Lease implements RenewableLease {
   markLost(reason: string, cause?: unknown): void {
     if (this.state !== 'live') return;
     this.state = 'lost';
+    this.liveSet?.delete(this);
     this.stop();
     const error = new LeaseLostError(this.id, reason, cause === undefined ? undefined : { cause });
-    this.controller.abort(error);
-    for (const listener of this.listeners) {
+    this.lostError = error;
+    this.controller?.abort(error);
+    const listeners = this.listeners ?? [];
+    this.listeners = undefined;
+    for (const listener of listeners) {
       try {
         listener(error);
       } catch {
         // a listener's failure must not stop the others
       }
     }
-    this.listeners.clear();
   }
 
   private arm(): void {

@@ -50,9 +50,8 @@ export class LeasesApi {
       owner,
       renewForMs,
       onLost: options.onLost,
+      live: this.live,
     });
-    this.live.add(lease);
-    lease.onLost(() => this.live.delete(lease));
     return lease;
   }
 

@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import { ClientClosedError, ConnectionError, errorFromCode } from './errors.js';
 import { HeartbeatRenewer } from './heartbeat-renewer.js';
-import type { PingReply } from './heartbeat-renewer.js';
+import type { HeartbeatReply } from './heartbeat-renewer.js';
 import type { StreamReply, StreamRequest } from './stream-protocol.js';
 import { SignalWatch } from './signal-watch.js';
 import { StreamSocket } from './stream-socket.js';
@@ -28,7 +28,7 @@ export interface StreamTransportOptions {
 
 interface Pending {
   readonly id: number;
-  readonly op: Op | 'ping' | 'watch';
+  readonly op: Op | 'heartbeat' | 'ping' | 'watch';
   readonly frame: StreamRequest;
   readonly options: CallOptions;
   readonly waitUntil: number | undefined;
@@ -88,7 +88,7 @@ export class StreamTransport implements Transport {
     this.renewer = new HeartbeatRenewer(
       {
         store: options.store,
-        ping: (timeoutMs) => this.request<PingReply>('ping', {}, { timeoutMs, retry: false }),
+        heartbeat: (op, timeoutMs) => this.request<HeartbeatReply>(op, {}, { timeoutMs, retry: false }),
         forget: (leaseId) => {
           if (this.socket.open)
             this.socket.send({ id: this.nextId++, op: 'forget', store: options.store, leaseId });
@@ -223,7 +223,7 @@ export class StreamTransport implements Transport {
 
   private resend(entry: Pending): void {
     if (entry.sentOn === this.socket.generation) return;
-    if (entry.op === 'ping') {
+    if (entry.op === 'ping' || entry.op === 'heartbeat') {
       this.fail(entry, new ConnectionError('stream reconnected'));
     } else if (entry.sentOn === undefined) {
       this.transmit(entry);

@@ -68,4 +68,22 @@ describe('ExpiryHeap', () => {
     expect(popped).toEqual([...scheduled.values()].sort((a, b) => a - b));
     expect(heap.size).toBe(0);
   });
+
+  it('reschedules many at once, a few by moves and most by a rebuild, in deadline order either way', () => {
+    for (const moved of [2, 60]) {
+      const heap = new ExpiryHeap<Item>();
+      const items = Array.from({ length: 64 }, (_, i) => item(`id${i}`));
+      items.forEach((it, i) => heap.schedule(it, 1_000 - i));
+      const extra = item('new');
+      heap.rescheduleMany([...items.slice(0, moved), extra], (it) =>
+        it === extra ? 5 : 2_000 + it.deadline,
+      );
+      expect(heap.size).toBe(65);
+      const popped = heap.popDue(Infinity, 100);
+      expect(popped[0]).toBe(extra);
+      const deadlines = popped.map((it) => it.deadline);
+      expect(deadlines).toEqual([...deadlines].sort((a, b) => a - b));
+      expect(popped.at(-1)!.deadline).toBe(3_000);
+    }
+  });
 });

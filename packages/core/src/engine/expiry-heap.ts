@@ -33,6 +33,23 @@ export class ExpiryHeap<T extends Scheduled> {
     else this.siftDown(item);
   }
 
+  /**
+   * Moves many scheduled items to `deadlineOf(item)` at once. When they are a large share of the
+   * heap, setting every deadline in place and rebuilding the heap (O(n)) beats one move each
+   * (O(k log n)): a bulk keep-alive of every lease is exactly that case.
+   */
+  rescheduleMany(items: readonly T[], deadlineOf: (item: T) => number): void {
+    if (items.length * Math.log2(this.heap.length + 1) < this.heap.length) {
+      for (const item of items) this.schedule(item, deadlineOf(item));
+      return;
+    }
+    for (const item of items) {
+      if (item.heapIndex < 0) this.schedule(item, deadlineOf(item));
+      else item.deadline = deadlineOf(item);
+    }
+    for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.siftDown(this.heap[i]!);
+  }
+
   /** Unschedules `item`; false when it was not scheduled. */
   remove(item: T): boolean {
     if (item.heapIndex < 0) return false;

@@ -59,6 +59,11 @@ export class LeaseTable {
     this.deadlines.schedule(lease, this.clock.now() + lease.ttlMs);
   }
 
+  /** Restarts many leases' countdowns at their full TTLs from `now`, in one pass over the heap. */
+  keepAliveMany(leases: readonly Lease[], now: number): void {
+    this.deadlines.rescheduleMany(leases, (lease) => now + lease.ttlMs);
+  }
+
   /** A lease by id, whoever owns it, even lapsed and not yet swept. */
   get(leaseId: string): Lease | undefined {
     return this.byId.get(leaseId);

@@ -78,6 +78,7 @@ export class LocalStore implements Store {
     grant: (options) =>
       this.run(() => this.engine.grantLease(options.ttlMs, options.owner, options.app, options.implicit)),
     keepAlive: (leaseId, app) => this.run(() => this.engine.keepAlive(leaseId, app)),
+    keepAliveMany: (leaseIds, app) => this.run(() => this.engine.keepAliveMany(leaseIds, app)),
     revoke: (leaseId, app) => this.run(() => this.engine.revokeLease(leaseId, app)),
     get: (leaseId, app) => this.run(() => this.engine.getLease(leaseId, app)),
     list: (limit) => this.run(() => this.engine.listLeases(limit)),

@@ -39,6 +39,21 @@ export class LockEngine extends EngineState {
     return leaseInfo(lease);
   }
 
+  /** Restarts many live leases' countdowns; returns the ids that are gone or lapsed. */
+  keepAliveMany(leaseIds: readonly string[], app: LeaseApp): string[] {
+    const now = this.clock.now();
+    const live: Lease[] = [];
+    const lost: string[] = [];
+    for (const leaseId of leaseIds) {
+      const lease = this.leases.owned(leaseId, app);
+      // Past its deadline but not yet swept: gone, as for one keep-alive.
+      if (lease && lease.deadline > now) live.push(lease);
+      else lost.push(leaseId);
+    }
+    this.leases.keepAliveMany(live, now);
+    return lost;
+  }
+
   /** Ends a lease and releases what it holds; false when `app` has no such lease. */
   revokeLease(leaseId: string, app: LeaseApp): boolean {
     const lease = this.leases.owned(leaseId, app);

@@ -57,4 +57,26 @@ export const leaseCases: ConformanceCase[] = [
       assert.equal((await ctx.store.locks.describe(`${ctx.prefix}k`)).leaseId, id);
     },
   },
+  {
+    name: 'a bulk keep-alive renews the live leases and names the ones that are gone or another app’s',
+    needs: ['leases', 'locks'],
+    async run(ctx) {
+      const keepAliveMany = ctx.store.leases.keepAliveMany?.bind(ctx.store.leases);
+      if (!keepAliveMany) return;
+      const held = await lease(ctx, ctx.ttlMs);
+      token(await ctx.store.locks.acquire({ app: 'test', key: `${ctx.prefix}m`, leaseId: held }));
+      const revoked = await lease(ctx);
+      await ctx.store.leases.revoke(revoked, 'test');
+      const foreign = (await ctx.store.leases.grant({ app: 'other', ttlMs: LONG_TTL_MS })).id;
+      const lost = await keepAliveMany([held, revoked, foreign], 'test');
+      assert.deepEqual([...lost].sort(), [revoked, foreign].sort());
+      const until = Date.now() + ctx.ttlMs * 2.5;
+      while (Date.now() < until) {
+        await sleep(ctx.ttlMs / 4);
+        assert.deepEqual(await keepAliveMany([held], 'test'), [], 'bulk keep-alive lost a live lease');
+      }
+      assert.equal((await ctx.store.locks.describe(`${ctx.prefix}m`)).leaseId, held);
+      assert.deepEqual(await keepAliveMany([foreign], undefined), [], 'an admin renews any app’s lease');
+    },
+  },
 ];

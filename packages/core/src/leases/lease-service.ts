@@ -8,6 +8,9 @@ import type { Caller } from '../tenancy.js';
 import { leaseAppOf } from '../tenancy.js';
 import type { LeaseDetail } from '../types.js';
 
+/** Keep-alives in flight at once for a store without a bulk keep-alive. */
+const KEEP_ALIVE_SLICE = 1_000;
+
 /** A lease as its app sees it: the names of its locks and keys, not their store keys. */
 export interface LeaseView {
   readonly id: string;
@@ -59,6 +62,25 @@ export class LeaseService {
     const lease = await store.leases.keepAlive(id, leaseAppOf(caller));
     if (!lease) throw leaseNotFound(id);
     return { id: lease.id, ttlMs: lease.ttlMs };
+  }
+
+  /**
+   * Renews many of the caller's leases in one store call where the store has one (else one
+   * keep-alive each, a slice at a time); returns the ids that are gone or another app's.
+   */
+  async keepAliveMany(caller: Caller, storeName: string, leaseIds: readonly string[]): Promise<string[]> {
+    const { store } = this.context.target(caller, storeName, 'keepAlive');
+    const app = leaseAppOf(caller);
+    if (store.leases.keepAliveMany) return store.leases.keepAliveMany(leaseIds, app);
+    const lost: string[] = [];
+    for (let i = 0; i < leaseIds.length; i += KEEP_ALIVE_SLICE) {
+      const slice = leaseIds.slice(i, i + KEEP_ALIVE_SLICE);
+      const renewed = await Promise.all(slice.map((id) => store.leases.keepAlive(id, app)));
+      slice.forEach((id, n) => {
+        if (renewed[n] === undefined) lost.push(id);
+      });
+    }
+    return lost;
   }
 
   /** Revokes a lease; idempotent. Another app's lease reads as already gone. */

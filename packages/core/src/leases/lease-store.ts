@@ -19,6 +19,11 @@ export interface LeaseStore {
   grant(options: GrantOptions): Promise<LeaseInfo>;
   /** Restarts a lease's countdown; undefined when it is unknown, expired or another app's. */
   keepAlive(leaseId: string, app: LeaseApp): Promise<LeaseInfo | undefined>;
+  /**
+   * Restarts many leases' countdowns in one pass, as keepAlive does for each (no journal revision,
+   * no event); returns the ids that are unknown, expired or another app's.
+   */
+  keepAliveMany?(leaseIds: readonly string[], app: LeaseApp): Promise<string[]>;
   /** Ends a lease, releasing its locks and deleting its keys; false when gone or another app's. */
   revoke(leaseId: string, app: LeaseApp): Promise<boolean>;
   /** Describes a live lease (with its app); undefined when unknown, expired or another app's. */

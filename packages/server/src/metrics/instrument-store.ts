@@ -10,6 +10,7 @@ const TIMED = {
   leases: {
     grant: 'grantLease',
     keepAlive: 'keepAlive',
+    keepAliveMany: 'keepAliveMany',
     revoke: 'revokeLease',
     get: 'getLease',
     list: 'listLeases',

@@ -131,6 +131,35 @@ describe('attachStream', () => {
     c.ws.close();
   });
 
+  it('renews every lease on the stream with one bulk heartbeat that answers only the leases lost', async () => {
+    const c = await connect(url);
+    const granted = await c.send([
+      { op: 'leases.grant', ttlMs: 300 },
+      { op: 'leases.grant', ttlMs: 300 },
+    ]);
+    const [kept, revoked] = granted.map((m) => m.result.id as string);
+    // Another stream's lease, put under this one's heartbeat by a keep-alive just ahead of it.
+    const other = await connect(url);
+    const adopted = (await other.call({ op: 'leases.grant', ttlMs: 300 })).result.id as string;
+    other.ws.close();
+    for (let i = 0; i < 8; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const [, beat] = await c.send([{ op: 'leases.keepAlive', leaseId: adopted }, { op: 'heartbeat' }]);
+      expect(beat!.result).toEqual({ lost: [] });
+    }
+    await store.leases.revoke(revoked!, undefined);
+    expect((await c.call({ op: 'heartbeat' })).result).toEqual({ lost: [revoked] });
+    expect((await c.call({ op: 'heartbeat' })).result).toEqual({ lost: [] });
+    c.send([{ op: 'forget', leaseId: adopted }]).catch(() => undefined);
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      expect((await c.call({ op: 'heartbeat' })).result).toEqual({ lost: [] });
+    }
+    expect((await c.call({ op: 'leases.get', leaseId: kept })).result.id).toBe(kept);
+    expect((await c.call({ op: 'leases.get', leaseId: adopted })).error?.errorCode).toBe('LEASE_NOT_FOUND');
+    c.ws.close();
+  });
+
   it('ends a wait when its stream closes', async () => {
     const holder = await connect(url);
     const lease = (await holder.call({ op: 'grantLease', ttlMs: 5_000 })).result.id;

@@ -10,24 +10,20 @@ import {
 } from '@leasehold/core';
 import type { Caller, LeaseholdService, OpName, Unsubscribe } from '@leasehold/core';
 import type WebSocket from 'ws';
+import { StreamLeases } from './stream-leases.js';
 import { decodeRequest } from './stream-ops.js';
 import type { StreamRequest } from './stream-ops.js';
 
 type Log = (msg: string, err?: unknown) => void;
 type Reply = Record<string, unknown> & { id: number | string | null };
 
-interface LeaseRef {
-  readonly store: string;
-  readonly leaseId: string;
-}
-
 /**
  * One client stream: decodes requests, calls the service, and sends the replies ready in one
  * event-loop turn as one frame. Leases granted or kept alive here are renewed by the client's
- * heartbeat (`ping`); waits and watches end when the stream closes.
+ * heartbeat (`heartbeat`, or `ping` from older SDKs); waits and watches end when the stream closes.
  */
 export class StreamConnection {
-  private readonly leases = new Map<string, LeaseRef>();
+  private readonly leases: StreamLeases;
   private readonly waits = new Map<number | string, AbortController>();
   private readonly watches = new Map<number | string, Unsubscribe>();
   private outbox: Reply[] = [];
@@ -39,7 +35,9 @@ export class StreamConnection {
     private readonly caller: Caller,
     private readonly service: LeaseholdService,
     private readonly log: Log,
-  ) {}
+  ) {
+    this.leases = new StreamLeases(caller, service, log);
+  }
 
   /** Handles one frame: a message or an array of messages. */
   receive(text: string): void {
@@ -80,14 +78,17 @@ export class StreamConnection {
   private handle(request: StreamRequest): void {
     const { id, op, args } = request;
     switch (op) {
+      case 'heartbeat':
+        this.answer(id, this.leases.heartbeat(request.store));
+        return;
       case 'ping':
-        void this.renewAll(id);
+        this.answer(id, this.leases.ping());
         return;
       case 'cancel':
         this.waits.get(args.target as number)?.abort('cancel');
         return;
       case 'forget':
-        this.leases.delete(leaseKey(request.store, args.leaseId));
+        this.leases.delete(request.store, String(args.leaseId));
         return;
       case 'watch':
         this.watch(request);
@@ -112,14 +113,12 @@ export class StreamConnection {
     const controller = waits ? new AbortController() : undefined;
     if (controller) this.waits.set(id, controller);
     let outcome = 'ok';
+    // Registered on arrival, so a heartbeat that follows this keep-alive on the wire renews it too.
+    const added = op === 'leases.keepAlive' && this.register(store, args.leaseId);
     try {
       const result = await runOp(this.service, this.caller, store, op, args, controller?.signal);
-      if (op === 'leases.grant' || op === 'leases.keepAlive') {
-        const leaseId = op === 'leases.keepAlive' ? args.leaseId : (result as { id: string }).id;
-        if (!this.closed) this.leases.set(leaseKey(store, leaseId), { store, leaseId: String(leaseId) });
-      } else if (op === 'leases.revoke') {
-        this.leases.delete(leaseKey(store, args.leaseId));
-      }
+      if (op === 'leases.grant') this.register(store, (result as { id: string }).id);
+      else if (op === 'leases.revoke') this.leases.delete(store, String(args.leaseId));
       const hooks = this.closed ? waitHooksOf(op) : undefined;
       if (hooks?.granted(result)) {
         // Granted after the client went away: nobody would know it holds the lock.
@@ -128,6 +127,10 @@ export class StreamConnection {
       }
       this.reply({ id, result });
     } catch (error) {
+      // Only a lease the store says is gone leaves: the heartbeat must renew, or report, the rest.
+      if (added && error instanceof LeaseholdError && error.code === 'LEASE_NOT_FOUND') {
+        this.leases.delete(store, String(args.leaseId));
+      }
       outcome = outcomeOf(error);
       this.fail(id, error);
     } finally {
@@ -138,30 +141,16 @@ export class StreamConnection {
     }
   }
 
-  /** The heartbeat: one keep-alive per lease registered on this stream. */
-  private async renewAll(id: number | string): Promise<void> {
-    const renewed: { store: string; leaseId: string; ttlMs: number }[] = [];
-    const lost: { store: string; leaseId: string; errorCode: string }[] = [];
-    await Promise.all(
-      [...this.leases].map(async ([key, ref]) => {
-        try {
-          const lease = await this.service.leases.keepAlive(this.caller, ref.store, ref.leaseId);
-          renewed.push({ ...ref, ttlMs: lease.ttlMs });
-        } catch (error) {
-          if (
-            !(error instanceof LeaseholdError) ||
-            error.code === 'STORE_ERROR' ||
-            error.code === 'UNAVAILABLE'
-          ) {
-            this.log('stream heartbeat could not renew a lease', error);
-            return;
-          }
-          this.leases.delete(key);
-          lost.push({ ...ref, errorCode: error.code });
-        }
-      }),
+  private register(store: string, leaseId: unknown): boolean {
+    return !this.closed && typeof leaseId === 'string' && leaseId !== '' && this.leases.add(store, leaseId);
+  }
+
+  /** Replies with a heartbeat's result, or its failure (then no lease counts as renewed). */
+  private answer(id: number | string, heartbeat: Promise<unknown>): void {
+    heartbeat.then(
+      (result) => this.reply({ id, result }),
+      (error: unknown) => this.fail(id, error),
     );
-    this.reply({ id, result: { renewed, lost } });
   }
 
   private watch(request: StreamRequest): void {
@@ -206,8 +195,4 @@ export class StreamConnection {
     if (this.closed || messages.length === 0 || this.ws.readyState !== this.ws.OPEN) return;
     this.ws.send(JSON.stringify(messages.length === 1 ? messages[0] : messages));
   }
-}
-
-function leaseKey(store: string, leaseId: unknown): string {
-  return `${store}\u0000${String(leaseId)}`;
 }

@@ -23,45 +23,67 @@ return 1
 );
 
 /**
- * ARGV: prefix, leaseId, caller. Restarts the lease's countdown and every lock and key bound to it
- * (a lock never outlives its maxHoldMs). Returns {} when the lease is gone or another app's, else
- * {ttlMs, owner, app}.
+ * Lua: `renew(id, caller, now)` restarts the lease's countdown and every lock and key bound to it
+ * (a lock never outlives its maxHoldMs). Returns the TTL and the app, or nil when the lease is
+ * gone or another app's.
  */
-export const keepAliveScript = new LuaScript(
-  lua(`
-local id = ARGV[2]
-local k = P .. 'lease:' .. id
-local app = usableLease(id, ARGV[3])
-if not app then return {} end
-local ttl = tonumber(redis.call('HGET', k, 'ttl'))
-redis.call('PEXPIRE', k, ttl)
-local now = nowMs()
-redis.call('ZADD', P .. 'deadlines', now + ttl, id)
-countUntil('leases', app, id, now + ttl, now)
-for _, key in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do
-  local m = holderOf(key)
-  if m and m.kind == 'n' and m.lease == id then
-    local px = ttl
-    local hold = tonumber(m.hold)
-    if hold > 0 and hold - now < px then px = hold - now end
-    if px > 0 then
-      redis.call('PEXPIRE', key, px)
-      redis.call('PEXPIRE', P .. 'meta:' .. key, px + GRACE)
-      countUntil('locks', app, key, now + px, now)
+const RENEW_LUA = `
+local function renew(id, caller, now)
+  local k = P .. 'lease:' .. id
+  local app = usableLease(id, caller)
+  if not app then return nil end
+  local ttl = tonumber(redis.call('HGET', k, 'ttl'))
+  redis.call('PEXPIRE', k, ttl)
+  redis.call('ZADD', P .. 'deadlines', now + ttl, id)
+  countUntil('leases', app, id, now + ttl, now)
+  for _, key in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do
+    local m = holderOf(key)
+    if m and m.kind == 'n' and m.lease == id then
+      local px = ttl
+      local hold = tonumber(m.hold)
+      if hold > 0 and hold - now < px then px = hold - now end
+      if px > 0 then
+        redis.call('PEXPIRE', key, px)
+        redis.call('PEXPIRE', P .. 'meta:' .. key, px + GRACE)
+        countUntil('locks', app, key, now + px, now)
+      end
+    else
+      redis.call('SREM', P .. 'll:' .. id, key)
     end
-  else
-    redis.call('SREM', P .. 'll:' .. id, key)
   end
-end
-for _, key in ipairs(boundKeys(id)) do
-  if redis.call('HGET', P .. 'kv:' .. key, 'lease') == id then
-    redis.call('PEXPIRE', P .. 'kv:' .. key, ttl)
-  else
-    unbind(id, key)
+  for _, key in ipairs(boundKeys(id)) do
+    if redis.call('HGET', P .. 'kv:' .. key, 'lease') == id then
+      redis.call('PEXPIRE', P .. 'kv:' .. key, ttl)
+    else
+      unbind(id, key)
+    end
   end
+  for _, s in ipairs({ 'll:', 'lk:', 'lw:' }) do redis.call('PEXPIRE', P .. s .. id, ttl + ${SIDE_GRACE_MS}) end
+  return ttl, app
 end
-for _, s in ipairs({ 'll:', 'lk:', 'lw:' }) do redis.call('PEXPIRE', P .. s .. id, ttl + ${SIDE_GRACE_MS}) end
-return { ttl, redis.call('HGET', k, 'owner'), app }
+`;
+
+/** ARGV: prefix, leaseId, caller. Renews one lease. Returns {} when it is gone, else {ttlMs, owner, app}. */
+export const keepAliveScript = new LuaScript(
+  lua(`${RENEW_LUA}
+local id = ARGV[2]
+local ttl, app = renew(id, ARGV[3], nowMs())
+if not ttl then return {} end
+return { ttl, redis.call('HGET', P .. 'lease:' .. id, 'owner'), app }
+`),
+);
+
+/** How many leases one bulk keep-alive script renews: a bounded time inside Redis per call. */
+export const KEEP_ALIVE_BATCH = 500;
+
+/** ARGV: prefix, caller, leaseId... Renews each lease; returns the ids that are gone or another app's. */
+export const keepAliveManyScript = new LuaScript(
+  lua(`${RENEW_LUA}
+local now, lost = nowMs(), {}
+for i = 3, #ARGV do
+  if not renew(ARGV[i], ARGV[2], now) then lost[#lost + 1] = ARGV[i] end
+end
+return lost
 `),
 );
 

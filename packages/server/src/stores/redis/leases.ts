@@ -4,6 +4,8 @@ import { LeaseReaper } from './lease-reaper.js';
 import {
   getLeaseScript,
   grantLeaseScript,
+  KEEP_ALIVE_BATCH,
+  keepAliveManyScript,
   keepAliveScript,
   reapLeasesScript,
   revokeLeaseScript,
@@ -56,6 +58,22 @@ export class RedisLeases implements LeaseStore {
       ...(owner === undefined ? {} : { owner }),
       ...(leaseApp === undefined ? {} : { app: leaseApp }),
     };
+  }
+
+  /** One script per slice of leases: renewing moves deadlines later, so the reaper needs no re-arming. */
+  async keepAliveMany(leaseIds: readonly string[], app: LeaseApp): Promise<string[]> {
+    const lost: string[] = [];
+    for (let i = 0; i < leaseIds.length; i += KEEP_ALIVE_BATCH) {
+      const slice = leaseIds.slice(i, i + KEEP_ALIVE_BATCH);
+      const reply = (await this.redis.script(
+        'keepAlive',
+        keepAliveManyScript,
+        callerArg(app),
+        ...slice,
+      )) as Reply;
+      for (const id of reply) lost.push(String(id));
+    }
+    return lost;
   }
 
   async revoke(leaseId: string, app: LeaseApp): Promise<boolean> {
