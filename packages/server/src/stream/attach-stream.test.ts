@@ -157,6 +157,11 @@ describe('attachStream', () => {
     }
     expect((await c.call({ op: 'leases.get', leaseId: kept })).result.id).toBe(kept);
     expect((await c.call({ op: 'leases.get', leaseId: adopted })).error?.errorCode).toBe('LEASE_NOT_FOUND');
+    const [unknown] = await c.send([{ op: 'heartbeat', store: 'nowhere' }]);
+    expect(unknown!.error).toEqual({
+      errorCode: 'STORE_NOT_FOUND',
+      message: 'store: nowhere is not configured',
+    });
     c.ws.close();
   });
 

@@ -47,6 +47,7 @@ export class StreamLeases {
    * it found gone, which stop being renewed. A store failure throws: nothing was acknowledged.
    */
   async heartbeat(store: string): Promise<{ lost: string[] }> {
+    this.service.binding(store); // STORE_NOT_FOUND, as any op naming a store that is not configured
     const ids = this.byStore.get(store);
     if (!ids || ids.size === 0) return { lost: [] };
     const lost = await this.service.leases.keepAliveMany(this.caller, store, [...ids]);
