@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { startServer } from '../src/index.js';
 import type { RunningServer } from '../src/index.js';
 import { describeWithBackend } from './support/backends.js';
@@ -31,6 +33,32 @@ function components(type: string, metadata: Record<string, string>): string {
 
 async function start(componentsPath: string): Promise<RunningServer> {
   return startServer({ port: 0, grpcPort: 0, componentsPath }, pino({ level: 'silent' }));
+}
+
+/** Starts a server whose log lines (JSON) land in the returned array. */
+async function startLogged(componentsPath: string): Promise<{ server: RunningServer; lines: string[] }> {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const server = await startServer({ port: 0, grpcPort: 0, componentsPath }, pino({ level: 'info' }, sink));
+  return { server, lines };
+}
+
+/** Sends one request over a raw client stream and returns its reply. */
+async function streamCall(server: RunningServer, request: object): Promise<{ error?: { errorCode: string } }> {
+  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/v1/stream`);
+  try {
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const reply = new Promise<string>((resolve) => ws.once('message', (data: Buffer) => resolve(data.toString())));
+    ws.send(JSON.stringify({ id: 1, store: 'lockstore', ...request }));
+    return JSON.parse(await reply) as { error?: { errorCode: string } };
+  } finally {
+    ws.close();
+  }
 }
 
 async function readiness(server: RunningServer): Promise<Readiness> {
@@ -85,6 +113,25 @@ describe('backend failures', () => {
           body: { ready: true, stores: { lockstore: { type: 'lock.redis', ready: true } } },
         });
         expect(await tryLock(server, 'late')).toBe(200);
+      } finally {
+        await redis.destroy();
+      }
+    }, 60_000);
+
+    it('logs the cause of a STORE_ERROR answered over the client stream, as HTTP does', async () => {
+      const redis = await RedisServer.start(binary);
+      try {
+        const logged = await startLogged(components('lock.redis', { redisHost: redis.address }));
+        server = logged.server;
+        await redis.stop('SIGKILL');
+        await waitReady(server, false);
+        const reply = await streamCall(server, { op: 'leases.grant', ttlMs: 5000 });
+        expect(reply.error?.errorCode).toBe('STORE_ERROR');
+        const failures = logged.lines
+          .map((line) => JSON.parse(line) as { msg: string; err?: { message?: string } })
+          .filter((entry) => entry.msg.startsWith('stream request failed: STORE_ERROR'));
+        expect(failures.length).toBeGreaterThan(0);
+        expect(failures[0]?.err?.message).toBeTruthy();
       } finally {
         await redis.destroy();
       }

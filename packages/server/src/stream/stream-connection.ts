@@ -173,6 +173,10 @@ export class StreamConnection {
 
   private fail(id: number | string | null, error: unknown): void {
     if (error instanceof LeaseholdError) {
+      // As on HTTP: a server-side failure with a cause is news for the operator; the client gets no cause.
+      if (error.httpStatus >= 500 && error.cause !== undefined) {
+        this.log(`stream request failed: ${error.code}: ${error.message}`, error.cause);
+      }
       this.reply({ id, error: { errorCode: error.code, message: error.message } });
       return;
     }
