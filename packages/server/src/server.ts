@@ -76,7 +76,7 @@ export async function startServer(
   const metrics = new ServerMetrics();
   try {
     for (const spec of specs) {
-      const store = await createStore(spec, { dataDir: settings.dataDir });
+      const store = await createStore(spec, { dataDir: settings.dataDir, warn: (text) => logger.warn(text) });
       bindings.push({
         name: spec.name,
         type: spec.type,

@@ -3,6 +3,8 @@ import type { Store } from '@leasehold/core';
 /** Where stores put their files. */
 export interface StoreContext {
   readonly dataDir: string;
+  /** Tells the operator something about the store's backend (a setting that weakens a guarantee). */
+  readonly warn?: (message: string) => void;
 }
 
 /** The part of a component a store reads: its name and its metadata (names lower-cased). */
@@ -18,7 +20,7 @@ export interface StoreType<Config> {
   /** Reads and checks the metadata without touching a backend; a bad field throws INVALID_ARGUMENT naming it. */
   parse(component: StoreComponent, context: StoreContext): Config;
   /** Opens the store from what `parse` returned. */
-  open(name: string, config: Config): Promise<Store>;
+  open(name: string, config: Config, context: StoreContext): Promise<Store>;
 }
 
 /** A store type in the registry, its configuration type hidden so different types share one list. */
@@ -32,6 +34,6 @@ export interface RegisteredStoreType {
 export function defineStoreType<Config>(store: StoreType<Config>): RegisteredStoreType {
   return {
     type: store.type,
-    create: async (component, context) => store.open(component.name, store.parse(component, context)),
+    create: async (component, context) => store.open(component.name, store.parse(component, context), context),
   };
 }

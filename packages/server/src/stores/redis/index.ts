@@ -3,9 +3,11 @@ import { parseRedisConfig } from './config.js';
 import type { RedisStoreConfig } from './config.js';
 import { openClient } from './connect.js';
 import type { RedisTarget } from './connect.js';
+import { persistenceWarning } from './persistence.js';
 import { RedisStore } from './redis-store.js';
 import { openRedlockStore } from '../redlock/index.js';
 import { defineStoreType } from '../store-type.js';
+import type { StoreContext } from '../store-type.js';
 
 export type { RedisStoreConfig } from './config.js';
 export { parseRedisConfig } from './config.js';
@@ -25,13 +27,14 @@ export async function createRedisStore(name: string, metadata: ReadonlyMap<strin
   return openStore(name, parseRedisConfig(name, metadata));
 }
 
-function openStore(name: string, config: RedisStoreConfig): Promise<Store> {
-  return config.mode === 'redlock' ? openRedlockStore(name, config) : openRedisStore(name, config);
+function openStore(name: string, config: RedisStoreConfig, context?: StoreContext): Promise<Store> {
+  return config.mode === 'redlock' ? openRedlockStore(name, config) : openRedisStore(name, config, context);
 }
 
 async function openRedisStore(
   name: string,
   config: Exclude<RedisStoreConfig, { mode: 'redlock' }>,
+  context?: StoreContext,
 ): Promise<Store> {
   const target: RedisTarget =
     config.mode === 'node'
@@ -41,6 +44,16 @@ async function openRedisStore(
   // clients keep reconnecting (ADR 0009). The waiter channel is subscribed once the subscriber is up.
   const [command, subscriber] = await Promise.all([openClient(config, target), openClient(config, target)]);
   const store = new RedisStore(name, command, subscriber);
+  const warn = context?.warn;
+  // Said once, when the command client first reaches Redis (now, or once Redis is up).
+  if (warn) {
+    const check = async (): Promise<void> => {
+      const text = await persistenceWarning(name, command);
+      if (text) warn(text);
+    };
+    if (command.status === 'ready') await check();
+    else command.once('ready', () => void check());
+  }
   const subscribe = (): Promise<void> =>
     store.start().catch(() => {
       if (subscriber.status !== 'end') subscriber.once('ready', () => void subscribe());
