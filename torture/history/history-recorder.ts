@@ -1,10 +1,10 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { HistoryOp, OpKind, Outcome } from './history-op.js';
 
-/** The fields a caller supplies: everything but what the recorder stamps itself. */
-export type OpFields = Partial<
-  Omit<HistoryOp, 'index' | 'process' | 'kind' | 'startMs' | 'endMs' | 'outcome'>
->;
+type Supplied = Omit<HistoryOp, 'index' | 'process' | 'kind' | 'startMs' | 'endMs' | 'outcome'>;
+
+/** The fields a caller supplies: all but what the recorder stamps; undefined ones are left out. */
+export type OpFields = { readonly [K in keyof Supplied]?: Supplied[K] | undefined };
 
 /** Finishes an invoked operation with its outcome and what the reply said; returns the recorded op. */
 export type Complete = (outcome: Outcome, reply?: OpFields) => HistoryOp;
@@ -50,7 +50,7 @@ export class HistoryRecorder {
   /** Stamps an op's start now; call the returned function once, when its reply (or its absence) is known. */
   invoke(process: string, kind: OpKind, request: OpFields = {}): Complete {
     const index = this.nextIndex++;
-    const op = { index, process, kind, startMs: this.clock(), ...request };
+    const op = { index, process, kind, startMs: this.clock(), ...defined(request) };
     this.pending.set(index, { op });
     return (outcome, reply = {}) => this.finish(index, outcome, reply);
   }
@@ -58,7 +58,15 @@ export class HistoryRecorder {
   /** Records an instant: a watch event or error received, a fault applied. */
   instant(process: string, kind: OpKind, fields: OpFields = {}, outcome: Outcome = 'ok'): HistoryOp {
     const at = this.clock();
-    return this.write({ index: this.nextIndex++, process, kind, startMs: at, ...fields, endMs: at, outcome });
+    return this.write({
+      index: this.nextIndex++,
+      process,
+      kind,
+      startMs: at,
+      ...defined(fields),
+      endMs: at,
+      outcome,
+    });
   }
 
   /** Writes every op still pending as `unknown`, then stops; later completions are ignored. */
@@ -73,11 +81,16 @@ export class HistoryRecorder {
     const pending = this.pending.get(index);
     if (!pending) throw new Error(`history op ${index} was already completed`);
     this.pending.delete(index);
-    return this.write({ ...pending.op, ...reply, endMs: this.clock(), outcome });
+    return this.write({ ...pending.op, ...defined(reply), endMs: this.clock(), outcome });
   }
 
   private write(op: HistoryOp): HistoryOp {
     if (!this.closed) this.sink(JSON.stringify(op));
     return op;
   }
+}
+
+/** The fields that have a value, so a recorded op never carries an explicit undefined. */
+function defined(fields: OpFields): Partial<Supplied> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }
