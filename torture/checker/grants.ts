@@ -16,7 +16,7 @@ export interface Grant {
   readonly limit: number;
   readonly fromMs: number;
   readonly untilMs: number;
-  /** The lease's expiry as the history proves it: TTL after the start of the last op that renewed it. */
+  /** The lease's expiry as the history proves it (TTL after the start of the last op that renewed it), or the grant's hold deadline if sooner. */
   readonly expiresAtMs: number;
   /** The op whose start plus the TTL gives `expiresAtMs`: the grant, the lease's grant or a keep-alive. */
   readonly renewedBy: HistoryOp;
@@ -99,7 +99,12 @@ function windowOf(
   leases: Map<string, LeaseRecord>,
   enders: Enders,
 ): Grant {
-  const { expiresAtMs, renewedBy } = expiryOf(op, leases);
+  const lease = expiryOf(op, leases);
+  // A hold deadline runs from the grant, which took effect after it was asked for.
+  const capped = op.maxHoldMs !== undefined && op.startMs + op.maxHoldMs < lease.expiresAtMs;
+  const { expiresAtMs, renewedBy } = capped
+    ? { expiresAtMs: op.startMs + op.maxHoldMs, renewedBy: op }
+    : lease;
   const candidates = [
     ...(enders.releases.get(`${name}|${holder}`) ?? []),
     ...(op.leaseId === undefined ? [] : (enders.revokes.get(op.leaseId) ?? [])),

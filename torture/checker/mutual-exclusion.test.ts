@@ -49,6 +49,16 @@ describe('property 1: mutual exclusion', () => {
     expect(violations.map((v) => v.excerpt)).toEqual([[h.ops[1], h.ops[2], keepAlive, h.ops[4]]]);
   });
 
+  it('ends a grant at its maxHoldMs, counted from when it was asked for', () => {
+    const h = held();
+    h.add('lease.keepAlive', 90, 91, { leaseId: 'L1' });
+    h.acquire('y', 'L1', 10, 11, { token: 3, maxHoldMs: 50 });
+    const next = h.acquire('y', 'L2', 60, 61, { token: 4 });
+    expect(checkMutualExclusion(h.ops).violations).toEqual([]);
+    const sooner = { ...next, startMs: 55, endMs: 59 };
+    expect(checkMutualExclusion([...h.ops.slice(0, -1), sooner]).violations).toHaveLength(1);
+  });
+
   it('does not extend by a keep-alive that is unknown or started after the lease had expired', () => {
     const h = held();
     h.add('lease.keepAlive', 90, 300, { leaseId: 'L1', outcome: 'unknown' });

@@ -78,6 +78,8 @@ export interface HistoryOp {
   readonly owner?: string;
   /** The lease's TTL in ms (the Dapr `expiryInSeconds` × 1000 on `dapr.lock`). */
   readonly ttlMs?: number;
+  /** A grant's `maxHoldMs`: the service may end it that long after it was asked for. */
+  readonly maxHoldMs?: number;
   /** Fencing token: returned by a grant, sent by a fenced write or a check, reported by a describe. */
   readonly token?: number;
   /** Permits taken or given back (semaphores); 1 when absent. */
