@@ -61,4 +61,14 @@ describe('property 6: reads return the latest acknowledged write or a concurrent
     read(h, 'a', 6, 7);
     expect(checkRegister(h.ops).violations).toHaveLength(1);
   });
+
+  it('lets a lease-bound key read absent while its put is current, not once overwritten', () => {
+    const h = new HistoryBuilder();
+    h.put('k', 'a', 0, 1, { leaseId: 'L1' });
+    read(h, null);
+    expect(checkRegister(h.ops).violations).toEqual([]);
+    h.put('k', 'b', 6, 7);
+    read(h, null, 8, 9);
+    expect(checkRegister(h.ops).violations).toHaveLength(1);
+  });
 });

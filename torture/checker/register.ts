@@ -7,7 +7,8 @@ import type { PropertyResult, Violation } from './violation.js';
  * writes "absent"; before any write the key is absent) that began before the read ended and that no
  * acknowledged write strictly supersedes: none began after it ended and ended before the read began.
  * An unknown write may land at any time, so it can supply a value but never supersedes, and is never
- * superseded. Refused writes did nothing. Values should be unique per write for this to be sharp.
+ * superseded. Refused writes did nothing. A key put with a lease may read absent once that put is
+ * current, as the lease may have ended. Values should be unique per write for this to be sharp.
  */
 export function checkRegister(history: History): PropertyResult {
   const isWrite = (op: HistoryOp) =>
@@ -32,9 +33,12 @@ class Register {
   /** Acknowledged writes by end, each with the one of latest start among it and those before it. */
   private readonly done: { readonly endMs: number; readonly latest: HistoryOp }[] = [];
   private readonly byValue: Map<string, HistoryOp[]>;
+  /** Writes bound to a lease: the key may vanish with the lease, any time after such a write. */
+  private readonly leaseBound: HistoryOp[];
 
   constructor(writes: readonly HistoryOp[]) {
     this.byValue = groupBy(writes, (op) => JSON.stringify(valueOf(op)));
+    this.leaseBound = writes.filter((op) => op.kind === 'kv.put' && op.leaseId !== undefined);
     let latest: HistoryOp | undefined;
     for (const write of writes.filter((op) => op.outcome === 'ok').sort((a, b) => a.endMs - b.endMs)) {
       if (!latest || write.startMs > latest.startMs) latest = write;
@@ -50,7 +54,8 @@ class Register {
       write.startMs < read.endMs &&
       (write.outcome === 'unknown' || !frontier || write.endMs >= frontier.startMs);
     const candidates = this.byValue.get(JSON.stringify(value)) ?? [];
-    if (candidates.some(fits) || (value === null && !frontier)) return undefined;
+    if (candidates.some(fits) || (value === null && (!frontier || this.leaseBound.some(fits))))
+      return undefined;
     const source = candidates
       .filter((write) => write.startMs < read.endMs)
       .sort((a, b) => b.endMs - a.endMs)[0];
