@@ -12,6 +12,7 @@ export default defineConfig({
       'packages/*/test/**/*.test.ts',
       'test/**/*.test.ts',
       'bench/**/*.test.ts',
+      'torture/**/*.test.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 60_000,
