@@ -49,11 +49,16 @@ async function startLogged(componentsPath: string): Promise<{ server: RunningSer
 }
 
 /** Sends one request over a raw client stream and returns its reply. */
-async function streamCall(server: RunningServer, request: object): Promise<{ error?: { errorCode: string } }> {
+async function streamCall(
+  server: RunningServer,
+  request: object,
+): Promise<{ error?: { errorCode: string } }> {
   const ws = new WebSocket(`${server.url.replace('http', 'ws')}/v1/stream`);
   try {
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    const reply = new Promise<string>((resolve) => ws.once('message', (data: Buffer) => resolve(data.toString())));
+    const reply = new Promise<string>((resolve) =>
+      ws.once('message', (data: Buffer) => resolve(data.toString())),
+    );
     ws.send(JSON.stringify({ id: 1, store: 'lockstore', ...request }));
     return JSON.parse(await reply) as { error?: { errorCode: string } };
   } finally {

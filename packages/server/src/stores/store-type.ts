@@ -34,6 +34,7 @@ export interface RegisteredStoreType {
 export function defineStoreType<Config>(store: StoreType<Config>): RegisteredStoreType {
   return {
     type: store.type,
-    create: async (component, context) => store.open(component.name, store.parse(component, context), context),
+    create: async (component, context) =>
+      store.open(component.name, store.parse(component, context), context),
   };
 }
