@@ -9,6 +9,7 @@ import { EtcdCluster } from '../../packages/server/test/support/etcd-harness.js'
 import { freePort } from '../../packages/server/test/support/free-port.js';
 import { RedisServer } from '../../packages/server/test/support/redis-harness.js';
 import { REPO_ROOT, spawnServer } from '../../packages/server/test/support/server-process.js';
+import { FROM_SOURCE } from './runtime.js';
 import type { ServerProcess } from '../../packages/server/test/support/server-process.js';
 
 /** The stores Leasehold is measured on. */
@@ -62,6 +63,7 @@ export class Environment {
     const dataDir = await this.dataDir(store);
     const server = await spawnServer({
       dataDir,
+      built: !FROM_SOURCE,
       // The drain scenario queues 10,000 waiters and more; the default per-app quota is 10,000.
       args: ['--quotas', 'waiters=10000000'],
       env: { LEASEHOLD_LOG_LEVEL: 'error' },
@@ -81,14 +83,10 @@ export class Environment {
   trivial(): Promise<TrivialServer> {
     return this.once('trivial', async () => {
       const port = await freePort();
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', 'bench/lib/trivial-server.ts', String(port)],
-        {
-          cwd: REPO_ROOT,
-          stdio: ['ignore', 'pipe', 'inherit'],
-        },
-      );
+      const child = spawn(process.execPath, ['bench/lib/trivial-server.mjs', String(port)], {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       this.cleanups.push(() => stopChild(child));
       await new Promise<void>((resolve, reject) => {
         child.once('exit', (code) => reject(new Error(`trivial server exited with ${code}`)));

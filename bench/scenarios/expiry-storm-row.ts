@@ -3,6 +3,7 @@ import { REPO_ROOT } from '../../packages/server/test/support/server-process.js'
 import type { BenchOptions } from '../lib/bench-options.js';
 import { round } from '../lib/process-stats.js';
 import type { ResultSink } from '../lib/result-sink.js';
+import { scriptFlags } from '../lib/runtime.js';
 
 /**
  * The expiry storm (bench/expiry-storm.ts: N leases, each holding a lock, lapsing at one instant in
@@ -22,16 +23,7 @@ export async function runExpiryStorm(options: BenchOptions, sink: ResultSink): P
 async function storm(leases: number) {
   const child = spawn(
     process.execPath,
-    [
-      '--expose-gc',
-      '--conditions=source',
-      '--import',
-      'tsx',
-      'bench/expiry-storm.ts',
-      '--leases',
-      String(leases),
-      '--json',
-    ],
+    ['--expose-gc', ...scriptFlags(), 'bench/expiry-storm.ts', '--leases', String(leases), '--json'],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let output = '';

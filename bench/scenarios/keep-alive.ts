@@ -7,6 +7,7 @@ import type { BenchOptions } from '../lib/bench-options.js';
 import type { Environment } from '../lib/environment.js';
 import { CpuMeter, processRssMiB, round } from '../lib/process-stats.js';
 import type { ResultSink } from '../lib/result-sink.js';
+import { scriptFlags } from '../lib/runtime.js';
 
 const STORE = 'memory';
 
@@ -33,11 +34,10 @@ export async function runKeepAlive(env: Environment, options: BenchOptions, sink
 }
 
 async function measureClient(args: string[], serverPid: number) {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', 'bench/scenarios/keep-alive-client.ts', ...args],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const child = spawn(process.execPath, [...scriptFlags(), 'bench/scenarios/keep-alive-client.ts', ...args], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const { granted, steady, usage, serverRss } = await readReports(child, serverPid);
   const code = await exited;

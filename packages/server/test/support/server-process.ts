@@ -7,8 +7,9 @@ import { freePort } from './free-port.js';
 /** The repository root, where `tsx` resolves. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+const BUILT_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
-/** A real server process started from source. */
+/** A real server process, started from source (or from the build, for benchmarks). */
 export interface ServerProcess {
   readonly url: string;
   readonly port: number;
@@ -28,16 +29,15 @@ export async function spawnServer(options: {
   port?: number;
   /** The CA of the server's `--tls-cert` (in `args`): the URL is https and health is probed over TLS. */
   ca?: string;
+  /** Runs the compiled server (`dist/main.js`, `npm run build` first) instead of the sources through tsx. */
+  built?: boolean;
 }): Promise<ServerProcess> {
   const port = options.port ?? (await freePort());
   const grpcPort = await freePort();
   const child = spawn(
     process.execPath,
     [
-      '--conditions=source',
-      '--import',
-      'tsx',
-      MAIN,
+      ...(options.built === true ? [BUILT_MAIN] : ['--conditions=source', '--import', 'tsx', MAIN]),
       '--port',
       String(port),
       '--grpc-port',

@@ -1,17 +1,26 @@
 /**
  * The ceiling for any Node HTTP lock server on this machine: node:http and a Map, nothing else.
  * `POST /acquire {name, owner}` → `{acquired}`; `POST /release {name, owner}` → `{released}`.
- * Run as a child process: `node --import tsx bench/lib/trivial-server.ts <port>`.
+ * Run as a child process: `node bench/lib/trivial-server.mjs <port>`. Plain JavaScript, so it runs
+ * untransformed, as the compiled Leasehold server it is compared with does.
  */
+import { Buffer } from 'node:buffer';
+import console from 'node:console';
 import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import process from 'node:process';
 
-const holders = new Map<string, string>();
+/** @type {Map<string, string>} */
+const holders = new Map();
 
-function answer(request: IncomingMessage, response: ServerResponse, body: string): void {
-  let reply: unknown;
+/**
+ * @param {import('node:http').IncomingMessage} request
+ * @param {import('node:http').ServerResponse} response
+ * @param {string} body
+ */
+function answer(request, response, body) {
+  let reply;
   try {
-    const { name, owner } = JSON.parse(body) as { name: string; owner: string };
+    const { name, owner } = JSON.parse(body);
     if (request.url === '/acquire') {
       const free = !holders.has(name);
       if (free) holders.set(name, owner);
@@ -36,7 +45,7 @@ function answer(request: IncomingMessage, response: ServerResponse, body: string
 const server = createServer((request, response) => {
   let body = '';
   request.setEncoding('utf8');
-  request.on('data', (chunk: string) => (body += chunk));
+  request.on('data', (chunk) => (body += chunk));
   request.on('end', () => answer(request, response, body));
 });
 server.keepAliveTimeout = 60_000;
