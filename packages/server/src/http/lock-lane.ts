@@ -96,13 +96,10 @@ export class LockLane {
       const { status, body } = errorReply(error, this.log);
       answer(status, body, body.errorCode);
     };
-    readBody(request)
-      .then(
-        (body) => route.run(caller, store, body, response).then((value) => answer(200, value), fail),
-        (error: Error) => fail(bodyReadError(route, error)),
-      )
-      // A reply that cannot be written (a value JSON cannot encode) is a 500, as fastify answers it.
-      .catch((error: unknown) => (response.headersSent ? response.destroy() : fail(error)));
+    readBody(request).then(
+      (body) => route.run(caller, store, body, response).then((value) => answer(200, value), fail),
+      (error: Error) => fail(bodyReadError(route, error)),
+    );
   }
 }
 
