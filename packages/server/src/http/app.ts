@@ -10,8 +10,7 @@ import { registerDaprRoutes } from './dapr-routes.js';
 import { sendError } from './errors.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { answerClientError, discardRequestBody } from './linger.js';
-import { LockLane } from './lock-lane.js';
-import { httpSeries, registerMetrics } from './metrics.js';
+import { registerMetrics } from './metrics.js';
 import { registerNativeRoutes } from './native-routes.js';
 import { checkQueryString } from './query.js';
 import { registerWatchRoute } from './watch-route.js';
@@ -26,10 +25,7 @@ export interface HttpListenOptions {
   readonly https?: TlsOptions;
 }
 
-/**
- * Builds the HTTP app: Dapr API, native API, health; auth on every non-public route. The hot lock
- * routes are answered by the lock lane ahead of fastify when a request is plain (lock-lane.ts).
- */
+/** Builds the HTTP app: Dapr API, native API, health; auth on every non-public route. */
 export function buildHttpApp(
   ctx: HttpContext,
   logger: FastifyBaseLogger,
@@ -114,15 +110,12 @@ export function buildHttpApp(
     ),
   );
 
-  const observe = httpSeries(ctx);
   registerHealthRoutes(app, ctx);
-  registerMetrics(app, ctx, observe);
+  registerMetrics(app, ctx);
   registerDaprRoutes(app, ctx);
   registerNativeRoutes(app, ctx);
   registerWatchRoute(app, ctx);
   registerConsoleRoutes(app);
-  const lane = new LockLane(ctx, observe, app.log);
-  lane.install(app.server);
   return app;
 }
 

@@ -1,4 +1,3 @@
-import type { Caller } from '@leasehold/core';
 import type { FastifyInstance } from 'fastify';
 import { decodeDaprJson } from './body.js';
 import { decodeDaprTryLock, decodeDaprUnlock } from './dapr-body.js';
@@ -9,35 +8,20 @@ interface StoreParams {
   store: string;
 }
 
-/** The two Dapr lock routes (the lock lane answers them too). */
-export const DAPR_LOCK_ROUTES = {
-  lock: '/v1.0-alpha1/lock/:store',
-  unlock: '/v1.0-alpha1/unlock/:store',
-} as const;
-
-/** TryLock from a raw body, answered as daprd does. */
-export async function daprTryLock(ctx: HttpContext, caller: Caller, store: string, raw: unknown) {
-  const body = decodeDaprTryLock(decodeDaprJson(raw));
-  const result = await ctx.service.dapr.tryLock(caller, store, body);
-  return result.acquired ? { success: true, fencingToken: result.fencingToken } : { success: false };
-}
-
-/** Unlock from a raw body, answered as daprd does. */
-export async function daprUnlock(ctx: HttpContext, caller: Caller, store: string, raw: unknown) {
-  const body = decodeDaprUnlock(decodeDaprJson(raw));
-  return { status: await ctx.service.dapr.unlock(caller, store, body) };
-}
-
 /** The Dapr-compatible lock API (`/v1.0-alpha1`), metadata and health, exactly as daprd answers. */
 export function registerDaprRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const options = { bodyLimit: LOCK_BODY_LIMIT, config: { dapr: true } };
 
-  app.post<{ Params: StoreParams }>(DAPR_LOCK_ROUTES.lock, options, (request) =>
-    daprTryLock(ctx, request.caller, request.params.store, request.body),
-  );
-  app.post<{ Params: StoreParams }>(DAPR_LOCK_ROUTES.unlock, options, (request) =>
-    daprUnlock(ctx, request.caller, request.params.store, request.body),
-  );
+  app.post<{ Params: StoreParams }>('/v1.0-alpha1/lock/:store', options, async (request) => {
+    const body = decodeDaprTryLock(decodeDaprJson(request.body));
+    const result = await ctx.service.dapr.tryLock(request.caller, request.params.store, body);
+    return result.acquired ? { success: true, fencingToken: result.fencingToken } : { success: false };
+  });
+
+  app.post<{ Params: StoreParams }>('/v1.0-alpha1/unlock/:store', options, async (request) => {
+    const body = decodeDaprUnlock(decodeDaprJson(request.body));
+    return { status: await ctx.service.dapr.unlock(request.caller, request.params.store, body) };
+  });
 
   app.get('/v1.0/metadata', (request) => ({
     id: request.caller.appId,

@@ -8,22 +8,12 @@ import type { CounterCell, HistogramCell } from '../metrics/cells.js';
 import { httpOp } from '../metrics/http-ops.js';
 import { registerStoreGauges, withTimeout } from '../metrics/store-gauges.js';
 
-/** Counts one answered HTTP request: its route pattern, method, status and, for an op, its outcome. */
-export type ObserveHttp = (
-  route: string,
-  method: string,
-  statusCode: number,
-  errorCode: string | undefined,
-  query: unknown,
-  store: string,
-  seconds: number,
-) => void;
-
 /**
- * HTTP's own series on the server's registry, and the one function that counts a request into them
- * and into the service's observer: fastify's onResponse hook and the lock lane (lock-lane.ts) share it.
+ * Prometheus metrics on `GET /metrics` (open, like the health endpoints: counts only, no names),
+ * from the server's own registry (ServerMetrics), plus HTTP's own series and the store and quota
+ * gauges read at scrape time.
  */
-export function httpSeries(ctx: HttpContext): ObserveHttp {
+export function registerMetrics(app: FastifyInstance, ctx: HttpContext): Registry {
   const registry = ctx.metrics.registry;
   // Plain-number cells, as ServerMetrics' hot-path series: prom-client hashes labels per call.
   const requests = new CellFamily<CounterCell>(
@@ -40,38 +30,20 @@ export function httpSeries(ctx: HttpContext): ObserveHttp {
     [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
     true,
   );
-  return (route, method, statusCode, errorCode, query, store, seconds) => {
-    requests.labels(route, method, String(statusCode)).inc();
-    duration.labels(route).observe(seconds);
-    const op = httpOp(method, route, query);
-    if (op === undefined) return;
-    const outcome = statusCode < 400 ? 'ok' : (errorCode ?? `HTTP_${statusCode}`);
-    ctx.service.observer?.requestDone('http', op, store, outcome, seconds);
-  };
-}
-
-/**
- * Prometheus metrics on `GET /metrics` (open, like the health endpoints: counts only, no names),
- * from the server's own registry (ServerMetrics), plus HTTP's own series (`observe`, from
- * httpSeries) and the store and quota gauges read at scrape time.
- */
-export function registerMetrics(app: FastifyInstance, ctx: HttpContext, observe: ObserveHttp): Registry {
-  const registry = ctx.metrics.registry;
   registerStoreGauges(registry, ctx.service);
   registerQuotaMetrics(registry, ctx);
 
   app.addHook('onResponse', (request, reply, done) => {
-    const store = (request.params as { store?: string } | undefined)?.store ?? '';
     const route = request.routeOptions.url ?? 'unmatched';
-    observe(
-      route,
-      request.method,
-      reply.statusCode,
-      reply.errorCode,
-      request.query,
-      store,
-      reply.elapsedTime / 1000,
-    );
+    const seconds = reply.elapsedTime / 1000;
+    requests.labels(route, request.method, String(reply.statusCode)).inc();
+    duration.labels(route).observe(seconds);
+    const op = httpOp(request.method, route, request.query);
+    if (op !== undefined) {
+      const outcome = reply.statusCode < 400 ? 'ok' : (reply.errorCode ?? `HTTP_${reply.statusCode}`);
+      const store = (request.params as { store?: string } | undefined)?.store ?? '';
+      ctx.service.observer?.requestDone('http', op, store, outcome, seconds);
+    }
     done();
   });
   app.get('/metrics', { config: { public: true } }, async (_request, reply) =>

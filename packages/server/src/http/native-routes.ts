@@ -1,6 +1,5 @@
 import { LeaseholdError, opsByRoute, runOp, selectOp, specOf, waitHooksOf } from '@leasehold/core';
-import type { ServerResponse } from 'node:http';
-import type { Caller, OpName, OpSpec } from '@leasehold/core';
+import type { OpName, OpSpec } from '@leasehold/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { NATIVE_BODY_ERRORS, decodeJson } from './body.js';
 import type { HttpContext } from './context.js';
@@ -72,64 +71,48 @@ function asksToWait(input: unknown): boolean {
   return waitMs !== undefined && waitMs !== 0;
 }
 
-function waiting(ctx: HttpContext, op: OpName, hooks: WaitHooks, request: Req, reply: FastifyReply) {
-  const input = argsOf(specOf(op), request);
-  return runWaitingOp(
-    ctx,
-    op,
-    hooks,
-    { caller: request.caller, store: request.params.store, input },
-    reply.raw,
-  );
-}
-
-/** Who asks an op of which store, with which arguments. */
-export interface OpCall {
-  readonly caller: Caller;
-  readonly store: string;
-  readonly input: unknown;
-}
-
 /**
  * An op that waits leaves the queue when its client goes away or the server shuts down, and a
  * grant that can no longer be delivered is given back at once, so nobody holds a lock unknowingly.
  * A call that cannot wait has nothing to abort, so it gets no controller and no listeners.
  */
-export async function runWaitingOp(
-  ctx: HttpContext,
-  op: OpName,
-  hooks: WaitHooks,
-  call: OpCall,
-  response: ServerResponse,
-): Promise<unknown> {
-  const { caller, store, input } = call;
+async function waiting(ctx: HttpContext, op: OpName, hooks: WaitHooks, request: Req, reply: FastifyReply) {
+  const input = argsOf(specOf(op), request);
+  const { caller, params } = request;
   if (!asksToWait(input)) {
-    const result = await runOp(ctx.service, caller, store, op, input);
+    const result = await runOp(ctx.service, caller, params.store, op, input);
     // The connection closed before the reply: what the `close` listener below would have seen.
-    return settle(ctx, hooks, call, result, response.destroyed && !response.writableEnded);
+    return settle(ctx, hooks, request, input, result, reply.raw.destroyed && !reply.raw.writableEnded);
   }
   const controller = new AbortController();
   const onGone = () => {
-    if (!response.writableEnded) controller.abort();
+    if (!reply.raw.writableEnded) controller.abort();
   };
-  response.on('close', onGone);
+  reply.raw.on('close', onGone);
   const onShutdown = () => controller.abort();
   ctx.shutdown.addEventListener('abort', onShutdown, { once: true });
   try {
-    const result = await runOp(ctx.service, caller, store, op, input, controller.signal);
-    return await settle(ctx, hooks, call, result, controller.signal.aborted);
+    const result = await runOp(ctx.service, caller, params.store, op, input, controller.signal);
+    return await settle(ctx, hooks, request, input, result, controller.signal.aborted);
   } finally {
-    response.off('close', onGone);
+    reply.raw.off('close', onGone);
     ctx.shutdown.removeEventListener('abort', onShutdown);
   }
 }
 
 /** The reply to an op that may wait: refused while shutting down, given back when nobody will receive it. */
-async function settle(ctx: HttpContext, hooks: WaitHooks, call: OpCall, result: unknown, gone: boolean) {
+async function settle(
+  ctx: HttpContext,
+  hooks: WaitHooks,
+  request: Req,
+  input: unknown,
+  result: unknown,
+  gone: boolean,
+): Promise<unknown> {
   const granted = hooks.granted(result);
   if (ctx.shutdown.aborted && !granted) throw new LeaseholdError('UNAVAILABLE', 'server is shutting down');
   if (granted && gone && !ctx.shutdown.aborted) {
-    await hooks.undo(ctx.service, call.caller, call.store, call.input);
+    await hooks.undo(ctx.service, request.caller, request.params.store, input);
   }
   return result;
 }
