@@ -5,11 +5,14 @@
  * cycle and the server's CPU per cycle, repetitions interleaved, then the medians.
  * Run: npm run bench:http-cycle  (BENCH_SECONDS, BENCH_CONCURRENCY, BENCH_REPEATS, BENCH_WARMUP_CYCLES, BENCH_PATHS=
  * native,trivial,dapr-http,dapr-grpc, each may end in `@<checkout>` to run another tree's server, e.g.
- * native@../base; BENCH_PROFILE=<dir> writes each server's .cpuprofiles under <dir>/<path>).
+ * native@../base; BENCH_PROFILE=<dir> writes each server's .cpuprofiles under <dir>/<path>; BENCH_STALLS=1
+ * prints each server's event-loop delay and GC pauses after warm-up (bench/lib/stall-probe.mjs) and
+ * the driver's own loop delay, to tell where a p99 comes from).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
 import { Pool } from 'undici';
 import { dataDirWithComponent } from '../packages/server/test/support/components.js';
@@ -23,6 +26,7 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const PATHS = (process.env.BENCH_PATHS ?? 'native,trivial').split(',');
 const PROFILE = process.env.BENCH_PROFILE;
 const WARMUP_CYCLES = Number(process.env.BENCH_WARMUP_CYCLES ?? 20_000);
+const STALLS = process.env.BENCH_STALLS === '1';
 const MAIN = 'packages/server/src/main.ts';
 
 /** One way to take and give back a lock; `cycle(n)` does both for worker n. */
@@ -42,6 +46,8 @@ interface Row {
   systemUsPerCycle: number;
   /** The driver's (this process's) CPU, in % of one core: near 100 it is the limit, not the server. */
   driverBusy: number;
+  /** Under BENCH_STALLS: the driver's own event-loop delay p99, in ms. */
+  driverLoopP99Ms?: number;
 }
 
 function check(ok: boolean, what: string, got: unknown): void {
@@ -129,9 +135,10 @@ async function healthy(pool: Pool): Promise<boolean> {
 /** A server in a child process (with --cpu-prof under BENCH_PROFILE); `printed` is its first line. */
 function spawnNode(name: string, root: string, script: string, args: string[]) {
   const profile = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}/${name}`] : [];
+  const probe = STALLS ? ['--import', `${REPO_ROOT}/bench/lib/stall-probe.mjs`] : [];
   const child = spawn(
     process.execPath,
-    [...profile, '--conditions=source', '--import', 'tsx', script, ...args],
+    [...profile, ...probe, '--conditions=source', '--import', 'tsx', script, ...args],
     {
       cwd: root,
       env: { ...process.env, LEASEHOLD_LOG_LEVEL: 'error', LEASEHOLD_API_TOKEN: '', DAPR_API_TOKEN: '' },
@@ -189,6 +196,9 @@ async function run(name: string, path: Path): Promise<Row> {
   };
   // Warm up by count, not time: on a loaded machine a second may not get the server's code optimised.
   await loop(performance.now() + 20_000, undefined, WARMUP_CYCLES);
+  if (STALLS) process.kill(path.pid, 'SIGUSR2');
+  const driverLoop = monitorEventLoopDelay({ resolution: 1 });
+  if (STALLS) driverLoop.enable();
   const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000 });
   const cpuBefore = cpuUs(path.pid);
   const driverBefore = process.cpuUsage();
@@ -207,6 +217,7 @@ async function run(name: string, path: Path): Promise<Row> {
     cpuUsPerCycle: Math.round(cpu / cycles),
     systemUsPerCycle: Math.round(system / cycles),
     driverBusy: Math.round((100 * (driver.user + driver.system)) / 1e6 / elapsed),
+    ...(STALLS ? { driverLoopP99Ms: Math.round(driverLoop.percentile(99) / 1e4) / 100 } : {}),
   };
 }
 
@@ -245,7 +256,7 @@ console.log(
 );
 for (const name of PATHS) {
   const mine = rows.filter((r) => r.path === name);
-  const pick = (key: keyof Omit<Row, 'path'>) => median(mine.map((r) => r[key]));
+  const pick = (key: keyof Omit<Row, 'path' | 'driverLoopP99Ms'>) => median(mine.map((r) => r[key]));
   console.log(
     `${name.padEnd(10)} ${pick('cyclesPerSecond').toLocaleString()} cycles/s, p50 ${pick('p50Ms')} ms, p99 ${pick('p99Ms')} ms, server ${pick('cpuUsPerCycle')} µs CPU/cycle (${pick('systemUsPerCycle')} system), driver ${pick('driverBusy')} % busy`,
   );

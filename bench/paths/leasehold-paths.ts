@@ -9,6 +9,10 @@ import type { ProcessGroups } from '../lib/process-stats.js';
 import { jsonPool, sendJson } from '../lib/undici-json.js';
 
 const LEASE_TTL_MS = 60_000;
+/** gRPC channels the Dapr gRPC path spreads its workers over: one HTTP/2 connection each, as HTTP has a pool. */
+const GRPC_CHANNELS = 4;
+/** Each channel on a connection of its own: grpc-js would otherwise share one per target. */
+const OWN_CONNECTION = { 'grpc.use_local_subchannel_pool': 1 };
 
 /** The server process and, for a networked store, its backend's processes. */
 export async function leaseholdProcesses(env: Environment, store: StoreKind, server: ServerProcess) {
@@ -102,17 +106,21 @@ export function daprHttp(store: StoreKind): BenchPath {
   };
 }
 
-/** Dapr's gRPC lock API through one plain grpc-js channel: TryLockAlpha1 + UnlockAlpha1. */
+/** Dapr's gRPC lock API through plain grpc-js channels, workers spread over them: TryLockAlpha1 + UnlockAlpha1. */
 export function daprGrpc(store: StoreKind): BenchPath {
   return {
     name: `dapr-grpc/lock.${store}`,
     peer: false,
-    async open(env, _workers, tag) {
+    async open(env, workers, tag) {
       const server = await env.leasehold(store);
-      const rpc = await connectRpc(server.grpcPort);
+      const channels = Math.min(workers, GRPC_CHANNELS);
+      const rpcs = await Promise.all(
+        Array.from({ length: channels }, () => connectRpc(server.grpcPort, undefined, OWN_CONNECTION)),
+      );
       return {
         processes: await leaseholdProcesses(env, store, server),
         async cycle(worker) {
+          const rpc = rpcs[worker % channels]!;
           const lock = {
             storeName: 'lockstore',
             resourceId: `bench/${tag}/${worker}`,
@@ -123,7 +131,7 @@ export function daprGrpc(store: StoreKind): BenchPath {
           const released = await rpc.call('UnlockAlpha1', lock);
           ensure(released.status === 0 || released.status === 'SUCCESS', 'UnlockAlpha1', released);
         },
-        close: () => Promise.resolve(rpc.close()),
+        close: () => Promise.resolve(rpcs.forEach((rpc) => rpc.close())),
       };
     },
   };

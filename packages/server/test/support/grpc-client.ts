@@ -1,5 +1,5 @@
 import { Client, Metadata, credentials } from '@grpc/grpc-js';
-import type { ChannelCredentials, MethodDefinition } from '@grpc/grpc-js';
+import type { ChannelCredentials, ChannelOptions, MethodDefinition } from '@grpc/grpc-js';
 import { loadDaprService } from '../../src/grpc/index.js';
 
 type Methods = Record<string, MethodDefinition<object, object>>;
@@ -15,13 +15,17 @@ export interface Rpc {
   close(): void;
 }
 
-/** A plain grpc-js client speaking our proto: what any Dapr SDK sends, minus the SDK. */
+/**
+ * A plain grpc-js client speaking our proto: what any Dapr SDK sends, minus the SDK. `options` go to
+ * the channel (`grpc.use_local_subchannel_pool: 1` gives it a connection of its own).
+ */
 export async function connectRpc(
   port: number,
   channel: ChannelCredentials = credentials.createInsecure(),
+  options: ChannelOptions = {},
 ): Promise<Rpc> {
   const methods = (await loadDaprService()) as unknown as Methods;
-  const client = new Client(`127.0.0.1:${port}`, channel);
+  const client = new Client(`127.0.0.1:${port}`, channel, options);
   return {
     call(method, request, token, extra = {}) {
       const definition = methods[method]!;
