@@ -5,7 +5,8 @@
  * and the client's RSS. Not a test.
  * Run: node --expose-gc --conditions=source --import tsx bench/keepalive-scale.ts
  * Env: BENCH_LEASES (default "10000,100000"), BENCH_STEADY_S (default 30), BENCH_TTL_MS (30000),
- * BENCH_HEAP_SNAPSHOT=1 writes the client's heap snapshot at the end.
+ * BENCH_HEAP_SNAPSHOT=1 writes the client's heap snapshot at the end; BENCH_CPU_PROF=<dir> writes
+ * the server's CPU profile there (it is stopped with SIGTERM so that the profile is written).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -22,6 +23,7 @@ const TTL_MS = Number(process.env.BENCH_TTL_MS ?? 30_000);
 const IN_FLIGHT = 256;
 const MIB = 1024 * 1024;
 const TICKS_PER_S = 100; // USER_HZ on Linux
+const CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
 
 /** The process's user+system CPU time in seconds, from /proc. */
 function cpuSeconds(pid: number): number {
@@ -73,6 +75,7 @@ async function spawnServer(dataDir: string) {
   const port = await freePort();
   const main = fileURLToPath(new URL('../packages/server/src/main.ts', import.meta.url));
   const args = ['--conditions=source', '--import', 'tsx', main, '--host', HOST, '--port', String(port)];
+  if (CPU_PROF_DIR) args.unshift('--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`);
   args.push('--grpc-port', String(await freePort()), '--data-dir', dataDir);
   args.push('--components-path', `${dataDir}/components`);
   const env = { ...process.env, LEASEHOLD_API_TOKEN: '', DAPR_API_TOKEN: '', LEASEHOLD_LOG_LEVEL: 'error' };
@@ -86,6 +89,13 @@ async function spawnServer(dataDir: string) {
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** SIGTERM, then the exit: a profiled server writes its profile on the way out. */
+async function stopGracefully(child: ReturnType<typeof spawn>): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
 }
 
 async function run(n: number): Promise<Record<string, number>> {
@@ -134,6 +144,7 @@ async function run(n: number): Promise<Record<string, number>> {
     };
   } finally {
     await client.close();
+    if (CPU_PROF_DIR) await stopGracefully(server.child);
     server.child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   }

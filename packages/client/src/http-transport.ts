@@ -71,7 +71,7 @@ export class HttpTransport implements Transport {
     if (this.closer.signal.aborted) throw new ClientClosedError();
     const route = routeFor(op, this.options.store, args);
     const signals = [this.closer.signal];
-    if (options.leaseSignal) signals.push(options.leaseSignal);
+    if (options.lease) signals.push(options.lease.signal);
     if (options.signal) signals.push(options.signal);
     if (options.timeoutMs !== undefined)
       signals.push(AbortSignal.timeout(Math.max(1, Math.ceil(options.timeoutMs))));

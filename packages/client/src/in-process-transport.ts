@@ -64,7 +64,8 @@ export class InProcessTransport implements Transport {
   async call<T>(op: Op, args: Record<string, unknown>, options: CallOptions = NO_OPTIONS): Promise<T> {
     if (this.closed) throw new ClientClosedError();
     const { service, run } = await this.load();
-    const { leaseSignal, signal } = options;
+    const { signal } = options;
+    const leaseSignal = options.lease?.signal;
     // Core takes one signal: compose only when a caller's signal joins the lease's.
     const either = leaseSignal && signal ? AbortSignal.any([leaseSignal, signal]) : (leaseSignal ?? signal);
     try {

@@ -1,5 +1,7 @@
 import { LeaseLostError } from './errors.js';
-import type { RenewableLease, Transport } from './transport.js';
+import { LeaseWatchdog } from './lease-watchdog.js';
+import type { WatchEntry, WatchedLease } from './lease-watchdog.js';
+import type { CallLease, RenewableLease, Transport } from './transport.js';
 
 /** How a Lease judges its own validity. */
 export interface LeaseTiming {
@@ -17,29 +19,34 @@ export interface LeaseSettings extends LeaseTiming {
   readonly onLost?: ((error: LeaseLostError) => void) | undefined;
   /** @internal The client's live leases: the lease joins it now and leaves it when lost or revoked. */
   readonly live?: Set<Lease> | undefined;
+  /** @internal The client's one watchdog over every lease's validity deadline. */
+  readonly watchdog?: LeaseWatchdog | undefined;
 }
 
 type State = 'live' | 'lost' | 'revoked';
+type LossListener = (error: LeaseLostError) => void;
 
 /**
  * A granted lease that keeps itself alive. It trusts itself only until
  * `sentAt + ttlMs × (1 − drift) − margin` of the last acknowledged keep-alive; past that it
  * aborts `signal` with a LeaseLostError, before the server could give its locks to anyone else.
  */
-export class Lease implements RenewableLease {
+export class Lease implements RenewableLease, CallLease, WatchedLease {
   readonly id: string;
   readonly ttlMs: number;
   readonly owner: string | undefined;
   // Made on first use: a client may hold 100,000 leases, and most never need a signal or a listener.
   private controller: AbortController | undefined;
-  private listeners: Set<(error: LeaseLostError) => void> | undefined;
+  // One listener is kept bare: a stream call listens only while in flight, with no Set per call.
+  private listeners: LossListener | Set<LossListener> | undefined;
   private lostError: LeaseLostError | undefined;
   private readonly driftFactor: number;
   private readonly marginMs: number;
   private state: State = 'live';
   private deadline = -Infinity;
   private renewUntil = Infinity;
-  private watchdog: NodeJS.Timeout | undefined;
+  private readonly watchdog: LeaseWatchdog;
+  private readonly watchEntry: WatchEntry;
   private readonly liveSet: Set<Lease> | undefined;
 
   constructor(
@@ -56,6 +63,8 @@ export class Lease implements RenewableLease {
     if (settings.onLost) this.onLost(settings.onLost);
     if (settings.renewForMs !== undefined) this.renewUntil = sentAtMs + settings.renewForMs;
     this.liveSet = settings.live;
+    this.watchdog = settings.watchdog ?? new LeaseWatchdog();
+    this.watchEntry = LeaseWatchdog.entryFor(this);
     this.liveSet?.add(this);
     this.acknowledge(sentAtMs, this.ttlMs);
     transport.renewer.add(this);
@@ -68,6 +77,11 @@ export class Lease implements RenewableLease {
       if (this.lostError) this.controller.abort(this.lostError);
     }
     return this.controller.signal;
+  }
+
+  /** @internal Why the lease was lost, once it is (the reason `signal` aborts with). */
+  get lostReason(): LeaseLostError | undefined {
+    return this.lostError;
   }
 
   /** True once the lease is lost. */
@@ -86,9 +100,24 @@ export class Lease implements RenewableLease {
   }
 
   /** Calls `listener` once if the lease is lost; returns the unsubscribe. */
-  onLost(listener: (error: LeaseLostError) => void): () => void {
-    (this.listeners ??= new Set()).add(listener);
-    return () => this.listeners?.delete(listener);
+  onLost(listener: LossListener): () => void {
+    this.addLossListener(listener);
+    return () => this.removeLossListener(listener);
+  }
+
+  /** @internal As `onLost`, without making an unsubscribe. */
+  addLossListener(listener: LossListener): void {
+    const current = this.listeners;
+    if (current === undefined) this.listeners = listener;
+    else if (current instanceof Set) current.add(listener);
+    else if (current !== listener) this.listeners = new Set([current, listener]);
+  }
+
+  /** @internal Undoes `addLossListener`. */
+  removeLossListener(listener: LossListener): void {
+    const current = this.listeners;
+    if (current === listener) this.listeners = undefined;
+    else if (current instanceof Set) current.delete(listener);
   }
 
   /** Stops automatic renewal `ms` from now: the lease then lapses and is reported lost. */
@@ -147,7 +176,7 @@ export class Lease implements RenewableLease {
     if (this.state !== 'live') return;
     const validUntil = sentAtMs + ttlMs * (1 - this.driftFactor) - this.marginMs;
     if (validUntil > this.deadline) this.deadline = validUntil;
-    this.arm();
+    this.watchdog.watch(this.watchEntry, this.deadline);
   }
 
   /** @internal The lease is gone or can no longer be proven alive. */
@@ -159,8 +188,9 @@ export class Lease implements RenewableLease {
     const error = new LeaseLostError(this.id, reason, cause === undefined ? undefined : { cause });
     this.lostError = error;
     this.controller?.abort(error);
-    const listeners = this.listeners ?? [];
+    const current = this.listeners;
     this.listeners = undefined;
+    const listeners = current === undefined ? [] : current instanceof Set ? current : [current];
     for (const listener of listeners) {
       try {
         listener(error);
@@ -170,24 +200,16 @@ export class Lease implements RenewableLease {
     }
   }
 
-  private arm(): void {
-    if (this.watchdog) return;
-    const wait = Math.max(0, this.deadline - performance.now());
-    this.watchdog = setTimeout(() => {
-      this.watchdog = undefined;
-      if (this.state !== 'live') return;
-      if (performance.now() >= this.deadline) {
-        this.markLost('no keep-alive was acknowledged before its validity deadline');
-      } else {
-        this.arm();
-      }
-    }, Math.ceil(wait));
-    this.watchdog.unref();
+  /** @internal The watchdog's look at `nowMs`: lost past the deadline, else when to look again. */
+  recheck(nowMs: number): number | undefined {
+    if (this.state !== 'live') return undefined;
+    if (nowMs < this.deadline) return this.deadline;
+    this.markLost('no keep-alive was acknowledged before its validity deadline');
+    return undefined;
   }
 
   private stop(): void {
-    clearTimeout(this.watchdog);
-    this.watchdog = undefined;
+    this.watchdog.unwatch(this.watchEntry);
     this.transport.renewer.remove(this);
   }
 }

@@ -1,4 +1,5 @@
 import { Lease } from './lease.js';
+import { LeaseWatchdog } from './lease-watchdog.js';
 import type { LeaseTiming } from './lease.js';
 import type { LeaseLostError } from './errors.js';
 import type { Transport } from './transport.js';
@@ -29,6 +30,8 @@ export interface LeaseDescription {
 export class LeasesApi {
   /** Leases granted by this client and still live. */
   readonly live = new Set<Lease>();
+  /** One timer over every lease's validity deadline, rather than one per lease. */
+  private readonly watchdog = new LeaseWatchdog();
 
   constructor(
     private readonly transport: Transport,
@@ -51,6 +54,7 @@ export class LeasesApi {
       renewForMs,
       onLost: options.onLost,
       live: this.live,
+      watchdog: this.watchdog,
     });
     return lease;
   }

@@ -2,7 +2,7 @@ import type { Lease } from './lease.js';
 import { LockHandle } from './lock-handle.js';
 import type { AcquireReply } from './lock-handle.js';
 import { abortReason } from './transport.js';
-import type { Transport } from './transport.js';
+import type { CallLease, Transport } from './transport.js';
 import { optionalMs, requireLease, requireString } from './validate.js';
 
 /** Options of tryAcquire. */
@@ -57,16 +57,15 @@ export class LocksApi {
     const waitMs = fixedWaitMs ?? optionalMs('waitMs', input.waitMs) ?? 0;
     const maxHoldMs = optionalMs('maxHoldMs', input.maxHoldMs, 1);
     const signal = input.signal;
-    lease.signal.throwIfAborted();
+    if (lease.lostReason) throw lease.lostReason;
     signal?.throwIfAborted();
     const args =
       maxHoldMs === undefined
         ? { name, leaseId: lease.id, waitMs }
         : { name, leaseId: lease.id, waitMs, maxHoldMs };
     let reentered = 0;
-    const options: { leaseSignal: AbortSignal; signal?: AbortSignal; onReentered?: () => void } = {
-      leaseSignal: lease.signal,
-    };
+    // The lease itself, not its signal: a signal per lease held 100,000 AbortControllers.
+    const options: { lease: CallLease; signal?: AbortSignal; onReentered?: () => void } = { lease };
     if (signal) options.signal = signal;
     // Only a waiting acquire is ever sent again after a reconnect.
     if (waitMs > 0) options.onReentered = () => reentered++;

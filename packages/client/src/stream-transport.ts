@@ -36,6 +36,8 @@ interface Pending {
   readonly reject: (error: unknown) => void;
   sentOn: number | undefined;
   timer: NodeJS.Timeout | undefined;
+  /** Ends the call if its lease is lost, while it is in flight. */
+  onLeaseLost: ((error: Error) => void) | undefined;
 }
 
 interface Watch {
@@ -59,7 +61,7 @@ export class StreamTransport implements Transport {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly watches = new Map<number, Watch>();
-  /** The calls each signal (a lease's, a caller's) would end: one abort listener per signal. */
+  /** The calls each caller's signal would end: one abort listener per signal. */
   private readonly aborts = new SignalWatch<Pending>((entry, reason) => this.abort(entry, reason));
 
   constructor(private readonly options: StreamTransportOptions) {
@@ -129,6 +131,7 @@ export class StreamTransport implements Transport {
         reject,
         sentOn: undefined,
         timer: undefined,
+        onLeaseLost: undefined,
       };
       this.pending.set(id, entry);
       this.holdProcess();
@@ -139,17 +142,21 @@ export class StreamTransport implements Transport {
         );
         entry.timer.unref();
       }
-      if (options.leaseSignal) this.aborts.add(options.leaseSignal, entry);
+      if (options.lease) {
+        entry.onLeaseLost = (error) => this.abort(entry, error);
+        options.lease.addLossListener(entry.onLeaseLost);
+      }
       if (options.signal) this.aborts.add(options.signal, entry);
       if (this.socket.open) this.transmit(entry);
       else this.socket.connect();
     });
   }
 
-  /** `entry` no longer ends with its signals. */
+  /** `entry` no longer ends with its lease's loss or its signal. */
   private unwatch(entry: Pending): void {
-    const { leaseSignal, signal } = entry.options;
-    if (leaseSignal) this.aborts.delete(leaseSignal, entry);
+    const { lease, signal } = entry.options;
+    if (entry.onLeaseLost) lease?.removeLossListener(entry.onLeaseLost);
+    entry.onLeaseLost = undefined;
     if (signal) this.aborts.delete(signal, entry);
   }
 

@@ -13,8 +13,8 @@ export const IDEMPOTENT_OPS: ReadonlySet<Op> = new Set(OP_NAMES.filter((op) => s
 export interface CallOptions {
   /** Aborts the call; a waiting acquire leaves the server's queue. */
   readonly signal?: AbortSignal;
-  /** The lease's signal: ends the call as `signal` does, so no composite of the two is needed. */
-  readonly leaseSignal?: AbortSignal;
+  /** The lease the call is made on: its loss ends the call as `signal` does, with no composite. */
+  readonly lease?: CallLease;
   /** Gives up (ConnectionError) when no answer came in time. */
   readonly timeoutMs?: number;
   /** Retries connection failures of idempotent ops; default true. */
@@ -26,9 +26,24 @@ export interface CallOptions {
 /** Options of a call that needs none; shared so a call without options allocates nothing. */
 export const NO_OPTIONS: CallOptions = Object.freeze({});
 
+/**
+ * A call's lease as a transport sees it. The stream listens for its loss only while the call is in
+ * flight, so a lease that holds a lock keeps no AbortSignal or listener (100,000 of them add up).
+ */
+export interface CallLease {
+  /** Why the lease was lost, once it is; undefined while it lives. */
+  readonly lostReason: Error | undefined;
+  /** Aborted with that reason when the lease is lost; made on first use. */
+  readonly signal: AbortSignal;
+  /** Calls `listener` once if the lease is lost. */
+  addLossListener(listener: (error: Error) => void): void;
+  /** Undoes `addLossListener`. */
+  removeLossListener(listener: (error: Error) => void): void;
+}
+
 /** The reason a call was aborted (the lease's loss before the caller's signal), or undefined. */
 export function abortReason(options: CallOptions): Error | undefined {
-  if (options.leaseSignal?.aborted) return options.leaseSignal.reason as Error;
+  if (options.lease?.lostReason) return options.lease.lostReason;
   if (options.signal?.aborted) return options.signal.reason as Error;
   return undefined;
 }
