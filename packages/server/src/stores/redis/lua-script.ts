@@ -51,7 +51,8 @@ export class LuaScript {
     // Scripts read TIME before writing: replicate effects, not the script (the default from Redis 5).
     this.lua = `redis.replicate_commands()\nlocal P = ARGV[1]\n${PRELUDE}\n${source.body}`;
     this.sha = createHash('sha1').update(this.lua).digest('hex');
-    this.name = `leasehold_${this.sha}`;
+    // Sent with every call: 80 bits of the hash are plenty to tell this project's scripts apart.
+    this.name = `leasehold_${this.sha.slice(0, 20)}`;
     // A function's environment takes no globals: P and ARGV are the library's, set on each call.
     const call = `function(_, args)\nARGV = args\nP = args[1]\n${source.body}\nend`;
     this.library = `#!lua name=${this.name}\nlocal P, ARGV\n${PRELUDE}\nredis.register_function('${this.name}', ${call})\n`;
