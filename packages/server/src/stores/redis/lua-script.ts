@@ -34,7 +34,7 @@ function noFunctions(error: Error): boolean {
 /**
  * A Lua script, run as a Redis function (FCALL) where Redis has them: its library, the prelude and
  * one function, is loaded once, so a call runs only the operation's body (EVALSHA would run the
- * whole prelude's definitions every time; ADR 0029-redis-functions). Loaded on demand: a Redis
+ * whole prelude's definitions every time; docs/adr/0015-redis-functions.md). Loaded on demand: a Redis
  * restarted without its data answers "Function not found" and the library is loaded again. A Redis
  * without functions gets EVALSHA (NOSCRIPT falls back to EVAL once).
  */
