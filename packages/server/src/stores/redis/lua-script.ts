@@ -70,7 +70,8 @@ export class LuaScript {
       return this.load(client).then(
         () => client.fcall(this.name, 0, prefix, ...args),
         (failure: unknown) => {
-          if (failure instanceof Error && noFunctions(failure)) return this.withoutFunctions(client, prefix, args);
+          if (failure instanceof Error && noFunctions(failure))
+            return this.withoutFunctions(client, prefix, args);
           throw failure;
         },
       );

@@ -15,7 +15,11 @@ async function commandCalls(redis: Redis): Promise<Record<string, number>> {
 }
 
 async function storeAs(server: RedisServer, user: string): Promise<Store> {
-  const metadata = [['redishost', server.address], ['redisusername', user], ['redispassword', 'pw']] as const;
+  const metadata = [
+    ['redishost', server.address],
+    ['redisusername', user],
+    ['redispassword', 'pw'],
+  ] as const;
   return createRedisStore('lockstore', new Map(metadata));
 }
 
@@ -29,7 +33,16 @@ describeWithBackend('redis-server', 'lock.redis scripts as Redis functions', (bi
     direct = new Redis({ host: '127.0.0.1', port: server.port });
     await direct.call('ACL', 'SETUSER', 'nofn', 'on', '>pw', '~*', '&*', '+@all', '-fcall', '-function');
     // May publish on the waiter channels but not on the store's events channel.
-    await direct.call('ACL', 'SETUSER', 'noevents', 'on', '>pw', '~*', '+@all', '&leasehold:{lockstore}:srv:*');
+    await direct.call(
+      'ACL',
+      'SETUSER',
+      'noevents',
+      'on',
+      '>pw',
+      '~*',
+      '+@all',
+      '&leasehold:{lockstore}:srv:*',
+    );
   });
   afterAll(async () => {
     for (const store of stores) await store.close();
@@ -45,7 +58,9 @@ describeWithBackend('redis-server', 'lock.redis scripts as Redis functions', (bi
     await direct.call('CONFIG', 'RESETSTAT');
     await direct.call('FUNCTION', 'FLUSH');
     const keys = Array.from({ length: 20 }, (_, i) => `f/${i + 1}`);
-    const results = await Promise.all(keys.map((key) => store.locks.acquire({ app: 'a', key, leaseId: lease.id })));
+    const results = await Promise.all(
+      keys.map((key) => store.locks.acquire({ app: 'a', key, leaseId: lease.id })),
+    );
     expect(await store.locks.release('f/0', lease.id, 'a')).toBe('released');
     const tokens = results.map((r) => (r.acquired ? r.fencingToken : -1));
     expect(tokens).toEqual([...tokens].sort((x, y) => x - y));
@@ -81,7 +96,9 @@ describeWithBackend('redis-server', 'lock.redis scripts as Redis functions', (bi
     const lease = await store.leases.grant({ app: 'a', ttlMs: 30_000 });
     await direct.call('CONFIG', 'RESETSTAT');
     // The grant's event is refused by the ACL halfway through the function.
-    const failed = await store.locks.acquire({ app: 'a', key: 'e/1', leaseId: lease.id }).catch((e: unknown) => e);
+    const failed = await store.locks
+      .acquire({ app: 'a', key: 'e/1', leaseId: lease.id })
+      .catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(LeaseholdError);
     expect(failed).toMatchObject({ code: 'STORE_ERROR' });
     const calls = await commandCalls(direct);
