@@ -28,7 +28,7 @@ countUntil('leases', app, daprLease(key), now + ttl, now)
 redis.call('HSET', mk, 'kind', 'd', 'owner', owner, 'lease', 'dapr:' .. token, 'app', app, 'token', token, 'at', now, 'hold', 0, 'waiter', '')
 redis.call('PEXPIRE', mk, ttl)
 redis.call('ZADD', P .. 'locks', 0, key)
-emit({ type = 'lock.acquired', key = key, revision = token, leaseId = 'dapr:' .. token, app = known(app), fencingToken = token })
+emitLock('lock.acquired', key, token, 'dapr:' .. token, known(app), token)
 return { 'ok', token }
 `),
 );

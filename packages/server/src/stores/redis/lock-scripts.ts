@@ -11,13 +11,18 @@ import { LuaScript } from './lua-script.js';
 export const acquireScript = new LuaScript(
   lua(`
 local key, id, holdMs, waitMs, wid, srv = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7]
-local app = usableLease(id, ARGV[8])
+local app, lpx = usableLease(id, ARGV[8])
 if not app then return { 'nolease' } end
 local m, v = holderOf(key)
-if not v and handoff(key) then m, v = holderOf(key) end
+local left = nil
+if not v then
+  local passed
+  passed, left = handoff(key, true)
+  if passed then m, v = holderOf(key) end
+end
 if m and m.kind == 'n' and m.lease == id then return { 'ok', tonumber(m.token), redis.call('PTTL', key), 0, app } end
 if not v then
-  local token, px = grant(key, id, holdMs, '', app)
+  local token, px = grant(key, id, holdMs, '', app, lpx, left or false)
   return { 'ok', token, px, 1, app }
 end
 local reply = holderReply('busy', m, v)

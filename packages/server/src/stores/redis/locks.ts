@@ -70,7 +70,9 @@ export class RedisLocks implements LockStore {
     let reply: Reply;
     try {
       const { key, leaseId, maxHoldMs, app } = options;
-      const args = [key, leaseId, maxHoldMs ?? 0, waitMs, waiterId, this.channel, callerArg(app)];
+      // The reply channel is only kept for a waiter: not sent with a try.
+      const channel = waitMs > 0 ? this.channel : '';
+      const args = [key, leaseId, maxHoldMs ?? 0, waitMs, waiterId, channel, callerArg(app)];
       reply = (await this.redis.script('acquire', acquireScript, ...args)) as Reply;
     } catch (error) {
       pending?.discard();

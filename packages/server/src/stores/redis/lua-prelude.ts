@@ -1,9 +1,9 @@
 import { USAGE_LUA } from './usage-lua.js';
 
 /**
- * Lua shared by every script: key names, the holder check, grant, drop and hand-off. ARGV[1] is
- * the store's key prefix. Holding a lock means the lock key exists and its value is either the
- * native marker `leasehold:lease:<leaseId>` or, for a Dapr lock, the Dapr owner string (exactly
+ * Lua shared by every script: key names, the holder check, grant, drop and hand-off. `P` is the
+ * store's key prefix (ARGV[1]), set by each script's header (lua-script.ts). Holding a lock means
+ * the lock key exists and its value is either the native marker `leasehold:lease:<leaseId>` or, for a Dapr lock, the Dapr owner string (exactly
  * what a Dapr sidecar writes). `meta:<key>` carries the token; a value it does not describe (e.g.
  * a key SET by a Dapr sidecar) is a foreign holder. A native lock's meta outlives its key by a
  * grace period, so the release of a lapsed lock is still announced (with its token) by the next
@@ -12,9 +12,6 @@ import { USAGE_LUA } from './usage-lua.js';
  * of the holding lease (a Dapr lock's implicit lease included); leases hold theirs in `lease:<id>`.
  */
 export const PRELUDE = `
--- Scripts read TIME before writing: replicate effects, not the script (the default from Redis 5).
-redis.replicate_commands()
-local P = ARGV[1]
 local MARK = 'leasehold:lease:'
 local GRACE = 60000
 local function nowMs()
@@ -29,19 +26,29 @@ local function hash(k)
   return m
 end
 local function emit(ev) redis.call('PUBLISH', P .. 'events', cjson.encode(ev)) end
+-- A lock event, as emit would encode it but built by hand (half the cost of encoding a table):
+-- lease, app and token are left out when nil; numbers are integers, written by %d.
+local function emitLock(kind, key, rev, lease, app, token)
+  local s = '{"type":"' .. kind .. '","key":' .. cjson.encode(key) .. ',"revision":' .. string.format('%d', rev)
+  if lease then s = s .. ',"leaseId":' .. cjson.encode(lease) end
+  if app then s = s .. ',"app":' .. cjson.encode(app) end
+  if token then s = s .. ',"fencingToken":' .. string.format('%d', token) end
+  redis.call('PUBLISH', P .. 'events', s .. '}')
+end
 -- An app for a reply or event: nil (left out) when unknown, as for a lease from before leases had apps.
 local function known(app)
   if not app or app == '' then return nil end
   return app
 end
--- The app of a live lease the caller may use, '' when it has none; nil when gone or another app's.
--- The caller is '' for an admin (any lease), else '=' .. its app (see callerArg).
+-- The app of a live lease the caller may use ('' when it has none) and the lease's PTTL; nil when
+-- gone or another app's. The caller is '' for an admin (any lease), else '=' .. its app (see callerArg).
 local function usableLease(id, caller)
   local k = P .. 'lease:' .. id
-  if redis.call('EXISTS', k) == 0 then return nil end
+  local pttl = redis.call('PTTL', k)
+  if pttl == -2 then return nil end
   local app = redis.call('HGET', k, 'app')
   if caller ~= '' and (not app or caller ~= '=' .. app) then return nil end
-  return app or ''
+  return app or '', pttl
 end
 local function nextRev() return redis.call('INCR', P .. 'rev') end
 ${USAGE_LUA}
@@ -59,10 +66,11 @@ local function ownerOf(m, v)
   if o and o ~= '' then return o end
   return nil
 end
--- Returns the token and the lock's TTL (its PTTL), or nil for a lease gone. app: the lease's app
--- when the caller already read it (usableLease), else read here.
-local function grant(key, leaseId, holdMs, waiterId, app)
-  local lpx = redis.call('PTTL', P .. 'lease:' .. leaseId)
+-- Returns the token and the lock's TTL (its PTTL), or nil for a lease gone. app, lpx: the lease's
+-- app and PTTL when the caller already read them (usableLease), else read here. m: the key's meta
+-- when the caller read it, false when it knows there is none, nil to read it here.
+local function grant(key, leaseId, holdMs, waiterId, app, lpx, m)
+  lpx = lpx or redis.call('PTTL', P .. 'lease:' .. leaseId)
   if lpx <= 0 then return nil end
   local px = lpx
   local now = nowMs()
@@ -75,15 +83,19 @@ local function grant(key, leaseId, holdMs, waiterId, app)
   local token = nextRev()
   local mk = P .. 'meta:' .. key
   redis.call('SET', key, MARK .. leaseId, 'PX', px)
-  uncountMeta(key, hash(mk))
-  redis.call('DEL', mk)
-  countUntil('locks', app, key, now + px, now)
+  if m == nil then m = hash(mk) end
+  if m then
+    uncountMeta(key, m)
+    redis.call('DEL', mk)
+  end
+  -- Trimming stale members on every grant is a call per set per cycle; the revision spreads it out.
+  countUntil('locks', app, key, now + px, now, token % 16 == 0)
   redis.call('HSET', mk, 'kind', 'n', 'lease', leaseId, 'app', app, 'token', token, 'at', now, 'hold', hold, 'waiter', waiterId)
   redis.call('PEXPIRE', mk, px + GRACE)
   redis.call('SADD', P .. 'll:' .. leaseId, key)
   redis.call('PEXPIRE', P .. 'll:' .. leaseId, lpx + GRACE)
   redis.call('ZADD', P .. 'locks', 0, key)
-  emit({ type = 'lock.acquired', key = key, revision = token, leaseId = leaseId, app = known(app), fencingToken = token })
+  emitLock('lock.acquired', key, token, leaseId, known(app), token)
   return token, px
 end
 local function drop(key, m)
@@ -91,25 +103,26 @@ local function drop(key, m)
   uncountMeta(key, m or hash(P .. 'meta:' .. key))
   redis.call('DEL', key, P .. 'meta:' .. key)
   redis.call('ZREM', P .. 'locks', key)
-  local ev = { type = 'lock.released', key = key, revision = nextRev() }
-  if m then
-    if m.kind == 'n' then redis.call('SREM', P .. 'll:' .. m.lease, key) end
-    ev.leaseId = m.lease
-    ev.app = known(m.app)
-    ev.fencingToken = tonumber(m.token)
+  local rev = nextRev()
+  if not m then
+    emitLock('lock.released', key, rev)
+    return
   end
-  emit(ev)
+  if m.kind == 'n' then redis.call('SREM', P .. 'll:' .. m.lease, key) end
+  emitLock('lock.released', key, rev, m.lease, known(m.app), tonumber(m.token))
 end
--- Only for a key that does not exist (handoff checks).
+-- Only for a key that does not exist (handoff checks). Returns the meta left in place (a Dapr
+-- lock's, or nil): what a grant of the key must still uncount and delete.
 local function reapLapsed(key)
   local mk = P .. 'meta:' .. key
   local m = hash(mk)
-  if not m or m.kind ~= 'n' then return end
+  if not m or m.kind ~= 'n' then return m end
   uncountMeta(key, m)
   redis.call('DEL', mk)
   redis.call('ZREM', P .. 'locks', key)
   redis.call('SREM', P .. 'll:' .. m.lease, key)
-  emit({ type = 'lock.released', key = key, revision = nextRev(), leaseId = m.lease, app = known(m.app), fencingToken = tonumber(m.token) })
+  emitLock('lock.released', key, nextRev(), m.lease, known(m.app), tonumber(m.token))
+  return nil
 end
 -- 'waiting' counts queue entries for metrics; queues from before it may take it below 0 (read as 0).
 local function unqueued(n)
@@ -144,10 +157,13 @@ local function passOn(key)
   end
 end
 -- Hands a lock nobody holds to its first live waiter, announcing a lapsed holder's release first.
-local function handoff(key)
-  if redis.call('EXISTS', key) == 1 then return false end
-  reapLapsed(key)
-  return passOn(key)
+-- Returns true when a waiter got it, else false and the meta still in place (see reapLapsed).
+-- absent: the caller has just seen the key absent, so it is not read again.
+local function handoff(key, absent)
+  if not absent and redis.call('EXISTS', key) == 1 then return false end
+  local m = reapLapsed(key)
+  if passOn(key) then return true end
+  return false, m
 end
 -- {status, holderLease, holderOwner, holderToken, holderApp}; a foreign holder has no lease.
 local function holderReply(status, m, v)
@@ -156,7 +172,12 @@ local function holderReply(status, m, v)
 end
 `;
 
-/** Builds one script: the prelude, then the operation's body. */
-export function lua(body: string): string {
-  return `${PRELUDE}\n${body}`;
+/** One operation's Lua, run after the prelude with `P` (the key prefix) and `ARGV` set. */
+export interface LuaSource {
+  readonly body: string;
+}
+
+/** Builds one script: the prelude, then the operation's body (see LuaScript for how it runs). */
+export function lua(body: string): LuaSource {
+  return { body };
 }

@@ -7,7 +7,7 @@
  *   deadlines (Redis ms). A member counts while its score is not past, so an expiry by TTL, a
  *   lapsed maxHoldMs or a Dapr lock's own key TTL stops counting at that same millisecond with no
  *   reaper; ends the scripts see (revoke, release, hand-off) remove the member. Each set expires
- *   when its last deadline passes, and stale members are trimmed on every new one.
+ *   when its last deadline passes, and stale members are trimmed on every new one (a lock grant: one in 16).
  * - Keys, value bytes and counters by key scope: hash `scope:<scope>` {keys, bytes, counters},
  *   HINCRBY'd by the scripts. A kv row written by this version carries `bytes` (rows without it
  *   were never counted and are never uncounted); a lease-bound row's bytes are also kept in
@@ -22,18 +22,19 @@ local function scopeOf(key)
   if not b then return '' end
   return string.sub(key, a + 2, b + 1)
 end
-local function track(z, member, at, now)
-  redis.call('ZREMRANGEBYSCORE', z, '-inf', '(' .. now)
+local function track(z, member, at, now, trim)
+  if trim ~= false then redis.call('ZREMRANGEBYSCORE', z, '-inf', '(' .. now) end
   redis.call('ZADD', z, at, member)
   if redis.call('PTTL', z) < at - now then redis.call('PEXPIRE', z, at - now) end
 end
 -- Counts member among the store's 'leases' or 'locks' (all-<kind>, for metrics) and its app's
--- until at (Redis ms); apps unknown count in the store only.
-local function countUntil(kind, app, member, at, now)
+-- until at (Redis ms); apps unknown count in the store only. trim false skips dropping the stale
+-- members (they count no more anyway): a lock grant trims one time in 16.
+local function countUntil(kind, app, member, at, now, trim)
   if at <= now then return end
-  track(P .. 'all-' .. kind, member, at, now)
+  track(P .. 'all-' .. kind, member, at, now, trim)
   if not app or app == '' then return end
-  track(P .. 'app-' .. kind .. ':' .. app, member, at, now)
+  track(P .. 'app-' .. kind .. ':' .. app, member, at, now, trim)
 end
 local function uncount(kind, app, member)
   redis.call('ZREM', P .. 'all-' .. kind, member)
