@@ -130,6 +130,9 @@ try {
     console.log(`sdk/etcd3 at c=${CONCURRENCY}: ${(m.sdk / m.etcd3).toFixed(2)}x (medians)`);
   if (m.dapr1 && m['etcd3-1']) console.log(`dapr-http/etcd3 at c=1: ${(m.dapr1 / m['etcd3-1']).toFixed(2)}x`);
   console.log(`load ${load()}`);
+} catch (error) {
+  console.error(`server log:\n${server.output().slice(-4000)}`);
+  throw error;
 } finally {
   await client.close();
   await http.close();
