@@ -9,7 +9,7 @@ import type { WatchStore } from './watch/watch-store.js';
 
 export type { LeaseApp } from './types.js';
 export type { GrantOptions, LeaseStore } from './leases/lease-store.js';
-export type { AcquireOptions, LockStore } from './locks/lock-store.js';
+export type { AcquireOptions, HoldingLease, LockPeek, LockStore } from './locks/lock-store.js';
 export type { DaprLockStore } from './dapr/dapr-store.js';
 export type { KvStore, PutOptions } from './kv/kv-store.js';
 export type { CounterStore } from './counters/counter-store.js';

@@ -1,5 +1,5 @@
 import type { LeaseStore } from '../leases/lease-store.js';
-import type { LockStore } from '../locks/lock-store.js';
+import type { HoldingLease, LockPeek, LockStore } from '../locks/lock-store.js';
 import type { Store } from '../store.js';
 import type { AcquireResult, LeaseApp } from '../types.js';
 import { UnlockStatus } from '../types.js';
@@ -14,7 +14,7 @@ export function daprLocksOver(leases: LeaseStore, locks: LockStore): DaprLockSto
   return {
     /** A read first, so a lock found held (or queued for) costs no write; then grant and take. */
     async tryLock(key: string, owner: string, ttlMs: number, app: string): Promise<AcquireResult> {
-      const seen = await locks.describe(key);
+      const seen = await peek(locks, key);
       if (seen.held || seen.waiters > 0) return { acquired: false };
       const lease = await leases.grant({ ttlMs, owner, app, implicit: true });
       let result: AcquireResult;
@@ -30,13 +30,13 @@ export function daprLocksOver(leases: LeaseStore, locks: LockStore): DaprLockSto
 
     /** The holder's lease must name `owner`; an implicit lease ends whole, any other lets this lock go. */
     async unlock(key: string, owner: string, app: LeaseApp): Promise<UnlockStatus> {
-      const seen = await locks.describe(key);
+      const seen = await peek(locks, key);
       if (!seen.held || seen.leaseId === undefined) return UnlockStatus.LOCK_DOES_NOT_EXIST;
       // A lock of another app is someone else's, whatever its owner string says.
       if (app !== undefined && seen.app !== undefined && seen.app !== app) {
         return UnlockStatus.LOCK_BELONGS_TO_OTHERS;
       }
-      const lease = await leases.get(seen.leaseId, app);
+      const lease = await holdingLease(leases, seen, seen.leaseId, app);
       if (!lease) return UnlockStatus.LOCK_DOES_NOT_EXIST;
       if (lease.owner !== owner) return UnlockStatus.LOCK_BELONGS_TO_OTHERS;
       const done = lease.implicit
@@ -45,6 +45,28 @@ export function daprLocksOver(leases: LeaseStore, locks: LockStore): DaprLockSto
       return done ? UnlockStatus.SUCCESS : UnlockStatus.LOCK_DOES_NOT_EXIST;
     },
   };
+}
+
+/** The store's cheap peek where it has one, else its full description. */
+function peek(locks: LockStore, key: string): Promise<LockPeek> {
+  return locks.peek ? locks.peek(key) : locks.describe(key);
+}
+
+/**
+ * The lease holding the lock: from the peek when the store told it (the lock key was there, so its
+ * lease lived at that read), else read; undefined when `app` may not use it or it is gone.
+ */
+async function holdingLease(
+  leases: LeaseStore,
+  seen: LockPeek,
+  leaseId: string,
+  app: LeaseApp,
+): Promise<HoldingLease | undefined> {
+  const known = seen.lease;
+  if (known?.id === leaseId && known.app !== undefined && (app === undefined || known.app === app)) {
+    return known;
+  }
+  return leases.get(leaseId, app);
 }
 
 const mapped = new WeakMap<Store, DaprLockStore>();

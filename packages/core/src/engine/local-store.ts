@@ -84,7 +84,8 @@ export class LocalStore implements Store {
     list: (limit) => this.run(() => this.engine.listLeases(limit)),
   };
 
-  readonly locks: Required<LockStore> = {
+  /** Every lock op but peek: describe is already one in-memory read here. */
+  readonly locks: Omit<Required<LockStore>, 'peek'> = {
     acquire: (options) => this.acquireOrWait(options),
     release: (key, leaseId, app) => this.run(() => this.engine.release(key, leaseId, app)),
     forceRelease: (key) => this.run(() => this.engine.forceRelease(key)),

@@ -13,6 +13,25 @@ export interface AcquireOptions {
   readonly signal?: AbortSignal;
 }
 
+/** The holding lease's facts, as a store knows them without reading the lease. */
+export interface HoldingLease {
+  readonly id: string;
+  readonly app?: string;
+  readonly owner?: string;
+  readonly implicit?: boolean;
+}
+
+/** Whether a lock is held (by which lease) and how many wait: no expiry, so one read. */
+export interface LockPeek {
+  readonly held: boolean;
+  readonly waiters: number;
+  readonly leaseId?: string;
+  /** The app of the holding lease, where the store knows it. */
+  readonly app?: string;
+  /** Where known without another read; core's Dapr mapping then skips reading the lease. */
+  readonly lease?: HoldingLease;
+}
+
 /** The exclusive locks of a store, each held by at most one lease, each grant fenced by a token. */
 export interface LockStore {
   /** Takes the lock for the lease, waiting in FIFO order up to `waitMs`; LEASE_NOT_FOUND if the lease is gone. */
@@ -23,6 +42,8 @@ export interface LockStore {
   forceRelease(key: string): Promise<boolean>;
   /** Describes a lock, held or not. */
   describe(key: string): Promise<LockInfo>;
+  /** Optional: a cheaper describe (one linearizable read, no expiry) for Dapr's TryLock and Unlock. */
+  peek?(key: string): Promise<LockPeek>;
   /** Lists held locks whose key starts with `prefix`, at most `limit`. */
   list(prefix: string, limit: number): Promise<LockInfo[]>;
   /** The acquires waiting for lock `key`, head first, where the store can read its queue. */

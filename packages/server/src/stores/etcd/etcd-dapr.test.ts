@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { UnlockStatus, daprOf } from '@leasehold/core';
 import type { Store, WatchEvent } from '@leasehold/core';
+import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithBackend } from '../../../test/support/backends.js';
 import { EtcdCluster } from '../../../test/support/etcd-harness.js';
@@ -41,6 +42,35 @@ describeWithBackend('etcd', "lock.etcd serves Dapr's lock API through core's map
     expect(await daprOf(b).unlock(key, 'worker-1', 'billing')).toBe(UnlockStatus.SUCCESS);
     expect(await a.leases.get(lock.leaseId!, 'billing')).toBeUndefined();
     expect((await a.usage!({ app: 'billing', scope: 'billing||' })).leases).toBe(0);
+  });
+
+  it('a TryLock that finds the lock held writes nothing: no lease granted, revision unchanged', async () => {
+    const key = 'lock||billing||held';
+    assert.ok((await daprOf(a).tryLock(key, 'worker-3', 30_000, 'billing')).acquired);
+    const etcd = new Etcd3({ hosts: cluster.endpoints.split(',').map((host) => `http://${host}`) });
+    try {
+      const before = await etcd.kv.range({ key: Buffer.from('\0'), limit: 1, count_only: true });
+      const leasesBefore = (await etcd.leaseClient.leaseLeases()).leases.length;
+      expect((await daprOf(b).tryLock(key, 'worker-4', 30_000, 'billing')).acquired).toBe(false);
+      const after = await etcd.kv.range({ key: Buffer.from('\0'), limit: 1, count_only: true });
+      expect(after.header.revision).toBe(before.header.revision);
+      expect((await etcd.leaseClient.leaseLeases()).leases.length).toBe(leasesBefore);
+    } finally {
+      etcd.close();
+    }
+    expect(await daprOf(b).unlock(key, 'worker-4', 'billing')).toBe(UnlockStatus.LOCK_BELONGS_TO_OTHERS);
+    expect(await daprOf(b).unlock(key, 'worker-3', 'payroll')).toBe(UnlockStatus.LOCK_BELONGS_TO_OTHERS);
+    expect(await daprOf(b).unlock(key, 'worker-3', 'billing')).toBe(UnlockStatus.SUCCESS);
+  });
+
+  it('peek names the holding lease from what the server knows of it, in one read', async () => {
+    const key = 'lock||billing||peek';
+    assert.ok((await daprOf(a).tryLock(key, 'worker-5', 30_000, 'billing')).acquired);
+    const seen = await b.locks.peek!(key);
+    expect(seen).toMatchObject({ held: true, waiters: 0, app: 'billing' });
+    expect(seen.lease).toMatchObject({ id: seen.leaseId, app: 'billing', owner: 'worker-5', implicit: true });
+    expect(await daprOf(a).unlock(key, 'worker-5', 'billing')).toBe(UnlockStatus.SUCCESS);
+    expect(await b.locks.peek!(key)).toEqual({ held: false, waiters: 0 });
   });
 
   it('an implicit lease expires like any other: the lock frees and the watch says lease.expired', async () => {

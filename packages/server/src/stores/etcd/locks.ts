@@ -4,6 +4,7 @@ import type {
   AcquireResult,
   LeaseApp,
   LockInfo,
+  LockPeek,
   LockStore,
   ReleaseStatus,
 } from '@leasehold/core';
@@ -96,17 +97,38 @@ export class EtcdLocks implements LockStore {
   /** Holder, owner, token, the nearer of lease expiry and hold deadline, and waiters, in one read. */
   describe(key: string): Promise<LockInfo> {
     return this.ctx.open(async () => {
-      const queue = this.ctx.keys.queue(key);
-      const response = await this.ctx.conn.txn(
-        'describeLock',
-        [],
-        [request.get(this.ctx.keys.lock(key)), request.count(queue, prefixEnd(queue))],
-      );
-      const waiters = Number(response.responses[1]?.response_range.count ?? 0);
-      const held = rangeAt(response, 0);
+      const { held, waiters } = await this.readLock(key, 'describeLock');
       if (!held) return { key, held: false, waiters };
       return this.describeHeld(key, held, waiters);
     });
+  }
+
+  /** Holder and waiters in one linearizable read; the holding lease's facts from the directory. */
+  peek(key: string): Promise<LockPeek> {
+    return this.ctx.open(async () => {
+      const { held, waiters } = await this.readLock(key, 'peekLock');
+      if (!held) return { held: false, waiters };
+      const value = decodeLock(held);
+      const facts = await this.ctx.leases.find(value.leaseId);
+      return {
+        held: true,
+        waiters,
+        leaseId: value.leaseId,
+        ...(value.app === undefined ? {} : { app: value.app }),
+        ...(facts ? { lease: facts } : {}),
+      };
+    });
+  }
+
+  /** The lock's key and its queue's length, read in one revision. */
+  private async readLock(key: string, op: string): Promise<{ held: IKeyValue | undefined; waiters: number }> {
+    const queue = this.ctx.keys.queue(key);
+    const response = await this.ctx.conn.txn(
+      op,
+      [],
+      [request.get(this.ctx.keys.lock(key)), request.count(queue, prefixEnd(queue))],
+    );
+    return { held: rangeAt(response, 0), waiters: Number(response.responses[1]?.response_range.count ?? 0) };
   }
 
   /** Held locks under `prefix`, in key order. */
@@ -154,7 +176,7 @@ export class EtcdLocks implements LockStore {
   ): Promise<AcquireResult> {
     const lockKey = this.ctx.keys.lock(key);
     const queue = this.ctx.keys.queue(key);
-    const response = await this.ctx.conn.txn(
+    const response = await this.ctx.conn.grantTxn(
       'acquire',
       [
         leaseGuard(this.ctx, lease),
