@@ -8,6 +8,8 @@ import { CountersApi, KvApi } from './kv-api.js';
 import type { LeaseTiming } from './lease.js';
 import { LeasesApi } from './leases-api.js';
 import { LocksApi } from './locks-api.js';
+import { watchWithResync } from './resync-watch.js';
+import type { KvEntry } from './kv-api.js';
 import { StreamTransport } from './stream-transport.js';
 import type { Transport, WatchEvent } from './transport.js';
 import { withLock } from './with-lock.js';
@@ -83,18 +85,30 @@ export class LeaseholdClient extends EventEmitter {
     return this.transport.call('stores.get', {});
   }
 
-  /** Calls `onEvent` for every change under `prefix` until the returned function is called. */
+  /**
+   * Calls `onEvent` for every change under `prefix` until the returned function is called. A
+   * resume the server cannot serve whole ends with `WatchCompactedError` (to `onError`); with
+   * `resync`, the watch then lists the prefix, hands over the entries, and goes on from there.
+   */
   watch(
     prefix: string,
     onEvent: (event: WatchEvent) => void,
-    options: { afterRevision?: number; onError?: (error: Error) => void } = {},
+    options: {
+      afterRevision?: number;
+      onError?: (error: Error) => void;
+      resync?: (entries: KvEntry[]) => void;
+    } = {},
   ): () => void {
     if (typeof prefix !== 'string') throw badArgument('prefix', 'must be a string');
-    return this.transport.watch(
-      prefix,
-      { onEvent, ...(options.onError ? { onError: options.onError } : {}) },
-      options.afterRevision,
-    );
+    const { afterRevision, onError, resync } = options;
+    if (resync) {
+      const settings = { resync, ...(onError ? { onError } : {}) };
+      return watchWithResync(this.transport, this.kv, prefix, onEvent, {
+        ...settings,
+        ...(afterRevision === undefined ? {} : { afterRevision }),
+      });
+    }
+    return this.transport.watch(prefix, { onEvent, ...(onError ? { onError } : {}) }, afterRevision);
   }
 
   /** Runs `fn` while holding the lock `name` on a fresh lease; always releases and revokes. */

@@ -85,6 +85,31 @@ export class ClientClosedError extends LeaseholdClientError {
   }
 }
 
+/**
+ * A watch asked to resume from a revision the server no longer retains. Nothing after it was
+ * delivered: reload a snapshot (`kv.list`, or `watch` with `onCompacted: 'snapshot'`) and
+ * watch again from there, or from `oldestRevision - 1` knowing the changes before are lost.
+ */
+export class WatchCompactedError extends LeaseholdClientError {
+  override readonly name: string = 'WatchCompactedError';
+  /** The oldest revision the server can still replay from. */
+  readonly oldestRevision: number;
+
+  constructor(message: string, oldestRevision: number) {
+    super('WATCH_COMPACTED', message, { status: 410 });
+    this.oldestRevision = oldestRevision;
+  }
+}
+
+/** The typed error that ended a watch, from its SSE `error` frame or stream error reply. */
+export function watchErrorOf(body: { errorCode?: unknown; message?: unknown; oldestRevision?: unknown }) {
+  const message = typeof body.message === 'string' ? body.message : 'the watch ended';
+  if (body.errorCode === 'WATCH_COMPACTED' && typeof body.oldestRevision === 'number') {
+    return new WatchCompactedError(message, body.oldestRevision);
+  }
+  return errorFromCode(typeof body.errorCode === 'string' ? body.errorCode : 'INTERNAL', message);
+}
+
 type ErrorClass = new (code: string, message: string, options?: { status?: number }) => LeaseholdClientError;
 
 const BY_CODE: Readonly<Record<string, ErrorClass>> = {

@@ -1,5 +1,5 @@
 import type { Caller, LeaseholdService, runOp } from '@leasehold/core';
-import { ClientClosedError, LeaseholdClientError, errorFromCode } from './errors.js';
+import { ClientClosedError, LeaseholdClientError, errorFromCode, watchErrorOf } from './errors.js';
 import { TimerRenewer } from './timer-renewer.js';
 import { NO_OPTIONS } from './transport.js';
 import type { CallOptions, Op, Transport, WatchHandlers } from './transport.js';
@@ -81,8 +81,13 @@ export class InProcessTransport implements Transport {
     this.load().then(
       ({ service }) => {
         if (stopped) return;
-        stop = service.watch.subscribe(this.caller, this.store, prefix, afterRevision, (event) =>
-          handlers.onEvent(event),
+        stop = service.watch.subscribe(
+          this.caller,
+          this.store,
+          prefix,
+          afterRevision,
+          (event) => handlers.onEvent(event),
+          { onError: (error) => handlers.onError?.(toWatchError(error)) },
         );
       },
       (error: unknown) => handlers.onError?.(toClientError(error) as Error),
@@ -102,6 +107,15 @@ export class InProcessTransport implements Transport {
 }
 
 /** Core's typed errors become the SDK's, keeping the code. */
+/** A core error that ended a watch, as the SDK raises it over the wire. */
+function toWatchError(error: { code: string; message: string; oldestRevision?: number }): Error {
+  return watchErrorOf({
+    errorCode: error.code,
+    message: error.message,
+    oldestRevision: error.oldestRevision,
+  });
+}
+
 function toClientError(error: unknown): unknown {
   if (error instanceof LeaseholdClientError) return error;
   const code = (error as { code?: unknown } | null)?.code;

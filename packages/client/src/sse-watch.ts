@@ -1,7 +1,7 @@
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 import type { EventSourceMessage } from 'eventsource-parser/stream';
 import { Backoff, sleep } from './backoff.js';
-import { ConnectionError } from './errors.js';
+import { ConnectionError, WatchCompactedError, watchErrorOf } from './errors.js';
 import type { WatchEvent, WatchHandlers } from './transport.js';
 
 /** Settings of one SSE watch. */
@@ -31,12 +31,15 @@ export function watchOverSse(options: SseWatchOptions): () => void {
         }
         backoff.reset();
         for await (const event of parseSse(response.body)) {
+          if ('ended' in event) throw event.ended;
           if (event.id !== undefined) lastId = event.id;
           options.handlers.onEvent(event.event);
         }
       } catch (error) {
         if (signal.aborted) return;
         options.handlers.onError?.(error instanceof Error ? error : new Error(String(error)));
+        // A compacted history cannot be resumed by trying again: the watch ends here.
+        if (error instanceof WatchCompactedError) return;
       }
       await sleep(backoff.next(), signal).catch(() => undefined);
     }
@@ -45,13 +48,20 @@ export function watchOverSse(options: SseWatchOptions): () => void {
   return () => stop.abort();
 }
 
-/** The watch events of an SSE body, each with the id to resume after; parsing is eventsource-parser's. */
+/**
+ * The watch events of an SSE body, each with the id to resume after, then the error that ended
+ * it if the server sent one (`event: error`); parsing is eventsource-parser's.
+ */
 async function* parseSse(
   body: ReadableStream<Uint8Array>,
-): AsyncGenerator<{ id: string | undefined; event: WatchEvent }> {
+): AsyncGenerator<{ id: string | undefined; event: WatchEvent } | { ended: Error }> {
   const messages = body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
   for await (const message of messages as unknown as AsyncIterable<EventSourceMessage>) {
     if (message.data === '') continue;
+    if (message.event === 'error') {
+      yield { ended: watchErrorOf(JSON.parse(message.data) as Record<string, unknown>) };
+      return;
+    }
     const payload = JSON.parse(message.data) as Partial<WatchEvent>;
     const event = { ...payload, type: payload.type ?? message.event } as WatchEvent;
     const id = message.id ?? (event.revision === undefined ? undefined : String(event.revision));

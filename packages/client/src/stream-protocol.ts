@@ -14,7 +14,14 @@ export interface StreamRequest {
 /** A reply, an error, or a watch event for the watch request `id`. */
 export type StreamReply =
   | { readonly id: number; readonly result: unknown }
-  | { readonly id: number; readonly error: { readonly errorCode: string; readonly message: string } }
+  | {
+      readonly id: number;
+      readonly error: {
+        readonly errorCode: string;
+        readonly message: string;
+        readonly oldestRevision?: number;
+      };
+    }
   | { readonly id: number; readonly event: { readonly revision: number; readonly [field: string]: unknown } };
 
 /**

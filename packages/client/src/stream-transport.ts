@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import { ClientClosedError, ConnectionError, errorFromCode } from './errors.js';
+import { ClientClosedError, ConnectionError, errorFromCode, watchErrorOf } from './errors.js';
 import { HeartbeatRenewer } from './heartbeat-renewer.js';
 import type { HeartbeatReply } from './heartbeat-renewer.js';
 import type { StreamReply, StreamRequest } from './stream-protocol.js';
@@ -8,6 +8,9 @@ import { StreamSocket } from './stream-socket.js';
 import type { ClientTlsOptions } from './tls-options.js';
 import type { CallOptions, Op, RenewableLease, Transport, WatchEvent, WatchHandlers } from './transport.js';
 import { IDEMPOTENT_OPS, NO_OPTIONS, abortReason, authHeaders } from './transport.js';
+
+/** Pause before a watch the server ended for a backend failure is asked for again. */
+const WATCH_RETRY_MS = 500;
 
 /** Settings of the stream transport. */
 export interface StreamTransportOptions {
@@ -187,6 +190,7 @@ export class StreamTransport implements Transport {
       watch.handlers.onEvent(reply.event as unknown as WatchEvent);
       return;
     }
+    if ('error' in reply && this.watches.has(reply.id)) return this.watchFailed(reply.id, reply.error);
     const entry = this.pending.get(reply.id);
     if (!entry) return;
     this.pending.delete(reply.id);
@@ -195,6 +199,30 @@ export class StreamTransport implements Transport {
     if ('error' in reply) entry.reject(errorFromCode(reply.error.errorCode, reply.error.message));
     else entry.resolve(reply.result);
     this.holdProcess();
+  }
+
+  /**
+   * The server ended a watch. A backend feed lost (`UNAVAILABLE`, `STORE_ERROR`) is resumed from
+   * the last revision after a pause; anything else (a compacted history, a bad prefix) ends it.
+   */
+  private watchFailed(
+    id: number,
+    body: { errorCode: string; message: string; oldestRevision?: number },
+  ): void {
+    const watch = this.watches.get(id);
+    if (!watch) return;
+    watch.handlers.onError?.(watchErrorOf(body));
+    if (body.errorCode !== 'UNAVAILABLE' && body.errorCode !== 'STORE_ERROR') {
+      this.watches.delete(id);
+      this.holdProcess();
+      return;
+    }
+    const timer = setTimeout(() => {
+      if (this.watches.get(id) !== watch || !this.socket.open) return; // a reconnect resumes it
+      const afterRevision = watch.lastRevision ?? watch.frame.afterRevision;
+      this.socket.send({ ...watch.frame, ...(afterRevision === undefined ? {} : { afterRevision }) });
+    }, WATCH_RETRY_MS);
+    timer.unref();
   }
 
   private transmit(entry: Pending): void {

@@ -13,6 +13,7 @@ export const GrpcStatus = {
   RESOURCE_EXHAUSTED: 8,
   FAILED_PRECONDITION: 9,
   ABORTED: 10,
+  OUT_OF_RANGE: 11,
   UNIMPLEMENTED: 12,
   INTERNAL: 13,
   UNAVAILABLE: 14,
@@ -39,6 +40,7 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'NOT_FOUND'
   | 'NOT_SUPPORTED'
+  | 'WATCH_COMPACTED'
   | 'UNAVAILABLE'
   | 'STORE_ERROR'
   | 'INTERNAL';
@@ -108,6 +110,12 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorSpec>> = {
     httpStatus: 501,
     grpcStatus: GrpcStatus.UNIMPLEMENTED,
     message: 'not supported by this store',
+  },
+  // 410 Gone: the history asked for existed and was discarded; OUT_OF_RANGE as etcd's ErrCompacted.
+  WATCH_COMPACTED: {
+    httpStatus: 410,
+    grpcStatus: GrpcStatus.OUT_OF_RANGE,
+    message: 'the watch history was compacted past the revision asked for',
   },
   UNAVAILABLE: { httpStatus: 503, grpcStatus: GrpcStatus.UNAVAILABLE, message: 'service unavailable' },
   STORE_ERROR: { httpStatus: 500, grpcStatus: GrpcStatus.INTERNAL, message: 'store failure' },

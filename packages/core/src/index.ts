@@ -23,6 +23,8 @@ export * from './dapr/dapr-service.js';
 export * from './kv/kv-service.js';
 export * from './counters/counter-service.js';
 export * from './watch/watch-service.js';
+export * from './watch/watch-compacted.js';
+export * from './watch/watch-resume.js';
 export * from './ops/index.js';
 export * from './ops/op-handlers.js';
 export * from './kv/kv-list.js';

@@ -61,6 +61,8 @@ export class LocalStore implements Store {
     const snapshot = this.journal?.load();
     if (snapshot) this.engine.restore(snapshot);
     this.commits.dropEvents();
+    // The events before a restart were not journaled: a resume from before it cannot be served.
+    this.hub.startAt(this.engine.currentRevision);
     this.rearm();
   }
 

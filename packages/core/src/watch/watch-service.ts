@@ -7,7 +7,10 @@ import { holdCount } from '../service/service-context.js';
 import type { Caller } from '../tenancy.js';
 import { visibleEvent } from '../tenancy.js';
 import type { WatchEvent } from '../types.js';
-import type { Unsubscribe } from './watch-store.js';
+import type { Unsubscribe, WatchOptions } from './watch-store.js';
+
+/** How a watch tells its transport it is live, or that it ended for want of history. */
+export type WatchSignals = Pick<WatchOptions, 'onLive' | 'onError'>;
 
 /** A watch event as its app sees it. */
 export type WatchView = Omit<WatchEvent, 'key'> & { readonly key: string; readonly kind?: 'lock' | 'kv' };
@@ -29,6 +32,7 @@ export class WatchService {
     prefix: unknown,
     afterRevision: number | undefined,
     onEvent: (event: WatchView) => void,
+    signals: WatchSignals = {},
   ): Unsubscribe {
     const binding = this.context.target(caller, storeName, 'watch');
     const scope = this.context.scopeOf(caller, binding);
@@ -37,6 +41,7 @@ export class WatchService {
     const unsubscribe = binding.store.watch.subscribe({
       prefix: '',
       ...(afterRevision === undefined ? {} : { afterRevision }),
+      ...signals,
       onEvent: (raw) => {
         const event = visibleEvent(caller, raw);
         if (!event) return;
@@ -61,6 +66,7 @@ export class WatchService {
     storeName: string,
     afterRevision: number | undefined,
     onEvent: (event: WatchView & { readonly space?: string }) => void,
+    signals: WatchSignals = {},
   ): Unsubscribe {
     if (caller.role !== 'admin') {
       throw new LeaseholdError('FORBIDDEN', "watching every app's events needs an admin token");
@@ -70,6 +76,7 @@ export class WatchService {
     const unsubscribe = binding.store.watch.subscribe({
       prefix: '',
       ...(afterRevision === undefined ? {} : { afterRevision }),
+      ...signals,
       onEvent: (event) => {
         if (event.type === 'lease.expired') return onEvent(event);
         const read = readStoreKey(binding.keyPrefix, event.key);

@@ -1,6 +1,6 @@
-import type { WatchView } from '@leasehold/core';
-import { checkInteger } from '@leasehold/core';
-import type { FastifyInstance } from 'fastify';
+import type { LeaseholdError, WatchSignals, WatchView } from '@leasehold/core';
+import { checkInteger, WatchCompactedError } from '@leasehold/core';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { tokenFromHeaders } from '../auth.js';
 import type { HttpContext } from './context.js';
 
@@ -10,58 +10,105 @@ function frame(event: WatchView): string {
   return `id: ${event.revision}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
+/** The last frame of a watch that cannot go on: no id, so a client's Last-Event-ID stays put. */
+function errorFrame(error: LeaseholdError): string {
+  const oldest = error instanceof WatchCompactedError ? { oldestRevision: error.oldestRevision } : {};
+  const body = { errorCode: error.code, message: error.message, ...oldest };
+  return `event: error\ndata: ${JSON.stringify(body)}\n\n`;
+}
+
+function readAfterRevision(lastEventId: string | string[] | undefined, query: string | undefined) {
+  const resumeFrom = lastEventId ?? query;
+  if (resumeFrom === undefined || resumeFrom === '') return undefined;
+  const text = String(resumeFrom);
+  return checkInteger(
+    'Last-Event-ID',
+    /^\d+$/.test(text) ? Number(text) : resumeFrom,
+    0,
+    Number.MAX_SAFE_INTEGER,
+  );
+}
+
+/**
+ * The text side of one SSE watch: frames written before the response is open (the store may
+ * answer during subscribe) wait in order, and an ending asked for early ends it once open.
+ */
+class SseSink {
+  private pending: string[] | undefined = [];
+  private endWanted = false;
+  private onEnd: (() => void) | undefined;
+
+  constructor(private readonly reply: FastifyReply) {}
+
+  send(text: string): void {
+    if (this.pending) this.pending.push(text);
+    else if (!this.reply.raw.writableEnded) this.reply.raw.write(text);
+  }
+
+  /** Writes the frame, then ends the stream (now, or as soon as it is open). */
+  finish(text: string): void {
+    this.send(text);
+    this.endWanted = true;
+    this.onEnd?.();
+  }
+
+  /** Opens the response, flushes what waited, and calls `end` when the watch must stop. */
+  open(end: () => void): void {
+    this.reply.raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    for (const text of this.pending ?? []) this.reply.raw.write(text);
+    this.pending = undefined;
+    this.onEnd = end;
+    if (this.endWanted) end();
+  }
+}
+
 /**
  * `GET /v1/{store}/watch?prefix=` as Server-Sent Events. Each event's id is its revision, so a
- * client resumes with `Last-Event-ID` (or `?afterRevision=`) from the retained history.
+ * client resumes with `Last-Event-ID` (or `?afterRevision=`) from the retained history. The
+ * comment `: watching` comes once the store is live; a resume it cannot serve whole ends with
+ * `event: error` (`WATCH_COMPACTED`, naming the oldest revision it still has); a lost backend
+ * feed ends it with `UNAVAILABLE`, to be resumed from the last id.
  */
 export function registerWatchRoute(app: FastifyInstance, ctx: HttpContext): void {
   app.get<{
     Params: { store: string };
     Querystring: { prefix?: string; afterRevision?: string; apps?: string };
   }>('/v1/:store/watch', (request, reply) => {
-    const resumeFrom = request.headers['last-event-id'] ?? request.query.afterRevision;
-    const afterRevision =
-      resumeFrom === undefined || resumeFrom === ''
-        ? undefined
-        : checkInteger(
-            'Last-Event-ID',
-            /^\d+$/.test(String(resumeFrom)) ? Number(resumeFrom) : resumeFrom,
-            0,
-            Number.MAX_SAFE_INTEGER,
-          );
-    let pending: string[] | undefined = [];
-    const write = (event: WatchView) => {
-      const text = frame(event);
-      if (pending) pending.push(text);
-      else reply.raw.write(text);
+    const afterRevision = readAfterRevision(request.headers['last-event-id'], request.query.afterRevision);
+    const sink = new SseSink(reply);
+    const write = (event: WatchView) => sink.send(frame(event));
+    const signals: WatchSignals = {
+      onLive: () => sink.send(': watching\n\n'),
+      onError: (error) => sink.finish(errorFrame(error)),
     };
     // Subscribing validates the store and prefix; errors are still ordinary JSON replies here.
     // `apps=all` is an admin's feed of every app (the console's), named per key space.
+    const { caller, params, query } = request;
     const unsubscribe =
-      request.query.apps === 'all'
-        ? ctx.service.watch.subscribeAll(request.caller, request.params.store, afterRevision, write)
+      query.apps === 'all'
+        ? ctx.service.watch.subscribeAll(caller, params.store, afterRevision, write, signals)
         : ctx.service.watch.subscribe(
-            request.caller,
-            request.params.store,
-            request.query.prefix ?? '',
+            caller,
+            params.store,
+            query.prefix ?? '',
             afterRevision,
             write,
+            signals,
           );
     reply.hijack();
-    reply.raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    reply.raw.write(': watching\n\n');
-    for (const text of pending) reply.raw.write(text);
-    pending = undefined;
-    const heartbeat = setInterval(() => reply.raw.write(': ping\n\n'), HEARTBEAT_MS);
+    const heartbeat = setInterval(() => sink.send(': ping\n\n'), HEARTBEAT_MS);
     heartbeat.unref();
     // A token reload that drops this watch's token ends the watch, as shutdown does.
-    const session = ctx.auth.track(tokenFromHeaders(request.headers), request.caller);
+    const session = ctx.auth.track(tokenFromHeaders(request.headers), caller);
+    let ended = false;
     const end = () => {
+      if (ended) return;
+      ended = true;
       clearInterval(heartbeat);
       unsubscribe();
       session.end();
@@ -72,5 +119,6 @@ export function registerWatchRoute(app: FastifyInstance, ctx: HttpContext): void
     reply.raw.on('close', end);
     ctx.shutdown.addEventListener('abort', end, { once: true });
     session.revoked.addEventListener('abort', end, { once: true });
+    sink.open(end);
   });
 }

@@ -7,6 +7,7 @@ import {
   specOf,
   unknownOp,
   waitHooksOf,
+  WatchCompactedError,
 } from '@leasehold/core';
 import type { Caller, LeaseholdService, OpName, Unsubscribe } from '@leasehold/core';
 import type WebSocket from 'ws';
@@ -158,14 +159,25 @@ export class StreamConnection {
     try {
       const after = args.afterRevision;
       this.watches.get(id)?.();
-      const stop = this.service.watch.subscribe(
+      // The error reply is the watch's last message (a resume the store cannot serve whole); the
+      // store may send it during subscribe, before there is a stop to keep.
+      const watch: { stop?: Unsubscribe; ended?: boolean } = {};
+      const onError = (error: LeaseholdError) => {
+        watch.ended = true;
+        watch.stop?.();
+        if (watch.stop && this.watches.get(id) === watch.stop) this.watches.delete(id);
+        this.fail(id, error);
+      };
+      watch.stop = this.service.watch.subscribe(
         this.caller,
         store,
         args.prefix,
         typeof after === 'number' ? after : undefined,
         (event) => this.reply({ id, event }),
+        { onError },
       );
-      this.watches.set(id, stop);
+      if (watch.ended) watch.stop();
+      else this.watches.set(id, watch.stop);
     } catch (error) {
       this.fail(id, error);
     }
@@ -177,7 +189,8 @@ export class StreamConnection {
       if (error.httpStatus >= 500 && error.cause !== undefined) {
         this.log(`stream request failed: ${error.code}: ${error.message}`, error.cause);
       }
-      this.reply({ id, error: { errorCode: error.code, message: error.message } });
+      const oldest = error instanceof WatchCompactedError ? { oldestRevision: error.oldestRevision } : {};
+      this.reply({ id, error: { errorCode: error.code, message: error.message, ...oldest } });
       return;
     }
     this.log('stream request failed', error);

@@ -13,8 +13,11 @@ export interface WatchSpec {
   readonly onCreated?: (revision: number) => void;
   /** Events of one revision batch, in revision order. */
   readonly onEvents: (events: IEvent[]) => void;
-  /** etcd cancelled the watch (e.g. history compacted); no more events will come. */
-  readonly onCancel?: (reason: string) => void;
+  /**
+   * etcd cancelled the watch; no more events will come. `compactRevision` is set (above 0) when
+   * the start revision was compacted: it is the oldest revision etcd can still watch from.
+   */
+  readonly onCancel?: (reason: string, compactRevision: number) => void;
 }
 
 interface Registration {
@@ -111,7 +114,8 @@ export class WatchMux {
     }
     if (response.canceled) {
       this.registrations.delete(registration.id);
-      registration.spec.onCancel?.(response.cancel_reason || 'watch cancelled by etcd');
+      const compacted = Number(response.compact_revision ?? 0);
+      registration.spec.onCancel?.(response.cancel_reason || 'watch cancelled by etcd', compacted);
       return;
     }
     const last = response.events.at(-1);

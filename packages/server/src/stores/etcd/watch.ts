@@ -1,4 +1,5 @@
 import type { Unsubscribe, WatchEvent, WatchOptions, WatchStore } from '@leasehold/core';
+import { WatchCompactedError } from '@leasehold/core';
 import type { IEvent } from 'etcd3';
 import type { EtcdContext } from './etcd-context.js';
 import type { EtcdKeys } from './etcd-keys.js';
@@ -15,7 +16,9 @@ import { decodeLock } from './lock-value.js';
  * writes first is `lease.expired`. Every event names its lease by public id and app: lock events
  * from the lock's value, kv events by looking up etcd's lease id (records seen in the same batch
  * first, then the cache, then a read as of the revision before the event). Batches are mapped one
- * after another, so order is kept.
+ * after another, so order is kept. The watch is live once etcd has created it: a fresh watch then
+ * starts at the revision etcd read when creating it, so every later change follows. A start
+ * revision etcd has compacted ends the watch with `WatchCompactedError`, after the batches before.
  */
 export class EtcdWatch implements WatchStore {
   constructor(private readonly ctx: EtcdContext) {}
@@ -25,12 +28,29 @@ export class EtcdWatch implements WatchStore {
     const { keys, leases, mux, closed } = this.ctx;
     if (closed) return () => undefined;
     let stopped = false;
+    let live = false;
     let chain = Promise.resolve();
+    // Signals go through the same chain as batches, so they keep their place after mapped events.
+    const then = (step: () => void) => {
+      chain = chain.then(() => (stopped ? undefined : step())).catch(() => undefined);
+    };
     const stop = mux.watch({
       key: keys.root,
       rangeEnd: prefixEnd(keys.root),
       startRevision: options.afterRevision === undefined ? 0 : options.afterRevision + 1,
       prevKv: true,
+      onCreated: () => {
+        if (live) return; // re-created after a reconnect: already live, the mux resumes it
+        live = true;
+        then(() => options.onLive?.());
+      },
+      onCancel: (_reason, compactRevision) => {
+        if (compactRevision <= 0) return;
+        then(() => {
+          stopped = true;
+          options.onError?.(new WatchCompactedError(compactRevision, options.afterRevision));
+        });
+      },
       onEvents: (events) => {
         chain = chain
           .then(() => mapBatch(keys, leases, events))

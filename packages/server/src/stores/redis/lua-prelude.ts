@@ -25,7 +25,13 @@ local function hash(k)
   for i = 1, #r, 2 do m[r[i]] = r[i + 1] end
   return m
 end
-local function emit(ev) redis.call('PUBLISH', P .. 'events', cjson.encode(ev)) end
+-- Each event goes out on the channel and into a capped stream whose ids are revisions, in the same
+-- script, so any server can replay what it missed from Redis itself (see watch.ts). Revisions only rise.
+local function publish(rev, s)
+  redis.call('PUBLISH', P .. 'events', s)
+  redis.call('XADD', P .. 'history', 'MAXLEN', '~', 10000, string.format('%d', rev), 'e', s)
+end
+local function emit(ev) publish(ev.revision, cjson.encode(ev)) end
 -- A lock event, as emit would encode it but built by hand (half the cost of encoding a table):
 -- lease, app and token are left out when nil; numbers are integers, written by %d.
 local function emitLock(kind, key, rev, lease, app, token)
@@ -33,7 +39,7 @@ local function emitLock(kind, key, rev, lease, app, token)
   if lease then s = s .. ',"leaseId":' .. cjson.encode(lease) end
   if app then s = s .. ',"app":' .. cjson.encode(app) end
   if token then s = s .. ',"fencingToken":' .. string.format('%d', token) end
-  redis.call('PUBLISH', P .. 'events', s .. '}')
+  publish(rev, s .. '}')
 end
 -- An app for a reply or event: nil (left out) when unknown, as for a lease from before leases had apps.
 local function known(app)

@@ -38,7 +38,7 @@ export class RedisStore implements Store {
     this.dapr = new RedisDapr(this.redis);
     this.kv = new RedisKv(this.redis);
     this.counters = new RedisCounters(this.redis);
-    this.watch = new RedisWatch(this.redis.prefix, subscriber);
+    this.watch = new RedisWatch(this.redis.prefix, subscriber, command);
   }
 
   /** Subscribes this server's waiter channel, indexes old keys and reaps; call once before use. */
