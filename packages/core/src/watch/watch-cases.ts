@@ -27,11 +27,8 @@ async function waitFor(check: () => boolean): Promise<void> {
   while (!check() && Date.now() < deadline) await sleep(20);
 }
 
-/** Revision order, each change once. Writes committed together (etcd's group commit) share a revision. */
 function inOrderOnce(events: readonly WatchEvent[]): void {
-  for (let i = 1; i < events.length; i++) assert.ok(events[i]!.revision >= events[i - 1]!.revision);
-  const changes = events.map((e) => `${e.revision}:${e.type}:${e.key}`);
-  assert.equal(new Set(changes).size, changes.length);
+  for (let i = 1; i < events.length; i++) assert.ok(events[i]!.revision > events[i - 1]!.revision);
 }
 
 /** The change feed: key and lock events under a prefix, in revision order. */
@@ -79,7 +76,7 @@ export const watchCases: ConformanceCase[] = [
       } finally {
         watch.stop();
       }
-      assert.equal(new Set(watch.events.map((e) => e.key)).size, 20);
+      assert.equal(watch.events.length, 20);
       assert.deepEqual(watch.errors, []);
       inOrderOnce(watch.events);
     },
