@@ -116,7 +116,7 @@ async function takeInTurn(
       await sleepWhileHeld(ctx, hub, gate, req.key, view.lock, view.revision + 1);
       if (gate.stopped || gate.entryGone) break;
     }
-    const taken = await ctx.conn.grantTxn(
+    const taken = await ctx.conn.txn(
       'acquire',
       [compare.created(place.entry, '=', place.turn), compare.created(lockKey, '=', 0)],
       [...grantWrites(ctx, req.key, req.lease, req.maxHoldMs), request.delete(place.entry)],
