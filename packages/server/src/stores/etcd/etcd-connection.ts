@@ -3,8 +3,6 @@ import { ConsecutiveBreaker, circuitBreaker, handleWhen, retry } from 'cockatiel
 import { Etcd3, GRPCCancelledError, isRecoverableError } from 'etcd3';
 import type { ICompare, IKeyValue, IRangeRequest, IRangeResponse, IRequestOp, ITxnResponse } from 'etcd3';
 import type { EtcdConfig } from './etcd-metadata.js';
-import { TxnBatcher } from './txn-batcher.js';
-import { isReadOnly } from './txn-footprint.js';
 
 /** etcd's compare targets and results, by number (the client's enums are CommonJS values). */
 const Target = { version: 0, create: 1, mod: 2, lease: 4 } as const;
@@ -95,7 +93,6 @@ function faultHandling() {
  */
 export class EtcdConnection {
   readonly client: Etcd3;
-  private readonly batcher: TxnBatcher;
 
   constructor(readonly config: EtcdConfig) {
     const { tls, auth } = config;
@@ -114,41 +111,17 @@ export class EtcdConnection {
           }
         : {}),
     });
-    this.batcher = new TxnBatcher((request) => this.client.kv.txn(request), isTransient);
   }
 
-  /**
-   * Runs one transaction; driver errors become STORE_ERROR naming `op`. A transaction that writes is
-   * committed together with the others of its turn (group commit, txn-batcher.ts); reads go alone.
-   */
+  /** Runs one transaction; driver errors become STORE_ERROR naming `op`. */
   async txn(
     op: string,
     compares: ICompare[],
     success: IRequestOp[],
     failure: IRequestOp[] = [],
   ): Promise<ITxnResponse> {
-    const request = { compare: compares, success, failure };
-    return this.call(op, () =>
-      isReadOnly(request) ? this.client.kv.txn(request) : this.batcher.submit(request),
-    );
-  }
-
-  /**
-   * Runs a transaction that may grant a lock, alone: its fencing token is its commit revision, which
-   * in a batch it would share with the batch's other grants, and tokens are unique store-wide.
-   */
-  grantTxn(
-    op: string,
-    compares: ICompare[],
-    success: IRequestOp[],
-    failure: IRequestOp[] = [],
-  ): Promise<ITxnResponse> {
-    return this.call(op, () => this.client.kv.txn({ compare: compares, success, failure }));
-  }
-
-  private async call<T>(op: string, run: () => Promise<T>): Promise<T> {
     try {
-      return await run();
+      return await this.client.kv.txn({ compare: compares, success, failure });
     } catch (error) {
       throw storeError(op, error);
     }

@@ -40,7 +40,7 @@ export async function takeOrEnqueue(
 ): Promise<AcquireResult | { turn: number; view: View }> {
   const lockKey = ctx.keys.lock(req.key);
   const queue = ctx.keys.queue(req.key);
-  const response = await ctx.conn.grantTxn(
+  const response = await ctx.conn.txn(
     'acquire',
     [
       leaseGuard(ctx, req.lease),

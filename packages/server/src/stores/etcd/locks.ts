@@ -176,7 +176,7 @@ export class EtcdLocks implements LockStore {
   ): Promise<AcquireResult> {
     const lockKey = this.ctx.keys.lock(key);
     const queue = this.ctx.keys.queue(key);
-    const response = await this.ctx.conn.grantTxn(
+    const response = await this.ctx.conn.txn(
       'acquire',
       [
         leaseGuard(this.ctx, lease),
