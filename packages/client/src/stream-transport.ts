@@ -1,16 +1,14 @@
 import type { EventEmitter } from 'node:events';
-import { ClientClosedError, ConnectionError, errorFromCode, watchErrorOf } from './errors.js';
+import { ClientClosedError, ConnectionError, errorFromCode } from './errors.js';
 import { HeartbeatRenewer } from './heartbeat-renewer.js';
 import type { HeartbeatReply } from './heartbeat-renewer.js';
 import type { StreamReply, StreamRequest } from './stream-protocol.js';
 import { SignalWatch } from './signal-watch.js';
 import { StreamSocket } from './stream-socket.js';
+import { StreamWatches } from './stream-watches.js';
 import type { ClientTlsOptions } from './tls-options.js';
-import type { CallOptions, Op, RenewableLease, Transport, WatchEvent, WatchHandlers } from './transport.js';
+import type { CallOptions, Op, RenewableLease, Transport, WatchHandlers } from './transport.js';
 import { IDEMPOTENT_OPS, NO_OPTIONS, abortReason, authHeaders } from './transport.js';
-
-/** Pause before a watch the server ended for a backend failure is asked for again. */
-const WATCH_RETRY_MS = 500;
 
 /** Settings of the stream transport. */
 export interface StreamTransportOptions {
@@ -43,12 +41,6 @@ interface Pending {
   onLeaseLost: ((error: Error) => void) | undefined;
 }
 
-interface Watch {
-  readonly frame: StreamRequest;
-  readonly handlers: WatchHandlers;
-  lastRevision: number | undefined;
-}
-
 /**
  * One multiplexed WebSocket per client (DESIGN §4.4). Calls made in one event-loop turn travel
  * in one frame; after a reconnect, live leases are re-registered, waiting acquires re-entered,
@@ -63,7 +55,7 @@ export class StreamTransport implements Transport {
   private downSince: number | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private readonly watches = new Map<number, Watch>();
+  private readonly watches: StreamWatches;
   /** The calls each caller's signal would end: one abort listener per signal. */
   private readonly aborts = new SignalWatch<Pending>((entry, reason) => this.abort(entry, reason));
 
@@ -90,6 +82,7 @@ export class StreamTransport implements Transport {
         },
       },
     );
+    this.watches = new StreamWatches(this.socket);
     this.renewer = new HeartbeatRenewer(
       {
         store: options.store,
@@ -183,14 +176,9 @@ export class StreamTransport implements Transport {
   }
 
   private settle(reply: StreamReply): void {
-    if ('event' in reply) {
-      const watch = this.watches.get(reply.id);
-      if (!watch) return;
-      watch.lastRevision = reply.event.revision;
-      watch.handlers.onEvent(reply.event as unknown as WatchEvent);
-      return;
-    }
-    if ('error' in reply && this.watches.has(reply.id)) return this.watchFailed(reply.id, reply.error);
+    // A watch's event or end; an event for a watch already stopped is dropped.
+    if (this.watches.receive(reply)) return this.holdProcess();
+    if ('event' in reply) return;
     const entry = this.pending.get(reply.id);
     if (!entry) return;
     this.pending.delete(reply.id);
@@ -199,30 +187,6 @@ export class StreamTransport implements Transport {
     if ('error' in reply) entry.reject(errorFromCode(reply.error.errorCode, reply.error.message));
     else entry.resolve(reply.result);
     this.holdProcess();
-  }
-
-  /**
-   * The server ended a watch. A backend feed lost (`UNAVAILABLE`, `STORE_ERROR`) is resumed from
-   * the last revision after a pause; anything else (a compacted history, a bad prefix) ends it.
-   */
-  private watchFailed(
-    id: number,
-    body: { errorCode: string; message: string; oldestRevision?: number },
-  ): void {
-    const watch = this.watches.get(id);
-    if (!watch) return;
-    watch.handlers.onError?.(watchErrorOf(body));
-    if (body.errorCode !== 'UNAVAILABLE' && body.errorCode !== 'STORE_ERROR') {
-      this.watches.delete(id);
-      this.holdProcess();
-      return;
-    }
-    const timer = setTimeout(() => {
-      if (this.watches.get(id) !== watch || !this.socket.open) return; // a reconnect resumes it
-      const afterRevision = watch.lastRevision ?? watch.frame.afterRevision;
-      this.socket.send({ ...watch.frame, ...(afterRevision === undefined ? {} : { afterRevision }) });
-    }, WATCH_RETRY_MS);
-    timer.unref();
   }
 
   private transmit(entry: Pending): void {
@@ -236,10 +200,7 @@ export class StreamTransport implements Transport {
     this.everOpened = true;
     for (const lease of this.renewer.registered()) this.reregister(lease);
     for (const entry of [...this.pending.values()]) this.resend(entry);
-    for (const [id, watch] of this.watches) {
-      const afterRevision = watch.lastRevision ?? watch.frame.afterRevision;
-      this.socket.send({ ...watch.frame, id, ...(afterRevision === undefined ? {} : { afterRevision }) });
-    }
+    this.watches.resumeAll();
   }
 
   /** A keep-alive on the new connection puts the lease back under its heartbeat. */
@@ -309,7 +270,7 @@ export class StreamTransport implements Transport {
       prefix,
       ...(afterRevision === undefined ? {} : { afterRevision }),
     };
-    this.watches.set(id, { frame, handlers, lastRevision: undefined });
+    this.watches.add(frame, handlers);
     this.holdProcess();
     if (this.socket.open) this.socket.send(frame);
     else this.socket.connect();
