@@ -59,6 +59,8 @@ describe('the conformance suite, by capability', () => {
       'a prefix never reaches into the key scope of another tenant (store has no kv)',
       'counters add, read and set (store has no counters)',
       'a watch sees puts, deletes and lock events in revision order (store has no kv)',
+      'a live watch sees every change made after it reported live (store has no kv)',
+      'a resume replays each change after its revision once, in order, then goes on live (store has no kv)',
       'an unknown lease cannot acquire, keep alive or bind keys (store has no kv)',
       'revoking a lease releases its locks and deletes its keys together (store has no kv)',
       "another app's lease id reads exactly as a missing one, and nothing of it changes (store has no kv)",
@@ -75,7 +77,7 @@ describe('the conformance suite, by capability', () => {
 
   it('reports skipped cases grouped by the capability the store lacks', () => {
     const report = conformanceSuite(withoutKvAndCounters(full)).report('lock.test');
-    expect(report).toContain('*** 12 conformance case(s) SKIPPED: lock.test has no kv ***');
+    expect(report).toContain('*** 14 conformance case(s) SKIPPED: lock.test has no kv ***');
     expect(report).toContain('*** 1 conformance case(s) SKIPPED: lock.test has no counters ***');
     expect(report).toContain('***   - counters add, read and set');
   });
@@ -87,6 +89,6 @@ describe('the conformance suite, by capability', () => {
     expect(watchCase?.verdict).toBe('fail');
     expect(plan.skipped).toEqual([]);
     await expect(watchCase?.run(full, TIMING)).rejects.toThrow(/has no watch, which every store must have/);
-    expect(plan.report('lock.test')[0]).toBe('*** 1 conformance case(s) FAILING: lock.test has no watch ***');
+    expect(plan.report('lock.test')[0]).toBe('*** 3 conformance case(s) FAILING: lock.test has no watch ***');
   });
 });
