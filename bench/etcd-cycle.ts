@@ -14,6 +14,7 @@ import { dataDirWithComponent } from '../packages/server/test/support/components
 import { EtcdCluster } from '../packages/server/test/support/etcd-harness.js';
 import { spawnServer } from '../packages/server/test/support/server-process.js';
 import { processCpuSeconds } from './lib/process-stats.js';
+import { countCycles } from './lib/closed-loop.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
@@ -33,19 +34,7 @@ async function drive(
   cycle: (n: number) => Promise<void>,
   pids: Record<string, number | undefined>,
 ): Promise<number> {
-  const run = async (ms: number) => {
-    const deadline = performance.now() + ms;
-    let cycles = 0;
-    await Promise.all(
-      Array.from({ length: workers }, async (_, n) => {
-        while (performance.now() < deadline) {
-          await cycle(n);
-          cycles++;
-        }
-      }),
-    );
-    return cycles;
-  };
+  const run = (ms: number) => countCycles(workers, ms, cycle);
   await run(WARMUP_MS);
   if (PROFILE_DIR && pids.server !== undefined) process.kill(pids.server, 'SIGUSR2');
   const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuOf(pid)]));

@@ -13,6 +13,7 @@ import { LeaseholdClient } from '@leasehold/client';
 import { dataDirWithComponent } from '../packages/server/test/support/components.js';
 import { RedisServer } from '../packages/server/test/support/redis-harness.js';
 import { spawnServer } from '../packages/server/test/support/server-process.js';
+import { countCycles } from './lib/closed-loop.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
@@ -55,19 +56,7 @@ async function drive(
   cycle: (n: number) => Promise<void>,
   pids: Record<string, number | undefined>,
 ) {
-  const run = async (ms: number) => {
-    const deadline = performance.now() + ms;
-    let cycles = 0;
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async (_, n) => {
-        while (performance.now() < deadline) {
-          await cycle(n);
-          cycles++;
-        }
-      }),
-    );
-    return cycles;
-  };
+  const run = (ms: number) => countCycles(CONCURRENCY, ms, cycle);
   await run(WARMUP_MS);
   if (PROFILE_DIR && pids.server !== undefined) process.kill(pids.server, 'SIGUSR2');
   const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuOf(pid)]));

@@ -42,6 +42,20 @@ export function recordMs(histogram: Histogram, ms: number): void {
   histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
 }
 
+/** Runs `workers` closed loops of `cycle` for `ms` and returns how many cycles completed (no latencies). */
+export async function countCycles(workers: number, ms: number, cycle: Cycle): Promise<number> {
+  const deadline = performance.now() + ms;
+  let cycles = 0;
+  const worker = async (n: number) => {
+    while (performance.now() < deadline) {
+      await cycle(n);
+      cycles++;
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, (_, n) => worker(n)));
+  return cycles;
+}
+
 /**
  * Runs `workers` closed loops of `cycle` (each starts its next cycle when the last one ends) for a
  * warm-up, then for `durationMs` with every cycle's latency recorded and the processes metered.

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithBackend } from './support/backends.js';
 import { dataDirWithComponent } from './support/components.js';
-import { EtcdCluster } from './support/etcd-harness.js';
+import { useEtcdServer } from './support/etcd-server.js';
 import { grantLease } from './support/handoff.js';
 import { RedisServer } from './support/redis-harness.js';
 import { getJson, postJson, spawnServer } from './support/server-process.js';
@@ -102,33 +102,21 @@ describeWithBackend('redis-server', 'Dapr expiryInSeconds 2^31-1 on lock.redis',
 });
 
 describeWithBackend('etcd', 'Dapr expiryInSeconds 2^31-1 on lock.etcd', (binary) => {
-  let cluster: EtcdCluster;
-  let server: ServerProcess;
-  let dir: string;
-  beforeAll(async () => {
-    cluster = await EtcdCluster.start(binary, 1);
-    dir = dataDirWithComponent('lock.etcd', { endpoints: cluster.endpoints });
-    server = await spawnServer({ dataDir: dir });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await cluster?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  specifyMaxExpiry(() => server);
+  const etcd = useEtcdServer(binary);
+  specifyMaxExpiry(() => etcd.server);
 
   it('keeps a native lock whose maxHoldMs is past setTimeout range (its hold timer fires early)', async () => {
-    const leaseId = await grantLease(server);
-    const acquired = await postJson(`${server.url}/v1/lockstore/locks/acquire`, {
+    const leaseId = await grantLease(etcd.server);
+    const acquired = await postJson(`${etcd.server.url}/v1/lockstore/locks/acquire`, {
       name: 'long-hold',
       leaseId,
       maxHoldMs: 30 * 86_400_000,
     });
     expect(acquired.body).toMatchObject({ acquired: true });
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect((await getJson(`${server.url}/v1/lockstore/locks?name=long-hold`)).body).toMatchObject({
+    expect((await getJson(`${etcd.server.url}/v1/lockstore/locks?name=long-hold`)).body).toMatchObject({
       held: true,
     });
-    expect(server.output()).not.toMatch(/TimeoutOverflowWarning/);
+    expect(etcd.server.output()).not.toMatch(/TimeoutOverflowWarning/);
   });
 });

@@ -1,11 +1,7 @@
-import { rmSync } from 'node:fs';
 import { Etcd3 } from 'etcd3';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeWithBackend } from './support/backends.js';
-import { dataDirWithComponent } from './support/components.js';
-import { EtcdCluster } from './support/etcd-harness.js';
-import { spawnServer } from './support/server-process.js';
-import type { ServerProcess } from './support/server-process.js';
+import { useEtcdServer } from './support/etcd-server.js';
 import { openSse, until } from './support/sse-reader.js';
 
 interface Put {
@@ -17,24 +13,11 @@ describeWithBackend(
   'etcd',
   'watch on lock.etcd: no window after `: watching`, compaction explicit',
   (binary) => {
-    let cluster: EtcdCluster;
-    let server: ServerProcess;
-    let dir: string;
-
-    beforeAll(async () => {
-      cluster = await EtcdCluster.start(binary, 1);
-      dir = dataDirWithComponent('lock.etcd', { endpoints: cluster.endpoints });
-      server = await spawnServer({ dataDir: dir });
-    });
-    afterAll(async () => {
-      await server?.stop();
-      await cluster?.stop();
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    });
+    const backend = useEtcdServer(binary);
 
     const put = async (key: string): Promise<Put> => {
       const startedAt = performance.now();
-      const res = await fetch(`${server.url}/v1/lockstore/kv`, {
+      const res = await fetch(`${backend.server.url}/v1/lockstore/kv`, {
         method: 'PUT',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ key, value: 'x' }),
@@ -51,7 +34,7 @@ describeWithBackend(
       const watches = [];
       for (let i = 0; i < 5; i++) {
         await new Promise((resolve) => setTimeout(resolve, 100));
-        const watch = await openSse(`${server.url}/v1/lockstore/watch?prefix=s/`);
+        const watch = await openSse(`${backend.server.url}/v1/lockstore/watch?prefix=s/`);
         watches.push({ watch, liveAt: await watch.live });
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -68,13 +51,13 @@ describeWithBackend(
       const before = await put('c/a');
       await put('c/b');
       const last = await put('c/c');
-      const etcd = new Etcd3({ hosts: cluster.endpoints.split(',') });
+      const etcd = new Etcd3({ hosts: backend.cluster.endpoints.split(',') });
       try {
         await etcd.kv.compact({ revision: String(last.revision), physical: true });
       } finally {
         etcd.close();
       }
-      const watch = await openSse(`${server.url}/v1/lockstore/watch?prefix=c/`, {
+      const watch = await openSse(`${backend.server.url}/v1/lockstore/watch?prefix=c/`, {
         'last-event-id': String(before.revision),
       });
       const ended = await watch.ended;
