@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithBackend } from '../../packages/server/test/support/backends.js';
 import { startBackend } from './backends.js';
 import type { EtcdBackend } from './etcd-backend.js';
-import { injectAndHeal, sleep, tempDir } from './nemesis-test-kit.js';
+import { eventually, injectAndHeal, sleep, tempDir } from './nemesis-test-kit.js';
 
 /** True when `/health` through `address` gives no healthy answer within 500 ms. */
 async function unreachable(address: string): Promise<boolean> {
@@ -12,19 +12,6 @@ async function unreachable(address: string): Promise<boolean> {
     return ((await response.json()) as { health?: string }).health !== 'true';
   } catch {
     return true;
-  }
-}
-
-/** Retries `call` (the client reconnecting, its circuit half-opening) for up to 15 s. */
-async function eventually<T>(call: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      return await call();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(100);
-    }
   }
 }
 

@@ -28,3 +28,16 @@ export async function injectAndHeal(
   expect(await fault.heal()).toBe(healed);
   return { injected, healed };
 }
+
+/** Retries `call` for up to 15 s (a client reconnecting, a store's circuit half-opening). */
+export async function eventually<T>(call: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(100);
+    }
+  }
+}
