@@ -9,13 +9,14 @@ import type { TortureBackend } from '../runner/backend.js';
 import { startBackend } from './backends.js';
 import { eventually, tempDir } from './nemesis-test-kit.js';
 
-describeWithBackend('redis-server', 'nemesis: a Leasehold server on the faulty redis backend', () => {
+/** A Leasehold server on `kind`'s component; a lock taken before the faults must outlive every one of them. */
+function serverThroughFaults(kind: 'redis' | 'etcd', cluster: boolean): void {
   const dir = tempDir();
   let backend: TortureBackend;
   let server: ServerProcess;
   let dataDir = '';
   beforeAll(async () => {
-    backend = await startBackend('redis', { dir: dir.path, cluster: false, seed: 11 });
+    backend = await startBackend(kind, { dir: dir.path, cluster, seed: 11 });
     const { type, metadata } = backend.component();
     dataDir = dataDirWithComponent(type, metadata);
     server = await spawnServer({ dataDir });
@@ -54,4 +55,13 @@ describeWithBackend('redis-server', 'nemesis: a Leasehold server on the faulty r
     // The backend persists as the store asks, so the start-up check had nothing to warn about.
     expect(server.output()).not.toMatch(/appendfsync/);
   });
-});
+}
+
+describeWithBackend('redis-server', 'nemesis: a Leasehold server on the faulty redis backend', () =>
+  serverThroughFaults('redis', false),
+);
+describeWithBackend(
+  'etcd',
+  'nemesis: a Leasehold server on a faulty 3-member etcd (leader kill included)',
+  () => serverThroughFaults('etcd', true),
+);
