@@ -10,7 +10,7 @@ import { startBackend } from './backends.js';
 import { eventually, tempDir } from './nemesis-test-kit.js';
 
 /** A Leasehold server on `kind`'s component; a lock taken before the faults must outlive every one of them. */
-function serverThroughFaults(kind: 'redis' | 'etcd', cluster: boolean): void {
+function serverThroughFaults(kind: TortureBackend['store'], cluster: boolean): void {
   const dir = tempDir();
   let backend: TortureBackend;
   let server: ServerProcess;
@@ -59,6 +59,11 @@ function serverThroughFaults(kind: 'redis' | 'etcd', cluster: boolean): void {
 
 describeWithBackend('redis-server', 'nemesis: a Leasehold server on the faulty redis backend', () =>
   serverThroughFaults('redis', false),
+);
+describeWithBackend(
+  'redis-server',
+  'nemesis: a Leasehold server on Redlock masters faulted one at a time',
+  () => serverThroughFaults('redlock', false),
 );
 describeWithBackend(
   'etcd',
