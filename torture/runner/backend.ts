@@ -1,0 +1,10 @@
+export interface Fault { readonly kind: string; inject(): Promise<string>; heal(): Promise<string>; }
+export interface TortureBackend {
+  readonly store: 'redis' | 'redlock' | 'etcd';
+  /** The component (type + metadata) a Leasehold server uses to reach this backend. */
+  component(): { type: string; metadata: Record<string, string> };
+  /** The faults this backend offers (kill/restart, SIGSTOP 1 s, proxy cut...); [] in the plain version. */
+  faults(): Fault[];
+  stop(): Promise<void>;
+}
+export type StartBackend = (kind: TortureBackend['store'], opts: { dir: string; cluster: boolean; seed: number }) => Promise<TortureBackend>;
