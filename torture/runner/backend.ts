@@ -1,4 +1,11 @@
-export interface Fault { readonly kind: string; inject(): Promise<string>; heal(): Promise<string>; }
+/** One fault a backend offers the nemesis: applied by `inject`, undone by `heal`; each returns what it did. */
+export interface Fault {
+  readonly kind: string;
+  inject(): Promise<string>;
+  heal(): Promise<string>;
+}
+
+/** A running backend for the torture runner's Leasehold servers. */
 export interface TortureBackend {
   readonly store: 'redis' | 'redlock' | 'etcd';
   /** The component (type + metadata) a Leasehold server uses to reach this backend. */
@@ -7,4 +14,9 @@ export interface TortureBackend {
   faults(): Fault[];
   stop(): Promise<void>;
 }
-export type StartBackend = (kind: TortureBackend['store'], opts: { dir: string; cluster: boolean; seed: number }) => Promise<TortureBackend>;
+
+/** Starts a backend of `kind` for one run. */
+export type StartBackend = (
+  kind: TortureBackend['store'],
+  opts: { dir: string; cluster: boolean; seed: number },
+) => Promise<TortureBackend>;
