@@ -56,7 +56,9 @@ export function codeOf(error: unknown): string {
     const code = (error as { errorCode?: unknown }).errorCode;
     if (typeof code === 'string') return code;
     if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'timeout';
-    return error.name;
+    // fetch fails with a bare TypeError whose cause says why (ECONNREFUSED, UND_ERR_SOCKET).
+    const cause = (error.cause as { code?: unknown } | undefined)?.code;
+    return typeof cause === 'string' ? cause : error.name;
   }
   return String(error);
 }

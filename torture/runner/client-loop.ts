@@ -39,6 +39,8 @@ export class ClientLoop {
     const complete = this.recorder.invoke(this.process, kind, request);
     const result = await call();
     complete(result.outcome, result.fields);
+    // No answer: the server may be down; pause rather than spin on refused connections.
+    if (result.outcome === 'unknown') await sleep(this.rng.int(100, 300));
     return result;
   }
 
@@ -70,6 +72,7 @@ export class ClientLoop {
       const key = this.rng.pick(HOT.keys);
       const value = `${this.process}-${this.writes++}`;
       await this.record('kv.put', { key, value, name, token }, () => this.api.put(key, value, name, token));
+      if (this.rng.chance(0.3)) await this.look();
       const rest = until - Date.now();
       if (rest <= 0) return;
       await sleep(Math.min(rest, this.rng.int(ttlMs / 6, ttlMs / 3)));

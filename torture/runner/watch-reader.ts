@@ -30,13 +30,14 @@ export class WatchReader {
   async run(deadlineMs: number): Promise<void> {
     while (Date.now() < deadlineMs) {
       const cutAfterMs = Math.min(this.rng.int(1_000, 6_000), deadlineMs - Date.now());
-      await this.connection(Math.max(cutAfterMs, 0));
-      await new Promise((resolve) => setTimeout(resolve, this.rng.int(10, 200)));
+      const live = await this.connection(Math.max(cutAfterMs, 0));
+      // A connection that never went live may mean a server down: pause longer before the next.
+      await new Promise((resolve) => setTimeout(resolve, this.rng.int(10, live ? 200 : 500)));
     }
   }
 
-  /** One connection: open, read until the cut, an error event or the server's end. */
-  private async connection(cutAfterMs: number): Promise<void> {
+  /** One connection: open, read until the cut, an error event or the server's end; true if it went live. */
+  private async connection(cutAfterMs: number): Promise<boolean> {
     const stream = `${this.process}-s${this.streams++}`;
     const resume = this.lastRevision;
     const url = `${this.urls[this.current]}/v1/lockstore/watch?prefix=${encodeURIComponent(KV_PREFIX)}`;
@@ -55,7 +56,8 @@ export class WatchReader {
       });
       if (!response.ok || !response.body) {
         open('fail', { error: `http_${response.status}` });
-        return;
+        live = true;
+        return false;
       }
       for await (const block of blocks(response.body)) {
         if (!live && block.comments.includes('watching')) {
@@ -72,6 +74,7 @@ export class WatchReader {
       controller.abort();
       if (!live) open('unknown', { error: 'closed before watching' });
     }
+    return live;
   }
 
   /** Records one data block; true when it was the error that ends the stream. */
