@@ -20,6 +20,11 @@ export interface ClientConfig {
   /** Date.now() time at which to stop starting new ops. */
   readonly deadlineMs: number;
   readonly historyPath: string;
+  /**
+   * False where the watch numbers events with a sequence of its own (Redlock, docs/stores-redis.md): a
+   * write's revision then names no watch event, so it is recorded as `storeRevision`, which no property reads.
+   */
+  readonly watchSharesRevisions: boolean;
 }
 
 async function main(config: ClientConfig): Promise<void> {
@@ -33,7 +38,9 @@ async function main(config: ClientConfig): Promise<void> {
     const http = new HttpApi(config.urls);
     const api: ClientApi = config.role === 'sdk' ? new SdkApi(config.urls) : http;
     try {
-      await new ClientLoop(config.process, api, recorder, rng, http).run(config.deadlineMs);
+      await new ClientLoop(config.process, api, recorder, rng, http, config.watchSharesRevisions).run(
+        config.deadlineMs,
+      );
     } finally {
       await api.close();
     }

@@ -109,11 +109,16 @@ function clientConfigs(
     configs.push({
       process,
       role: watch ? 'watch' : i % 2 === 0 ? 'http' : 'sdk',
-      // Each client starts on its own server, so both servers carry traffic.
-      urls: [...urls.slice(i % urls.length), ...urls.slice(0, i % urls.length)],
+      // Each client starts on its own server, so both servers carry traffic. A Redlock watch sees only its
+      // own server's changes, numbered its own way: the watch reader stays on one server there.
+      urls:
+        watch && options.store === 'redlock'
+          ? urls.slice(0, 1)
+          : [...urls.slice(i % urls.length), ...urls.slice(0, i % urls.length)],
       seed: (options.seed * 1_009 + i * 7_919) >>> 0,
       deadlineMs,
       historyPath: join(out, `${process}.jsonl`),
+      watchSharesRevisions: options.store !== 'redlock',
     });
   }
   return configs;

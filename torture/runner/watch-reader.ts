@@ -40,6 +40,8 @@ export class WatchReader {
   private async connection(cutAfterMs: number): Promise<boolean> {
     const stream = `${this.process}-s${this.streams++}`;
     const resume = this.lastRevision;
+    // Each connection picks a server, so a resume often lands on another one than the stream it follows.
+    if (this.rng.chance(0.5)) this.current = this.rng.int(0, this.urls.length - 1);
     const url = `${this.urls[this.current]}/v1/lockstore/watch?prefix=${encodeURIComponent(KV_PREFIX)}`;
     const open = this.recorder.invoke(this.process, 'watch.open', {
       stream,
