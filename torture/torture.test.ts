@@ -12,8 +12,11 @@ import type { TortureOptions } from './runner/run-torture.js';
 const SECONDS = Number(process.env.TORTURE_SECONDS ?? 60);
 /** Set-up, the clients' last ops, the merge and the check, on top of the run itself. */
 const TIMEOUT_MS = SECONDS * 1_000 + 120_000;
-/** At least one grant checked per two seconds of run: a floor far below a healthy run's. */
-const MIN_GRANTS = Math.max(5, Math.floor(SECONDS / 2));
+/**
+ * At least one grant checked per six seconds of run: far below a quiet machine's (about 1.5 a second), low
+ * enough for a machine whose load keeps a restarted server down for ten seconds.
+ */
+const MIN_GRANTS = Math.max(3, Math.floor(SECONDS / 6));
 
 async function tortured(options: Omit<TortureOptions, 'seconds' | 'clients'>): Promise<void> {
   const result = await runTorture({ ...options, seconds: SECONDS, clients: 4 });

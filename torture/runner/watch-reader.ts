@@ -1,13 +1,11 @@
+import { parseBlock } from '../../packages/server/test/support/sse-reader.js';
 import type { WatchEventType } from '../history/history-op.js';
 import type { HistoryRecorder } from '../history/history-recorder.js';
 import { KV_PREFIX } from './hot-names.js';
 import type { Prng } from './prng.js';
 
 /** One parsed SSE block: its comments and its fields. */
-interface Block {
-  readonly comments: string[];
-  readonly fields: Record<string, string>;
-}
+type Block = ReturnType<typeof parseBlock>;
 
 /**
  * An SSE watch on the clients' KV prefix that drops its connection now and then and resumes with
@@ -118,14 +116,4 @@ async function* blocks(body: ReadableStream<Uint8Array>): AsyncGenerator<Block> 
       buffer = buffer.slice(end + 2);
     }
   }
-}
-
-function parseBlock(text: string): Block {
-  const comments: string[] = [];
-  const fields: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    if (line.startsWith(':')) comments.push(line.slice(1).trim());
-    else if (line.includes(':')) fields[line.slice(0, line.indexOf(':'))] = line.slice(line.indexOf(':') + 2);
-  }
-  return { comments, fields };
 }
