@@ -29,7 +29,7 @@ export class ServerGroup {
       dataDirWithComponent(component.type, component.metadata),
     );
     const servers: ServerProcess[] = [];
-    for (const dataDir of dataDirs) servers.push(await spawnServer({ dataDir }));
+    for (const dataDir of dataDirs) servers.push(await spawnPatiently(dataDir));
     return new ServerGroup(
       dataDirs,
       servers.map((server) => server.port),
@@ -52,7 +52,7 @@ export class ServerGroup {
   /** Starts server `index` again on its data dir and port; waits until it is healthy. */
   async restart(index: number): Promise<void> {
     if (this.servers[index]) return;
-    this.servers[index] = await spawnServer({ dataDir: this.dataDirs[index]!, port: this.ports[index]! });
+    this.servers[index] = await spawnPatiently(this.dataDirs[index]!, this.ports[index]);
   }
 
   /** What each server printed (for a report when something failed). */
@@ -65,5 +65,19 @@ export class ServerGroup {
   /** Stops every server (SIGTERM). */
   async stop(): Promise<void> {
     await Promise.all(this.servers.map(async (server) => server?.stop()));
+  }
+}
+
+/** Start attempts: on a loaded machine a server from source can miss spawnServer's 20 s once. */
+const START_ATTEMPTS = 3;
+
+/** Starts a server, trying again when it did not come up in time (a run without its server proves little). */
+async function spawnPatiently(dataDir: string, port?: number): Promise<ServerProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnServer({ dataDir, ...(port === undefined ? {} : { port }) });
+    } catch (error) {
+      if (attempt >= START_ATTEMPTS) throw error;
+    }
   }
 }
