@@ -41,7 +41,7 @@ export class ClientLoop {
     const result = await call();
     complete(result.outcome, this.writeFields(kind, result.fields));
     // No answer: the server may be down; pause rather than spin on refused connections.
-    if (result.outcome === 'unknown') await sleep(this.rng.int(100, 300));
+    if (result.outcome === 'unknown') await sleep(this.rng.int(250, 750));
     return result;
   }
 
