@@ -1,5 +1,5 @@
 /**
- * A short torture run per store (issue 13): clients, faults and the checker, end to end. Each run must come
+ * A short torture run per store (issue 13): clients, faults (the backend's too) and the checker, end to end. Each run must come
  * out clean and must have done real work: grants checked, and every scheduled kind of fault injected.
  * `TORTURE_SECONDS` sets the length (60 by default); longer runs are `npm run torture`.
  */

@@ -46,7 +46,7 @@ export function serverKillFault(servers: ServerGroup, rng: Prng): Fault {
 }
 
 /**
- * The seeded fault schedule: one fault at a time, at random intervals, going round the kinds in a
+ * The seeded fault schedule: one fault at a time, 0.5–2.5 s apart, going round the kinds in a
  * shuffled order so that every kind comes up in a short run. Each inject and heal is a `fault` op.
  */
 export class Nemesis {
@@ -64,7 +64,7 @@ export class Nemesis {
   async run(untilMs: number): Promise<void> {
     let order: Fault[] = [];
     while (!this.stopping && this.faults.length > 0) {
-      await sleep(this.rng.int(1_000, 4_000));
+      await sleep(this.rng.int(500, 2_500));
       if (this.stopping || Date.now() > untilMs) return;
       if (order.length === 0) order = this.shuffled();
       const fault = order.shift()!;

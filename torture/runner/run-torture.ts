@@ -11,7 +11,7 @@ import type { ClientConfig } from './client-main.js';
 import { finish } from './finish.js';
 import type { TortureResult } from './finish.js';
 import { Nemesis, clientStopFault, serverKillFault } from './nemesis.js';
-import { startBackend as startPlainBackend } from './plain-backends.js';
+import { startBackend as startNemesisBackend } from '../nemesis/backends.js';
 import { Prng } from './prng.js';
 import { ServerGroup } from './servers.js';
 import type { ServerComponent } from './servers.js';
@@ -33,7 +33,7 @@ export interface TortureOptions {
   /** Where the histories, the merged history and summary.json go; a temp dir when absent. */
   readonly out?: string;
   readonly clients: number;
-  /** The backend starter: the plain one unless the nemesis's (with faults) is given. */
+  /** The backend starter: the nemesis's (behind proxies, with faults) unless another is given. */
   readonly startBackend?: StartBackend;
 }
 
@@ -50,7 +50,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
   const backend =
     options.store === 'memory' || options.store === 'sqlite'
       ? undefined
-      : await (options.startBackend ?? startPlainBackend)(options.store, {
+      : await (options.startBackend ?? startNemesisBackend)(options.store, {
           dir: out,
           cluster: options.cluster,
           seed: options.seed,
