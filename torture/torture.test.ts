@@ -1,7 +1,7 @@
 /**
- * A short torture run per store (issue 13): clients, faults (the backend's too) and the checker, end to end. Each run must come
- * out clean and must have done real work: grants checked, and every scheduled kind of fault injected.
- * `TORTURE_SECONDS` sets the length (60 by default); longer runs are `npm run torture`.
+ * A short torture run per store (issue 13): clients, faults (the backend's too) and the checker, end to
+ * end. Each run must come out clean and must have done real work: grants checked, and every scheduled kind
+ * of fault injected. `TORTURE_SECONDS` sets the length (60 by default); longer runs are `npm run torture`.
  */
 import { describe, expect, it } from 'vitest';
 import { describeWithBackend } from '../packages/server/test/support/backends.js';
