@@ -15,7 +15,8 @@ export interface SseWatch {
   close(): void;
 }
 
-function parseBlock(block: string): { comments: string[]; fields: Record<string, string> } {
+/** One SSE block's comment lines and fields (also read by the torture runner's watch reader). */
+export function parseBlock(block: string): { comments: string[]; fields: Record<string, string> } {
   const comments: string[] = [];
   const fields: Record<string, string> = {};
   for (const line of block.split('\n')) {

@@ -1,0 +1,107 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { check, renderVerdict } from '../checker/check.js';
+import type { Verdict } from '../checker/check.js';
+import { PROPERTIES } from '../checker/violation.js';
+import type { History, HistoryOp } from '../history/history-op.js';
+import { readHistory } from '../history/history-reader.js';
+import type { TortureOptions } from './run-torture.js';
+
+/** What a run came to, as `summary.json` holds it. */
+export interface TortureSummary {
+  readonly store: TortureOptions['store'];
+  readonly cluster: boolean;
+  readonly servers: number;
+  readonly clients: number;
+  readonly seed: number;
+  readonly seconds: number;
+  readonly elapsedMs: number;
+  readonly valid: boolean;
+  readonly ops: number;
+  /** Grants (acknowledged acquires and Dapr locks) the mutual-exclusion check went over. */
+  readonly grantsChecked: number;
+  /** Ops by outcome. */
+  readonly outcomes: Record<string, number>;
+  /** The fault kinds the schedule had, and how many of each it injected. */
+  readonly faultsScheduled: readonly string[];
+  readonly faults: Readonly<Record<string, number>>;
+  readonly counts: Verdict['counts'];
+  readonly violations: Readonly<Record<string, number>>;
+  /** Client processes still running past the grace period, killed (their last op is missing). */
+  readonly stragglers: number;
+}
+
+/** A run's summary, its verdict and where its files are. */
+export interface TortureResult {
+  readonly summary: TortureSummary;
+  readonly verdict: Verdict;
+  readonly out: string;
+}
+
+/** The processes' histories as one: ordered by start (ties by process, then each process's own order), re-indexed. */
+export function mergeHistories(histories: readonly History[]): HistoryOp[] {
+  const ops = histories.flat();
+  ops.sort((a, b) => a.startMs - b.startMs || a.process.localeCompare(b.process) || a.index - b.index);
+  return ops.map((op, index) => ({ ...op, index }));
+}
+
+/** Merges the files, checks the history, writes `history.jsonl`, `verdict.txt` and `summary.json`. */
+export function finish(run: {
+  options: TortureOptions;
+  out: string;
+  files: readonly string[];
+  injected: Readonly<Record<string, number>>;
+  scheduled: readonly string[];
+  stragglers: number;
+  elapsedMs: number;
+}): TortureResult {
+  const { options, out } = run;
+  const history = mergeHistories(
+    run.files.filter((file) => existsSync(file)).map((file) => readHistory(file)),
+  );
+  writeFileSync(join(out, 'history.jsonl'), history.map((op) => JSON.stringify(op)).join('\n') + '\n');
+  const verdict = check(history);
+  writeFileSync(join(out, 'verdict.txt'), renderVerdict(verdict, 50) + '\n');
+  const outcomes: Record<string, number> = {};
+  for (const op of history) outcomes[op.outcome] = (outcomes[op.outcome] ?? 0) + 1;
+  const summary: TortureSummary = {
+    store: options.store,
+    cluster: options.cluster,
+    servers: options.servers,
+    clients: options.clients,
+    seed: options.seed,
+    seconds: options.seconds,
+    elapsedMs: run.elapsedMs,
+    valid: verdict.valid,
+    ops: verdict.ops,
+    grantsChecked: verdict.counts['mutual-exclusion'].checked,
+    outcomes,
+    faultsScheduled: run.scheduled,
+    faults: run.injected,
+    counts: verdict.counts,
+    violations: Object.fromEntries(PROPERTIES.map((p) => [p, verdict.counts[p].violated])),
+    stragglers: run.stragglers,
+  };
+  writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  return { summary, verdict, out };
+}
+
+/** The verdict with the run's figures, as the CLI prints it. */
+export function renderRun(result: TortureResult, maxShown = 10): string {
+  const { summary } = result;
+  const faults =
+    Object.entries(summary.faults)
+      .map(([kind, n]) => `${kind} ${n}`)
+      .join(', ') || 'none';
+  return [
+    `torture ${summary.store}${summary.cluster ? ' (cluster)' : ''}, ${summary.servers} server(s), ` +
+      `${summary.clients} clients, seed ${summary.seed}, ${(summary.elapsedMs / 1_000).toFixed(1)} s`,
+    `ops ${summary.ops} (${Object.entries(summary.outcomes)
+      .map(([o, n]) => `${o} ${n}`)
+      .join(', ')}), ` +
+      `grants checked ${summary.grantsChecked}, faults: ${faults}` +
+      (summary.stragglers > 0 ? `, ${summary.stragglers} client(s) killed at the end` : ''),
+    renderVerdict(result.verdict, maxShown),
+    `files: ${result.out}`,
+  ].join('\n');
+}
