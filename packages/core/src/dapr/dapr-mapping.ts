@@ -16,7 +16,9 @@ export function daprLocksOver(leases: LeaseStore, locks: LockStore): DaprLockSto
     async tryLock(key: string, owner: string, ttlMs: number, app: string): Promise<AcquireResult> {
       const seen = await peek(locks, key);
       if (seen.held || seen.waiters > 0) return { acquired: false };
-      const lease = await leases.grant({ ttlMs, owner, app, implicit: true });
+      const grant = { ttlMs, owner, app, implicit: true };
+      if (locks.tryAcquireWithNewLease) return locks.tryAcquireWithNewLease(grant, key);
+      const lease = await leases.grant(grant);
       let result: AcquireResult;
       try {
         result = await locks.acquire({ key, leaseId: lease.id, app });

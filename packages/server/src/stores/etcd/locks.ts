@@ -2,6 +2,7 @@ import { storeError } from '@leasehold/core';
 import type {
   AcquireOptions,
   AcquireResult,
+  GrantOptions,
   LeaseApp,
   LockInfo,
   LockPeek,
@@ -16,6 +17,7 @@ import type { LeaseRef } from './etcd-lease-id.js';
 import { waitForLock } from './etcd-waiter.js';
 import type { WaitRequest } from './etcd-waiter.js';
 import { DeleteHub } from './delete-hub.js';
+import { grantAndTake } from './grant-and-take.js';
 import { HoldTimers } from './hold-timers.js';
 import { leaseGuard, leaseGuardKey, leaseNotFound, requireLease, resolveLease } from './lease-guard.js';
 import {
@@ -109,6 +111,11 @@ export class EtcdLocks implements LockStore {
       if (!held) return { key, held: false, waiters };
       return this.describeHeld(key, held, waiters);
     });
+  }
+
+  /** Dapr's TryLock: the etcd lease, then the lock and the lease's record in one transaction. */
+  tryAcquireWithNewLease(grant: GrantOptions, key: string): Promise<AcquireResult> {
+    return this.ctx.open(() => grantAndTake(this.ctx, grant, key));
   }
 
   /** Holder and waiters in one linearizable read; the holding lease's facts from the directory. */
