@@ -42,11 +42,22 @@ export function daprLocksOver(leases: LeaseStore, locks: LockStore): DaprLockSto
       if (!lease) return UnlockStatus.LOCK_DOES_NOT_EXIST;
       if (lease.owner !== owner) return UnlockStatus.LOCK_BELONGS_TO_OTHERS;
       const done = lease.implicit
-        ? await leases.revoke(lease.id, app)
+        ? await endImplicit(leases, locks, key, lease.id, app)
         : (await locks.release(key, lease.id, app)) === 'released';
       return done ? UnlockStatus.SUCCESS : UnlockStatus.LOCK_DOES_NOT_EXIST;
     },
   };
+}
+
+/** Ends an implicit lease and so its lock: in one step where the store has one, else a revoke. */
+function endImplicit(
+  leases: LeaseStore,
+  locks: LockStore,
+  key: string,
+  leaseId: string,
+  app: LeaseApp,
+): Promise<boolean> {
+  return locks.releaseAndRevoke ? locks.releaseAndRevoke(key, leaseId, app) : leases.revoke(leaseId, app);
 }
 
 /** The store's cheap peek where it has one, else its full description. */

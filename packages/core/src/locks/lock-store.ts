@@ -50,6 +50,11 @@ export interface LockStore {
    * a grant and an acquire; when the lock is not taken, no lease is left behind. For Dapr's TryLock.
    */
   tryAcquireWithNewLease?(grant: GrantOptions, key: string): Promise<AcquireResult>;
+  /**
+   * Optional: Dapr's Unlock of an implicit lease: lets lock `key` go and ends lease `leaseId` (no
+   * longer usable on return); false when the lease is gone or `app`'s no more.
+   */
+  releaseAndRevoke?(key: string, leaseId: string, app: LeaseApp): Promise<boolean>;
   /** Lists held locks whose key starts with `prefix`, at most `limit`. */
   list(prefix: string, limit: number): Promise<LockInfo[]>;
   /** The acquires waiting for lock `key`, head first, where the store can read its queue. */

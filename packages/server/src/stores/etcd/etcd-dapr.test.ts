@@ -116,4 +116,34 @@ describeWithBackend('etcd', "lock.etcd serves Dapr's lock API through core's map
       stop();
     }
   });
+
+  it('an Unlock frees the lock and ends the lease on return; etcd revokes it after, with no lease.expired', async () => {
+    const key = 'lock||billing||unlock';
+    const events: WatchEvent[] = [];
+    const stop = b.watch.subscribe({ prefix: '', onEvent: (event) => events.push(event) });
+    const etcd = new Etcd3({ hosts: cluster.endpoints.split(',').map((host) => `http://${host}`) });
+    try {
+      await sleep(100);
+      assert.ok((await daprOf(a).tryLock(key, 'worker-8', 30_000, 'billing')).acquired);
+      const { leaseId } = await b.locks.describe(key);
+      const leasesHeld = (await etcd.leaseClient.leaseLeases()).leases.length;
+      expect(await daprOf(b).unlock(key, 'worker-8', 'billing')).toBe(UnlockStatus.SUCCESS);
+      expect((await a.locks.describe(key)).held).toBe(false);
+      expect(await a.leases.get(leaseId!, 'billing')).toBeUndefined();
+      const reuse = a.locks.acquire({ key: 'lock||billing||other', leaseId: leaseId!, app: 'billing' });
+      await expect(reuse).rejects.toMatchObject({ code: 'LEASE_NOT_FOUND' });
+      const deadline = Date.now() + 5_000;
+      const held = async () => (await etcd.leaseClient.leaseLeases()).leases.length;
+      while ((await held()) >= leasesHeld && Date.now() < deadline) await sleep(50);
+      expect(await held()).toBe(leasesHeld - 1);
+      await sleep(100);
+      expect(events.filter((e) => e.leaseId === leaseId).map((e) => e.type)).toEqual([
+        'lock.acquired',
+        'lock.released',
+      ]);
+    } finally {
+      etcd.close();
+      stop();
+    }
+  });
 });

@@ -6,6 +6,7 @@ import { compare, request } from './etcd-connection.js';
 import type { EtcdContext } from './etcd-context.js';
 import { publicLeaseId } from './etcd-lease-id.js';
 import type { LeaseFacts } from './lease-directory.js';
+import { leaseGuardKey } from './lease-guard.js';
 import { encodeLease } from './lease-record.js';
 
 /**
@@ -74,6 +75,9 @@ export class EtcdLeases implements LeaseStore {
         throw storeError('getLease', error);
       }
       if (Number(ttl.TTL) < 0) return undefined;
+      // Its guard key gone, the lease is ended though etcd's revoke may still be on its way.
+      const guard = leaseGuardKey(this.ctx, { id: facts.id, etcdId: facts.etcdId, app: facts.app });
+      if (!ttl.keys.some((attached) => attached.equals(guard))) return undefined;
       const locks: string[] = [];
       const keys: string[] = [];
       for (const physical of ttl.keys) {

@@ -18,6 +18,7 @@ import { waitForLock } from './etcd-waiter.js';
 import type { WaitRequest } from './etcd-waiter.js';
 import { DeleteHub } from './delete-hub.js';
 import { grantAndTake } from './grant-and-take.js';
+import { releaseAndRevoke } from './release-and-revoke.js';
 import { HoldTimers } from './hold-timers.js';
 import { leaseGuard, leaseGuardKey, leaseNotFound, requireLease, resolveLease } from './lease-guard.js';
 import {
@@ -116,6 +117,11 @@ export class EtcdLocks implements LockStore {
   /** Dapr's TryLock: the etcd lease, then the lock and the lease's record in one transaction. */
   tryAcquireWithNewLease(grant: GrantOptions, key: string): Promise<AcquireResult> {
     return this.ctx.open(() => grantAndTake(this.ctx, grant, key));
+  }
+
+  /** Dapr's Unlock of an implicit lease: one transaction, the etcd lease revoked after it. */
+  releaseAndRevoke(key: string, leaseId: string, app: LeaseApp): Promise<boolean> {
+    return this.ctx.open(() => releaseAndRevoke(this.ctx, key, leaseId, app));
   }
 
   /** Holder and waiters in one linearizable read; the holding lease's facts from the directory. */
