@@ -94,4 +94,14 @@ describeWithBackend('etcd', 'group commit on etcd (TxnBatcher)', (binary) => {
     expect(sent).toBe(4);
     expect(await client.getAll().prefix('alone/').strings()).toEqual({ 'alone/a': 'a', 'alone/b': 'b' });
   });
+
+  it('splits a turn wider than etcd allows (--max-txn-ops 128) into batches that each fit', async () => {
+    sent = 0;
+    const answers = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => batcher.submit(() => put(`wide/${i}`, String(i)))),
+    );
+    expect(sent).toBeGreaterThanOrEqual(3);
+    expect(answers.every((answer) => answer.succeeded && answer.slot < 128)).toBe(true);
+    expect(Object.keys(await client.getAll().prefix('wide/').strings())).toHaveLength(300);
+  });
 });
