@@ -16,7 +16,9 @@ export function daprLocksOver(leases: LeaseStore, locks: LockStore): DaprLockSto
     async tryLock(key: string, owner: string, ttlMs: number, app: string): Promise<AcquireResult> {
       const seen = await peek(locks, key);
       if (seen.held || seen.waiters > 0) return { acquired: false };
-      const lease = await leases.grant({ ttlMs, owner, app, implicit: true });
+      const grant = { ttlMs, owner, app, implicit: true };
+      if (locks.tryAcquireWithNewLease) return locks.tryAcquireWithNewLease(grant, key);
+      const lease = await leases.grant(grant);
       let result: AcquireResult;
       try {
         result = await locks.acquire({ key, leaseId: lease.id, app });
@@ -40,11 +42,22 @@ export function daprLocksOver(leases: LeaseStore, locks: LockStore): DaprLockSto
       if (!lease) return UnlockStatus.LOCK_DOES_NOT_EXIST;
       if (lease.owner !== owner) return UnlockStatus.LOCK_BELONGS_TO_OTHERS;
       const done = lease.implicit
-        ? await leases.revoke(lease.id, app)
+        ? await endImplicit(leases, locks, key, lease.id, app)
         : (await locks.release(key, lease.id, app)) === 'released';
       return done ? UnlockStatus.SUCCESS : UnlockStatus.LOCK_DOES_NOT_EXIST;
     },
   };
+}
+
+/** Ends an implicit lease and so its lock: in one step where the store has one, else a revoke. */
+function endImplicit(
+  leases: LeaseStore,
+  locks: LockStore,
+  key: string,
+  leaseId: string,
+  app: LeaseApp,
+): Promise<boolean> {
+  return locks.releaseAndRevoke ? locks.releaseAndRevoke(key, leaseId, app) : leases.revoke(leaseId, app);
 }
 
 /** The store's cheap peek where it has one, else its full description. */

@@ -86,8 +86,8 @@ export class LocalStore implements Store {
     list: (limit) => this.run(() => this.engine.listLeases(limit)),
   };
 
-  /** Every lock op but peek: describe is already one in-memory read here. */
-  readonly locks: Omit<Required<LockStore>, 'peek'> = {
+  /** Every lock op but peek and the Dapr shortcuts: describe is one in-memory read, a grant costs no I/O. */
+  readonly locks: Omit<Required<LockStore>, 'peek' | 'tryAcquireWithNewLease' | 'releaseAndRevoke'> = {
     acquire: (options) => this.acquireOrWait(options),
     release: (key, leaseId, app) => this.run(() => this.engine.release(key, leaseId, app)),
     forceRelease: (key) => this.run(() => this.engine.forceRelease(key)),

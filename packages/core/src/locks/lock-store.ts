@@ -1,3 +1,4 @@
+import type { GrantOptions } from '../leases/lease-store.js';
 import type { AcquireResult, LeaseApp, LockInfo, QueuedWaiter, ReleaseStatus } from '../types.js';
 
 /** Options of an acquire. `waitMs` 0 or absent never waits. */
@@ -44,6 +45,16 @@ export interface LockStore {
   describe(key: string): Promise<LockInfo>;
   /** Optional: a cheaper describe (one linearizable read, no expiry) for Dapr's TryLock and Unlock. */
   peek?(key: string): Promise<LockPeek>;
+  /**
+   * Optional: grants a lease and takes free lock `key` (nobody waiting) for it, in fewer writes than
+   * a grant and an acquire; when the lock is not taken, no lease is left behind. For Dapr's TryLock.
+   */
+  tryAcquireWithNewLease?(grant: GrantOptions, key: string): Promise<AcquireResult>;
+  /**
+   * Optional: Dapr's Unlock of an implicit lease: lets lock `key` go and ends lease `leaseId` (no
+   * longer usable on return); false when the lease is gone or `app`'s no more.
+   */
+  releaseAndRevoke?(key: string, leaseId: string, app: LeaseApp): Promise<boolean>;
   /** Lists held locks whose key starts with `prefix`, at most `limit`. */
   list(prefix: string, limit: number): Promise<LockInfo[]>;
   /** The acquires waiting for lock `key`, head first, where the store can read its queue. */

@@ -3,9 +3,12 @@ import { ConsecutiveBreaker, circuitBreaker, handleWhen, retry } from 'cockatiel
 import { Etcd3, GRPCCancelledError, isRecoverableError } from 'etcd3';
 import type { ICompare, IKeyValue, IRangeRequest, IRangeResponse, IRequestOp, ITxnResponse } from 'etcd3';
 import type { EtcdConfig } from './etcd-metadata.js';
+import { TxnBatcher } from './txn-batcher.js';
+import type { BatchedResponse, BuildTxn } from './txn-batcher.js';
+import { isReadOnly } from './txn-footprint.js';
 
 /** etcd's compare targets and results, by number (the client's enums are CommonJS values). */
-const Target = { version: 0, create: 1, mod: 2, lease: 4 } as const;
+const Target = { version: 0, create: 1, mod: 2, value: 3, lease: 4 } as const;
 const Result = { '=': 0, '>': 1, '<': 2, '!=': 3 } as const;
 type Op = keyof typeof Result;
 
@@ -28,6 +31,10 @@ export const compare = {
   /** The key's mod revision (0 when absent). */
   modified(key: Buffer, op: Op, revision: number | string): ICompare {
     return { key, target: Target.mod, result: Result[op], mod_revision: revision };
+  },
+  /** The key's value, compared byte by byte. */
+  value(key: Buffer, op: Op, value: Buffer): ICompare {
+    return { key, target: Target.value, result: Result[op], value };
   },
   /** The lease the key is attached to (0 when absent or unattached). */
   lease(key: Buffer, op: Op, leaseId: string): ICompare {
@@ -93,6 +100,7 @@ function faultHandling() {
  */
 export class EtcdConnection {
   readonly client: Etcd3;
+  private readonly batcher: TxnBatcher;
 
   constructor(readonly config: EtcdConfig) {
     const { tls, auth } = config;
@@ -111,17 +119,36 @@ export class EtcdConnection {
           }
         : {}),
     });
+    this.batcher = new TxnBatcher((txn) => this.client.kv.txn(txn), isTransient);
   }
 
-  /** Runs one transaction; driver errors become STORE_ERROR naming `op`. */
-  async txn(
+  /**
+   * Runs one transaction; driver errors become STORE_ERROR naming `op`. A transaction that writes is
+   * committed together with the others of its turn (group commit, txn-batcher.ts); reads go alone.
+   */
+  txn(
     op: string,
     compares: ICompare[],
     success: IRequestOp[],
     failure: IRequestOp[] = [],
   ): Promise<ITxnResponse> {
+    const txn = { compare: compares, success, failure };
+    return this.call(op, () => (isReadOnly(txn) ? this.client.kv.txn(txn) : this.batcher.submit(() => txn)));
+  }
+
+  /** Runs a transaction built for its slot in a batch (a grant: its token is revision and slot). */
+  slotted(op: string, build: BuildTxn): Promise<BatchedResponse> {
+    return this.call(op, () => this.batcher.submit(build));
+  }
+
+  /** Runs a write in a revision of its own, so each of its changes has a known place in it. */
+  alone(op: string, compares: ICompare[], success: IRequestOp[], failure: IRequestOp[] = []) {
+    return this.call(op, () => this.client.kv.txn({ compare: compares, success, failure }));
+  }
+
+  private async call<T>(op: string, run: () => Promise<T>): Promise<T> {
     try {
-      return await this.client.kv.txn({ compare: compares, success, failure });
+      return await run();
     } catch (error) {
       throw storeError(op, error);
     }

@@ -63,6 +63,28 @@ describeWithBackend('etcd', "lock.etcd serves Dapr's lock API through core's map
     expect(await daprOf(b).unlock(key, 'worker-3', 'billing')).toBe(UnlockStatus.SUCCESS);
   });
 
+  it('a TryLock on a free lock writes the lock and its lease record in one transaction', async () => {
+    const key = 'lock||billing||one-write';
+    const etcd = new Etcd3({ hosts: cluster.endpoints.split(',').map((host) => `http://${host}`) });
+    let token: number;
+    try {
+      const before = await etcd.kv.range({ key: Buffer.from('\0'), limit: 1, count_only: true });
+      const taken = await daprOf(a).tryLock(key, 'worker-7', 30_000, 'billing');
+      assert.ok(taken.acquired);
+      token = taken.fencingToken;
+      const after = await etcd.kv.range({ key: Buffer.from('\0'), limit: 1, count_only: true });
+      // One etcd revision: the record no longer has a transaction of its own (the lease grant has none).
+      expect(Number(after.header.revision) - Number(before.header.revision)).toBe(1);
+    } finally {
+      etcd.close();
+    }
+    const lock = await b.locks.describe(key);
+    expect(lock).toMatchObject({ held: true, owner: 'worker-7', app: 'billing', fencingToken: token });
+    expect(await b.locks.check(key, token)).toBe(true);
+    expect(await daprOf(b).unlock(key, 'worker-7', 'billing')).toBe(UnlockStatus.SUCCESS);
+    expect(await a.leases.get(lock.leaseId!, 'billing')).toBeUndefined();
+  });
+
   it('peek names the holding lease from what the server knows of it, in one read', async () => {
     const key = 'lock||billing||peek';
     assert.ok((await daprOf(a).tryLock(key, 'worker-5', 30_000, 'billing')).acquired);
@@ -91,6 +113,36 @@ describeWithBackend('etcd', "lock.etcd serves Dapr's lock API through core's map
       expect((await b.locks.describe(key)).held).toBe(false);
       expect(await daprOf(b).unlock(key, 'worker-2', 'billing')).toBe(UnlockStatus.LOCK_DOES_NOT_EXIST);
     } finally {
+      stop();
+    }
+  });
+
+  it('an Unlock frees the lock and ends the lease on return; etcd revokes it after, with no lease.expired', async () => {
+    const key = 'lock||billing||unlock';
+    const events: WatchEvent[] = [];
+    const stop = b.watch.subscribe({ prefix: '', onEvent: (event) => events.push(event) });
+    const etcd = new Etcd3({ hosts: cluster.endpoints.split(',').map((host) => `http://${host}`) });
+    try {
+      await sleep(100);
+      assert.ok((await daprOf(a).tryLock(key, 'worker-8', 30_000, 'billing')).acquired);
+      const { leaseId } = await b.locks.describe(key);
+      const leasesHeld = (await etcd.leaseClient.leaseLeases()).leases.length;
+      expect(await daprOf(b).unlock(key, 'worker-8', 'billing')).toBe(UnlockStatus.SUCCESS);
+      expect((await a.locks.describe(key)).held).toBe(false);
+      expect(await a.leases.get(leaseId!, 'billing')).toBeUndefined();
+      const reuse = a.locks.acquire({ key: 'lock||billing||other', leaseId: leaseId!, app: 'billing' });
+      await expect(reuse).rejects.toMatchObject({ code: 'LEASE_NOT_FOUND' });
+      const deadline = Date.now() + 5_000;
+      const held = async () => (await etcd.leaseClient.leaseLeases()).leases.length;
+      while ((await held()) >= leasesHeld && Date.now() < deadline) await sleep(50);
+      expect(await held()).toBe(leasesHeld - 1);
+      await sleep(100);
+      expect(events.filter((e) => e.leaseId === leaseId).map((e) => e.type)).toEqual([
+        'lock.acquired',
+        'lock.released',
+      ]);
+    } finally {
+      etcd.close();
       stop();
     }
   });

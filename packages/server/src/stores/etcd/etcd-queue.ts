@@ -6,7 +6,7 @@ import { prefixEnd } from './etcd-keys.js';
 import type { EtcdContext } from './etcd-context.js';
 import type { LeaseRef } from './etcd-lease-id.js';
 import { leaseGuard, leaseNotFound } from './lease-guard.js';
-import { grantWrites, tokenOf } from './lock-value.js';
+import { grantToken, grantWrites, tokenOf } from './lock-value.js';
 
 /** What joining needs to know about the acquire. */
 export interface JoinRequest {
@@ -40,15 +40,14 @@ export async function takeOrEnqueue(
 ): Promise<AcquireResult | { turn: number; view: View }> {
   const lockKey = ctx.keys.lock(req.key);
   const queue = ctx.keys.queue(req.key);
-  const response = await ctx.conn.txn(
-    'acquire',
-    [
+  const response = await ctx.conn.slotted('acquire', (slot) => ({
+    compare: [
       leaseGuard(ctx, req.lease),
       compare.created(lockKey, '=', 0),
       compare.created(queue, '=', 0, prefixEnd(queue)),
     ],
-    grantWrites(ctx, req.key, req.lease, req.maxHoldMs),
-    [
+    success: grantWrites(ctx, req.key, req.lease, req.maxHoldMs, slot),
+    failure: [
       {
         request_txn: {
           compare: [leaseGuard(ctx, req.lease)],
@@ -67,9 +66,9 @@ export async function takeOrEnqueue(
         },
       },
     ],
-  );
+  }));
   const revision = Number(response.header.revision);
-  if (response.succeeded) return { acquired: true, fencingToken: revision };
+  if (response.succeeded) return { acquired: true, fencingToken: grantToken(revision, response.slot) };
   const nested = response.responses[0]?.response_txn;
   if (!nested?.succeeded) throw leaseNotFound(req.lease.id);
   const lock = rangeAt(nested, 1);

@@ -5,7 +5,7 @@ import { compare, rangeAt, request } from './etcd-connection.js';
 import type { EtcdContext } from './etcd-context.js';
 import type { LeaseRef } from './etcd-lease-id.js';
 import { leaseGuardKey, leaseNotFound } from './lease-guard.js';
-import { decodeLock, grantWrites, releaseGrant, tokenOf } from './lock-value.js';
+import { decodeLock, grantToken, grantWrites, releaseGrant, tokenOf } from './lock-value.js';
 import type { Place, View } from './etcd-queue.js';
 import { peek, takeOrEnqueue } from './etcd-queue.js';
 import type { DeleteHub } from './delete-hub.js';
@@ -116,13 +116,13 @@ async function takeInTurn(
       await sleepWhileHeld(ctx, hub, gate, req.key, view.lock, view.revision + 1);
       if (gate.stopped || gate.entryGone) break;
     }
-    const taken = await ctx.conn.txn(
-      'acquire',
-      [compare.created(place.entry, '=', place.turn), compare.created(lockKey, '=', 0)],
-      [...grantWrites(ctx, req.key, req.lease, req.maxHoldMs), request.delete(place.entry)],
-      [request.get(lockKey), request.get(place.entry, { keys_only: true })],
-    );
-    if (taken.succeeded) return { acquired: true, fencingToken: Number(taken.header.revision) };
+    const taken = await ctx.conn.slotted('acquire', (slot) => ({
+      compare: [compare.created(place.entry, '=', place.turn), compare.created(lockKey, '=', 0)],
+      success: [...grantWrites(ctx, req.key, req.lease, req.maxHoldMs, slot), request.delete(place.entry)],
+      failure: [request.get(lockKey), request.get(place.entry, { keys_only: true })],
+    }));
+    if (taken.succeeded)
+      return { acquired: true, fencingToken: grantToken(taken.header.revision, taken.slot) };
     const lock = rangeAt(taken, 0);
     if (!rangeAt(taken, 1)) {
       // Our key is gone: a retried take whose first attempt won, or the lease ended (sorted out above).

@@ -5,12 +5,13 @@ import { rangeAt, request, compare } from './etcd-connection.js';
 import type { EtcdContext } from './etcd-context.js';
 import { prefixEnd } from './etcd-keys.js';
 import { leaseGuard, leaseGuardKey, leaseNotFound, requireLease } from './lease-guard.js';
-import { tokenOf } from './lock-value.js';
+import { grantCompares, tokenOf } from './lock-value.js';
+import { position } from './etcd-position.js';
 
 /**
  * The keys of a `lock.etcd` store: one etcd key per value, on its lease when bound, with a size entry
  * beside it (for usage by scope). Version is etcd's key version (reset by a delete), revision the
- * key's mod revision.
+ * position of the key's mod revision (a put goes alone, so its change is the revision's first).
  */
 export class EtcdKv implements KvStore {
   constructor(private readonly ctx: EtcdContext) {}
@@ -27,7 +28,7 @@ export class EtcdKv implements KvStore {
       const compares: ICompare[] = [];
       const reads: IRequestOp[] = [request.get(valueKey, { keys_only: true })];
       if (fence) {
-        compares.push(compare.created(ctx.keys.lock(fence.key), '=', fence.token));
+        compares.push(...grantCompares(ctx, fence.key, fence.token));
         reads.push(request.get(ctx.keys.lock(fence.key), { keys_only: true }));
       }
       if (ifVersion !== undefined) compares.push(compare.version(valueKey, '=', ifVersion));
@@ -40,10 +41,12 @@ export class EtcdKv implements KvStore {
         request.put(valueKey, options.value, lease?.etcdId, true),
         request.put(ctx.keys.valueSize(options.key), size, lease?.etcdId),
       ];
-      const response = await ctx.conn.txn('put', compares, writes, reads);
+      // Alone, so the value's change is the first of its revision and its mod revision names its position.
+      const response = await ctx.conn.alone('put', compares, writes, reads);
       if (response.succeeded) {
         const previous = response.responses[0]?.response_put.prev_kv;
-        return { version: Number(previous?.version ?? 0) + 1, revision: Number(response.header.revision) };
+        const revision = position(response.header.revision, 0);
+        return { version: Number(previous?.version ?? 0) + 1, revision };
       }
       if (fence) {
         const lock = rangeAt(response, 1);
@@ -98,7 +101,7 @@ export class EtcdKv implements KvStore {
       key,
       value: kv.value.toString(),
       version: Number(kv.version),
-      revision: Number(kv.mod_revision),
+      revision: position(kv.mod_revision, 0),
       ...(bound === undefined ? {} : { leaseId: bound.id }),
       ...(bound?.app === undefined ? {} : { app: bound.app }),
     };

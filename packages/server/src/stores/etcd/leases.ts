@@ -1,10 +1,12 @@
 import { storeError } from '@leasehold/core';
 import type { GrantOptions, LeaseApp, LeaseDetail, LeaseInfo, LeaseStore } from '@leasehold/core';
 import { EtcdLeaseInvalidError } from 'etcd3';
+import type { IRequestOp } from 'etcd3';
 import { compare, request } from './etcd-connection.js';
 import type { EtcdContext } from './etcd-context.js';
 import { publicLeaseId } from './etcd-lease-id.js';
 import type { LeaseFacts } from './lease-directory.js';
+import { leaseGuardKey } from './lease-guard.js';
 import { encodeLease } from './lease-record.js';
 
 /**
@@ -18,25 +20,11 @@ export class EtcdLeases implements LeaseStore {
   /** Grants an etcd lease, then writes its record and index entry on it in one transaction. */
   grant(options: GrantOptions): Promise<LeaseInfo> {
     return this.ctx.open(async () => {
-      const { ttlMs, owner, app, implicit } = options;
-      const raw = await this.grantRaw(ttlMs);
-      const facts: LeaseFacts = {
-        id: publicLeaseId(raw.etcdId),
-        etcdId: raw.etcdId,
-        ttlMs: raw.ttlMs,
-        app,
-        ...(owner === undefined ? {} : { owner }),
-        ...(implicit ? { implicit: true } : {}),
-      };
-      const { id, etcdId, ...record } = facts;
-      const writes = [
-        request.put(this.ctx.keys.lease(id), encodeLease(record), etcdId),
-        request.put(this.ctx.keys.appLease(app, id), '', etcdId),
-      ];
+      const facts = await grantEtcdLease(this.ctx, options);
       try {
-        await this.ctx.conn.txn('grantLease', [], writes);
+        await this.ctx.conn.txn('grantLease', [], recordWrites(this.ctx, facts));
       } catch (error) {
-        await this.revokeRaw(etcdId).catch(() => undefined);
+        await revokeEtcdLease(this.ctx, facts.etcdId).catch(() => undefined);
         throw error;
       }
       this.ctx.leases.remember(facts);
@@ -70,7 +58,7 @@ export class EtcdLeases implements LeaseStore {
         [request.put(recordKey, encodeLease({ ...record, revoking: true }), etcdId)],
       );
       if (!marked.succeeded) return false;
-      return this.revokeRaw(etcdId);
+      return revokeEtcdLease(this.ctx, etcdId);
     });
   }
 
@@ -87,6 +75,9 @@ export class EtcdLeases implements LeaseStore {
         throw storeError('getLease', error);
       }
       if (Number(ttl.TTL) < 0) return undefined;
+      // Its guard key gone, the lease is ended though etcd's revoke may still be on its way.
+      const guard = leaseGuardKey(this.ctx, { id: facts.id, etcdId: facts.etcdId, app: facts.app });
+      if (!ttl.keys.some((attached) => attached.equals(guard))) return undefined;
       const locks: string[] = [];
       const keys: string[] = [];
       for (const physical of ttl.keys) {
@@ -109,28 +100,6 @@ export class EtcdLeases implements LeaseStore {
   private async find(leaseId: string, app: LeaseApp): Promise<LeaseFacts | undefined> {
     const facts = await this.ctx.leases.find(leaseId);
     return facts && (app === undefined || facts.app === app) ? facts : undefined;
-  }
-
-  /** Grants a bare etcd lease; its TTL is `ttlMs` rounded up to whole seconds (or etcd's minimum). */
-  private async grantRaw(ttlMs: number): Promise<{ etcdId: string; ttlMs: number }> {
-    try {
-      const granted = await this.ctx.conn.client.leaseClient.leaseGrant({ TTL: Math.ceil(ttlMs / 1000) });
-      if (granted.error) throw new Error(granted.error);
-      return { etcdId: granted.ID, ttlMs: Number(granted.TTL) * 1000 };
-    } catch (error) {
-      throw storeError('grantLease', error);
-    }
-  }
-
-  /** Revokes an etcd lease by its own id; false when etcd no longer knows it. */
-  private async revokeRaw(etcdId: string): Promise<boolean> {
-    try {
-      await this.ctx.conn.client.leaseClient.leaseRevoke({ ID: etcdId });
-      return true;
-    } catch (error) {
-      if (error instanceof EtcdLeaseInvalidError) return false;
-      throw storeError('revokeLease', error);
-    }
   }
 
   private async keepAliveOnce(etcdId: string): Promise<number> {
@@ -164,6 +133,49 @@ export class EtcdLeases implements LeaseStore {
     } finally {
       opened.cancel();
     }
+  }
+}
+
+/** Grants a bare etcd lease for `options`; its TTL is `ttlMs` rounded up to whole seconds (or etcd's minimum). */
+export async function grantEtcdLease(ctx: EtcdContext, options: GrantOptions): Promise<GrantedLease> {
+  const { ttlMs, owner, app, implicit } = options;
+  let granted;
+  try {
+    granted = await ctx.conn.client.leaseClient.leaseGrant({ TTL: Math.ceil(ttlMs / 1000) });
+  } catch (error) {
+    throw storeError('grantLease', error);
+  }
+  if (granted.error) throw storeError('grantLease', new Error(granted.error));
+  return {
+    id: publicLeaseId(granted.ID),
+    etcdId: granted.ID,
+    ttlMs: Number(granted.TTL) * 1000,
+    app,
+    ...(owner === undefined ? {} : { owner }),
+    ...(implicit ? { implicit: true } : {}),
+  };
+}
+
+/** A lease just granted: its facts, its app always known. */
+export type GrantedLease = LeaseFacts & { readonly app: string };
+
+/** The lease's record and its app's index entry, both on the lease. */
+export function recordWrites(ctx: EtcdContext, facts: GrantedLease): IRequestOp[] {
+  const { id, etcdId, ...record } = facts;
+  return [
+    request.put(ctx.keys.lease(id), encodeLease(record), etcdId),
+    request.put(ctx.keys.appLease(facts.app, id), '', etcdId),
+  ];
+}
+
+/** Revokes an etcd lease by its own id; false when etcd no longer knows it. */
+export async function revokeEtcdLease(ctx: EtcdContext, etcdId: string): Promise<boolean> {
+  try {
+    await ctx.conn.client.leaseClient.leaseRevoke({ ID: etcdId });
+    return true;
+  } catch (error) {
+    if (error instanceof EtcdLeaseInvalidError) return false;
+    throw storeError('revokeLease', error);
   }
 }
 

@@ -1,11 +1,14 @@
 import type { LockHolder } from '@leasehold/core';
-import type { IKeyValue, IRequestOp } from 'etcd3';
+import type { ICompare, IKeyValue, IRequestOp } from 'etcd3';
 import { compare, request } from './etcd-connection.js';
 import type { EtcdContext } from './etcd-context.js';
 import type { LeaseRef } from './etcd-lease-id.js';
+import { etcdRevisionOf, indexOf, position } from './etcd-position.js';
 
 /** What a lock key holds. The holder's lease is also the key's etcd lease. */
 export interface LockValue {
+  /** The grant's slot in its batch (first, so a compare can test it); absent on older grants: 0. */
+  readonly slot?: number;
   /** The holder's public lease id. */
   readonly leaseId: string;
   /** The holder's app; absent on grants from before leases had apps. */
@@ -16,15 +19,20 @@ export interface LockValue {
   readonly holdUntil?: number;
 }
 
-/** The writes of a new grant of `key` to `lease`: the lock key and the app's index entry, both on the lease. */
+/**
+ * The writes of a new grant of `key` to `lease` in batch slot `slot`: the lock key and the app's index
+ * entry, both on the lease.
+ */
 export function grantWrites(
   ctx: EtcdContext,
   key: string,
   lease: LeaseRef,
   maxHoldMs: number | undefined,
+  slot: number,
 ): IRequestOp[] {
   const acquiredAt = Date.now();
   const value: LockValue = {
+    slot,
     leaseId: lease.id,
     ...(lease.app === undefined ? {} : { app: lease.app }),
     acquiredAt,
@@ -51,9 +59,29 @@ export function decodeLock(kv: IKeyValue): LockValue {
   }
 }
 
-/** A lock key's fencing token: the revision that created it. */
+/** A lock key's fencing token: the position of the revision that created it and the grant's slot. */
 export function tokenOf(kv: IKeyValue): number {
-  return Number(kv.create_revision);
+  return position(kv.create_revision, decodeLock(kv).slot ?? 0);
+}
+
+/** The token of a grant committed at `revision` in batch slot `slot`. */
+export function grantToken(revision: number | string, slot: number): number {
+  return position(revision, slot);
+}
+
+/**
+ * Compares that hold while `token` is the current grant of `key`: the lock key's create revision,
+ * and its value starting with the token's slot (two grants of one revision differ only there).
+ */
+export function grantCompares(ctx: EtcdContext, key: string, token: number): ICompare[] {
+  const lockKey = ctx.keys.lock(key);
+  const slot = `{"slot":${indexOf(token)}`;
+  // Values starting `{"slot":N,` lie between that prefix and the same with ',' raised to '-'.
+  return [
+    compare.created(lockKey, '=', etcdRevisionOf(token)),
+    compare.value(lockKey, '>', Buffer.from(`${slot},`)),
+    compare.value(lockKey, '<', Buffer.from(`${slot}-`)),
+  ];
 }
 
 /** Who holds a lock key: lease id and app from its value, owner from its lease record. */
@@ -77,7 +105,7 @@ export async function releaseGrant(
 ): Promise<boolean> {
   const response = await ctx.conn.txn(
     'release',
-    [compare.created(ctx.keys.lock(key), '=', token)],
+    grantCompares(ctx, key, token),
     releaseWrites(ctx, key, app),
   );
   return response.succeeded;

@@ -2,6 +2,7 @@ import { storeError } from '@leasehold/core';
 import type {
   AcquireOptions,
   AcquireResult,
+  GrantOptions,
   LeaseApp,
   LockInfo,
   LockPeek,
@@ -16,9 +17,19 @@ import type { LeaseRef } from './etcd-lease-id.js';
 import { waitForLock } from './etcd-waiter.js';
 import type { WaitRequest } from './etcd-waiter.js';
 import { DeleteHub } from './delete-hub.js';
+import { grantAndTake } from './grant-and-take.js';
+import { releaseAndRevoke } from './release-and-revoke.js';
 import { HoldTimers } from './hold-timers.js';
 import { leaseGuard, leaseGuardKey, leaseNotFound, requireLease, resolveLease } from './lease-guard.js';
-import { decodeLock, grantWrites, holderOf, releaseGrant, releaseWrites, tokenOf } from './lock-value.js';
+import {
+  decodeLock,
+  grantToken,
+  grantWrites,
+  holderOf,
+  releaseGrant,
+  releaseWrites,
+  tokenOf,
+} from './lock-value.js';
 import { WaiterGate } from './waiter-gate.js';
 
 const FORCE_ATTEMPTS = 10;
@@ -26,7 +37,7 @@ const CLOSE_GRACE_MS = 2_000;
 
 /**
  * The locks of a `lock.etcd` store: a lock is a key on its holder's lease (fencing token = its create
- * revision), taken in a transaction that checks the lease, the lock and the queue at once. Waiters
+ * revision and its slot in the batch that wrote it, etcd-position.ts), taken in a transaction that checks the lease, the lock and the queue at once. Waiters
  * queue as in etcd's fair-lock recipe (etcd-waiter.ts); maxHoldMs is kept in the lock's value and
  * enforced by this server's HoldTimers and by the head waiter on any server.
  */
@@ -103,6 +114,16 @@ export class EtcdLocks implements LockStore {
     });
   }
 
+  /** Dapr's TryLock: the etcd lease, then the lock and the lease's record in one transaction. */
+  tryAcquireWithNewLease(grant: GrantOptions, key: string): Promise<AcquireResult> {
+    return this.ctx.open(() => grantAndTake(this.ctx, grant, key));
+  }
+
+  /** Dapr's Unlock of an implicit lease: one transaction, the etcd lease revoked after it. */
+  releaseAndRevoke(key: string, leaseId: string, app: LeaseApp): Promise<boolean> {
+    return this.ctx.open(() => releaseAndRevoke(this.ctx, key, leaseId, app));
+  }
+
   /** Holder and waiters in one linearizable read; the holding lease's facts from the directory. */
   peek(key: string): Promise<LockPeek> {
     return this.ctx.open(async () => {
@@ -176,18 +197,19 @@ export class EtcdLocks implements LockStore {
   ): Promise<AcquireResult> {
     const lockKey = this.ctx.keys.lock(key);
     const queue = this.ctx.keys.queue(key);
-    const response = await this.ctx.conn.txn(
-      'acquire',
-      [
+    const response = await this.ctx.conn.slotted('acquire', (slot) => ({
+      compare: [
         leaseGuard(this.ctx, lease),
         compare.created(lockKey, '=', 0),
         // Every key of the queue range has create revision 0, i.e. the queue is empty.
         compare.created(queue, '=', 0, prefixEnd(queue)),
       ],
-      grantWrites(this.ctx, key, lease, maxHoldMs),
-      [request.get(leaseGuardKey(this.ctx, lease), { keys_only: true }), request.get(lockKey)],
-    );
-    if (response.succeeded) return { acquired: true, fencingToken: Number(response.header.revision) };
+      success: grantWrites(this.ctx, key, lease, maxHoldMs, slot),
+      failure: [request.get(leaseGuardKey(this.ctx, lease), { keys_only: true }), request.get(lockKey)],
+    }));
+    if (response.succeeded) {
+      return { acquired: true, fencingToken: grantToken(response.header.revision, response.slot) };
+    }
     if (!rangeAt(response, 0)) throw leaseNotFound(lease.id);
     const held = rangeAt(response, 1);
     if (!held) return { acquired: false };

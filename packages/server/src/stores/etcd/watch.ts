@@ -6,13 +6,16 @@ import type { EtcdKeys } from './etcd-keys.js';
 import { prefixEnd } from './etcd-keys.js';
 import type { LeaseDirectory, LeaseFacts } from './lease-directory.js';
 import { decodeLease } from './lease-record.js';
-import { decodeLock } from './lock-value.js';
+import { LAST_INDEX, etcdRevisionOf, indexOf, position } from './etcd-position.js';
+import { decodeLock, tokenOf } from './lock-value.js';
 
 /**
  * The change feed of a `lock.etcd` store: one etcd watch over the whole namespace per subscription,
  * so kv and lock changes arrive in one revision-ordered stream, filtered here to the caller's prefix.
- * Lock-key creations are `lock.acquired` (revision = fencing token), lock-key deletions
- * `lock.released` (from prev_kv). A lease record deleted without the `revoking` mark that a revoke
+ * Lock-key creations are `lock.acquired`, lock-key deletions `lock.released` (from prev_kv).
+ * An event's revision is its position: etcd's revision and its index among that revision's events
+ * (writes committed together share a revision), so a resume continues right after the last event
+ * delivered, even in the middle of a revision (etcd-position.ts). A lease record deleted without the `revoking` mark that a revoke
  * writes first is `lease.expired`. Every event names its lease by public id and app: lock events
  * from the lock's value, kv events by looking up etcd's lease id (records seen in the same batch
  * first, then the cache, then a read as of the revision before the event). Batches are mapped one
@@ -34,10 +37,12 @@ export class EtcdWatch implements WatchStore {
     const then = (step: () => void) => {
       chain = chain.then(() => (stopped ? undefined : step())).catch(() => undefined);
     };
+    const from = startOf(options.afterRevision);
+    const place = new EventPlaces(from.skipThrough);
     const stop = mux.watch({
       key: keys.root,
       rangeEnd: prefixEnd(keys.root),
-      startRevision: options.afterRevision === undefined ? 0 : options.afterRevision + 1,
+      startRevision: from.revision,
       prevKv: true,
       onCreated: () => {
         if (live) return; // re-created after a reconnect: already live, the mux resumes it
@@ -48,10 +53,12 @@ export class EtcdWatch implements WatchStore {
         if (compactRevision <= 0) return;
         then(() => {
           stopped = true;
-          options.onError?.(new WatchCompactedError(compactRevision, options.afterRevision));
+          const oldest = position(compactRevision, 0);
+          options.onError?.(new WatchCompactedError(oldest, options.afterRevision));
         });
       },
-      onEvents: (events) => {
+      onEvents: (all) => {
+        const events = place.of(all);
         chain = chain
           .then(() => mapBatch(keys, leases, events))
           .then((mapped) => {
@@ -69,17 +76,51 @@ export class EtcdWatch implements WatchStore {
   }
 }
 
-async function mapBatch(keys: EtcdKeys, leases: LeaseDirectory, events: IEvent[]): Promise<WatchEvent[]> {
+/** An etcd event and its position. */
+interface Placed {
+  readonly event: IEvent;
+  readonly at: number;
+}
+
+/** Where a watch from `afterRevision` (a position) starts in etcd, and which events of that revision it skips. */
+function startOf(afterRevision: number | undefined): { revision: number; skipThrough?: number } {
+  if (afterRevision === undefined) return { revision: 0 };
+  const revision = etcdRevisionOf(afterRevision);
+  if (indexOf(afterRevision) === LAST_INDEX) return { revision: revision + 1 };
+  // The rest of a revision delivered in part: etcd sends it whole again, its delivered head is skipped.
+  return { revision: Math.max(revision, 1), skipThrough: afterRevision };
+}
+
+/** Numbers events by their place within their etcd revision, and drops those at or before `skipThrough`. */
+class EventPlaces {
+  private revision = -1;
+  private next = 0;
+
+  constructor(private readonly skipThrough: number | undefined) {}
+
+  of(events: IEvent[]): Placed[] {
+    const placed: Placed[] = [];
+    for (const event of events) {
+      const revision = Number(event.kv.mod_revision);
+      if (revision !== this.revision) [this.revision, this.next] = [revision, 0];
+      const at = position(revision, this.next++);
+      if (this.skipThrough === undefined || at > this.skipThrough) placed.push({ event, at });
+    }
+    return placed;
+  }
+}
+
+async function mapBatch(keys: EtcdKeys, leases: LeaseDirectory, placed: Placed[]): Promise<WatchEvent[]> {
   const seen = new Map<string, LeaseFacts>();
-  for (const event of events) {
+  for (const { event } of placed) {
     const parsed = keys.parse(event.kv.key);
     if (parsed?.family !== 'lease') continue;
     const facts = leases.learn(parsed.key, isDelete(event) ? event.prev_kv?.value : event.kv.value);
     if (facts) seen.set(facts.etcdId, facts);
   }
   const out: WatchEvent[] = [];
-  for (const event of events) {
-    const mapped = await toWatchEvent(keys, event, async (etcdId, revision) => {
+  for (const { event, at } of placed) {
+    const mapped = await toWatchEvent(keys, event, at, async (etcdId, revision) => {
       const known = seen.get(etcdId);
       if (known) return known;
       // A lookup that fails names no lease: the event still goes out, without a lease id.
@@ -96,11 +137,15 @@ function isDelete(event: IEvent): boolean {
 
 type FindLease = (etcdId: string, revision: number) => Promise<LeaseFacts | undefined>;
 
-async function toWatchEvent(keys: EtcdKeys, event: IEvent, find: FindLease): Promise<WatchEvent | undefined> {
+async function toWatchEvent(
+  keys: EtcdKeys,
+  event: IEvent,
+  revision: number,
+  find: FindLease,
+): Promise<WatchEvent | undefined> {
   const parsed = keys.parse(event.kv.key);
   if (!parsed) return undefined;
   const deleted = isDelete(event);
-  const revision = Number(event.kv.mod_revision);
   if (parsed.family === 'lease') {
     const record = decodeLease(event.prev_kv?.value);
     if (!deleted || !record || record.revoking === true) return undefined;
@@ -109,7 +154,7 @@ async function toWatchEvent(keys: EtcdKeys, event: IEvent, find: FindLease): Pro
   }
   if (parsed.family === 'value') {
     const etcdId = deleted ? event.prev_kv?.lease : event.kv.lease;
-    const facts = etcdId && etcdId !== '0' ? await find(etcdId, revision) : undefined;
+    const facts = etcdId && etcdId !== '0' ? await find(etcdId, Number(event.kv.mod_revision)) : undefined;
     const lease = facts ? { leaseId: facts.id, ...(facts.app === undefined ? {} : { app: facts.app }) } : {};
     return deleted
       ? { type: 'delete', key: parsed.key, revision, ...lease }
@@ -121,10 +166,10 @@ async function toWatchEvent(keys: EtcdKeys, event: IEvent, find: FindLease): Pro
     ? { leaseId: holder.leaseId, ...(holder.app === undefined ? {} : { app: holder.app }) }
     : {};
   if (deleted) {
-    const token = event.prev_kv ? { fencingToken: Number(event.prev_kv.create_revision) } : {};
+    const token = event.prev_kv ? { fencingToken: tokenOf(event.prev_kv) } : {};
     return { type: 'lock.released', key: parsed.key, revision, ...lease, ...token };
   }
   // Lock keys are written once per grant; a later write of the same grant is not a new acquisition.
   if (event.kv.version !== '1') return undefined;
-  return { type: 'lock.acquired', key: parsed.key, revision, ...lease, fencingToken: revision };
+  return { type: 'lock.acquired', key: parsed.key, revision, ...lease, fencingToken: tokenOf(event.kv) };
 }
