@@ -56,6 +56,9 @@ async function measureClient(args: string[], serverPid: number) {
       serverPeakRssMiB: round(serverRss.peak, 0),
       clientRssMiB: steady.clientRssMiB!,
       clientPeakRssMiB: steady.clientPeakRssMiB!,
+      clientHeapTotalMiB: steady.clientHeapTotalMiB!,
+      clientHeapUsedMiB: steady.clientHeapUsedMiB!,
+      clientExternalMiB: steady.clientExternalMiB!,
     },
   };
 }
