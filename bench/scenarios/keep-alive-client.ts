@@ -42,11 +42,23 @@ console.log(
     heartbeatMaxMs: round(heartbeats.maxValue / 1000, 3),
     lost,
     clientRssMiB: mib(process.memoryUsage.rss()),
+    ...memoryBreakdown(),
     clientPeakRssMiB: mib(process.resourceUsage().maxRSS * 1024),
   }),
 );
 await revokeLeases(leases);
 await client.close();
+
+/** Where the client's RSS goes: V8's heap (committed and used), and memory outside it. */
+function memoryBreakdown(): Record<string, number> {
+  const { heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+  return {
+    clientHeapTotalMiB: mib(heapTotal),
+    clientHeapUsedMiB: mib(heapUsed),
+    clientExternalMiB: mib(external),
+    clientArrayBuffersMiB: mib(arrayBuffers),
+  };
+}
 
 /**
  * Times every heartbeat round trip. The SDK has no public hook for it, so this wraps the stream

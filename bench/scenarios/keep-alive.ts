@@ -7,7 +7,7 @@ import type { BenchOptions } from '../lib/bench-options.js';
 import type { Environment } from '../lib/environment.js';
 import { CpuMeter, processRssMiB, round } from '../lib/process-stats.js';
 import type { ResultSink } from '../lib/result-sink.js';
-import { scriptFlags } from '../lib/runtime.js';
+import { scriptCommand } from '../lib/runtime.js';
 
 const STORE = 'memory';
 
@@ -34,7 +34,8 @@ export async function runKeepAlive(env: Environment, options: BenchOptions, sink
 }
 
 async function measureClient(args: string[], serverPid: number) {
-  const child = spawn(process.execPath, [...scriptFlags(), 'bench/scenarios/keep-alive-client.ts', ...args], {
+  const script = await scriptCommand('bench/scenarios/keep-alive-client.ts', REPO_ROOT);
+  const child = spawn(process.execPath, [...script, ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -56,6 +57,9 @@ async function measureClient(args: string[], serverPid: number) {
       serverPeakRssMiB: round(serverRss.peak, 0),
       clientRssMiB: steady.clientRssMiB!,
       clientPeakRssMiB: steady.clientPeakRssMiB!,
+      clientHeapTotalMiB: steady.clientHeapTotalMiB!,
+      clientHeapUsedMiB: steady.clientHeapUsedMiB!,
+      clientExternalMiB: steady.clientExternalMiB!,
     },
   };
 }

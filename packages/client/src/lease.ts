@@ -117,7 +117,12 @@ export class Lease implements RenewableLease, CallLease, WatchedLease {
   removeLossListener(listener: LossListener): void {
     const current = this.listeners;
     if (current === listener) this.listeners = undefined;
-    else if (current instanceof Set) current.delete(listener);
+    else if (current instanceof Set && current.delete(listener) && current.size <= 1) {
+      // Back to a bare listener: an `onLost` plus one call in flight would otherwise leave each
+      // lease a Set (≈ 200 bytes with its table) for life, 20 MiB per 100,000 leases.
+      const [remaining] = current;
+      this.listeners = remaining;
+    }
   }
 
   /** Stops automatic renewal `ms` from now: the lease then lapses and is reported lost. */

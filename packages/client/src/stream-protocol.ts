@@ -33,6 +33,9 @@ export const FRAME_BUDGET_CHARS = 256 * 1024;
 /** The frames that carry `messages` in order, each within the budget (a lone message may exceed it). */
 export function encodeFrames(messages: readonly unknown[], budget = FRAME_BUDGET_CHARS): string[] {
   if (messages.length === 1) return [JSON.stringify(messages[0])];
+  // Almost every turn fits one frame: one stringify, no string per message and no join.
+  const whole = JSON.stringify(messages);
+  if (whole.length <= budget) return [whole];
   const frames: string[] = [];
   let parts: string[] = [];
   let size = 0;

@@ -91,4 +91,14 @@ describe('a lease over the stream, between calls', () => {
     expect(Object.values(state).some((value) => value?.constructor?.name === 'Timeout')).toBe(false);
     await lease.revoke();
   });
+
+  it('keeps its onLost listener bare, not in a Set, once a call on it settled', async () => {
+    const c = client();
+    const onLost = () => undefined;
+    const lease = await c.leases.grant({ ttlMs: 5_000, onLost });
+    const lock = await c.locks.tryAcquire('lock:footprint-on-lost', { lease });
+    await lock.release();
+    expect((lease as unknown as Record<string, unknown>).listeners).toBe(onLost);
+    await lease.revoke();
+  });
 });

@@ -6,6 +6,8 @@
  */
 export class KeyScope {
   private readonly scope: string;
+  /** `lock||<scope>`, built once: a lock key is then one concatenation per call. */
+  private readonly lockHead: string;
 
   constructor(keyPrefix: string, appId: string, storeName: string) {
     const strategy = keyPrefix.toLowerCase();
@@ -13,6 +15,7 @@ export class KeyScope {
     else if (strategy === 'name') this.scope = `${storeName}||`;
     else if (strategy === 'none') this.scope = '';
     else this.scope = `${strategy}||`;
+    this.lockHead = `lock||${this.scope}`;
   }
 
   /** The scope part of this tenant's store keys: `<scope>||`, or '' on a shared key space. */
@@ -22,7 +25,7 @@ export class KeyScope {
 
   /** The store key of a lock name. */
   lock(name: string): string {
-    return `lock||${this.scope}${name}`;
+    return this.lockHead + name;
   }
 
   /** The store key of a KV key. */

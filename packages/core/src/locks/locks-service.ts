@@ -11,6 +11,12 @@ import type { AcquireOutcome } from '../service-observer.js';
 import type { Caller } from '../tenancy.js';
 import { leaseAppOf, visibleHolder, visibleLock } from '../tenancy.js';
 import type { AcquireResult, LockInfo, ReleaseStatus } from '../types.js';
+import type { AcquireOptions } from './lock-store.js';
+
+/** The quota an acquire checks, as one constant rather than an array per call. */
+const LOCKS_QUOTA = ['locks'] as const;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** What a lock looks like to its app: names, not store keys. */
 export type LockView = Omit<LockInfo, 'key'> & { readonly name: string };
@@ -41,16 +47,17 @@ export class LocksService {
     const leaseId = readLeaseId(input.leaseId);
     const waitMs = checkOptionalInteger('waitMs', input.waitMs, 0, context.limits.maxWaitMs) ?? 0;
     const maxHoldMs = checkOptionalInteger('maxHoldMs', input.maxHoldMs, 1, context.limits.maxTtlMs);
-    const checked = checkStored(context, caller, binding, ['locks']);
+    const checked = checkStored(context, caller, binding, LOCKS_QUOTA);
     if (checked) await checked;
-    const options = {
+    // Optional fields set, not spread: two spreads cost two objects and a clone per acquire.
+    const options: Mutable<AcquireOptions> = {
       key: context.scopeOf(caller, binding).lock(name),
       leaseId,
       app: leaseAppOf(caller),
       waitMs,
-      ...(maxHoldMs === undefined ? {} : { maxHoldMs }),
-      ...(signal ? { signal } : {}),
     };
+    if (maxHoldMs !== undefined) options.maxHoldMs = maxHoldMs;
+    if (signal) options.signal = signal;
     const { observer } = context;
     const started = waitMs > 0 && observer ? performance.now() : 0;
     const result =

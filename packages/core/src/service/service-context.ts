@@ -21,6 +21,9 @@ export interface ServiceOptions {
   readonly observe?: ServiceObserver | undefined;
 }
 
+/** Key scopes kept per store; past this many app ids the cache starts over. */
+const MAX_SCOPES_PER_STORE = 1_024;
+
 /**
  * What every primitive's service shares: the configured stores, the limits and quotas, the admin
  * audit, the observer, and this server's per-app counts of waiting acquires and open watches.
@@ -37,6 +40,8 @@ export class ServiceContext {
   readonly watchers = new AppCounts();
   private readonly stores = new Map<string, StoreBinding>();
   private readonly audit: ServiceOptions['audit'];
+  /** Each store's key scopes by app id, made once: a scope per call built its strings per call. */
+  private readonly scopes = new Map<StoreBinding, Map<string, KeyScope>>();
 
   constructor(stores: readonly StoreBinding[], options: ServiceOptions = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -81,7 +86,15 @@ export class ServiceContext {
 
   /** The caller's key space in a store. */
   scopeOf(caller: Caller, binding: StoreBinding): KeyScope {
-    return new KeyScope(binding.keyPrefix, caller.appId, binding.name);
+    let byApp = this.scopes.get(binding);
+    if (!byApp) this.scopes.set(binding, (byApp = new Map<string, KeyScope>()));
+    let scope = byApp.get(caller.appId);
+    if (!scope) {
+      if (byApp.size >= MAX_SCOPES_PER_STORE) byApp.clear(); // an admin may act as any app id
+      scope = new KeyScope(binding.keyPrefix, caller.appId, binding.name);
+      byApp.set(caller.appId, scope);
+    }
+    return scope;
   }
 }
 

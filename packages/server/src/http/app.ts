@@ -42,7 +42,12 @@ export function buildHttpApp(
     routerOptions: { maxParamLength: 1024 },
   });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, payload, done) => done(null, payload));
+  const rawBody = (_request: unknown, payload: Buffer, done: (error: null, body: Buffer) => void) =>
+    done(null, payload);
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, rawBody);
+  // The same parser, named for the type nearly every request has: fastify caches a named type's
+  // parser by header, but finds the catch-all by parsing the header anew on every request.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, rawBody);
   app.decorateRequest('caller', undefined as never);
   app.decorateReply('errorCode', undefined);
 

@@ -100,19 +100,22 @@ async function waiting(ctx: HttpContext, op: OpName, hooks: WaitHooks, request: 
   }
 }
 
-/** The reply to an op that may wait: refused while shutting down, given back when nobody will receive it. */
-async function settle(
+/**
+ * The reply to an op that may wait: refused while shutting down, given back when nobody will
+ * receive it. Not async: the common case has nothing to wait for, and a promise per call shows.
+ */
+function settle(
   ctx: HttpContext,
   hooks: WaitHooks,
   request: Req,
   input: unknown,
   result: unknown,
   gone: boolean,
-): Promise<unknown> {
+): unknown {
   const granted = hooks.granted(result);
   if (ctx.shutdown.aborted && !granted) throw new LeaseholdError('UNAVAILABLE', 'server is shutting down');
   if (granted && gone && !ctx.shutdown.aborted) {
-    await hooks.undo(ctx.service, request.caller, request.params.store, input);
+    return hooks.undo(ctx.service, request.caller, request.params.store, input).then(() => result);
   }
   return result;
 }
