@@ -50,10 +50,19 @@ export function abortReason(options: CallOptions): Error | undefined {
 
 /** A change under a watched prefix. */
 export interface WatchEvent {
-  readonly type: 'put' | 'delete' | 'lease.expired' | 'lock.acquired' | 'lock.released';
+  readonly type:
+    | 'put'
+    | 'delete'
+    | 'lease.expired'
+    | 'lock.acquired'
+    | 'lock.released'
+    | 'permit.acquired'
+    | 'permit.released';
   readonly key: string;
   readonly revision: number;
-  readonly kind?: 'lock' | 'kv';
+  readonly kind?: 'lock' | 'kv' | 'semaphore';
+  /** The permits a permit event's grant weighs. */
+  readonly permits?: number;
   readonly value?: string;
   readonly leaseId?: string;
   readonly fencingToken?: number;
