@@ -34,9 +34,13 @@ export class LeaseBoundKv {
   put(options: PutOptions): { version: number; revision: number } {
     const fence = options.fence;
     if (fence && !this.locks.checkFence(fence.key, fence.token)) {
-      throw new LeaseholdError('FENCED', `fence: token ${fence.token} is not a current grant of its lock or semaphore`, {
-        field: 'fence',
-      });
+      throw new LeaseholdError(
+        'FENCED',
+        `fence: token ${fence.token} is not a current grant of its lock or semaphore`,
+        {
+          field: 'fence',
+        },
+      );
     }
     this.table.checkVersion(options.key, options.ifVersion);
     const lease =

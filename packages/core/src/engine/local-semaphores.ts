@@ -1,4 +1,8 @@
-import type { PermitAcquireOptions, PermitAcquireResult, SemaphoreStore } from '../semaphores/semaphore-store.js';
+import type {
+  PermitAcquireOptions,
+  PermitAcquireResult,
+  SemaphoreStore,
+} from '../semaphores/semaphore-store.js';
 import type { Clock } from '../types.js';
 import { Waiting } from '../waiting.js';
 import type { LockEngine } from './lock-engine.js';

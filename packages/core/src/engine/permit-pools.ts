@@ -110,7 +110,8 @@ export class PermitPools {
     if (ifLimit !== undefined && pool?.limit !== ifLimit) {
       throw limitMismatch('ifLimit', pool?.limit, ifLimit);
     }
-    if (!pool) return this.table.describe(this.table.create({ key, kind: 'semaphore', limit, explicit: true }));
+    if (!pool)
+      return this.table.describe(this.table.create({ key, kind: 'semaphore', limit, explicit: true }));
     pool.limit = limit;
     pool.explicit = true;
     this.table.update(pool);

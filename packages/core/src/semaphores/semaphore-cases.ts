@@ -95,7 +95,10 @@ export const semaphoreCases: ConformanceCase[] = [
       const fence = { key, token: a.token };
       await ctx.store.kv!.put({ key: `${ctx.prefix}v`, value: '1', fence, app: 'test' });
       await sems(ctx).release(key, a.leaseId, 'test');
-      await rejectsWith(ctx.store.kv!.put({ key: `${ctx.prefix}v`, value: '2', fence, app: 'test' }), 'FENCED');
+      await rejectsWith(
+        ctx.store.kv!.put({ key: `${ctx.prefix}v`, value: '2', fence, app: 'test' }),
+        'FENCED',
+      );
       assert.equal((await ctx.store.kv!.get(`${ctx.prefix}v`))?.value, '1');
     },
   },

@@ -99,7 +99,10 @@ export const semaphoreWaitCases: ConformanceCase[] = [
       const w = await queue(ctx, key, 1, order, 'w');
       await w.result;
       assert.ok(Date.now() - started < ctx.ttlMs + ctx.expirySlackMs + 1_000, 'the hand-off came late');
-      assert.deepEqual((await sems(ctx).describe(key))?.holders.map((h) => h.leaseId), [w.leaseId]);
+      assert.deepEqual(
+        (await sems(ctx).describe(key))?.holders.map((h) => h.leaseId),
+        [w.leaseId],
+      );
     },
   },
   {

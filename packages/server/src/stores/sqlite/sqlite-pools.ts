@@ -61,18 +61,19 @@ export function poolStatements(db: Database.Database) {
 
 /** Reads every pool and grant back, for the snapshot. */
 export function loadPools(db: Database.Database): { pools: PoolRow[]; grants: GrantRow[] } {
-  const pools = (db.prepare('SELECT * FROM pools').all() as PoolRecord[]).map(
-    (r): PoolRow => ({ key: r.key, kind: 'semaphore', limit: r.lim, explicit: r.explicit === 1 }),
-  );
-  const grants = (db.prepare('SELECT * FROM grants').all() as GrantRecord[]).map(
-    (r): GrantRow => ({
-      key: r.key,
-      leaseId: r.lease_id,
-      permits: r.permits,
-      token: r.token,
-      acquiredAt: r.acquired_at,
-      ...(r.max_hold_ms === null ? {} : { maxHoldMs: r.max_hold_ms }),
-    }),
-  );
+  const pools = (db.prepare('SELECT * FROM pools').all() as PoolRecord[]).map((r): PoolRow => ({
+    key: r.key,
+    kind: 'semaphore',
+    limit: r.lim,
+    explicit: r.explicit === 1,
+  }));
+  const grants = (db.prepare('SELECT * FROM grants').all() as GrantRecord[]).map((r): GrantRow => ({
+    key: r.key,
+    leaseId: r.lease_id,
+    permits: r.permits,
+    token: r.token,
+    acquiredAt: r.acquired_at,
+    ...(r.max_hold_ms === null ? {} : { maxHoldMs: r.max_hold_ms }),
+  }));
   return { pools, grants };
 }

@@ -14,7 +14,13 @@ describe('lock.sqlite restart, semaphores', () => {
     const before = new LocalStore({ journal: new SqliteJournal(path) });
     const lease = await before.leases.grant({ app: 'test', ttlMs: 60_000, owner: 'keeper' });
     const other = await before.leases.grant({ app: 'test', ttlMs: 60_000 });
-    const held = await before.semaphores.acquire({ app: 'test', key: 's', leaseId: lease.id, limit: 4, permits: 3 });
+    const held = await before.semaphores.acquire({
+      app: 'test',
+      key: 's',
+      leaseId: lease.id,
+      limit: 4,
+      permits: 3,
+    });
     await before.semaphores.acquire({ app: 'test', key: 'idle', leaseId: other.id, limit: 1, permits: 1 });
     await before.semaphores.release('idle', other.id, 'test');
     await before.semaphores.setLimit('kept', 9);
@@ -41,7 +47,12 @@ describe('lock.sqlite restart, semaphores', () => {
       expect(await after.semaphores.describe('idle')).toBeUndefined();
       expect((await after.semaphores.describe('kept'))?.limit).toBe(9);
       // The restored grant still counts: only one permit is left.
-      const refused = await after.semaphores.acquire({ app: 'test', key: 's', leaseId: other.id, permits: 2 });
+      const refused = await after.semaphores.acquire({
+        app: 'test',
+        key: 's',
+        leaseId: other.id,
+        permits: 2,
+      });
       expect(refused).toEqual({ acquired: false, available: 1, waiters: 0 });
       // Its lease's end frees the permits; the pool, idle and made by an acquire, goes with them.
       await after.leases.revoke(lease.id, 'test');
