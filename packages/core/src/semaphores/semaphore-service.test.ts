@@ -74,6 +74,27 @@ describe('the semaphore service', () => {
     expect(await run(ORDERS, 'semaphores.check', { name: 'mine', token })).toEqual({ valid: true });
   });
 
+  it("labels permit events kind 'semaphore' by name, for the app and for an admin's feed", async () => {
+    const seen: unknown[] = [];
+    const admin: Caller = { appId: 'ops', role: 'admin' };
+    const stops = [
+      service.watch.subscribe(ORDERS, 'mem', 'watched', undefined, (e) =>
+        seen.push(['app', e.type, e.key, e.kind]),
+      ),
+      service.watch.subscribeAll(admin, 'mem', undefined, (e) => {
+        if (e.key === 'watched') seen.push(['admin', e.type, e.key, e.kind, e.space]);
+      }),
+    ];
+    const leaseId = await leaseOf(ORDERS);
+    await run(ORDERS, 'semaphores.acquire', { name: 'watched', leaseId, limit: 1 });
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const stop of stops) stop();
+    expect(seen).toEqual([
+      ['app', 'permit.acquired', 'watched', 'semaphore'],
+      ['admin', 'permit.acquired', 'watched', 'semaphore', 'orders'],
+    ]);
+  });
+
   it('answers NOT_SUPPORTED on a store without semaphores, naming the store and why', async () => {
     const leaseId = await leaseOf(ORDERS);
     const refused = run(ORDERS, 'semaphores.acquire', { name: 'x', leaseId, limit: 1 }, 'plain');
