@@ -8,6 +8,9 @@ import { CountersApi, KvApi } from './kv-api.js';
 import type { LeaseTiming } from './lease.js';
 import { LeasesApi } from './leases-api.js';
 import { LocksApi } from './locks-api.js';
+import { SemaphoresApi } from './semaphores-api.js';
+import { withPermit } from './with-permit.js';
+import type { PermitContext, WithPermitOptions } from './with-permit.js';
 import { watchWithResync } from './resync-watch.js';
 import type { KvEntry } from './kv-api.js';
 import { StreamTransport } from './stream-transport.js';
@@ -51,6 +54,8 @@ export class LeaseholdClient extends EventEmitter {
   readonly locks: LocksApi;
   readonly kv: KvApi;
   readonly counters: CountersApi;
+  /** Counting semaphores (memory and sqlite stores for now). */
+  readonly semaphores: SemaphoresApi;
   /** @internal */
   readonly transport: Transport;
 
@@ -62,6 +67,7 @@ export class LeaseholdClient extends EventEmitter {
     this.transport = transport ?? makeTransport(options, store, this);
     this.leases = new LeasesApi(this.transport, options.timing ?? {});
     this.locks = new LocksApi(this.transport);
+    this.semaphores = new SemaphoresApi(this.transport);
     this.kv = new KvApi(this.transport);
     this.counters = new CountersApi(this.transport);
   }
@@ -118,6 +124,15 @@ export class LeaseholdClient extends EventEmitter {
     fn: (context: LockContext) => Promise<T> | T,
   ): Promise<T> {
     return withLock(this.leases, this.locks, name, options, fn);
+  }
+
+  /** Runs `fn` while holding permits of semaphore `name` on a fresh lease; always releases and revokes. */
+  withPermit<T>(
+    name: string,
+    options: WithPermitOptions,
+    fn: (context: PermitContext) => Promise<T> | T,
+  ): Promise<T> {
+    return withPermit(this.leases, this.semaphores, name, options, fn);
   }
 
   /** Stops every timer and the connection; leases still live are reported lost. */

@@ -10,5 +10,15 @@ export type { AcquireOptions, LockDescription, LocksApi, TryAcquireOptions } fro
 export type { ResyncWatchOptions } from './resync-watch.js';
 export type { CountersApi, FenceInput, KvApi, KvEntry, KvListOptions, KvPage, PutOptions } from './kv-api.js';
 export type { LockContext, WithLockOptions } from './with-lock.js';
+export { PermitHandle } from './permit-handle.js';
+export type { PermitReply } from './permit-handle.js';
+export type {
+  PermitAcquireOptions,
+  PermitHolderDescription,
+  PermitTryAcquireOptions,
+  SemaphoreDescription,
+  SemaphoresApi,
+} from './semaphores-api.js';
+export type { PermitContext, WithPermitOptions } from './with-permit.js';
 export type { InProcessOptions } from './in-process-transport.js';
 export type { WatchEvent } from './transport.js';

@@ -4,8 +4,11 @@ import type { Transport } from './transport.js';
 import { badArgument } from './errors.js';
 import { compact, requireString } from './validate.js';
 
-/** A fence: the write applies only while the lock's current grant has this token. */
-export type FenceInput = LockHandle | { readonly lock: string; readonly token: number };
+/** A fence: the write applies only while the lock's current grant, or one of the semaphore's grants, has this token. */
+export type FenceInput =
+  | LockHandle
+  | { readonly lock: string; readonly token: number }
+  | { readonly semaphore: string; readonly token: number };
 
 /** Options of a put. */
 export interface PutOptions {
@@ -41,13 +44,16 @@ export interface KvPage {
   readonly next?: string;
 }
 
-function fenceOf(fence: FenceInput | undefined): { lock: string; token: number } | undefined {
+function fenceOf(
+  fence: FenceInput | undefined,
+): { lock: string; token: number } | { semaphore: string; token: number } | undefined {
   if (fence === undefined) return undefined;
   if (fence instanceof LockHandle) {
     if (!fence.acquired || fence.fencingToken === undefined)
       throw badArgument('fence', 'lock was not acquired');
     return { lock: fence.name, token: fence.fencingToken };
   }
+  if ('semaphore' in fence) return { semaphore: fence.semaphore, token: fence.token };
   return { lock: fence.lock, token: fence.token };
 }
 

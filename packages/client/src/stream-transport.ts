@@ -8,7 +8,7 @@ import { StreamSocket } from './stream-socket.js';
 import { StreamWatches } from './stream-watches.js';
 import type { ClientTlsOptions } from './tls-options.js';
 import type { CallOptions, Op, RenewableLease, Transport, WatchHandlers } from './transport.js';
-import { IDEMPOTENT_OPS, NO_OPTIONS, abortReason, authHeaders } from './transport.js';
+import { IDEMPOTENT_OPS, NO_OPTIONS, WAITING_OPS, abortReason, authHeaders } from './transport.js';
 
 /** Settings of the stream transport. */
 export interface StreamTransportOptions {
@@ -160,7 +160,7 @@ export class StreamTransport implements Transport {
     this.unwatch(entry); // the first signal to fire decides, as a composite signal's would
     if (!this.pending.has(entry.id)) return;
     // A sent acquire stays pending until the server confirms it left the queue (or granted).
-    if (entry.op === 'locks.acquire' && entry.sentOn === this.socket.generation && this.socket.open) {
+    if (WAITING_OPS.has(entry.op as Op) && entry.sentOn === this.socket.generation && this.socket.open) {
       this.socket.send({ id: this.nextId++, op: 'cancel', target: entry.id });
       return;
     }
@@ -223,13 +223,13 @@ export class StreamTransport implements Transport {
       this.fail(entry, new ConnectionError('stream reconnected'));
     } else if (entry.sentOn === undefined) {
       this.transmit(entry);
-    } else if (entry.waitUntil !== undefined && entry.op === 'locks.acquire') {
+    } else if (entry.waitUntil !== undefined && WAITING_OPS.has(entry.op as Op)) {
       const waitMs = Math.max(0, Math.round(entry.waitUntil - performance.now()));
       (entry.frame as unknown as { waitMs: number }).waitMs = waitMs;
       entry.options.onReentered?.();
       this.options.events?.emit('reentered', { op: entry.op, id: entry.id, waitMs });
       this.transmit(entry);
-    } else if (IDEMPOTENT_OPS.has(entry.op as Op) || entry.op === 'locks.acquire') {
+    } else if (IDEMPOTENT_OPS.has(entry.op as Op) || WAITING_OPS.has(entry.op as Op)) {
       // A repeated acquire by the lease that holds the lock answers with the same grant.
       this.transmit(entry);
     } else {

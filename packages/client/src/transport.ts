@@ -9,6 +9,12 @@ export type Op = OpName;
 /** Operations that are safe to repeat after a connection failure (the table's `idempotent`). */
 export const IDEMPOTENT_OPS: ReadonlySet<Op> = new Set(OP_NAMES.filter((op) => specOf(op).idempotent));
 
+/**
+ * Acquires that may wait (the table's `waits`): aborting one asks the server to leave the queue,
+ * and one sent again on the holding lease answers with the same grant, so a reconnect re-sends it.
+ */
+export const WAITING_OPS: ReadonlySet<Op> = new Set(OP_NAMES.filter((op) => specOf(op).waits === true));
+
 /** Per-call options. */
 export interface CallOptions {
   /** Aborts the call; a waiting acquire leaves the server's queue. */
@@ -50,10 +56,19 @@ export function abortReason(options: CallOptions): Error | undefined {
 
 /** A change under a watched prefix. */
 export interface WatchEvent {
-  readonly type: 'put' | 'delete' | 'lease.expired' | 'lock.acquired' | 'lock.released';
+  readonly type:
+    | 'put'
+    | 'delete'
+    | 'lease.expired'
+    | 'lock.acquired'
+    | 'lock.released'
+    | 'permit.acquired'
+    | 'permit.released';
   readonly key: string;
   readonly revision: number;
-  readonly kind?: 'lock' | 'kv';
+  readonly kind?: 'lock' | 'kv' | 'semaphore';
+  /** The permits a permit event's grant weighs. */
+  readonly permits?: number;
   readonly value?: string;
   readonly leaseId?: string;
   readonly fencingToken?: number;

@@ -115,7 +115,7 @@ function acquireOptions(
 }
 
 /** `work`'s outcome, or `signal`'s reason as soon as it aborts; `work` is then left to itself. */
-function untilAborted<T>(work: Promise<T> | T, signal: AbortSignal): Promise<T> {
+export function untilAborted<T>(work: Promise<T> | T, signal: AbortSignal): Promise<T> {
   const running = Promise.resolve(work);
   if (signal.aborted) {
     running.catch(() => undefined); // abandoned: its failure must not go unhandled
@@ -131,11 +131,17 @@ function untilAborted<T>(work: Promise<T> | T, signal: AbortSignal): Promise<T> 
   });
 }
 
+/** Something held on a lease that can be let go: a lock or permits. */
+interface Releasable {
+  readonly acquired: boolean;
+  release(options: { timeoutMs?: number }): Promise<string>;
+}
+
 /** Releases and revokes without anyone waiting, each call bounded by `timeoutMs`. */
-async function letGo(
+export async function letGo(
   leases: LeasesApi,
   lease: Lease,
-  lock: LockHandle | undefined,
+  lock: Releasable | undefined,
   timeoutMs: number,
 ): Promise<void> {
   if (lock?.acquired) await lock.release({ timeoutMs }).catch(() => undefined);

@@ -20,6 +20,25 @@ export interface LockRow {
   readonly maxHoldMs?: number;
 }
 
+/** A permit pool row: a semaphore (later an RW lock) and its limit. */
+export interface PoolRow {
+  readonly key: string;
+  readonly kind: 'semaphore';
+  readonly limit: number;
+  /** Made by setLimit: kept while idle, where an acquire's pool goes once nobody holds or awaits it. */
+  readonly explicit: boolean;
+}
+
+/** A grant of permits in a pool to one lease. */
+export interface GrantRow {
+  readonly key: string;
+  readonly leaseId: string;
+  readonly permits: number;
+  readonly token: number;
+  readonly acquiredAt: number;
+  readonly maxHoldMs?: number;
+}
+
 /** A key-value row. */
 export interface KvRow {
   readonly key: string;
@@ -36,6 +55,10 @@ export type Change =
   | { readonly kind: 'lease.delete'; readonly id: string }
   | { readonly kind: 'lock.put'; readonly row: LockRow }
   | { readonly kind: 'lock.delete'; readonly key: string }
+  | { readonly kind: 'pool.put'; readonly row: PoolRow }
+  | { readonly kind: 'pool.delete'; readonly key: string }
+  | { readonly kind: 'grant.put'; readonly row: GrantRow }
+  | { readonly kind: 'grant.delete'; readonly key: string; readonly leaseId: string }
   | { readonly kind: 'kv.put'; readonly row: KvRow }
   | { readonly kind: 'kv.delete'; readonly key: string }
   | { readonly kind: 'counter.put'; readonly name: string; readonly value: number }
@@ -48,6 +71,9 @@ export interface Snapshot {
   readonly locks: readonly LockRow[];
   readonly kv: readonly KvRow[];
   readonly counters: readonly { readonly name: string; readonly value: number }[];
+  /** Permit pools and their grants; absent in a journal from before semaphores. */
+  readonly pools?: readonly PoolRow[];
+  readonly grants?: readonly GrantRow[];
 }
 
 /**

@@ -35,6 +35,7 @@ export type ErrorCode =
   | 'KEY_NOT_FOUND'
   | 'FENCED'
   | 'VERSION_MISMATCH'
+  | 'LIMIT_MISMATCH'
   | 'QUOTA_EXCEEDED'
   | 'FORBIDDEN'
   | 'PAYLOAD_TOO_LARGE'
@@ -97,6 +98,11 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorSpec>> = {
     httpStatus: 409,
     grpcStatus: GrpcStatus.ABORTED,
     message: 'key version does not match ifVersion',
+  },
+  LIMIT_MISMATCH: {
+    httpStatus: 409,
+    grpcStatus: GrpcStatus.FAILED_PRECONDITION,
+    message: "the semaphore's limit is not the one given",
   },
   QUOTA_EXCEEDED: { httpStatus: 429, grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED, message: 'quota exceeded' },
   FORBIDDEN: { httpStatus: 403, grpcStatus: GrpcStatus.PERMISSION_DENIED, message: 'forbidden' },

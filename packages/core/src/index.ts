@@ -22,6 +22,7 @@ export * from './locks/locks-service.js';
 export * from './dapr/dapr-service.js';
 export * from './kv/kv-service.js';
 export * from './counters/counter-service.js';
+export * from './semaphores/index.js';
 export * from './watch/watch-service.js';
 export * from './watch/watch-compacted.js';
 export * from './watch/watch-resume.js';

@@ -1,8 +1,19 @@
+/** What a store key names. */
+export type KeyKind = 'lock' | 'kv' | 'counter' | 'semaphore';
+
+/** Each kind with the tag its store keys start with. */
+const KEY_KINDS: readonly (readonly [KeyKind, string])[] = [
+  ['lock', 'lock'],
+  ['kv', 'kv'],
+  ['counter', 'counter'],
+  ['semaphore', 'sem'],
+];
+
 /**
  * Tenant key scoping, as Dapr scopes lock keys by the store's `keyPrefix` metadata:
  * `appid` (default) → `lock||<appId>||<name>`, `name` → `lock||<storeName>||<name>`,
  * `none` → `lock||<name>`, anything else `v` → `lock||<lower-cased v>||<name>`.
- * KV keys and counters are scoped the same way under `kv||` and `counter||`.
+ * KV keys, counters and semaphores are scoped the same way under `kv||`, `counter||` and `sem||`.
  */
 export class KeyScope {
   private readonly scope: string;
@@ -38,10 +49,15 @@ export class KeyScope {
     return `counter||${this.scope}${name}`;
   }
 
+  /** The store key of a semaphore (a permit pool). */
+  semaphore(name: string): string {
+    return `sem||${this.scope}${name}`;
+  }
+
   /** The user-facing name of a store key in this scope, or undefined if it lies outside it. */
-  unscope(storeKey: string): { kind: 'lock' | 'kv' | 'counter'; name: string } | undefined {
-    for (const kind of ['lock', 'kv', 'counter'] as const) {
-      const head = `${kind}||${this.scope}`;
+  unscope(storeKey: string): { kind: KeyKind; name: string } | undefined {
+    for (const [kind, tag] of KEY_KINDS) {
+      const head = `${tag}||${this.scope}`;
       if (storeKey.startsWith(head)) return { kind, name: storeKey.slice(head.length) };
     }
     return undefined;

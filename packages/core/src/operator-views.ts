@@ -28,6 +28,7 @@ export function capabilitiesOf(store: Store): string[] {
     ['dapr', true], // core maps Dapr's API onto leases and locks where a store has no format of its own
     ['kv', store.kv],
     ['counters', store.counters],
+    ['semaphores', store.semaphores],
     ['watch', store.watch],
     ['listLeases', store.leases.list === undefined ? undefined : true],
     ['describeQueue', store.locks.queue === undefined ? undefined : true],

@@ -4,6 +4,7 @@ import { LeaseholdError } from './errors.js';
 import type { KvStore } from './kv/kv-store.js';
 import type { LeaseStore } from './leases/lease-store.js';
 import type { LockStore } from './locks/lock-store.js';
+import type { SemaphoreStore } from './semaphores/semaphore-store.js';
 import type { Usage, UsageQuery } from './types.js';
 import type { WatchStore } from './watch/watch-store.js';
 
@@ -13,6 +14,7 @@ export type { AcquireOptions, HoldingLease, LockPeek, LockStore } from './locks/
 export type { DaprLockStore } from './dapr/dapr-store.js';
 export type { KvStore, PutOptions } from './kv/kv-store.js';
 export type { CounterStore } from './counters/counter-store.js';
+export type * from './semaphores/semaphore-store.js';
 export type { Unsubscribe, WatchOptions, WatchStore } from './watch/watch-store.js';
 
 /** What a store holds right now, for metrics. */
@@ -21,6 +23,8 @@ export interface StoreStats {
   readonly locks: number;
   /** Acquires waiting in the store's queues. */
   readonly waiters: number;
+  /** Semaphore permits held, where the store has semaphores. */
+  readonly permits?: number;
 }
 
 /**
@@ -36,7 +40,10 @@ export interface Store {
   readonly dapr?: DaprLockStore;
   readonly kv?: KvStore;
   readonly counters?: CounterStore;
+  readonly semaphores?: SemaphoreStore;
   readonly watch: WatchStore;
+  /** Why a capability is absent, for its NOT_SUPPORTED message ("not yet", or why it cannot be). */
+  readonly unsupported?: { readonly [C in OptionalCapability]?: string };
 
   /** What a tenant holds, for quotas; a store without it cannot enforce stored-state quotas. */
   usage?(query: UsageQuery): Usage | Promise<Usage>;
@@ -49,7 +56,7 @@ export interface Store {
 }
 
 /** The capabilities a store may lack. */
-export type OptionalCapability = 'kv' | 'counters';
+export type OptionalCapability = 'kv' | 'counters' | 'semaphores';
 
 /** A store's capability, or NOT_SUPPORTED naming the store and what it lacks. */
 export function capability<C extends OptionalCapability>(
@@ -59,7 +66,9 @@ export function capability<C extends OptionalCapability>(
 ): NonNullable<Store[C]> {
   const found = store[name];
   if (found === undefined) {
-    throw new LeaseholdError('NOT_SUPPORTED', `store: ${storeName} has no ${name}`, { field: 'store' });
+    const why = store.unsupported?.[name];
+    const message = `store: ${storeName} has no ${name}${why === undefined ? '' : `: ${why}`}`;
+    throw new LeaseholdError('NOT_SUPPORTED', message, { field: 'store' });
   }
   return found;
 }

@@ -93,7 +93,14 @@ export interface Fence {
 }
 
 /** Kinds of watch events. */
-export type WatchEventType = 'put' | 'delete' | 'lease.expired' | 'lock.acquired' | 'lock.released';
+export type WatchEventType =
+  | 'put'
+  | 'delete'
+  | 'lease.expired'
+  | 'lock.acquired'
+  | 'lock.released'
+  | 'permit.acquired'
+  | 'permit.released';
 
 /** One change, stamped with the store revision it produced. */
 export interface WatchEvent {
@@ -105,6 +112,8 @@ export interface WatchEvent {
   /** The app of the lease named by `leaseId`, where the store knows it. */
   readonly app?: string;
   readonly fencingToken?: number;
+  /** The permits a permit event's grant weighs. */
+  readonly permits?: number;
 }
 
 /** What one tenant holds in a store, for quotas. Leases and locks count by app, keys by key scope. */

@@ -358,3 +358,42 @@ describe('operator console', () => {
     expect(html).toContain('src="/ui/console.js"');
   });
 });
+
+describe('the native semaphore routes, from the op table', () => {
+  it('answer grants and refusals as values, and mistakes with their statuses and codes', async () => {
+    const lease = (await send('POST', '/leases', { ttlMs: 30_000 })).body.id as string;
+    const other = (await send('POST', '/leases', { ttlMs: 30_000 })).body.id as string;
+    const grant = await send('POST', '/semaphores/acquire', {
+      name: 'h',
+      leaseId: lease,
+      limit: 2,
+      permits: 2,
+    });
+    expect(grant).toEqual({
+      status: 200,
+      body: { acquired: true, fencingToken: expect.any(Number), permits: 2 },
+    });
+    const refused = await send('POST', '/semaphores/acquire', { name: 'h', leaseId: other });
+    expect(refused.body).toEqual({ acquired: false, available: 0, waiters: 0 });
+    const mismatch = await send('POST', '/semaphores/acquire', { name: 'h', leaseId: other, limit: 3 });
+    expect(mismatch).toMatchObject({ status: 409, body: { errorCode: 'LIMIT_MISMATCH' } });
+    const tooMany = await send('POST', '/semaphores/acquire', { name: 'h', leaseId: other, limit: 70_000 });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.message).toMatch(/^limit: must be between 1 and 65535/);
+    const missing = await send('GET', '/semaphores?name=nobody');
+    expect(missing).toMatchObject({ status: 404, body: { errorCode: 'NOT_FOUND' } });
+    expect((await send('GET', '/semaphores?prefix=h')).body.semaphores).toHaveLength(1);
+    const token = grant.body.fencingToken as number;
+    expect((await send('GET', `/semaphores/check?name=h&token=${token}`)).body).toEqual({ valid: true });
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toContain('leasehold_permits_held{store="lockstore"} 2');
+    expect(metrics).toMatch(
+      /leasehold_store_operation_duration_seconds_count\{store="lockstore",op="checkSemaphore"\} 1/,
+    );
+    const resized = await send('PUT', '/semaphores', { name: 'h', limit: 3, ifLimit: 2 });
+    expect(resized.body).toMatchObject({ name: 'h', limit: 3, used: 2 });
+    expect((await send('POST', '/semaphores/release', { name: 'h', leaseId: lease })).body).toEqual({
+      status: 'released',
+    });
+  });
+});

@@ -3,13 +3,15 @@ import { daprCases } from '../dapr/dapr-cases.js';
 import { leaseCases } from '../leases/lease-cases.js';
 import { LocalStore } from '../engine/local-store.js';
 import { lockCases } from '../locks/lock-cases.js';
+import { semaphoreCases } from '../semaphores/semaphore-cases.js';
+import { semaphoreWaitCases } from '../semaphores/semaphore-wait-cases.js';
 import type { Store } from '../store.js';
 import type { Capability } from './context.js';
 import { CAPABILITIES, capabilitySet, conformanceCases, conformancePlan, conformanceSuite } from './index.js';
 
 const TIMING = { ttlMs: 300, expirySlackMs: 300 };
 
-/** A LocalStore that offers neither keys nor counters, as a store without them would. */
+/** A LocalStore that offers neither keys, counters nor semaphores, as a store without them would. */
 function withoutKvAndCounters(full: LocalStore): Store {
   return {
     leases: full.leases,
@@ -38,13 +40,14 @@ describe('the conformance suite, by capability', () => {
       'dapr',
       'kv',
       'counters',
+      'semaphores',
       'watch',
       'lease-bound keys',
       'tenancy',
     ]);
   });
 
-  it('runs the cases a store without kv and counters can take, and skips the rest by name', async () => {
+  it('runs the cases a store without kv, counters and semaphores can take, and skips the rest by name', async () => {
     const store = withoutKvAndCounters(full);
     expect([...capabilitySet(store)]).toEqual(['leases', 'locks', 'dapr', 'watch']);
     const { ran, skipped } = await conformanceSuite(store).run(TIMING);
@@ -58,6 +61,9 @@ describe('the conformance suite, by capability', () => {
       'deleted keys and the keys of a revoked or expired lease are not listed (store has no kv)',
       'a prefix never reaches into the key scope of another tenant (store has no kv)',
       'counters add, read and set (store has no counters)',
+      ...[...semaphoreCases, ...semaphoreWaitCases].map(
+        (c) => `${c.name} (store has no ${c.needs.includes('kv') ? 'semaphores, kv' : 'semaphores'})`,
+      ),
       'a watch sees puts, deletes and lock events in revision order (store has no kv)',
       'a live watch sees every change made after it reported live (store has no kv)',
       'a resume replays each change after its revision once, in order, then goes on live (store has no kv)',
@@ -80,6 +86,8 @@ describe('the conformance suite, by capability', () => {
     expect(report).toContain('*** 14 conformance case(s) SKIPPED: lock.test has no kv ***');
     expect(report).toContain('*** 1 conformance case(s) SKIPPED: lock.test has no counters ***');
     expect(report).toContain('***   - counters add, read and set');
+    expect(report).toContain('*** 13 conformance case(s) SKIPPED: lock.test has no semaphores ***');
+    expect(report).toContain('*** 1 conformance case(s) SKIPPED: lock.test has no semaphores, kv ***');
   });
 
   it('fails, rather than skips, the cases needing a capability every store must have', async () => {
@@ -89,6 +97,6 @@ describe('the conformance suite, by capability', () => {
     expect(watchCase?.verdict).toBe('fail');
     expect(plan.skipped).toEqual([]);
     await expect(watchCase?.run(full, TIMING)).rejects.toThrow(/has no watch, which every store must have/);
-    expect(plan.report('lock.test')[0]).toBe('*** 3 conformance case(s) FAILING: lock.test has no watch ***');
+    expect(plan.report('lock.test')[0]).toBe('*** 4 conformance case(s) FAILING: lock.test has no watch ***');
   });
 });

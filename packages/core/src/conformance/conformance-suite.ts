@@ -4,6 +4,8 @@ import { kvCases } from '../kv/kv-cases.js';
 import { kvListCases } from '../kv/kv-list-cases.js';
 import { leaseCases } from '../leases/lease-cases.js';
 import { lockCases } from '../locks/lock-cases.js';
+import { semaphoreCases } from '../semaphores/semaphore-cases.js';
+import { semaphoreWaitCases } from '../semaphores/semaphore-wait-cases.js';
 import type { Store } from '../store.js';
 import { watchCases } from '../watch/watch-cases.js';
 import type { Capability, ConformanceCase, ConformanceContext } from './context.js';
@@ -23,6 +25,7 @@ export const CASE_GROUPS: readonly CaseGroup[] = [
   { name: 'dapr', cases: daprCases },
   { name: 'kv', cases: [...kvCases, ...kvListCases] },
   { name: 'counters', cases: counterCases },
+  { name: 'semaphores', cases: [...semaphoreCases, ...semaphoreWaitCases] },
   { name: 'watch', cases: watchCases },
   { name: 'lease-bound keys', cases: leaseBoundCases },
   { name: 'tenancy', cases: tenancyCases },
@@ -32,7 +35,15 @@ export const CASE_GROUPS: readonly CaseGroup[] = [
 export const conformanceCases: readonly ConformanceCase[] = CASE_GROUPS.flatMap((group) => group.cases);
 
 /** Every capability a case may need. */
-export const CAPABILITIES: readonly Capability[] = ['leases', 'locks', 'dapr', 'kv', 'counters', 'watch'];
+export const CAPABILITIES: readonly Capability[] = [
+  'leases',
+  'locks',
+  'dapr',
+  'kv',
+  'counters',
+  'semaphores',
+  'watch',
+];
 
 /** What every store has by its type: lacking one fails the cases that need it instead of skipping them. */
 export const REQUIRED_CAPABILITIES: readonly Capability[] = ['leases', 'locks', 'watch'];

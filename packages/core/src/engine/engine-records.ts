@@ -1,6 +1,7 @@
 import type { LeaseRow, LockRow } from '../changes.js';
 import type { KeySet } from './key-set.js';
 import type { Waiter } from './engine-sink.js';
+import type { PoolWaiter } from './pool-records.js';
 import type { LeaseInfo } from '../types.js';
 
 /** The engine's record of a live lease; `deadline` and `heapIndex` belong to the lease heap. */
@@ -14,6 +15,10 @@ export interface Lease {
   locks: KeySet;
   keys: KeySet;
   waiters: Set<Waiter> | undefined;
+  /** The permit pools it holds a grant in. */
+  pools: KeySet;
+  /** Its acquires waiting in permit pools' queues. */
+  poolWaiters: Set<PoolWaiter> | undefined;
   /** Expiry deadline on the engine clock, kept by the lease heap. */
   deadline: number;
   heapIndex: number;
@@ -44,6 +49,8 @@ export function newLease(row: LeaseRow): Lease {
     locks: undefined,
     keys: undefined,
     waiters: undefined,
+    pools: undefined,
+    poolWaiters: undefined,
     deadline: 0,
     heapIndex: -1,
   };

@@ -15,6 +15,7 @@ import { KvTable } from './kv-table.js';
 import { LeaseBoundKv } from './lease-bound-kv.js';
 import { LeaseTable } from './lease-table.js';
 import { LockTable } from './lock-table.js';
+import { PermitPools } from './permit-pools.js';
 import { WaiterQueues } from './waiter-queues.js';
 
 /**
@@ -25,6 +26,8 @@ export class EngineState {
   protected readonly leases: LeaseTable;
   protected readonly locks: LockTable;
   protected readonly queues = new WaiterQueues();
+  /** Semaphores: permit pools, their grants and queues. */
+  readonly permits: PermitPools;
   /** Key-value rows and counters. */
   protected readonly kv: KvTable;
   /** The same rows as leases and fences see them. */
@@ -39,7 +42,13 @@ export class EngineState {
     this.leases = new LeaseTable(clock, sink);
     this.locks = new LockTable(clock, sink, nextRevision, this.leases);
     this.kv = new KvTable(sink, nextRevision);
-    this.boundKv = new LeaseBoundKv(this.kv, this.leases, this.locks);
+    this.permits = new PermitPools(clock, sink, nextRevision, this.leases);
+    // A fenced write names a lock or a semaphore; keys of the two never overlap.
+    const fences = {
+      checkFence: (key: string, token: number) =>
+        this.locks.checkFence(key, token) || this.permits.checkFence(key, token),
+    };
+    this.boundKv = new LeaseBoundKv(this.kv, this.leases, fences);
   }
 
   /** The current store revision. */
@@ -147,11 +156,9 @@ export class EngineState {
 
   /** The earliest lease or hold deadline, on the engine's clock. */
   nextDeadline(): number | undefined {
-    const a = this.leases.nextDeadline();
-    const b = this.locks.nextDeadline();
-    if (a === undefined) return b;
-    if (b === undefined) return a;
-    return Math.min(a, b);
+    const deadlines = [this.leases.nextDeadline(), this.locks.nextDeadline(), this.permits.nextDeadline()];
+    const due = deadlines.filter((d) => d !== undefined);
+    return due.length === 0 ? undefined : Math.min(...due);
   }
 
   /** Who holds a lock, as a refused acquire reports it. */

@@ -17,7 +17,8 @@ export class LeaseBoundKv {
   constructor(
     private readonly table: KvTable,
     private readonly leases: LeaseTable,
-    private readonly locks: LockTable,
+    /** Whatever a fence may name: a lock's grant or a semaphore's. */
+    private readonly locks: Pick<LockTable, 'checkFence'>,
   ) {}
 
   /** Loads rows and counters from a snapshot and lists each bound key on its lease. */
@@ -33,9 +34,13 @@ export class LeaseBoundKv {
   put(options: PutOptions): { version: number; revision: number } {
     const fence = options.fence;
     if (fence && !this.locks.checkFence(fence.key, fence.token)) {
-      throw new LeaseholdError('FENCED', `fence: token ${fence.token} is not the current grant of its lock`, {
-        field: 'fence',
-      });
+      throw new LeaseholdError(
+        'FENCED',
+        `fence: token ${fence.token} is not a current grant of its lock or semaphore`,
+        {
+          field: 'fence',
+        },
+      );
     }
     this.table.checkVersion(options.key, options.ifVersion);
     const lease =

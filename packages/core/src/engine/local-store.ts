@@ -2,6 +2,7 @@ import type { Journal } from '../changes.js';
 import { LeaseholdError, storeError } from '../errors.js';
 import { GroupCommit } from './group-commit.js';
 import { LockEngine } from './lock-engine.js';
+import { LocalSemaphores } from './local-semaphores.js';
 import type { Waiter } from './engine-sink.js';
 import type { CounterStore } from '../counters/counter-store.js';
 import type { KvStore } from '../kv/kv-store.js';
@@ -41,6 +42,8 @@ export class LocalStore implements Store {
   private readonly sweepBudgetMs: number;
   private readonly hub: WatchHub;
   private readonly commits: GroupCommit;
+  /** Counting semaphores on the engine's permit pools. */
+  readonly semaphores: LocalSemaphores;
   private timer: NodeJS.Timeout | undefined;
   private timerDeadline = Infinity;
   private sweeping = false;
@@ -63,15 +66,25 @@ export class LocalStore implements Store {
     this.commits.dropEvents();
     // The events before a restart were not journaled: a resume from before it cannot be served.
     this.hub.startAt(this.engine.currentRevision);
+    this.semaphores = new LocalSemaphores(
+      this.engine,
+      {
+        run: (step) => this.run(step),
+        afterStep: () => this.afterStep(),
+        afterDurable: (outcome) => this.afterDurable(outcome),
+      },
+      this.clock,
+    );
     this.rearm();
   }
 
   /** The engine's counts, for metrics. */
-  stats(): { leases: number; locks: number; waiters: number; revision: number } {
+  stats(): { leases: number; locks: number; waiters: number; permits: number; revision: number } {
     return {
       leases: this.engine.leaseCount,
       locks: this.engine.lockCount,
       waiters: this.engine.waiterCount,
+      permits: this.engine.permits.permitsHeld,
       revision: this.engine.currentRevision,
     };
   }
@@ -176,7 +189,7 @@ export class LocalStore implements Store {
       maxHoldMs: options.maxHoldMs,
       since: this.clock.wallNow(),
       // A grant is released to the waiter only once it is durable, and never if its commit failed.
-      settle: (outcome) => void wait.settle(this.afterDurable(outcome)),
+      settle: (outcome) => void wait.settle(this.afterDurable<AcquireResult>(outcome)),
     };
     this.engine.enqueue(waiter);
     this.afterStep();
@@ -191,7 +204,7 @@ export class LocalStore implements Store {
   }
 
   /** An engine outcome, once the changes before it are durable (or the store's failure). */
-  private afterDurable(outcome: AcquireResult | Error): Promise<AcquireResult> {
+  private afterDurable<T>(outcome: T | Error): Promise<T> {
     return new Promise((resolve, reject) => {
       this.commits.afterDurable(() => {
         if (outcome instanceof Error) reject(outcome);

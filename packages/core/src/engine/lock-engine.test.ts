@@ -135,9 +135,13 @@ describe('LockEngine ending a lease', () => {
           return name(c.id);
         case 'lock.put':
         case 'kv.put':
+        case 'pool.put':
+        case 'grant.put':
           return c.row.key;
         case 'lock.delete':
         case 'kv.delete':
+        case 'pool.delete':
+        case 'grant.delete':
           return c.key;
         case 'counter.put':
           return c.name;

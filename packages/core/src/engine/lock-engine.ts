@@ -23,6 +23,7 @@ export class LockEngine extends EngineState {
     this.revision = snapshot.revision;
     this.leases.restore(snapshot.leases, now);
     this.locks.restore(snapshot.locks, now);
+    this.permits.restore(snapshot.pools ?? [], snapshot.grants ?? [], now);
     this.boundKv.restore(snapshot.kv, snapshot.counters);
   }
 
@@ -131,6 +132,7 @@ export class LockEngine extends EngineState {
       this.forceRelease(lock.key);
       done++;
     }
+    done += this.permits.expireHolds(now, limit - done);
     for (const lease of this.leases.popDue(now, limit - done)) {
       this.endLease(lease, true);
       done++;
@@ -144,11 +146,12 @@ export class LockEngine extends EngineState {
       this.cancelWaiter(waiter);
       waiter.settle(error);
     }
+    this.permits.failAllWaiters(error);
   }
 
   /**
    * Delete, journal, announce, fail the waiters, delete the bound keys, release the locks and hand
-   * each to its next waiter: the journal and watchers see it in this order.
+   * each to its next waiter, then the same for its permits: the journal and watchers see it in this order.
    */
   private endLease(lease: Lease, expired: boolean): void {
     this.leases.delete(lease);
@@ -163,6 +166,7 @@ export class LockEngine extends EngineState {
       if (lock) this.locks.drop(lock);
       this.handOff(key);
     }
+    this.permits.endLease(lease);
   }
 
   private announceExpiry(lease: Lease): void {

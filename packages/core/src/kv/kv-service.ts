@@ -81,12 +81,16 @@ export class KvService {
     return value;
   }
 
-  /** A put's fence `{lock, token}`, naming the lock in the caller's scope. */
+  /** A put's fence `{lock | semaphore, token}`, naming the lock or semaphore in the caller's scope. */
   private fence(value: unknown, scope: KeyScope): Fence | undefined {
     if (value === undefined || value === null) return undefined;
     const input = asBody(value);
-    const lock = readName(this.context.limits, 'fence.lock', input.lock);
     const token = checkInteger('fence.token', input.token, 0, Number.MAX_SAFE_INTEGER);
+    if (input.semaphore !== undefined && input.lock === undefined) {
+      const semaphore = readName(this.context.limits, 'fence.semaphore', input.semaphore);
+      return { key: scope.semaphore(semaphore), token };
+    }
+    const lock = readName(this.context.limits, 'fence.lock', input.lock);
     return { key: scope.lock(lock), token };
   }
 }

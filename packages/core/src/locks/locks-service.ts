@@ -2,11 +2,10 @@ import { LeaseholdError } from '../errors.js';
 import { checkInteger, checkOptionalInteger } from '../limits.js';
 import type { AppLockView, QueueView } from '../operator-views.js';
 import { labelLock, visibleQueue } from '../operator-views.js';
-import { checkQuota } from '../quotas.js';
 import { asBody, readLeaseId, readName, readPrefix } from '../service/arguments.js';
 import { checkStored } from '../service/quota-checks.js';
 import type { ServiceContext } from '../service/service-context.js';
-import { holdCount } from '../service/service-context.js';
+import { countedWait } from '../service/service-context.js';
 import type { AcquireOutcome } from '../service-observer.js';
 import type { Caller } from '../tenancy.js';
 import { leaseAppOf, visibleHolder, visibleLock } from '../tenancy.js';
@@ -63,7 +62,7 @@ export class LocksService {
     const result =
       waitMs === 0
         ? await binding.store.locks.acquire(options)
-        : await this.countedWait(caller, () => binding.store.locks.acquire(options));
+        : await countedWait(context, caller, () => binding.store.locks.acquire(options));
     if (observer) {
       const waited = waitMs > 0 ? (performance.now() - started) / 1000 : undefined;
       observer.acquireDone(binding.name, acquireOutcome(result.acquired, waitMs, signal), waited);
@@ -149,18 +148,6 @@ export class LocksService {
     const text = readPrefix(this.context.limits, prefix);
     const locks = await binding.store.locks.list('lock||', this.context.limits.listMax);
     return locks.map((lock) => labelLock(binding.keyPrefix, lock)).filter((l) => l.name.startsWith(text));
-  }
-
-  /** Runs a waiting acquire counted against the caller's waiter quota on this server. */
-  private async countedWait<T>(caller: Caller, work: () => Promise<T>): Promise<T> {
-    const { waiters, quotasOf } = this.context;
-    checkQuota(caller.appId, quotasOf(caller.appId), 'waiters', waiters.of(caller.appId));
-    const done = holdCount(waiters, caller.appId);
-    try {
-      return await work();
-    } finally {
-      done();
-    }
   }
 }
 

@@ -6,6 +6,7 @@ import type { Limits } from '../limits.js';
 import { LocksService } from '../locks/locks-service.js';
 import type { StoreOverview, StoreSummary } from '../operator-views.js';
 import { buildOverview, capabilitiesOf } from '../operator-views.js';
+import { SemaphoreService } from '../semaphores/semaphore-service.js';
 import type { ServiceObserver } from '../service-observer.js';
 import type { StoreBinding } from '../store-binding.js';
 import type { Caller } from '../tenancy.js';
@@ -25,6 +26,7 @@ export class LeaseholdService {
   readonly dapr: DaprService;
   readonly kv: KvService;
   readonly counters: CounterService;
+  readonly semaphores: SemaphoreService;
   readonly watch: WatchService;
   private readonly context: ServiceContext;
 
@@ -36,6 +38,7 @@ export class LeaseholdService {
     this.dapr = new DaprService(context);
     this.kv = new KvService(context);
     this.counters = new CounterService(context);
+    this.semaphores = new SemaphoreService(context);
     this.watch = new WatchService(context);
   }
 

@@ -7,6 +7,7 @@ import type { Quotas } from '../quotas.js';
 import { DEFAULT_QUOTAS } from '../quotas.js';
 import type { ServiceObserver } from '../service-observer.js';
 import type { StoreBinding } from '../store-binding.js';
+import { checkQuota } from '../quotas.js';
 import type { Caller } from '../tenancy.js';
 
 /** How the service is set up: limits, quotas, the admin audit and the metrics observer. */
@@ -107,4 +108,20 @@ export function holdCount(counts: AppCounts, appId: string): () => void {
     held = false;
     counts.add(appId, -1);
   };
+}
+
+/** Runs a waiting acquire counted against the caller's waiter quota on this server. */
+export async function countedWait<T>(
+  context: ServiceContext,
+  caller: Caller,
+  work: () => Promise<T>,
+): Promise<T> {
+  const { waiters, quotasOf } = context;
+  checkQuota(caller.appId, quotasOf(caller.appId), 'waiters', waiters.of(caller.appId));
+  const done = holdCount(waiters, caller.appId);
+  try {
+    return await work();
+  } finally {
+    done();
+  }
 }

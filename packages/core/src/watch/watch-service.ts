@@ -13,7 +13,17 @@ import type { Unsubscribe, WatchOptions } from './watch-store.js';
 export type WatchSignals = Pick<WatchOptions, 'onLive' | 'onError'>;
 
 /** A watch event as its app sees it. */
-export type WatchView = Omit<WatchEvent, 'key'> & { readonly key: string; readonly kind?: 'lock' | 'kv' };
+export type WatchView = Omit<WatchEvent, 'key'> & {
+  readonly key: string;
+  readonly kind?: 'lock' | 'kv' | 'semaphore';
+};
+
+/** The store-key tags an admin's feed shows, and the kind each is shown as. */
+const WATCHED_KINDS: Readonly<Record<string, 'lock' | 'kv' | 'semaphore'>> = {
+  lock: 'lock',
+  kv: 'kv',
+  sem: 'semaphore',
+};
 
 /**
  * The change feed, scoped: each app sees its own key space and its own leases' expiries, and
@@ -80,9 +90,10 @@ export class WatchService {
       onEvent: (event) => {
         if (event.type === 'lease.expired') return onEvent(event);
         const read = readStoreKey(binding.keyPrefix, event.key);
-        if (!read || (read.kind !== 'lock' && read.kind !== 'kv')) return;
+        const kind = read === undefined ? undefined : WATCHED_KINDS[read.kind];
+        if (!read || !kind) return;
         const space = read.space === undefined ? {} : { space: read.space };
-        onEvent({ ...event, key: read.name, kind: read.kind, ...space });
+        onEvent({ ...event, key: read.name, kind, ...space });
       },
     });
     return this.counted(caller, unsubscribe);

@@ -27,7 +27,18 @@ const TIMED = {
   dapr: { tryLock: 'daprTryLock', unlock: 'daprUnlock' },
   kv: { put: 'put', get: 'get', delete: 'delete', list: 'listKeys' },
   counters: { add: 'counterAdd', get: 'counterGet', set: 'counterSet' },
+  semaphores: {
+    acquire: 'semaphoreAcquire',
+    release: 'semaphoreRelease',
+    describe: 'describeSemaphore',
+    list: 'listSemaphores',
+    check: 'checkSemaphore',
+    setLimit: 'setSemaphoreLimit',
+  },
 } as const;
+
+/** The labels of acquires that may wait: a wait is not timed as an operation. */
+const MAY_WAIT: ReadonlySet<string> = new Set([TIMED.locks.acquire, TIMED.semaphores.acquire]);
 
 type Method = (...args: unknown[]) => unknown;
 
@@ -47,7 +58,7 @@ export function instrumentStore(store: Store, storeName: string, metrics: Server
     }
     return wrapped as C;
   };
-  const { kv, counters } = store;
+  const { kv, counters, semaphores } = store;
   // Inherits from the store, so its own fields (a LocalStore's stats and engine) read through.
   const timedStore: Store = {
     leases: wrap(store.leases, TIMED.leases),
@@ -55,6 +66,7 @@ export function instrumentStore(store: Store, storeName: string, metrics: Server
     dapr: wrap(daprOf(store), TIMED.dapr),
     ...(kv ? { kv: wrap(kv, TIMED.kv) } : {}),
     ...(counters ? { counters: wrap(counters, TIMED.counters) } : {}),
+    ...(semaphores ? { semaphores: wrap(semaphores, TIMED.semaphores) } : {}),
     watch: store.watch,
     ...(store.usage
       ? { usage: timedCall(store, storeName, 'usage', metrics) as NonNullable<Store['usage']> }
@@ -91,7 +103,7 @@ function timed(
     if (isLeaseholdError(error) && error.code === 'FENCED') metrics.fencingRejected(storeName);
     else if (!isLeaseholdError(error) || ERROR_TABLE[error.code].httpStatus >= 500) errors.inc();
   };
-  const mayWait = op === 'acquire';
+  const mayWait = MAY_WAIT.has(op);
   // Store methods take at most four arguments; naming them avoids a rest array per call.
   return (a?: unknown, b?: unknown, c?: unknown, d?: unknown) => {
     const started = performance.now();

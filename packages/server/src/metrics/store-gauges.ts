@@ -13,12 +13,12 @@ export const STATS_TIMEOUT_MS = 1_000;
  */
 export function registerStoreGauges(registry: Registry, service: LeaseholdService): void {
   let reading: Promise<Map<string, StoreStats>> | undefined;
-  // The three gauges are collected together: they share one read per scrape.
+  // The gauges are collected together: they share one read per scrape.
   const read = () =>
     (reading ??= readAll(service).finally(() => {
       reading = undefined;
     }));
-  const gauge = (name: string, help: string, pick: (s: StoreStats) => number) =>
+  const gauge = (name: string, help: string, pick: (s: StoreStats) => number | undefined) =>
     new Gauge({
       name,
       help,
@@ -27,12 +27,16 @@ export function registerStoreGauges(registry: Registry, service: LeaseholdServic
       async collect() {
         const stats = await read();
         this.reset();
-        for (const [store, counts] of stats) this.set({ store }, pick(counts));
+        for (const [store, counts] of stats) {
+          const value = pick(counts);
+          if (value !== undefined) this.set({ store }, value);
+        }
       },
     });
   gauge('leasehold_leases', 'Live leases per store (Dapr locks hold one each).', (s) => s.leases);
   gauge('leasehold_locks_held', 'Held locks per store.', (s) => s.locks);
   gauge('leasehold_lock_waiters', 'Acquires waiting in queues per store.', (s) => s.waiters);
+  gauge('leasehold_permits_held', 'Semaphore permits held per store that has semaphores.', (s) => s.permits);
 }
 
 async function readAll(service: LeaseholdService): Promise<Map<string, StoreStats>> {

@@ -40,6 +40,10 @@ export class RedlockStore implements Store {
   readonly dapr: RedlockDapr;
   readonly kv: RedlockKv;
   readonly counters: RedlockCounters;
+  readonly unsupported = {
+    semaphores:
+      'Redlock cannot offer them honestly: a pool needs one total order of grants, and majority writes over independent masters have none',
+  };
   readonly watch: RedlockWatch;
   private readonly redlock: RedlockContext;
 

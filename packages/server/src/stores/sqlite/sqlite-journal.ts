@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'libsql';
 import type { Change, Journal, KvRow, LeaseRow, LockRow, Snapshot } from '@leasehold/core';
+import { POOL_SCHEMA, loadPools, poolStatements } from './sqlite-pools.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, ttl_ms INTEGER NOT NULL, owner TEXT, implicit INTEGER NOT NULL,
@@ -45,6 +46,7 @@ interface KvRecord {
 export class SqliteJournal implements Journal {
   private readonly db: Database.Database;
   private readonly statements;
+  private readonly pools;
 
   constructor(path: string) {
     mkdirSync(dirname(path), { recursive: true });
@@ -52,8 +54,10 @@ export class SqliteJournal implements Journal {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.exec(SCHEMA);
+    this.db.exec(POOL_SCHEMA);
     addMissingColumns(this.db);
     const db = this.db;
+    this.pools = poolStatements(db);
     this.statements = {
       putLease: db.prepare(
         'INSERT OR REPLACE INTO leases (id, ttl_ms, owner, implicit, app) VALUES (?, ?, ?, ?, ?)',
@@ -102,7 +106,7 @@ export class SqliteJournal implements Journal {
       name: string;
       value: number;
     }[];
-    return { revision: revision.value, leases, locks, kv, counters };
+    return { revision: revision.value, leases, locks, kv, counters, ...loadPools(this.db) };
   }
 
   /** The driver is synchronous: the batch is on disk before this returns its settled promise. */
@@ -160,6 +164,8 @@ export class SqliteJournal implements Journal {
       case 'counter.put':
         s.putCounter.run(change.name, change.value);
         return;
+      default:
+        this.pools.apply(change);
     }
   }
 }

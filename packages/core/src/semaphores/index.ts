@@ -1,0 +1,2 @@
+export * from './semaphore-service.js';
+export type * from './semaphore-store.js';
