@@ -45,6 +45,21 @@ async function openRedisStore(
   const [command, subscriber] = await Promise.all([openClient(config, target), openClient(config, target)]);
   const store = new RedisStore(name, command, subscriber);
   const warn = context?.warn;
+  // Data in another layout stops the start when Redis is up now; else every op refuses it later.
+  if (command.status === 'ready') {
+    const refusal = await store.checkLayout();
+    if (refusal) {
+      await store.close();
+      throw refusal;
+    }
+  } else {
+    command.once('ready', () => {
+      store.checkLayout().then(
+        (refusal) => refusal && warn?.(refusal.message),
+        () => undefined, // Redis went away again: its ops fail on their own until it is back.
+      );
+    });
+  }
   // Said once, when the command client first reaches Redis (now, or once Redis is up).
   if (warn) {
     const check = async (): Promise<void> => {

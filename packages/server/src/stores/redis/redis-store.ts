@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
-import type { Store, StoreStats, Usage, UsageQuery } from '@leasehold/core';
+import type { LeaseholdError, Store, StoreStats, Usage, UsageQuery } from '@leasehold/core';
 import { unreachable } from './connect.js';
 import { RedisCounters } from './counters.js';
 import { RedisDapr } from './dapr.js';
 import { RedisKv } from './kv.js';
+import { checkLayout } from './layout.js';
 import { RedisLeases } from './leases.js';
 import { RedisLocks } from './locks.js';
 import type { Reply } from './replies.js';
@@ -31,7 +32,7 @@ export class RedisStore implements Store {
   private readonly redis: ScriptRunner;
 
   constructor(
-    storeName: string,
+    private readonly storeName: string,
     command: Redis,
     private readonly subscriber: Redis,
   ) {
@@ -42,6 +43,13 @@ export class RedisStore implements Store {
     this.kv = new RedisKv(this.redis);
     this.counters = new RedisCounters(this.redis);
     this.watch = new RedisWatch(this.redis.prefix, subscriber, command);
+  }
+
+  /** Checks the data's layout (marking a fresh store); on a mismatch every op fails with the returned error. */
+  async checkLayout(): Promise<LeaseholdError | undefined> {
+    const refusal = await checkLayout(this.redis.command, this.storeName, this.redis.prefix);
+    if (refusal) this.redis.refuse(refusal);
+    return refusal;
   }
 
   /** Subscribes this server's waiter channel, indexes old keys and reaps; call once before use. */

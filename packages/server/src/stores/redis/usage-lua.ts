@@ -43,7 +43,7 @@ local function uncount(kind, app, member)
 end
 -- The member a Dapr lock's implicit lease counts as among its app's leases.
 local function daprLease(key) return 'dapr:' .. key end
--- Uncounts whatever lock meta:<key> describes (before it is deleted or overwritten).
+-- Uncounts whatever lock m:<key> describes (before it is deleted or overwritten).
 local function uncountMeta(key, m)
   if not m then return end
   uncount('locks', m.app, key)

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { describeWithBackend } from '../../../test/support/backends.js';
+import { RedisServer } from '../../../test/support/redis-harness.js';
+import { createRedisStore } from './index.js';
+
+const P = 'leasehold:{lockstore}:';
+
+describeWithBackend('redis-server', 'lock.redis data layout (ADR 0017)', (binary) => {
+  let server: RedisServer;
+  let raw: Redis;
+  const open = () => createRedisStore('lockstore', new Map([['redishost', server.address]]));
+  beforeAll(async () => {
+    server = await RedisServer.start(binary);
+    raw = new Redis({ host: '127.0.0.1', port: server.port });
+  });
+  beforeEach(async () => {
+    await raw.flushall();
+  });
+  afterAll(async () => {
+    raw?.disconnect();
+    await server?.destroy();
+  });
+
+  it('marks a store without old data as layout 2 and keeps a lock meta in one string with its TTL', async () => {
+    const store = await open();
+    try {
+      expect(await raw.get(`${P}layout`)).toBe('2');
+      const lease = await store.leases.grant({ app: 'test', ttlMs: 30_000 });
+      const { fencingToken } = await store.locks.acquire({ app: 'test', key: 'l/1', leaseId: lease.id });
+      expect(await raw.get(`${P}m:l/1`)).toBe(
+        `n|${fencingToken}|${(await store.locks.describe('l/1')).acquiredAt}|0||${lease.id}|4|test`,
+      );
+      expect(await raw.pttl(`${P}m:l/1`)).toBeGreaterThan(30_000);
+      // The lease's lock set was made by its grant, so the acquire did not need to give it a TTL.
+      expect(await raw.smembers(`${P}ll:${lease.id}`)).toEqual(expect.arrayContaining(['', 'l/1']));
+      expect(await raw.pttl(`${P}ll:${lease.id}`)).toBeGreaterThan(30_000);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses to open a store holding layout-1 lock metas, naming the layout key', async () => {
+    await raw.set('lock-key', 'leasehold:lease:0123');
+    await raw.hset(`${P}meta:lock-key`, 'kind', 'n', 'lease', '0123', 'token', 7, 'app', 'test');
+    await raw.incr(`${P}rev`);
+    await expect(open()).rejects.toThrow(`no ${P}layout key, ${P}meta:* hashes`);
+    expect(await raw.get(`${P}layout`)).toBeNull();
+  });
+
+  it('refuses a store marked with another layout', async () => {
+    await raw.set(`${P}layout`, '3');
+    await expect(open()).rejects.toThrow(`layout 3 data (${P}layout = 3)`);
+  });
+
+  it('opens a store whose layout-1 data the operator has cleared, and carries on', async () => {
+    await raw.incr(`${P}rev`);
+    const store = await open();
+    try {
+      const lease = await store.leases.grant({ app: 'test', ttlMs: 30_000 });
+      const { fencingToken } = await store.locks.acquire({ app: 'test', key: 'l/2', leaseId: lease.id });
+      expect(fencingToken).toBe(2);
+      expect(await store.locks.check('l/2', 2)).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+});
