@@ -40,6 +40,29 @@ describeWithBackend('redis-server', 'lock.redis data layout (ADR 0017)', (binary
     }
   });
 
+  it('counts for metrics the leases and locks of every app and of leases without one, until they end', async () => {
+    const store = await open();
+    try {
+      const a = await store.leases.grant({ app: 'a', ttlMs: 30_000 });
+      const b = await store.leases.grant({ app: 'b', ttlMs: 30_000 });
+      const admin = await store.leases.grant({ app: undefined, ttlMs: 300 });
+      await store.locks.acquire({ app: 'a', key: 's/1', leaseId: a.id });
+      await store.locks.acquire({ app: 'b', key: 's/2', leaseId: b.id });
+      await store.locks.acquire({ app: undefined, key: 's/3', leaseId: admin.id });
+      expect(await store.stats()).toEqual({ leases: 3, locks: 3, waiters: 0 });
+      expect(await store.locks.release('s/2', b.id, 'b')).toBe('released');
+      expect(await store.stats()).toEqual({ leases: 3, locks: 2, waiters: 0 });
+      // The app-less lease and its lock lapse by TTL; their set expires with them and leaves the list.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(await store.stats()).toEqual({ leases: 2, locks: 1, waiters: 0 });
+      expect(await raw.smembers(`${P}usage-sets:locks`)).toEqual([`${P}app-locks:a`]);
+      await store.locks.acquire({ app: 'b', key: 's/2', leaseId: b.id });
+      expect(await store.stats()).toEqual({ leases: 2, locks: 2, waiters: 0 });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses to open a store holding layout-1 lock metas, naming the layout key', async () => {
     await raw.set('lock-key', 'leasehold:lease:0123');
     await raw.hset(`${P}meta:lock-key`, 'kind', 'n', 'lease', '0123', 'token', 7, 'app', 'test');
