@@ -28,10 +28,9 @@ local function hash(k)
   for i = 1, #r, 2 do m[r[i]] = r[i + 1] end
   return m
 end
--- Each event goes out on the channel and into a capped stream whose ids are revisions, in the same
--- script, so any server can replay what it missed from Redis itself (see watch.ts). Revisions only rise.
+-- Each event goes into a capped stream whose ids are revisions, in the same script: servers read it
+-- live (XREAD) and replay what they missed from it (see watch.ts). Revisions only rise.
 local function publish(rev, s)
-  redis.call('PUBLISH', P .. 'events', s)
   redis.call('XADD', P .. 'history', 'MAXLEN', '~', 10000, string.format('%d', rev), 'e', s)
 end
 local function emit(ev) publish(ev.revision, cjson.encode(ev)) end

@@ -16,8 +16,8 @@ import { RedisWatch } from './watch.js';
 /**
  * A Store on one Redis (a node or a Sentinel-managed master), one capability per primitive. Every
  * operation is one Lua script, so it is atomic in Redis and several Leasehold servers may share the
- * store. `command` runs the scripts; `subscriber` carries this server's waiter channel and the
- * store's event channel.
+ * store. `command` runs the scripts, `subscriber` carries this server's waiter channel, and `reader`
+ * reads the store's event stream (blocking reads, so a connection of its own).
  */
 export class RedisStore implements Store {
   readonly leases: RedisLeases;
@@ -35,6 +35,8 @@ export class RedisStore implements Store {
     private readonly storeName: string,
     command: Redis,
     private readonly subscriber: Redis,
+    private readonly reader: Redis,
+    blockMs: number,
   ) {
     this.redis = new ScriptRunner(command, storePrefix(storeName));
     this.leases = new RedisLeases(this.redis);
@@ -42,7 +44,7 @@ export class RedisStore implements Store {
     this.dapr = new RedisDapr(this.redis);
     this.kv = new RedisKv(this.redis);
     this.counters = new RedisCounters(this.redis);
-    this.watch = new RedisWatch(this.redis.prefix, subscriber, command);
+    this.watch = new RedisWatch(this.redis.prefix, reader, command, blockMs);
   }
 
   /** Checks the data's layout (marking a fresh store); on a mismatch every op fails with the returned error. */
@@ -85,7 +87,7 @@ export class RedisStore implements Store {
     this.leases.close();
     await this.locks.close();
     this.watch.close();
-    const clients = [this.redis.command, this.subscriber];
+    const clients = [this.redis.command, this.subscriber, this.reader];
     await Promise.allSettled(clients.map((client) => client.quit()));
     for (const client of clients) client.disconnect();
   }
