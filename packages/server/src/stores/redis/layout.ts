@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { LeaseholdError } from '@leasehold/core';
 
-/** The data layout this version reads and writes (docs/adr/0017-redis-layout-meta-string.md). */
+/** The data layout this version reads and writes (docs/adr/0019-redis-layout-meta-string.md). */
 export const LAYOUT = '2';
 
 const SCAN_COUNT = 1_000;
@@ -49,6 +49,6 @@ export async function checkLayout(
     'UNAVAILABLE',
     `lock.redis store ${storeName}: Redis holds layout ${found} data (${state}); this server reads ` +
       `layout ${LAYOUT} only. Stop the older servers and let their leases end (or delete the store's ` +
-      `${prefix}* keys), then SET ${prefix}layout ${LAYOUT} (docs/adr/0017-redis-layout-meta-string.md)`,
+      `${prefix}* keys), then SET ${prefix}layout ${LAYOUT} (docs/adr/0019-redis-layout-meta-string.md)`,
   );
 }

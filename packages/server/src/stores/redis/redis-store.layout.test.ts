@@ -8,7 +8,7 @@ import type { RedisStore } from './redis-store.js';
 
 const P = 'leasehold:{lockstore}:';
 
-describeWithBackend('redis-server', 'lock.redis data layout (ADR 0017)', (binary) => {
+describeWithBackend('redis-server', 'lock.redis data layout (ADR 0019)', (binary) => {
   let server: RedisServer;
   let raw: Redis;
   const open = async () =>

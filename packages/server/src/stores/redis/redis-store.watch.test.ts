@@ -27,7 +27,7 @@ function watch(store: Store) {
   return { seen, stop };
 }
 
-describeWithBackend('redis-server', 'lock.redis watch read from the event stream (ADR 0017)', (binary) => {
+describeWithBackend('redis-server', 'lock.redis watch read from the event stream (ADR 0019)', (binary) => {
   let server: RedisServer;
   let raw: Redis;
   let store: Store;

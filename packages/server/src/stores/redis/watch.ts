@@ -9,7 +9,7 @@ type StreamEntry = [id: string, fields: string[]];
  * The change feed of a `lock.redis` store. The scripts append each event to the capped stream
  * `history` (id = revision), so the history is Redis's, the same for every server. Live events are
  * read from that same stream by one loop per server (`XREAD BLOCK` on a connection of its own,
- * ADR 0017): a watch starts after the stream's last entry is known, then reads the stream after its
+ * ADR 0019): a watch starts after the stream's last entry is known, then reads the stream after its
  * revision, and `resumeWatch` joins the two by revision. A resume from before the stream's first
  * entry ends with `WatchCompactedError`; a lost reader (connection closed) or a gap in the
  * revisions read (the loop fell behind the trimming) ends every watch with `UNAVAILABLE`, to be

@@ -6,7 +6,7 @@ import { createRedisStore } from '../redis/index.js';
 
 const PREFIX = 'leasehold:{lockstore}:';
 
-describeWithBackend('redis-server', 'lock.redis data layout (Redlock over 3 masters, ADR 0017)', (binary) => {
+describeWithBackend('redis-server', 'lock.redis data layout (Redlock over 3 masters, ADR 0019)', (binary) => {
   const redlock = useRedlock(binary);
 
   it('marks every master as layout 2, and refuses to open while one master holds layout-1 metas', async () => {

@@ -27,7 +27,7 @@ export async function openRedlockStore(name: string, config: RedlockConfig): Pro
   await Promise.allSettled(clients.map((c) => c.connect()));
   // A master that is down now builds its index at a later start: until then it lists only new keys.
   await Promise.allSettled(clients.map((c) => indexOldKeys(c, storePrefix(name))));
-  // The masters run lock.redis's scripts: a master holding another data layout stops the start (ADR 0017).
+  // The masters run lock.redis's scripts: a master holding another data layout stops the start (ADR 0019).
   const checks = await Promise.allSettled(clients.map((c) => checkLayout(c, name, storePrefix(name))));
   for (const check of checks) {
     if (check.status === 'fulfilled' && check.value) {
