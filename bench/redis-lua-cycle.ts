@@ -20,6 +20,16 @@ function cpuOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
+/** Commands the scripts ran per pair (INFO commandstats since the last RESETSTAT, less the script calls). */
+async function callsPerPair(): Promise<string> {
+  const stats = await client.info('commandstats');
+  let calls = 0;
+  for (const [, name, n] of stats.matchAll(/cmdstat_([^:]+):calls=(\d+)/g)) {
+    if (!/^(fcall|evalsha|eval|pipeline|config.*|info)$/.test(name!)) calls += Number(n);
+  }
+  return (calls / PAIRS).toFixed(1);
+}
+
 const redis = await RedisServer.start(execFileSync('which', ['redis-server'], { encoding: 'utf8' }).trim());
 const client = new Redis({ host: '127.0.0.1', port: redis.port });
 const load = async (source: string) => String(await client.script('LOAD', source));
@@ -34,6 +44,9 @@ try {
   // A live lease of app 'bench', as grantLease writes it.
   await client.hset(`${P}lease:L1`, 'ttlMs', 600_000, 'owner', '', 'app', 'bench');
   await client.pexpire(`${P}lease:L1`, 600_000);
+  // Layout 2: the grant makes the lease's lock set, with its TTL, before any lock.
+  await client.sadd(`${P}ll:L1`, '');
+  await client.pexpire(`${P}ll:L1`, 660_000);
   const preludeOnly = new LuaScript(lua('return 1'));
   const variants: [string, string, string, Send][] = [
     ['acquire+release', await loadFunction(acquireScript), await loadFunction(releaseScript), fcall],
@@ -42,6 +55,7 @@ try {
     ['empty script', await load('return 1'), await load('return 1'), evalsha],
   ];
   for (const [label, acquire, release, send] of variants) {
+    await client.config('RESETSTAT');
     const before = cpuOf(redis.pid!);
     for (let sent = 0; sent < PAIRS; sent += BATCH) {
       const pipeline = client.pipeline();
@@ -55,7 +69,9 @@ try {
       if (failed) throw failed;
     }
     const perPair = (cpuOf(redis.pid!) - before) / PAIRS;
-    console.log(`${label.padEnd(16)} ${perPair.toFixed(1)} µs Redis CPU per pair`);
+    console.log(
+      `${label.padEnd(16)} ${perPair.toFixed(1)} µs Redis CPU per pair, ${await callsPerPair()} calls inside`,
+    );
   }
 } finally {
   client.disconnect();

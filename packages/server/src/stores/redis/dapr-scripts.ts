@@ -17,16 +17,14 @@ if not v then
 end
 if v then return holderReply('busy', m, v) end
 local token = nextRev()
-local mk = P .. 'meta:' .. key
 local now = nowMs()
 redis.call('SET', key, owner, 'NX', 'PX', ttl)
-uncountMeta(key, hash(mk))
-redis.call('DEL', mk)
+-- Overwritten below by one SET with the key's own TTL: uncounted, not deleted.
+uncountMeta(key, readMeta(key))
 -- Counted until the key's own TTL: a Dapr lock stops counting when Redis expires it.
 countUntil('locks', app, key, now + ttl, now)
 countUntil('leases', app, daprLease(key), now + ttl, now)
-redis.call('HSET', mk, 'kind', 'd', 'owner', owner, 'lease', 'dapr:' .. token, 'app', app, 'token', token, 'at', now, 'hold', 0, 'waiter', '')
-redis.call('PEXPIRE', mk, ttl)
+redis.call('SET', metaKey(key), encodeMeta('d', token, now, 0, '', 'dapr:' .. token, app, owner), 'PX', ttl)
 redis.call('ZADD', P .. 'locks', 0, key)
 emitLock('lock.acquired', key, token, 'dapr:' .. token, known(app), token)
 return { 'ok', token }

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { Store } from '@leasehold/core';
 import { parseRedisConfig } from './config.js';
 import type { RedisStoreConfig } from './config.js';
@@ -42,9 +43,27 @@ async function openRedisStore(
       : { sentinels: config.sentinels, masterName: config.masterName };
   // A Redis that is down at start does not stop the server: the store starts not ready and its
   // clients keep reconnecting (ADR 0009). The waiter channel is subscribed once the subscriber is up.
-  const [command, subscriber] = await Promise.all([openClient(config, target), openClient(config, target)]);
-  const store = new RedisStore(name, command, subscriber);
+  const open = (): Promise<Redis> => openClient(config, target);
+  const [command, subscriber, reader] = await Promise.all([open(), open(), open()]);
+  // The event reader blocks for less than the command timeout, which applies to it as to any command.
+  const blockMs = Math.max(1, Math.floor(config.commandTimeoutMs / 2));
+  const store = new RedisStore(name, command, subscriber, reader, blockMs);
   const warn = context?.warn;
+  // Data in another layout stops the start when Redis is up now; else every op refuses it later.
+  if (command.status === 'ready') {
+    const refusal = await store.checkLayout();
+    if (refusal) {
+      await store.close();
+      throw refusal;
+    }
+  } else {
+    command.once('ready', () => {
+      store.checkLayout().then(
+        (refusal) => refusal && warn?.(refusal.message),
+        () => undefined, // Redis went away again: its ops fail on their own until it is back.
+      );
+    });
+  }
   // Said once, when the command client first reaches Redis (now, or once Redis is up).
   if (warn) {
     const check = async (): Promise<void> => {

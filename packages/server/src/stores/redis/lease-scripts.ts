@@ -15,6 +15,9 @@ local k = P .. 'lease:' .. id
 redis.call('HSET', k, 'ttl', ttl, 'owner', owner, 'app', app)
 redis.call('PEXPIRE', k, ttl)
 redis.call('HSET', P .. 'lease-app', id, app)
+-- Layout 2: the lease's lock set exists from here on, with its TTL, so a lock grant only SADDs.
+redis.call('SADD', P .. 'll:' .. id, '')
+redis.call('PEXPIRE', P .. 'll:' .. id, ttl + ${SIDE_GRACE_MS})
 local now = nowMs()
 redis.call('ZADD', P .. 'deadlines', now + ttl, id)
 countUntil('leases', app, id, now + ttl, now)
@@ -36,7 +39,7 @@ local function renew(id, caller, now)
   redis.call('PEXPIRE', k, ttl)
   redis.call('ZADD', P .. 'deadlines', now + ttl, id)
   countUntil('leases', app, id, now + ttl, now)
-  for _, key in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do
+  for _, key in ipairs(lockKeys(id)) do
     local m = holderOf(key)
     if m and m.kind == 'n' and m.lease == id then
       local px = ttl
@@ -44,7 +47,7 @@ local function renew(id, caller, now)
       if hold > 0 and hold - now < px then px = hold - now end
       if px > 0 then
         redis.call('PEXPIRE', key, px)
-        redis.call('PEXPIRE', P .. 'meta:' .. key, px + GRACE)
+        redis.call('PEXPIRE', metaKey(key), px + GRACE)
         countUntil('locks', app, key, now + px, now)
       end
     else
@@ -113,7 +116,7 @@ for _, key in ipairs(boundKeys(id)) do
   end
   unbind(id, key)
 end
-for _, key in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do
+for _, key in ipairs(lockKeys(id)) do
   local m = holderOf(key)
   if m and m.kind == 'n' and m.lease == id then
     drop(key, m)
@@ -136,7 +139,7 @@ local k = P .. 'lease:' .. id
 if not usableLease(id, ARGV[3]) then return '' end
 local l = hash(k)
 local locks, keys = {}, {}
-for _, key in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do
+for _, key in ipairs(lockKeys(id)) do
   local m = holderOf(key)
   if m and m.kind == 'n' and m.lease == id then locks[#locks + 1] = key end
 end
@@ -189,7 +192,7 @@ for _, id in ipairs(due) do
       end
       unbind(id, key)
     end
-    for _, key in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do handoff(key) end
+    for _, key in ipairs(lockKeys(id)) do handoff(key) end
     redis.call('DEL', P .. 'll:' .. id, P .. 'lk:' .. id, P .. 'lw:' .. id, P .. 'lb:' .. id)
   end
 end

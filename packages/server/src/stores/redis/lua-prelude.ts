@@ -3,13 +3,16 @@ import { USAGE_LUA } from './usage-lua.js';
 /**
  * Lua shared by every script: key names, the holder check, grant, drop and hand-off. `P` is the
  * store's key prefix (ARGV[1]), set by each script's header (lua-script.ts). Holding a lock means
- * the lock key exists and its value is either the native marker `leasehold:lease:<leaseId>` or, for a Dapr lock, the Dapr owner string (exactly
- * what a Dapr sidecar writes). `meta:<key>` carries the token; a value it does not describe (e.g.
- * a key SET by a Dapr sidecar) is a foreign holder. A native lock's meta outlives its key by a
- * grace period, so the release of a lapsed lock is still announced (with its token) by the next
- * script that touches the key; a Dapr lock's meta lives exactly as long as its key, because a
- * sidecar may SET the same owner again and must not inherit an old token. `meta.app` is the app
- * of the holding lease (a Dapr lock's implicit lease included); leases hold theirs in `lease:<id>`.
+ * the lock key exists and its value is either the native marker `leasehold:lease:<leaseId>` or, for a
+ * Dapr lock, the Dapr owner string (exactly what a Dapr sidecar writes). `m:<key>` (layout 2, one
+ * string written with its PX by one SET; see encodeMeta) carries the token; a value it does not
+ * describe (e.g. a key SET by a Dapr sidecar) is a foreign holder. A native lock's meta outlives
+ * its key by a grace period, so the release of a lapsed lock is still announced (with its token) by
+ * the next script that touches the key; a Dapr lock's meta lives exactly as long as its key,
+ * because a sidecar may SET the same owner again and must not inherit an old token. `meta.app` is
+ * the app of the holding lease (a Dapr lock's implicit lease included); leases hold theirs in
+ * `lease:<id>`. `ll:<id>` holds the member '' from the lease's grant on, so the set (and its TTL,
+ * set by the grant and every renewal) is there before any lock: a lock grant needs no PEXPIRE.
  */
 export const PRELUDE = `
 local MARK = 'leasehold:lease:'
@@ -25,10 +28,9 @@ local function hash(k)
   for i = 1, #r, 2 do m[r[i]] = r[i + 1] end
   return m
 end
--- Each event goes out on the channel and into a capped stream whose ids are revisions, in the same
--- script, so any server can replay what it missed from Redis itself (see watch.ts). Revisions only rise.
+-- Each event goes into a capped stream whose ids are revisions, in the same script: servers read it
+-- live (XREAD) and replay what they missed from it (see watch.ts). Revisions only rise.
 local function publish(rev, s)
-  redis.call('PUBLISH', P .. 'events', s)
   redis.call('XADD', P .. 'history', 'MAXLEN', '~', 10000, string.format('%d', rev), 'e', s)
 end
 local function emit(ev) publish(ev.revision, cjson.encode(ev)) end
@@ -57,11 +59,40 @@ local function usableLease(id, caller)
   return app or '', pttl
 end
 local function nextRev() return redis.call('INCR', P .. 'rev') end
+-- A grant's meta in one string: 'kind|token|at|hold|waiter|lease|#app|' .. app .. owner. Only the
+-- last two are free text, so they go last, the app's length first (lease and waiter ids hold no '|').
+local function encodeMeta(kind, token, at, hold, waiter, lease, app, owner)
+  return string.format('%s|%d|%d|%d|%s|%s|%d|', kind, token, at, hold, waiter, lease, #app) .. app .. owner
+end
+local function metaKey(key) return P .. 'm:' .. key end
+local function readMeta(key)
+  local s = redis.call('GET', metaKey(key))
+  if not s then return nil end
+  local f, i = {}, 1
+  for n = 1, 7 do
+    local j = string.find(s, '|', i, true)
+    f[n] = string.sub(s, i, j - 1)
+    i = j + 1
+  end
+  local n = tonumber(f[7])
+  return {
+    kind = f[1], token = f[2], at = f[3], hold = f[4], waiter = f[5], lease = f[6],
+    app = string.sub(s, i, i + n - 1), owner = string.sub(s, i + n),
+  }
+end
+-- The lock keys of lease id (ll:<id> less its member '').
+local function lockKeys(id)
+  local keys = {}
+  for _, k in ipairs(redis.call('SMEMBERS', P .. 'll:' .. id)) do
+    if k ~= '' then keys[#keys + 1] = k end
+  end
+  return keys
+end
 ${USAGE_LUA}
 local function holderOf(key)
   local v = redis.call('GET', key)
   if not v then return nil, nil end
-  local m = hash(P .. 'meta:' .. key)
+  local m = readMeta(key)
   if m and ((m.kind == 'n' and v == MARK .. m.lease) or (m.kind == 'd' and v == m.owner)) then return m, v end
   return nil, v
 end
@@ -87,27 +118,23 @@ local function grant(key, leaseId, holdMs, waiterId, app, lpx, m)
   end
   app = app or redis.call('HGET', P .. 'lease:' .. leaseId, 'app') or ''
   local token = nextRev()
-  local mk = P .. 'meta:' .. key
   redis.call('SET', key, MARK .. leaseId, 'PX', px)
-  if m == nil then m = hash(mk) end
-  if m then
-    uncountMeta(key, m)
-    redis.call('DEL', mk)
-  end
+  if m == nil then m = readMeta(key) end
+  -- The old meta is overwritten below, by one SET with its PX: uncounted, not deleted.
+  if m then uncountMeta(key, m) end
   -- Trimming stale members on every grant is a call per set per cycle; the revision spreads it out.
   countUntil('locks', app, key, now + px, now, token % 16 == 0)
-  redis.call('HSET', mk, 'kind', 'n', 'lease', leaseId, 'app', app, 'token', token, 'at', now, 'hold', hold, 'waiter', waiterId)
-  redis.call('PEXPIRE', mk, px + GRACE)
+  redis.call('SET', metaKey(key), encodeMeta('n', token, now, hold, waiterId, leaseId, app, ''), 'PX', px + GRACE)
+  -- ll:<leaseId> already exists with the lease's TTL and grace (its '' member): no PEXPIRE here.
   redis.call('SADD', P .. 'll:' .. leaseId, key)
-  redis.call('PEXPIRE', P .. 'll:' .. leaseId, lpx + GRACE)
   redis.call('ZADD', P .. 'locks', 0, key)
   emitLock('lock.acquired', key, token, leaseId, known(app), token)
   return token, px
 end
 local function drop(key, m)
   -- A foreign holder may sit over the meta of a Dapr lock a sidecar deleted: uncount that one.
-  uncountMeta(key, m or hash(P .. 'meta:' .. key))
-  redis.call('DEL', key, P .. 'meta:' .. key)
+  uncountMeta(key, m or readMeta(key))
+  redis.call('DEL', key, metaKey(key))
   redis.call('ZREM', P .. 'locks', key)
   local rev = nextRev()
   if not m then
@@ -120,11 +147,10 @@ end
 -- Only for a key that does not exist (handoff checks). Returns the meta left in place (a Dapr
 -- lock's, or nil): what a grant of the key must still uncount and delete.
 local function reapLapsed(key)
-  local mk = P .. 'meta:' .. key
-  local m = hash(mk)
+  local m = readMeta(key)
   if not m or m.kind ~= 'n' then return m end
   uncountMeta(key, m)
-  redis.call('DEL', mk)
+  redis.call('DEL', metaKey(key))
   redis.call('ZREM', P .. 'locks', key)
   redis.call('SREM', P .. 'll:' .. m.lease, key)
   emitLock('lock.released', key, nextRev(), m.lease, known(m.app), tonumber(m.token))

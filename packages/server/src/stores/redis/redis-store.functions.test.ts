@@ -32,7 +32,8 @@ describeWithBackend('redis-server', 'lock.redis scripts as Redis functions', (bi
     server = await RedisServer.start(binary);
     direct = new Redis({ host: '127.0.0.1', port: server.port });
     await direct.call('ACL', 'SETUSER', 'nofn', 'on', '>pw', '~*', '&*', '+@all', '-fcall', '-function');
-    // May publish on the waiter channels but not on the store's events channel.
+    // May publish on the waiter channels but not append to the store's event stream (layout 2: the
+    // events go into the stream only, no longer on a channel).
     await direct.call(
       'ACL',
       'SETUSER',
@@ -41,6 +42,7 @@ describeWithBackend('redis-server', 'lock.redis scripts as Redis functions', (bi
       '>pw',
       '~*',
       '+@all',
+      '-xadd',
       '&leasehold:{lockstore}:srv:*',
     );
   });

@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
-import type { Store, StoreStats, Usage, UsageQuery } from '@leasehold/core';
+import type { LeaseholdError, Store, StoreStats, Usage, UsageQuery } from '@leasehold/core';
 import { unreachable } from './connect.js';
 import { RedisCounters } from './counters.js';
 import { RedisDapr } from './dapr.js';
 import { RedisKv } from './kv.js';
+import { checkLayout } from './layout.js';
 import { RedisLeases } from './leases.js';
 import { RedisLocks } from './locks.js';
 import type { Reply } from './replies.js';
@@ -15,8 +16,8 @@ import { RedisWatch } from './watch.js';
 /**
  * A Store on one Redis (a node or a Sentinel-managed master), one capability per primitive. Every
  * operation is one Lua script, so it is atomic in Redis and several Leasehold servers may share the
- * store. `command` runs the scripts; `subscriber` carries this server's waiter channel and the
- * store's event channel.
+ * store. `command` runs the scripts, `subscriber` carries this server's waiter channel, and `reader`
+ * reads the store's event stream (blocking reads, so a connection of its own).
  */
 export class RedisStore implements Store {
   readonly leases: RedisLeases;
@@ -31,9 +32,11 @@ export class RedisStore implements Store {
   private readonly redis: ScriptRunner;
 
   constructor(
-    storeName: string,
+    private readonly storeName: string,
     command: Redis,
     private readonly subscriber: Redis,
+    private readonly reader: Redis,
+    blockMs: number,
   ) {
     this.redis = new ScriptRunner(command, storePrefix(storeName));
     this.leases = new RedisLeases(this.redis);
@@ -41,7 +44,14 @@ export class RedisStore implements Store {
     this.dapr = new RedisDapr(this.redis);
     this.kv = new RedisKv(this.redis);
     this.counters = new RedisCounters(this.redis);
-    this.watch = new RedisWatch(this.redis.prefix, subscriber, command);
+    this.watch = new RedisWatch(this.redis.prefix, reader, command, blockMs);
+  }
+
+  /** Checks the data's layout (marking a fresh store); on a mismatch every op fails with the returned error. */
+  async checkLayout(): Promise<LeaseholdError | undefined> {
+    const refusal = await checkLayout(this.redis.command, this.storeName, this.redis.prefix);
+    if (refusal) this.redis.refuse(refusal);
+    return refusal;
   }
 
   /** Subscribes this server's waiter channel, indexes old keys and reaps; call once before use. */
@@ -77,7 +87,7 @@ export class RedisStore implements Store {
     this.leases.close();
     await this.locks.close();
     this.watch.close();
-    const clients = [this.redis.command, this.subscriber];
+    const clients = [this.redis.command, this.subscriber, this.reader];
     await Promise.allSettled(clients.map((client) => client.quit()));
     for (const client of clients) client.disconnect();
   }

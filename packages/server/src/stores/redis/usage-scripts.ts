@@ -49,15 +49,22 @@ return 1
 
 /**
  * ARGV: prefix. The store's live leases (Dapr locks' implicit ones included), held locks and queued
- * waiters, for metrics: two ZCOUNTs and a GET, whatever the store holds.
+ * waiters, for metrics: a ZCOUNT per app's set (see usage-lua) and a GET. Sets that have expired
+ * leave the list (a set made again is listed again).
  */
 export const statsScript = new LuaScript(
   lua(`
 local now = nowMs()
+local function live(kind)
+  local n, sets = 0, P .. 'usage-sets:' .. kind
+  for _, z in ipairs(redis.call('SMEMBERS', sets)) do
+    if redis.call('EXISTS', z) == 1 then n = n + redis.call('ZCOUNT', z, now, '+inf')
+    else redis.call('SREM', sets, z) end
+  end
+  return n
+end
 local waiting = tonumber(redis.call('GET', P .. 'waiting') or '0')
 if waiting < 0 then waiting = 0 end
-return {
-  redis.call('ZCOUNT', P .. 'all-leases', now, '+inf'), redis.call('ZCOUNT', P .. 'all-locks', now, '+inf'), waiting,
-}
+return { live('leases'), live('locks'), waiting }
 `),
 );

@@ -12,9 +12,12 @@ local key, mine, t = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local m = holderOf(key)
 if not m or tonumber(m.token) ~= mine then return 0 end
 if tonumber(redis.call('GET', P .. 'rev') or '0') < t then redis.call('SET', P .. 'rev', t) end
-local mk = P .. 'meta:' .. key
-redis.call('HSET', mk, 'token', t)
-if m.kind == 'd' then redis.call('HSET', mk, 'lease', 'dapr:' .. t) end
+local lease = m.lease
+if m.kind == 'd' then lease = 'dapr:' .. t end
+-- The meta is one string (layout 2): written again whole, with the PTTL it had.
+local mk = metaKey(key)
+local s = encodeMeta(m.kind, t, tonumber(m.at), tonumber(m.hold), m.waiter, lease, m.app, m.owner)
+redis.call('SET', mk, s, 'PX', redis.call('PTTL', mk))
 return 1
 `),
 );

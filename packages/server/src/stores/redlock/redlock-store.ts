@@ -3,6 +3,7 @@ import { LeaseholdError } from '@leasehold/core';
 import type { RedisStoreConfig } from '../redis/config.js';
 import { createClient, unreachable } from '../redis/connect.js';
 import { indexOldKeys } from '../redis/kv-index.js';
+import { checkLayout } from '../redis/layout.js';
 import { storePrefix } from '../redis/replies.js';
 import { statsScript, usageScript } from '../redis/usage-scripts.js';
 import { RedlockCounters } from './counters.js';
@@ -26,6 +27,14 @@ export async function openRedlockStore(name: string, config: RedlockConfig): Pro
   await Promise.allSettled(clients.map((c) => c.connect()));
   // A master that is down now builds its index at a later start: until then it lists only new keys.
   await Promise.allSettled(clients.map((c) => indexOldKeys(c, storePrefix(name))));
+  // The masters run lock.redis's scripts: a master holding another data layout stops the start (ADR 0019).
+  const checks = await Promise.allSettled(clients.map((c) => checkLayout(c, name, storePrefix(name))));
+  for (const check of checks) {
+    if (check.status === 'fulfilled' && check.value) {
+      for (const client of clients) client.disconnect();
+      throw check.value;
+    }
+  }
   return new RedlockStore(new Masters(clients, storePrefix(name)), config.driftFactor);
 }
 
