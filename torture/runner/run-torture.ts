@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +45,9 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
   if (options.servers === 2 && (options.store === 'memory' || options.store === 'sqlite'))
     throw new Error(`--servers 2 needs a shared backend (redis, redlock, etcd), not ${options.store}`);
   const out = options.out ?? mkdtempSync(join(tmpdir(), `torture-${options.store}-`));
+  // Recorders append: a second run into one folder would merge two services' histories into one verdict.
+  if (existsSync(out) && readdirSync(out).length > 0)
+    throw new Error(`--out ${out} is not empty: give each run a new folder (or none, for a temp one)`);
   mkdirSync(out, { recursive: true });
   const rng = new Prng(options.seed);
   const backend =
