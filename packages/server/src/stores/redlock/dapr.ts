@@ -22,7 +22,7 @@ export class RedlockDapr implements DaprLockStore {
       key,
       script: daprTryLockScript,
       args: [key, owner, ttlMs, app],
-      undo: (only) => masters.run(daprUnlockScript, [key, owner], only),
+      undo: (only) => masters.run(daprUnlockScript, [key, owner], { only }),
       ttlMs,
       driftFactor,
     });
@@ -33,7 +33,9 @@ export class RedlockDapr implements DaprLockStore {
   async unlock(key: string, owner: string, app: LeaseApp): Promise<UnlockStatus> {
     this.redlock.open();
     const { masters } = this.redlock;
-    const answers = await masters.run(daprUnlockScript, [key, owner, callerArg(app)]);
+    const answers = await masters.run(daprUnlockScript, [key, owner, callerArg(app)], {
+      decide: masters.any((a) => a === 0),
+    });
     masters.requireQuorum('daprUnlock', answers);
     const status = pickStatus<number>(answers, 0, [2, 1]) as UnlockStatus;
     if (status === 0) this.redlock.released(key);

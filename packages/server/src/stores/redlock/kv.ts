@@ -5,7 +5,7 @@ import { callerArg } from '../redis/lua-script.js';
 import type { Reply } from '../redis/replies.js';
 import { putRefusal, text } from '../redis/replies.js';
 import type { RedlockContext } from './redlock-context.js';
-import { mergeKeyPages, pickStatus } from './redlock-merge.js';
+import { mergeKeyPages, pickStatus, statusOf } from './redlock-merge.js';
 import { getKvScript } from './redlock-scripts.js';
 
 /**
@@ -21,7 +21,9 @@ export class RedlockKv implements KvStore {
     const { key, value, leaseId, ifVersion, fence, app } = options;
     const fenceArgs = [fence?.key ?? '', fence?.token ?? 0];
     const args = [key, value, leaseId ?? '', ifVersion ?? '', ...fenceArgs, callerArg(app)];
-    const answers = (await masters.run(putScript, args)) as (Reply | undefined)[];
+    const answers = (await masters.run(putScript, args, { decide: masters.majority(statusOf) })) as (
+      Reply | undefined
+    )[];
     masters.requireQuorum('put', answers);
     const ok = answers.filter((a) => a?.[0] === 'ok') as Reply[];
     if (ok.length >= masters.quorum) {
@@ -45,7 +47,9 @@ export class RedlockKv implements KvStore {
   async get(key: string): Promise<KvEntry | undefined> {
     this.redlock.open();
     const { masters } = this.redlock;
-    const answers = await masters.run(getKvScript, [key]);
+    // Any majority's newest row is the latest acknowledged write (the two majorities share a master).
+    const hasRow = (a: unknown) => Array.isArray(a) && a.length > 0;
+    const answers = await masters.run(getKvScript, [key], { decide: masters.majority(hasRow) });
     masters.requireQuorum('get', answers);
     const rows = answers.filter((a) => Array.isArray(a) && a.length > 0) as Reply[];
     if (rows.length < masters.quorum) return undefined;
@@ -66,7 +70,7 @@ export class RedlockKv implements KvStore {
   async delete(key: string): Promise<boolean> {
     this.redlock.open();
     const { masters } = this.redlock;
-    const answers = await masters.run(deleteScript, [key]);
+    const answers = await masters.run(deleteScript, [key], { decide: masters.any((a) => a === 1) });
     masters.requireQuorum('delete', answers);
     const deleted = masters.count(answers, (a) => a === 1) > 0;
     if (deleted) this.redlock.watch.publish({ type: 'delete', key, revision: 0 });

@@ -40,9 +40,12 @@ export class RedlockLeases implements LeaseStore {
     const { ttlMs, owner, app } = options;
     const id = newLeaseId();
     const started = performance.now();
-    const answers = await masters.run(grantLeaseScript, [id, ttlMs, owner ?? '', app]);
+    const answers = await masters.run(grantLeaseScript, [id, ttlMs, owner ?? '', app], {
+      decide: masters.majority((a) => a === 1),
+    });
     if (masters.count(answers, (a) => a === 1) < masters.quorum || !this.redlock.valid(ttlMs, started)) {
-      await masters.run(revokeLeaseScript, [id, callerArg(undefined)]);
+      // Sent to every master (after the grant on each connection); a majority's answer is enough.
+      await masters.run(revokeLeaseScript, [id, callerArg(undefined)], { decide: masters.majority(() => 0) });
       throw new LeaseholdError('STORE_ERROR', 'store failed during grantLease: no Redlock majority in time');
     }
     this.reaper.arm(ttlMs);
@@ -53,7 +56,9 @@ export class RedlockLeases implements LeaseStore {
     this.redlock.open();
     const { masters } = this.redlock;
     const started = performance.now();
-    const answers = await masters.run(keepAliveScript, [leaseId, callerArg(app)]);
+    const answers = await masters.run(keepAliveScript, [leaseId, callerArg(app)], {
+      decide: masters.majority((a) => Array.isArray(a) && a.length > 0),
+    });
     masters.requireQuorum('keepAlive', answers);
     const live = answers.filter((a) => Array.isArray(a) && a.length > 0) as Reply[];
     const ttlMs = Number(live[0]?.[0]);
@@ -70,7 +75,9 @@ export class RedlockLeases implements LeaseStore {
   async revoke(leaseId: string, app: LeaseApp): Promise<boolean> {
     this.redlock.open();
     const { masters, waiters } = this.redlock;
-    const answers = await masters.run(revokeLeaseScript, [leaseId, callerArg(app)]);
+    const answers = await masters.run(revokeLeaseScript, [leaseId, callerArg(app)], {
+      decide: masters.any((a) => a === 1),
+    });
     masters.requireQuorum('revokeLease', answers);
     const revoked = masters.count(answers, (a) => a === 1) > 0;
     // Another app's lease was left alone, and so are its waiters here.
@@ -83,7 +90,9 @@ export class RedlockLeases implements LeaseStore {
   async get(leaseId: string, app: LeaseApp): Promise<LeaseDetail | undefined> {
     this.redlock.open();
     const { masters } = this.redlock;
-    const answers = await masters.run(getLeaseScript, [leaseId, callerArg(app)]);
+    const answers = await masters.run(getLeaseScript, [leaseId, callerArg(app)], {
+      decide: masters.majority((a) => a !== ''),
+    });
     masters.requireQuorum('getLease', answers);
     return mergeLease(leaseId, answers, masters.quorum);
   }

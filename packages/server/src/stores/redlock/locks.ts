@@ -19,7 +19,7 @@ import type { Reply } from '../redis/replies.js';
 import { text } from '../redis/replies.js';
 import type { RedlockContext } from './redlock-context.js';
 import { grantOnMajority } from './redlock-grant.js';
-import { lockAnswers, mergeLock, mergeLocks, pickStatus } from './redlock-merge.js';
+import { lockAnswers, lockHolder, mergeLock, mergeLocks, pickStatus } from './redlock-merge.js';
 
 /**
  * The locks of a Redlock store: granted in two phases on a majority so fencing tokens rise (see
@@ -45,7 +45,10 @@ export class RedlockLocks implements LockStore {
     this.redlock.open();
     const { masters } = this.redlock;
     const args = [key, leaseId, callerArg(app)];
-    const answers = (await masters.run(releaseScript, args)) as (Reply | undefined)[];
+    const released = (a: unknown) => Array.isArray(a) && a[0] === 'released';
+    const answers = (await masters.run(releaseScript, args, { decide: masters.any(released) })) as (
+      Reply | undefined
+    )[];
     masters.requireQuorum('release', answers);
     const statuses = answers.map((a) => a?.[0]);
     const status = pickStatus<ReleaseStatus>(statuses, 'released', ['held_by_other', 'not_held']);
@@ -57,7 +60,7 @@ export class RedlockLocks implements LockStore {
   async forceRelease(key: string): Promise<boolean> {
     this.redlock.open();
     const { masters } = this.redlock;
-    const answers = await masters.run(forceReleaseScript, [key]);
+    const answers = await masters.run(forceReleaseScript, [key], { decide: masters.any((a) => a === 1) });
     masters.requireQuorum('forceRelease', answers);
     const released = masters.count(answers, (a) => a === 1) > 0;
     if (released) this.redlock.released(key);
@@ -68,7 +71,7 @@ export class RedlockLocks implements LockStore {
   async describe(key: string): Promise<LockInfo> {
     this.redlock.open();
     const { masters, waiters } = this.redlock;
-    const answers = await masters.run(describeLockScript, [key]);
+    const answers = await masters.run(describeLockScript, [key], { decide: masters.majority(lockHolder) });
     masters.requireQuorum('describeLock', answers);
     return mergeLock(key, lockAnswers(answers), masters.quorum, waiters.count(key));
   }
@@ -84,7 +87,9 @@ export class RedlockLocks implements LockStore {
   async check(key: string, token: number): Promise<boolean> {
     this.redlock.open();
     const { masters } = this.redlock;
-    const answers = await masters.run(checkFenceScript, [key, token]);
+    const answers = await masters.run(checkFenceScript, [key, token], {
+      decide: masters.majority((a) => a === 1),
+    });
     masters.requireQuorum('checkFence', answers);
     return masters.count(answers, (a) => a === 1) >= masters.quorum;
   }
@@ -104,7 +109,7 @@ export class RedlockLocks implements LockStore {
       leaseId,
       script: acquireScript,
       args: [key, leaseId, maxHoldMs, 0, '', '', callerArg(app)],
-      undo: (only) => masters.run(releaseScript, [key, leaseId, callerArg(undefined)], only),
+      undo: (only) => masters.run(releaseScript, [key, leaseId, callerArg(undefined)], { only }),
       ttlMs: 0,
       driftFactor,
     });

@@ -48,6 +48,17 @@ export function mergeLock(
   return { key, held: false, waiters };
 }
 
+/** The status an answer leads with ('ok', 'busy', ...), what a majority must agree on for a write. */
+export function statusOf(answer: unknown): unknown {
+  return Array.isArray(answer) ? (answer as unknown[])[0] : answer;
+}
+
+/** Who holds the lock in one describe-lock answer ('' when free): what a majority must agree on. */
+export function lockHolder(answer: unknown): string {
+  const info = JSON.parse(answer as string) as LockInfo;
+  return info.held ? (info.leaseId ?? `foreign:${info.owner ?? ''}`) : '';
+}
+
 /** Parses describe-lock answers. */
 export function lockAnswers(answers: Answers): LockInfo[] {
   return answers.filter((a) => a !== undefined).map((a) => lockInfo(JSON.parse(a as string) as LockInfo));
