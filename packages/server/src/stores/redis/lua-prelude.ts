@@ -142,12 +142,35 @@ local function drop(key, m)
     return
   end
   if m.kind == 'n' then redis.call('SREM', P .. 'll:' .. m.lease, key) end
+  if m.kind == 'd' then
+    redis.call('HDEL', P .. 'dapr-ends', key)
+    redis.call('ZREM', P .. 'deadlines', 'd|' .. key)
+  end
   emitLock('lock.released', key, rev, m.lease, known(m.app), tonumber(m.token))
+end
+-- A Dapr lock's end is kept apart from its meta (which lives exactly as long as its key) in 'dapr-ends'
+-- ('<token> <app>'), with its deadline in 'deadlines' as 'd|' .. key, so the reaper, or the next script
+-- that finds the key gone, announces it. Expired (the meta gone with the key): the implicit lease's end
+-- too; deleted early by a sidecar: only the release.
+local function announceDaprEnd(key, m)
+  local ends = P .. 'dapr-ends'
+  local d = redis.call('HGET', ends, key)
+  if not d then return end
+  redis.call('HDEL', ends, key)
+  redis.call('ZREM', P .. 'deadlines', 'd|' .. key)
+  local token, app = string.match(d, '^(%d+) (.*)$')
+  local lease = 'dapr:' .. token
+  if not m then
+    redis.call('ZREM', P .. 'locks', key)
+    emit({ type = 'lease.expired', key = lease, revision = nextRev(), leaseId = lease, app = known(app) })
+  end
+  emitLock('lock.released', key, nextRev(), lease, known(app), tonumber(token))
 end
 -- Only for a key that does not exist (handoff checks). Returns the meta left in place (a Dapr
 -- lock's, or nil): what a grant of the key must still uncount and delete.
 local function reapLapsed(key)
   local m = readMeta(key)
+  if not m or m.kind == 'd' then announceDaprEnd(key, m) end
   if not m or m.kind ~= 'n' then return m end
   uncountMeta(key, m)
   redis.call('DEL', metaKey(key))
