@@ -88,6 +88,20 @@ local function lockKeys(id)
   end
   return keys
 end
+-- An idempotency key's first result, kept as '<fingerprint> <result>' in 'idem:<key>' with a PX of
+-- the window: nil for a key not seen (or ik ''), false for one seen with another request.
+local function idemFirst(ik, fp)
+  if not ik or ik == '' then return nil end
+  local first = redis.call('GET', P .. 'idem:' .. ik)
+  if not first then return nil end
+  local sp = string.find(first, ' ', 1, true)
+  if string.sub(first, 1, sp - 1) ~= fp then return false end
+  return string.sub(first, sp + 1)
+end
+-- Remembers an op's result under its key, in the same script as the write (so both or neither).
+local function idemKeep(ik, fp, result, windowMs)
+  if ik and ik ~= '' then redis.call('SET', P .. 'idem:' .. ik, fp .. ' ' .. result, 'PX', windowMs) end
+end
 ${USAGE_LUA}
 local function holderOf(key)
   local v = redis.call('GET', key)
