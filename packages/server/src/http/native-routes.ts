@@ -66,7 +66,7 @@ function argsOf(spec: OpSpec, request: Req): unknown {
 
 /**
  * The IETF httpapi draft's `Idempotency-Key` header (a structured-field string: quotes optional
- * here), for an op that takes `idempotencyKey`: the body field is the primary form (ADR 0019), the
+ * here), for an op that takes `idempotencyKey`: the body field is the primary form (ADR 0020), the
  * header the same thing; given both, they must agree.
  */
 function withKeyHeader(spec: OpSpec, request: Req, body: unknown): unknown {
