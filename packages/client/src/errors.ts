@@ -61,6 +61,11 @@ export class VersionMismatchError extends LeaseholdClientError {
   override readonly name: string = 'VersionMismatchError';
 }
 
+/** An idempotency key was sent again with a different request: nothing changed. */
+export class IdempotencyKeyReusedError extends LeaseholdClientError {
+  override readonly name: string = 'IdempotencyKeyReusedError';
+}
+
 /** The key does not exist. */
 export class KeyNotFoundError extends LeaseholdClientError {
   override readonly name: string = 'KeyNotFoundError';
@@ -116,6 +121,7 @@ const BY_CODE: Readonly<Record<string, ErrorClass>> = {
   LEASE_NOT_FOUND: LeaseNotFoundError,
   FENCED: FencedError,
   VERSION_MISMATCH: VersionMismatchError,
+  IDEMPOTENCY_KEY_REUSED: IdempotencyKeyReusedError,
   KEY_NOT_FOUND: KeyNotFoundError,
   INVALID_ARGUMENT: InvalidArgumentError,
   ERR_MALFORMED_REQUEST: InvalidArgumentError,

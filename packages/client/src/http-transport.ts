@@ -9,7 +9,7 @@ import { routeFor } from './http-routes.js';
 import { watchOverSse } from './sse-watch.js';
 import { TimerRenewer } from './timer-renewer.js';
 import type { CallOptions, Op, Transport, WatchHandlers } from './transport.js';
-import { IDEMPOTENT_OPS, NO_OPTIONS, abortReason, authHeaders } from './transport.js';
+import { NO_OPTIONS, abortReason, authHeaders, retryable } from './transport.js';
 
 /** Settings of the HTTP transport. */
 export interface HttpTransportOptions {
@@ -54,7 +54,7 @@ export class HttpTransport implements Transport {
   }
 
   async call<T>(op: Op, args: Record<string, unknown>, options: CallOptions = NO_OPTIONS): Promise<T> {
-    const retry = options.retry !== false && IDEMPOTENT_OPS.has(op);
+    const retry = options.retry !== false && retryable(op, args);
     const attempts = retry ? (this.options.maxAttempts ?? 5) : 1;
     const backoff = new Backoff(100, 2_000);
     for (let attempt = 0; ; attempt++) {

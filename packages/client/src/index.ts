@@ -8,7 +8,16 @@ export type { AcquireReply, LockHolder } from './lock-handle.js';
 export type { GrantOptions, LeaseDescription, LeasesApi } from './leases-api.js';
 export type { AcquireOptions, LockDescription, LocksApi, TryAcquireOptions } from './locks-api.js';
 export type { ResyncWatchOptions } from './resync-watch.js';
-export type { CountersApi, FenceInput, KvApi, KvEntry, KvListOptions, KvPage, PutOptions } from './kv-api.js';
+export type {
+  AddOptions,
+  CountersApi,
+  FenceInput,
+  KvApi,
+  KvEntry,
+  KvListOptions,
+  KvPage,
+  PutOptions,
+} from './kv-api.js';
 export type { LockContext, WithLockOptions } from './with-lock.js';
 export { PermitHandle } from './permit-handle.js';
 export type { PermitReply } from './permit-handle.js';

@@ -1,6 +1,7 @@
 import { Lease } from './lease.js';
 import { LockHandle } from './lock-handle.js';
 import type { Transport } from './transport.js';
+import { newIdempotencyKey } from './transport.js';
 import { badArgument } from './errors.js';
 import { compact, requireString } from './validate.js';
 
@@ -17,6 +18,17 @@ export interface PutOptions {
   /** Writes only if the key's version is this (0: only if absent). */
   readonly ifVersion?: number;
   readonly fence?: FenceInput;
+  /**
+   * Applies the put at most once within the server's window (10 min), across this call's retries and
+   * any later call with the same key. Default: a fresh key per call (crypto.randomUUID).
+   */
+  readonly idempotencyKey?: string;
+}
+
+/** Options of `counters.add`. */
+export interface AddOptions {
+  /** As PutOptions.idempotencyKey: at most once within the server's window; default a fresh key per call. */
+  readonly idempotencyKey?: string;
 }
 
 /** A stored entry. */
@@ -61,7 +73,10 @@ function fenceOf(
 export class KvApi {
   constructor(private readonly transport: Transport) {}
 
-  /** Writes a value; FencedError / VersionMismatchError change nothing. */
+  /**
+   * Writes a value; FencedError / VersionMismatchError change nothing. Sent with an idempotency key,
+   * so a retry after a lost reply returns the first result instead of writing again.
+   */
   put(key: string, value: string, options: PutOptions = {}): Promise<{ version: number; revision: number }> {
     if (typeof value !== 'string') throw badArgument('value', 'must be a string');
     const leaseId = options.lease instanceof Lease ? options.lease.id : options.lease;
@@ -73,6 +88,7 @@ export class KvApi {
         leaseId,
         ifVersion: options.ifVersion,
         fence: fenceOf(options.fence),
+        idempotencyKey: options.idempotencyKey ?? newIdempotencyKey(),
       }),
     );
   }
@@ -112,11 +128,12 @@ export class KvApi {
 export class CountersApi {
   constructor(private readonly transport: Transport) {}
 
-  /** Adds `delta` (absent counts as 0) and returns the new value. */
-  async add(name: string, delta = 1): Promise<number> {
+  /** Adds `delta` (absent counts as 0) and returns the new value; a retry adds nothing more (idempotency key). */
+  async add(name: string, delta = 1, options: AddOptions = {}): Promise<number> {
     const reply = await this.transport.call<{ value: number }>('counters.add', {
       name: requireString('name', name),
       delta,
+      idempotencyKey: options.idempotencyKey ?? newIdempotencyKey(),
     });
     return reply.value;
   }

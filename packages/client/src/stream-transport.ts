@@ -8,7 +8,7 @@ import { StreamSocket } from './stream-socket.js';
 import { StreamWatches } from './stream-watches.js';
 import type { ClientTlsOptions } from './tls-options.js';
 import type { CallOptions, Op, RenewableLease, Transport, WatchHandlers } from './transport.js';
-import { IDEMPOTENT_OPS, NO_OPTIONS, WAITING_OPS, abortReason, authHeaders } from './transport.js';
+import { NO_OPTIONS, WAITING_OPS, abortReason, authHeaders, retryable } from './transport.js';
 
 /** Settings of the stream transport. */
 export interface StreamTransportOptions {
@@ -229,8 +229,9 @@ export class StreamTransport implements Transport {
       entry.options.onReentered?.();
       this.options.events?.emit('reentered', { op: entry.op, id: entry.id, waitMs });
       this.transmit(entry);
-    } else if (IDEMPOTENT_OPS.has(entry.op as Op) || WAITING_OPS.has(entry.op as Op)) {
-      // A repeated acquire by the lease that holds the lock answers with the same grant.
+    } else if (retryable(entry.op as Op, entry.frame) || WAITING_OPS.has(entry.op as Op)) {
+      // A repeated acquire by the lease that holds the lock answers with the same grant; a call with
+      // an idempotency key goes again with the same key, which the store applies once.
       this.transmit(entry);
     } else {
       this.fail(entry, new ConnectionError(`${entry.op}: the stream dropped; the outcome is unknown`));

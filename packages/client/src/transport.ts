@@ -15,6 +15,19 @@ export const IDEMPOTENT_OPS: ReadonlySet<Op> = new Set(OP_NAMES.filter((op) => s
  */
 export const WAITING_OPS: ReadonlySet<Op> = new Set(OP_NAMES.filter((op) => specOf(op).waits === true));
 
+/**
+ * True when a call may be sent again after a connection failure: an idempotent op, or one that
+ * carries an `idempotencyKey` (the SDK's own, the same on every attempt: the store applies it once).
+ */
+export function retryable(op: Op, args: object): boolean {
+  return IDEMPOTENT_OPS.has(op) || typeof (args as { idempotencyKey?: unknown }).idempotencyKey === 'string';
+}
+
+/** A fresh idempotency key for one logical call: a random UUID, kept across its retries. */
+export function newIdempotencyKey(): string {
+  return globalThis.crypto.randomUUID();
+}
+
 /** Per-call options. */
 export interface CallOptions {
   /** Aborts the call; a waiting acquire leaves the server's queue. */
@@ -23,7 +36,7 @@ export interface CallOptions {
   readonly lease?: CallLease;
   /** Gives up (ConnectionError) when no answer came in time. */
   readonly timeoutMs?: number;
-  /** Retries connection failures of idempotent ops; default true. */
+  /** Retries connection failures of idempotent ops and of calls with an idempotency key; default true. */
   readonly retry?: boolean;
   /** Told each time a waiting call is sent again after a reconnect. */
   readonly onReentered?: () => void;

@@ -49,6 +49,13 @@ export interface KvRow {
   readonly leaseId?: string;
 }
 
+/** An idempotency key's first result (see engine/idempotency-table.ts). */
+export interface IdempotencyRow {
+  readonly key: string;
+  readonly fingerprint: string;
+  readonly result: string;
+}
+
 /** One change to durable state. */
 export type Change =
   | { readonly kind: 'lease.put'; readonly row: LeaseRow }
@@ -62,6 +69,8 @@ export type Change =
   | { readonly kind: 'kv.put'; readonly row: KvRow }
   | { readonly kind: 'kv.delete'; readonly key: string }
   | { readonly kind: 'counter.put'; readonly name: string; readonly value: number }
+  | { readonly kind: 'idempotency.put'; readonly row: IdempotencyRow }
+  | { readonly kind: 'idempotency.delete'; readonly key: string }
   | { readonly kind: 'revision'; readonly revision: number };
 
 /** Everything durable, as a journal restores it. */
@@ -74,6 +83,8 @@ export interface Snapshot {
   /** Permit pools and their grants; absent in a journal from before semaphores. */
   readonly pools?: readonly PoolRow[];
   readonly grants?: readonly GrantRow[];
+  /** Idempotency keys still in their window; absent in a journal from before them. */
+  readonly idempotency?: readonly IdempotencyRow[];
 }
 
 /**

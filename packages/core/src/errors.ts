@@ -36,6 +36,7 @@ export type ErrorCode =
   | 'FENCED'
   | 'VERSION_MISMATCH'
   | 'LIMIT_MISMATCH'
+  | 'IDEMPOTENCY_KEY_REUSED'
   | 'QUOTA_EXCEEDED'
   | 'FORBIDDEN'
   | 'PAYLOAD_TOO_LARGE'
@@ -103,6 +104,12 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorSpec>> = {
     httpStatus: 409,
     grpcStatus: GrpcStatus.FAILED_PRECONDITION,
     message: "the semaphore's limit is not the one given",
+  },
+  // 422 as the IETF httpapi Idempotency-Key draft answers a key reused with another payload.
+  IDEMPOTENCY_KEY_REUSED: {
+    httpStatus: 422,
+    grpcStatus: GrpcStatus.FAILED_PRECONDITION,
+    message: 'idempotency key reused with a different request',
   },
   QUOTA_EXCEEDED: { httpStatus: 429, grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED, message: 'quota exceeded' },
   FORBIDDEN: { httpStatus: 403, grpcStatus: GrpcStatus.PERMISSION_DENIED, message: 'forbidden' },

@@ -12,6 +12,7 @@ export * from './engine/lock-engine.js';
 export * from './engine/local-store.js';
 export * from './watch-hub.js';
 export * from './limits.js';
+export * from './idempotency.js';
 export * from './key-scope.js';
 export type * from './dapr/dapr-request.js';
 export type * from './store-binding.js';

@@ -55,12 +55,14 @@ describe('the conformance suite, by capability', () => {
       'put, get and delete keep versions and revisions (store has no kv)',
       'ifVersion guards a put and a mismatch changes nothing (store has no kv)',
       'a fenced put is refused once its token is stale, and changes nothing (store has no kv)',
+      'a put under an idempotency key applies once; a repeat replays the first result (store has no kv)',
       'keys are listed in UTF-8 byte order with their values, versions and revisions (store has no kv)',
       'a prefix lists exactly the keys that start with it (store has no kv)',
       'pages of `limit` keys after a cursor cover every key once, in order (store has no kv)',
       'deleted keys and the keys of a revoked or expired lease are not listed (store has no kv)',
       'a prefix never reaches into the key scope of another tenant (store has no kv)',
       'counters add, read and set (store has no counters)',
+      'an add under an idempotency key applies once; a repeat returns the first value (store has no counters)',
       ...[...semaphoreCases, ...semaphoreWaitCases].map(
         (c) => `${c.name} (store has no ${c.needs.includes('kv') ? 'semaphores, kv' : 'semaphores'})`,
       ),
@@ -83,8 +85,8 @@ describe('the conformance suite, by capability', () => {
 
   it('reports skipped cases grouped by the capability the store lacks', () => {
     const report = conformanceSuite(withoutKvAndCounters(full)).report('lock.test');
-    expect(report).toContain('*** 14 conformance case(s) SKIPPED: lock.test has no kv ***');
-    expect(report).toContain('*** 1 conformance case(s) SKIPPED: lock.test has no counters ***');
+    expect(report).toContain('*** 15 conformance case(s) SKIPPED: lock.test has no kv ***');
+    expect(report).toContain('*** 2 conformance case(s) SKIPPED: lock.test has no counters ***');
     expect(report).toContain('***   - counters add, read and set');
     expect(report).toContain('*** 13 conformance case(s) SKIPPED: lock.test has no semaphores ***');
     expect(report).toContain('*** 1 conformance case(s) SKIPPED: lock.test has no semaphores, kv ***');

@@ -7,7 +7,7 @@ export const COUNTER_OPS = {
     method: 'POST',
     path: '/v1/:store/counters/add',
     args: 'body',
-    fields: ['name', 'delta'],
+    fields: ['name', 'delta', 'idempotencyKey'],
     idempotent: false,
   },
   'counters.get': {

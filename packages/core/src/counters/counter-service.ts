@@ -1,3 +1,4 @@
+import { idempotencyOf, readIdempotencyKey } from '../idempotency.js';
 import { checkInteger } from '../limits.js';
 import { asBody, readName } from '../service/arguments.js';
 import { checkCounterQuota } from '../service/quota-checks.js';
@@ -9,17 +10,20 @@ import type { Caller } from '../tenancy.js';
 export class CounterService {
   constructor(private readonly context: ServiceContext) {}
 
-  /** Adds to a counter. */
+  /** Adds to a counter; with an `idempotencyKey`, at most once per key within IDEMPOTENCY_WINDOW_MS. */
   async add(caller: Caller, storeName: string, body: unknown): Promise<{ value: number }> {
     const binding = this.context.target(caller, storeName, 'counterAdd');
     const input = asBody(body);
     const name = readName(this.context.limits, 'name', input.name);
     const delta = checkInteger('delta', input.delta, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
     const counter = this.context.scopeOf(caller, binding).counter(name);
+    const key = readIdempotencyKey(input.idempotencyKey);
+    const idempotency = idempotencyOf(caller.appId, 'counters.add', counter, key, { delta });
     // Awaited only when the quota needs a read, so pipelined requests keep their order.
     const checked = checkCounterQuota(this.context, caller, binding, counter);
     if (checked) await checked;
-    return { value: await capability(binding.store, 'counters', binding.name).add(counter, delta) };
+    const counters = capability(binding.store, 'counters', binding.name);
+    return { value: await counters.add(counter, delta, idempotency) };
   }
 
   /** Reads a counter. */

@@ -11,6 +11,7 @@ import type {
 } from '../types.js';
 import type { Lock } from './engine-records.js';
 import type { EngineSink } from './engine-sink.js';
+import { IdempotencyTable } from './idempotency-table.js';
 import { KvTable } from './kv-table.js';
 import { LeaseBoundKv } from './lease-bound-kv.js';
 import { LeaseTable } from './lease-table.js';
@@ -32,6 +33,8 @@ export class EngineState {
   protected readonly kv: KvTable;
   /** The same rows as leases and fences see them. */
   protected readonly boundKv: LeaseBoundKv;
+  /** The first results of ops sent with an idempotency key. */
+  protected readonly idempotency: IdempotencyTable;
   protected revision = 0;
 
   constructor(
@@ -49,6 +52,7 @@ export class EngineState {
         this.locks.checkFence(key, token) || this.permits.checkFence(key, token),
     };
     this.boundKv = new LeaseBoundKv(this.kv, this.leases, fences);
+    this.idempotency = new IdempotencyTable(clock, sink);
   }
 
   /** The current store revision. */

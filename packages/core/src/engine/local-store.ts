@@ -118,7 +118,7 @@ export class LocalStore implements Store {
   };
 
   readonly counters: Required<CounterStore> = {
-    add: (name, delta) => this.run(() => this.engine.counterAdd(name, delta)),
+    add: (name, delta, idempotency) => this.run(() => this.engine.counterAdd(name, delta, idempotency)),
     get: (name) => this.run(() => this.engine.counterGet(name)),
     set: (name, value) => this.run(() => this.engine.counterSet(name, value)),
   };

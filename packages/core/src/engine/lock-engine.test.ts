@@ -137,11 +137,13 @@ describe('LockEngine ending a lease', () => {
         case 'kv.put':
         case 'pool.put':
         case 'grant.put':
+        case 'idempotency.put':
           return c.row.key;
         case 'lock.delete':
         case 'kv.delete':
         case 'pool.delete':
         case 'grant.delete':
+        case 'idempotency.delete':
           return c.key;
         case 'counter.put':
           return c.name;

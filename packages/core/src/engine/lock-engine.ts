@@ -1,5 +1,6 @@
 import type { Snapshot } from '../changes.js';
 import { LeaseholdError } from '../errors.js';
+import type { Idempotency } from '../idempotency.js';
 import type { PutOptions } from '../kv/kv-store.js';
 import type { AcquireResult, LeaseApp, LeaseInfo, ReleaseStatus } from '../types.js';
 import type { Lease, Lock } from './engine-records.js';
@@ -25,6 +26,7 @@ export class LockEngine extends EngineState {
     this.locks.restore(snapshot.locks, now);
     this.permits.restore(snapshot.pools ?? [], snapshot.grants ?? [], now);
     this.boundKv.restore(snapshot.kv, snapshot.counters);
+    this.idempotency.restore(snapshot.idempotency ?? []);
   }
 
   /** Grants a lease and starts its countdown. */
@@ -104,9 +106,15 @@ export class LockEngine extends EngineState {
     return true;
   }
 
-  /** Writes a value; the fence, version and lease are checked first, in that order. */
+  /** Writes a value; the fence, version and lease are checked first, in that order. A repeated key replays. */
   put(options: PutOptions): { version: number; revision: number } {
-    return this.boundKv.put(options);
+    const { idempotency } = options;
+    if (!idempotency) return this.boundKv.put(options);
+    const first = this.idempotency.replay(idempotency);
+    if (first !== undefined) return JSON.parse(first) as { version: number; revision: number };
+    const result = this.boundKv.put(options);
+    this.idempotency.record(idempotency, JSON.stringify(result));
+    return result;
   }
 
   /** Deletes a key; false when it was absent. */
@@ -114,9 +122,14 @@ export class LockEngine extends EngineState {
     return this.boundKv.delete(key);
   }
 
-  /** Adds to a counter; returns its new value. */
-  counterAdd(name: string, delta: number): number {
-    return this.kv.counterAdd(name, delta);
+  /** Adds to a counter; returns its new value. A repeated key returns the first value. */
+  counterAdd(name: string, delta: number, idempotency?: Idempotency): number {
+    if (!idempotency) return this.kv.counterAdd(name, delta);
+    const first = this.idempotency.replay(idempotency);
+    if (first !== undefined) return Number(first);
+    const value = this.kv.counterAdd(name, delta);
+    this.idempotency.record(idempotency, String(value));
+    return value;
   }
 
   /** Sets a counter. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { lease, rejectsWith, token } from '../conformance/case-helpers.js';
 import type { ConformanceCase } from '../conformance/context.js';
+import { idempotencyOf } from '../idempotency.js';
 
 /** Keys: versions and revisions, compare-and-set, and writes fenced by a lock's token. */
 export const kvCases: ConformanceCase[] = [
@@ -60,6 +61,29 @@ export const kvCases: ConformanceCase[] = [
       assert.equal((await ctx.store.kv!.get(key))?.value, 'from-a');
       await ctx.store.kv!.put({ app: 'test', key, value: 'from-b', fence: { key: lock, token: tokenB } });
       assert.equal((await ctx.store.kv!.get(key))?.value, 'from-b');
+    },
+  },
+  {
+    name: 'a put under an idempotency key applies once; a repeat replays the first result',
+    needs: ['kv'],
+    async run(ctx) {
+      const kv = ctx.store.kv!;
+      const key = `${ctx.prefix}idem`;
+      const once = idempotencyOf('test', 'kv.put', key, 'k1', { value: 'one' });
+      const first = await kv.put({ app: 'test', key, value: 'one', ...(once && { idempotency: once }) });
+      assert.deepEqual(
+        await kv.put({ app: 'test', key, value: 'one', ...(once && { idempotency: once }) }),
+        first,
+      );
+      const entry = await kv.get(key);
+      assert.equal(entry?.version, 1);
+      assert.equal(entry?.revision, first.revision);
+      const other = idempotencyOf('test', 'kv.put', key, 'k1', { value: 'two' });
+      await rejectsWith(
+        kv.put({ app: 'test', key, value: 'two', ...(other && { idempotency: other }) }),
+        'IDEMPOTENCY_KEY_REUSED',
+      );
+      assert.equal((await kv.get(key))?.value, 'one');
     },
   },
 ];

@@ -7,7 +7,7 @@ export const KV_OPS = {
     method: 'PUT',
     path: '/v1/:store/kv',
     args: 'body',
-    fields: ['key', 'value', 'leaseId', 'ifVersion', 'fence'],
+    fields: ['key', 'value', 'leaseId', 'ifVersion', 'fence', 'idempotencyKey'],
     idempotent: false,
     largeBody: true,
   },

@@ -1,4 +1,5 @@
 import { LeaseholdError, invalidArgument } from '../errors.js';
+import { idempotencyOf, readIdempotencyKey } from '../idempotency.js';
 import type { KeyScope } from '../key-scope.js';
 import { WELL_FORMED, checkInteger, checkOptionalInteger } from '../limits.js';
 import { asBody, readName, readOptionalLeaseId } from '../service/arguments.js';
@@ -18,7 +19,10 @@ import { listKeyPage, parseKvListQuery } from './kv-list.js';
 export class KvService {
   constructor(private readonly context: ServiceContext) {}
 
-  /** Writes a value, optionally bound to one of the caller's leases, version-checked and fenced. */
+  /**
+   * Writes a value, optionally bound to one of the caller's leases, version-checked and fenced; with
+   * an `idempotencyKey`, at most once per key within IDEMPOTENCY_WINDOW_MS (a repeat replays the first).
+   */
   async put(
     caller: Caller,
     storeName: string,
@@ -33,6 +37,14 @@ export class KvService {
     const leaseId = readOptionalLeaseId(input.leaseId);
     const ifVersion = checkOptionalInteger('ifVersion', input.ifVersion, 0, Number.MAX_SAFE_INTEGER);
     const fence = this.fence(input.fence, scope);
+    const request = { value, leaseId, ifVersion, fence };
+    const idempotency = idempotencyOf(
+      caller.appId,
+      'kv.put',
+      scope.kv(key),
+      readIdempotencyKey(input.idempotencyKey),
+      request,
+    );
     const checked = checkKvQuota(context, caller, binding, scope.kv(key), Buffer.byteLength(value, 'utf8'));
     if (checked) await checked;
     return capability(binding.store, 'kv', binding.name).put({
@@ -42,6 +54,7 @@ export class KvService {
       ...(leaseId === undefined ? {} : { leaseId }),
       ...(ifVersion === undefined ? {} : { ifVersion }),
       ...(fence === undefined ? {} : { fence }),
+      ...(idempotency === undefined ? {} : { idempotency }),
     });
   }
 

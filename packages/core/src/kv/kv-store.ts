@@ -1,3 +1,4 @@
+import type { Idempotency } from '../idempotency.js';
 import type { Fence, KvEntry, LeaseApp } from '../types.js';
 
 /** Options of a put. */
@@ -10,11 +11,16 @@ export interface PutOptions {
   /** 0 means "only if absent". */
   readonly ifVersion?: number;
   readonly fence?: Fence;
+  /** Apply at most once per key within IDEMPOTENCY_WINDOW_MS; a repeat returns the first result. */
+  readonly idempotency?: Idempotency;
 }
 
 /** The keys of a store: versioned values, optionally bound to a lease and fenced by a lock. */
 export interface KvStore {
-  /** Writes a value; FENCED / VERSION_MISMATCH / LEASE_NOT_FOUND reject and change nothing. */
+  /**
+   * Writes a value; FENCED / VERSION_MISMATCH / LEASE_NOT_FOUND reject and change nothing. With
+   * `idempotency`, a repeat replays the first result, and IDEMPOTENCY_KEY_REUSED refuses another request.
+   */
   put(options: PutOptions): Promise<{ version: number; revision: number }>;
   /** Reads a value; undefined when absent. */
   get(key: string): Promise<KvEntry | undefined>;

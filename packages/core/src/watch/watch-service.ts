@@ -32,6 +32,11 @@ const WATCHED_KINDS: Readonly<Record<string, 'lock' | 'kv' | 'semaphore'>> = {
 export class WatchService {
   constructor(private readonly context: ServiceContext) {}
 
+  /** True when the store's feed carries only the changes made through this server (Redlock's). */
+  perServer(caller: Caller, storeName: string): boolean {
+    return this.context.target(caller, storeName, 'watch').store.watch.feed === 'server';
+  }
+
   /**
    * Streams lock and KV events under a name prefix in the caller's scope. Lease ids of other
    * apps are left out, and only the caller's own leases' expiries are shown.

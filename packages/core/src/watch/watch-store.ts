@@ -29,6 +29,11 @@ export type Unsubscribe = () => void;
  * duplicate, and ends with `onError` rather than skip a change it no longer has.
  */
 export interface WatchStore {
+  /**
+   * Whose changes the feed carries: every server's (absent, the default), or `'server'`, only those
+   * made through this server (Redlock: its masters' channels are not merged). Reported to callers.
+   */
+  readonly feed?: 'server';
   /** Streams changes under a prefix until the returned function is called. */
   subscribe(options: WatchOptions): Unsubscribe;
 }

@@ -59,8 +59,28 @@ function opHandler(ctx: HttpContext, op: OpName): RouteHandlerMethod {
 }
 
 function argsOf(spec: OpSpec, request: Req): unknown {
-  if (spec.args === 'body') return decodeJson(request.body, NATIVE_BODY_ERRORS, true);
+  if (spec.args === 'body')
+    return withKeyHeader(spec, request, decodeJson(request.body, NATIVE_BODY_ERRORS, true));
   return spec.args === 'query' ? request.query : request.params;
+}
+
+/**
+ * The IETF httpapi draft's `Idempotency-Key` header (a structured-field string: quotes optional
+ * here), for an op that takes `idempotencyKey`: the body field is the primary form (ADR 0020), the
+ * header the same thing; given both, they must agree.
+ */
+function withKeyHeader(spec: OpSpec, request: Req, body: unknown): unknown {
+  const header = request.headers['idempotency-key'];
+  if (header === undefined || !spec.fields.includes('idempotencyKey')) return body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const key = typeof header === 'string' ? header.replace(/^"(.*)"$/, '$1') : header;
+  const field = (body as { idempotencyKey?: unknown }).idempotencyKey;
+  if (typeof key !== 'string' || (field !== undefined && field !== key)) {
+    const message =
+      'idempotencyKey: give one Idempotency-Key header, equal to the body field when both are sent';
+    throw new LeaseholdError('INVALID_ARGUMENT', message, { field: 'idempotencyKey' });
+  }
+  return { ...body, idempotencyKey: key };
 }
 
 type WaitHooks = NonNullable<ReturnType<typeof waitHooksOf>>;

@@ -5,6 +5,8 @@ import { tokenFromHeaders } from '../auth.js';
 import type { HttpContext } from './context.js';
 
 const HEARTBEAT_MS = 15_000;
+/** The first frame of a watch on a per-server feed (Redlock), so its reader is not misled. */
+const PER_SERVER = ': feed per-server: only the changes made through this Leasehold server\n\n';
 
 function frame(event: WatchView): string {
   return `id: ${event.revision}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
@@ -72,7 +74,8 @@ class SseSink {
  * client resumes with `Last-Event-ID` (or `?afterRevision=`) from the retained history. The
  * comment `: watching` comes once the store is live; a resume it cannot serve whole ends with
  * `event: error` (`WATCH_COMPACTED`, naming the oldest revision it still has); a lost backend
- * feed ends it with `UNAVAILABLE`, to be resumed from the last id.
+ * feed ends it with `UNAVAILABLE`, to be resumed from the last id. A per-server feed (Redlock) first
+ * says so in a comment.
  */
 export function registerWatchRoute(app: FastifyInstance, ctx: HttpContext): void {
   app.get<{
@@ -89,6 +92,7 @@ export function registerWatchRoute(app: FastifyInstance, ctx: HttpContext): void
     // Subscribing validates the store and prefix; errors are still ordinary JSON replies here.
     // `apps=all` is an admin's feed of every app (the console's), named per key space.
     const { caller, params, query } = request;
+    if (ctx.service.watch.perServer(caller, params.store)) sink.send(PER_SERVER);
     const unsubscribe =
       query.apps === 'all'
         ? ctx.service.watch.subscribeAll(caller, params.store, afterRevision, write, signals)

@@ -8,6 +8,8 @@ export interface SseBlock {
 /** An open SSE watch in a test: its events, when `: watching` came, and how it ended. */
 export interface SseWatch {
   readonly events: SseBlock[];
+  /** The comment lines the server sent (`watching`, `ping`, a per-server notice), in order. */
+  readonly comments: string[];
   /** Resolves with `performance.now()` when the server said `: watching`. */
   readonly live: Promise<number>;
   /** Resolves when the server ended the stream, with its `event: error` block if it sent one. */
@@ -33,6 +35,7 @@ export async function openSse(url: string, headers: Record<string, string> = {})
   if (!response.ok || !response.body) throw new Error(`watch failed: HTTP ${response.status}`);
   const reader = response.body.getReader();
   const events: SseBlock[] = [];
+  const seen: string[] = [];
   let markLive: (at: number) => void = () => undefined;
   const live = new Promise<number>((resolve) => (markLive = resolve));
   const ended = (async (): Promise<SseBlock | undefined> => {
@@ -46,6 +49,7 @@ export async function openSse(url: string, headers: Record<string, string> = {})
       while ((end = buffer.indexOf('\n\n')) >= 0) {
         const { comments, fields } = parseBlock(buffer.slice(0, end));
         buffer = buffer.slice(end + 2);
+        seen.push(...comments);
         if (comments.includes('watching')) markLive(performance.now());
         if (fields.data === undefined) continue;
         const block = {
@@ -58,7 +62,7 @@ export async function openSse(url: string, headers: Record<string, string> = {})
       }
     }
   })();
-  return { events, live, ended, close: () => controller.abort() };
+  return { events, comments: seen, live, ended, close: () => controller.abort() };
 }
 
 /** Waits until `check` holds, polling every 20 ms, or fails after `timeoutMs`. */

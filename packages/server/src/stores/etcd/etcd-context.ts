@@ -1,6 +1,7 @@
 import { LeaseholdError } from '@leasehold/core';
 import type { EtcdConnection } from './etcd-connection.js';
 import { EtcdKeys } from './etcd-keys.js';
+import { IdempotencyLease } from './idempotency-lease.js';
 import { LeaseDirectory } from './lease-directory.js';
 import { WatchMux } from './watch-mux.js';
 
@@ -12,12 +13,15 @@ export class EtcdContext {
   readonly keys: EtcdKeys;
   readonly leases: LeaseDirectory;
   readonly mux: WatchMux;
+  /** The lease idempotency records go on. */
+  readonly idempotency: IdempotencyLease;
   private isClosed = false;
 
   constructor(readonly conn: EtcdConnection) {
     this.keys = new EtcdKeys(conn.config.namespace);
     this.leases = new LeaseDirectory(conn, this.keys);
     this.mux = new WatchMux(conn.client);
+    this.idempotency = new IdempotencyLease(conn);
   }
 
   /** True once the store began to close. */

@@ -13,6 +13,7 @@ import { scopeOfKey } from '@leasehold/core';
  *   s/<b64 scope>/<hash of key>  the value's UTF-8 size, on the kv entry's lease: keys and bytes by scope
  *   c/<name>                     counter
  *   n/<b64 scope>/<hash of name> marks a counter: counters by scope
+ *   i/<hash of key>              an idempotency key's first result, on a shared lease (idempotency-lease.ts)
  * `<leaseId>` is the public id, nonce included, so a key compare on it checks the nonce. Folders
  * named after an app, a lock key or a scope are base64url, so the folder of `a` never contains that
  * of `a/b`, and the shared scope ('') has a folder of its own.
@@ -27,6 +28,11 @@ export class EtcdKeys {
   /** The whole namespace as a range start. */
   get root(): Buffer {
     return Buffer.from(this.ns);
+  }
+
+  /** The record of an idempotency key (already scoped by app, op and target). */
+  idempotency(key: string): Buffer {
+    return Buffer.from(`${this.ns}i/${digest(key)}`);
   }
 
   /** The lease record of a lease. */

@@ -1,9 +1,10 @@
 import { LeaseholdError, compareBytes, storeError } from '@leasehold/core';
 import type { KvEntry, KvStore, PutOptions } from '@leasehold/core';
-import type { ICompare, IKeyValue, IRequestOp } from 'etcd3';
+import type { ICompare, IKeyValue, IRequestOp, ITxnResponse } from 'etcd3';
 import { rangeAt, request, compare } from './etcd-connection.js';
 import type { EtcdContext } from './etcd-context.js';
 import { prefixEnd } from './etcd-keys.js';
+import { firstResult, idempotencyOps } from './idempotency-lease.js';
 import { leaseGuard, leaseGuardKey, leaseNotFound, requireLease } from './lease-guard.js';
 import { grantCompares, tokenOf } from './lock-value.js';
 import { position } from './etcd-position.js';
@@ -41,6 +42,13 @@ export class EtcdKv implements KvStore {
         request.put(valueKey, options.value, lease?.etcdId, true),
         request.put(ctx.keys.valueSize(options.key), size, lease?.etcdId),
       ];
+      const once = options.idempotency;
+      const idem = once && (await idempotencyOps(ctx.keys, ctx.idempotency, once.key, once.fingerprint));
+      if (idem) {
+        compares.push(idem.compare);
+        writes.push(idem.write);
+        reads.push(idem.read);
+      }
       // Alone, so the value's change is the first of its revision and its mod revision names its position.
       const response = await ctx.conn.alone('put', compares, writes, reads);
       if (response.succeeded) {
@@ -48,18 +56,26 @@ export class EtcdKv implements KvStore {
         const revision = position(response.header.revision, 0);
         return { version: Number(previous?.version ?? 0) + 1, revision };
       }
-      if (fence) {
-        const lock = rangeAt(response, 1);
-        if (!lock || tokenOf(lock) !== fence.token) throw fenced(fence.token);
-      }
-      const current = Number(rangeAt(response, 0)?.version ?? 0);
-      if (ifVersion !== undefined && current !== ifVersion) {
-        const message = `ifVersion: expected ${ifVersion}, the key is at version ${current}`;
-        throw new LeaseholdError('VERSION_MISMATCH', message, { field: 'ifVersion' });
-      }
-      if (lease) throw leaseNotFound(lease.id);
-      throw storeError('put', new Error('transaction failed with every compare satisfied'));
+      const seen = once && rangeAt(response, reads.length - 1);
+      if (once && seen) return this.replay(valueKey, seen, once.fingerprint);
+      throw refusal(response, options, lease?.id);
     });
+  }
+
+  /**
+   * A repeat of an idempotency key: nothing is written, and the first put's result is read back (its
+   * record was written in the put's transaction, so its mod revision is the put's revision).
+   */
+  private async replay(valueKey: Buffer, seen: IKeyValue, fingerprint: string) {
+    firstResult(seen, fingerprint);
+    const revision = Number(seen.mod_revision);
+    const { conn } = this.ctx;
+    const atFirst = await conn.range('put', { key: valueKey, revision }).catch(() => undefined);
+    const kv = atFirst?.kvs[0] ?? (await conn.range('put', { key: valueKey })).kvs[0];
+    if (kv && Number(kv.mod_revision) === revision) {
+      return { version: Number(kv.version), revision: position(revision, 0) };
+    }
+    throw storeError('put', new Error(`cannot replay the put of revision ${revision}: history compacted`));
   }
 
   /** A bound key names its lease by public id and app (cached; one more read on a miss). */
@@ -106,6 +122,22 @@ export class EtcdKv implements KvStore {
       ...(bound?.app === undefined ? {} : { app: bound.app }),
     };
   }
+}
+
+/** Why a put's transaction failed, in the engine's order: fence, version, lease. */
+function refusal(response: ITxnResponse, options: PutOptions, leaseId: string | undefined): LeaseholdError {
+  const { fence, ifVersion } = options;
+  if (fence) {
+    const lock = rangeAt(response, 1);
+    if (!lock || tokenOf(lock) !== fence.token) return fenced(fence.token);
+  }
+  const current = Number(rangeAt(response, 0)?.version ?? 0);
+  if (ifVersion !== undefined && current !== ifVersion) {
+    const message = `ifVersion: expected ${ifVersion}, the key is at version ${current}`;
+    return new LeaseholdError('VERSION_MISMATCH', message, { field: 'ifVersion' });
+  }
+  if (leaseId !== undefined) return leaseNotFound(leaseId);
+  return storeError('put', new Error('transaction failed with every compare satisfied'));
 }
 
 function fenced(token: number): LeaseholdError {

@@ -1,5 +1,5 @@
 import type { Unsubscribe, WatchEvent, WatchOptions, WatchStore } from '@leasehold/core';
-import { WatchCompactedError } from '@leasehold/core';
+import { LeaseholdError, WatchCompactedError } from '@leasehold/core';
 import type { IEvent } from 'etcd3';
 import type { EtcdContext } from './etcd-context.js';
 import type { EtcdKeys } from './etcd-keys.js';
@@ -21,7 +21,8 @@ import { decodeLock, tokenOf } from './lock-value.js';
  * first, then the cache, then a read as of the revision before the event). Batches are mapped one
  * after another, so order is kept. The watch is live once etcd has created it: a fresh watch then
  * starts at the revision etcd read when creating it, so every later change follows. A start
- * revision etcd has compacted ends the watch with `WatchCompactedError`, after the batches before.
+ * revision etcd has compacted ends the watch with `WatchCompactedError`, after the batches before;
+ * any other cancel by etcd ends it `UNAVAILABLE`, to be resumed from the last revision delivered.
  */
 export class EtcdWatch implements WatchStore {
   constructor(private readonly ctx: EtcdContext) {}
@@ -49,12 +50,14 @@ export class EtcdWatch implements WatchStore {
         live = true;
         then(() => options.onLive?.());
       },
-      onCancel: (_reason, compactRevision) => {
-        if (compactRevision <= 0) return;
+      onCancel: (reason, compactRevision) => {
         then(() => {
           stopped = true;
-          const oldest = position(compactRevision, 0);
-          options.onError?.(new WatchCompactedError(oldest, options.afterRevision));
+          options.onError?.(
+            compactRevision > 0
+              ? new WatchCompactedError(position(compactRevision, 0), options.afterRevision)
+              : cancelled(reason),
+          );
         });
       },
       onEvents: (all) => {
@@ -108,6 +111,14 @@ class EventPlaces {
     }
     return placed;
   }
+}
+
+/** etcd ended a watch for a reason other than compaction: the caller resumes from its last revision. */
+function cancelled(reason: string): LeaseholdError {
+  return new LeaseholdError(
+    'UNAVAILABLE',
+    `etcd cancelled the watch (${reason}); resume from the last revision`,
+  );
 }
 
 async function mapBatch(keys: EtcdKeys, leases: LeaseDirectory, placed: Placed[]): Promise<WatchEvent[]> {

@@ -1,5 +1,7 @@
-import type { CounterStore } from '@leasehold/core';
+import type { CounterStore, Idempotency } from '@leasehold/core';
 import { LeaseholdError } from '@leasehold/core';
+import { idempotencyArgs } from './lua-script.js';
+import { counterValue } from './replies.js';
 import { counterAddScript, counterSetScript } from './usage-scripts.js';
 import type { ScriptRunner } from './script-runner.js';
 
@@ -7,10 +9,11 @@ import type { ScriptRunner } from './script-runner.js';
 export class RedisCounters implements CounterStore {
   constructor(private readonly redis: ScriptRunner) {}
 
-  async add(name: string, delta: number): Promise<number> {
+  async add(name: string, delta: number, idempotency?: Idempotency): Promise<number> {
     if (!Number.isSafeInteger(delta))
       throw new LeaseholdError('INVALID_ARGUMENT', 'delta: must be an integer');
-    return Number(await this.redis.script('counterAdd', counterAddScript, name, delta));
+    const args = [name, delta, ...idempotencyArgs({ idempotency })];
+    return counterValue(await this.redis.script('counterAdd', counterAddScript, ...args));
   }
 
   async get(name: string): Promise<number> {

@@ -4,8 +4,8 @@ import { LuaScript } from './lua-script.js';
 /**
  * ARGV: prefix, key, owner, ttlMs, app. Dapr TryLock exactly as a sidecar's redis lock writes it
  * (the owner string as the key's value, the TTL on the key) plus a side `meta` with the token and
- * the app. The key is the implicit lease, which belongs to `app`. Returns {'ok', token} or a busy
- * holder reply.
+ * the app. The key is the implicit lease, which belongs to `app`; its deadline goes to the reaper's
+ * `deadlines` so its expiry is announced. Returns {'ok', token} or a busy holder reply.
  */
 export const daprTryLockScript = new LuaScript(
   lua(`
@@ -26,6 +26,9 @@ countUntil('locks', app, key, now + ttl, now)
 countUntil('leases', app, daprLease(key), now + ttl, now)
 redis.call('SET', metaKey(key), encodeMeta('d', token, now, 0, '', 'dapr:' .. token, app, owner), 'PX', ttl)
 redis.call('ZADD', P .. 'locks', 0, key)
+-- Its end, for the reaper to announce (see announceDaprEnd).
+redis.call('HSET', P .. 'dapr-ends', key, token .. ' ' .. app)
+redis.call('ZADD', P .. 'deadlines', now + ttl, 'd|' .. key)
 emitLock('lock.acquired', key, token, 'dapr:' .. token, known(app), token)
 return { 'ok', token }
 `),

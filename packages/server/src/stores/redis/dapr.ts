@@ -8,10 +8,15 @@ import type { ScriptRunner } from './script-runner.js';
 /**
  * Dapr's lock API on `lock.redis`, overriding core's mapping: the lock is Dapr's own key and value
  * (`lock||<app>||<resource>` holding the owner, TTL on the key), so a Dapr sidecar sharing this
- * Redis and Leasehold exclude each other (DESIGN §3). Each call is one script.
+ * Redis and Leasehold exclude each other (DESIGN §3). Each call is one script; an expiry is announced by
+ * the lease reaper.
  */
 export class RedisDapr implements DaprLockStore {
-  constructor(private readonly redis: ScriptRunner) {}
+  /** `reapWithin` arms the lease reaper at a granted lock's TTL, so its expiry is announced on time. */
+  constructor(
+    private readonly redis: ScriptRunner,
+    private readonly reapWithin: (ttlMs: number) => void,
+  ) {}
 
   async tryLock(key: string, owner: string, ttlMs: number, app: string): Promise<AcquireResult> {
     const reply = (await this.redis.script(
@@ -22,7 +27,9 @@ export class RedisDapr implements DaprLockStore {
       ttlMs,
       app,
     )) as Reply;
-    return acquireResult(reply);
+    const result = acquireResult(reply);
+    if (result.acquired) this.reapWithin(ttlMs);
+    return result;
   }
 
   async unlock(key: string, owner: string, app: LeaseApp): Promise<UnlockStatus> {

@@ -1,18 +1,28 @@
 import { lua } from './lua-prelude.js';
-import { LuaScript } from './lua-script.js';
+import type { PutOptions } from '@leasehold/core';
+import type { ScriptArg } from './lua-script.js';
+import { LuaScript, callerArg, idempotencyArgs } from './lua-script.js';
 
 /**
  * ARGV: prefix, key, value, leaseId ('' none), ifVersion ('' none), fenceKey ('' none), fenceToken,
- * caller. Checks in the engine's order (fence, version, lease; another app's lease is no lease)
+ * caller, idempotency key ('' none), its fingerprint, its window in ms. A key seen before replays the
+ * first reply (with a 5th element, 1) or refuses another request ({'idemreused'}). Checks in the engine's order (fence, version, lease; another app's lease is no lease)
  * and changes nothing on a refusal. A lease-bound key carries the lease's remaining TTL, so it
  * vanishes with the lease, and the lease's app, for readers and events. The key joins the sorted
  * set `kvs` that listings range over (see listKeysScript). The row's `bytes` are
  * counted in its key scope (and kept in `lb:<lease>` for a bound row, see usage-lua).
- * Replies {'fenced'} | {'version', current} | {'nolease'} | {'ok', version, revision, app}.
+ * Replies {'fenced'} | {'version', current} | {'nolease'} | {'idemreused'} | {'ok', version, revision, app}.
  */
 export const putScript = new LuaScript(
   lua(`
 local key, value, id, ifv, fk, ft = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local ik, ifp = ARGV[9], ARGV[10]
+local first = idemFirst(ik, ifp)
+if first == false then return { 'idemreused' } end
+if first then
+  local v, r, a = string.match(first, '^(%d+) (%d+) (.*)$')
+  return { 'ok', tonumber(v), tonumber(r), a, 1 }
+end
 if fk ~= '' then
   local m = holderOf(fk)
   if not m or tonumber(m.token) ~= tonumber(ft) then return { 'fenced' } end
@@ -45,9 +55,25 @@ if id ~= '' then
   ev.app = known(app)
 end
 emit(ev)
+idemKeep(ik, ifp, string.format('%d %d %s', version + 1, rev, app), ARGV[11])
 return { 'ok', version + 1, rev, app }
 `),
 );
+
+/** The ARGV of putScript after the prefix, for a put with these options. */
+export function putArgs(options: PutOptions): ScriptArg[] {
+  const { key, value, leaseId, ifVersion, fence, app } = options;
+  const fenceArgs = [fence?.key ?? '', fence?.token ?? 0];
+  return [
+    key,
+    value,
+    leaseId ?? '',
+    ifVersion ?? '',
+    ...fenceArgs,
+    callerArg(app),
+    ...idempotencyArgs(options),
+  ];
+}
 
 /** ARGV: prefix, key. 1 when the key existed; its scope's counts come down with it. */
 export const deleteScript = new LuaScript(

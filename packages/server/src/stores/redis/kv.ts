@@ -1,7 +1,6 @@
 import type { KvEntry, KvStore, PutOptions } from '@leasehold/core';
 import { indexOldKeys, kvEntries, listStart } from './kv-index.js';
-import { deleteScript, listKeysScript, putScript } from './kv-scripts.js';
-import { callerArg } from './lua-script.js';
+import { deleteScript, listKeysScript, putArgs, putScript } from './kv-scripts.js';
 import type { Reply } from './replies.js';
 import { putRefusal, text } from './replies.js';
 import type { ScriptRunner } from './script-runner.js';
@@ -16,10 +15,7 @@ export class RedisKv implements KvStore {
   }
 
   async put(options: PutOptions): Promise<{ version: number; revision: number }> {
-    const { key, value, leaseId, ifVersion, fence, app } = options;
-    const fenceArgs = [fence?.key ?? '', fence?.token ?? 0];
-    const args = [key, value, leaseId ?? '', ifVersion ?? '', ...fenceArgs, callerArg(app)];
-    const reply = (await this.redis.script('put', putScript, ...args)) as Reply;
+    const reply = (await this.redis.script('put', putScript, ...putArgs(options))) as Reply;
     if (reply[0] === 'ok') return { version: Number(reply[1]), revision: Number(reply[2]) };
     throw putRefusal(reply[0], options, reply[1]);
   }

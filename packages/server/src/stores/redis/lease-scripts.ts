@@ -156,7 +156,7 @@ return cjson.encode({ ttlMs = tonumber(l.ttl), owner = l.owner, app = known(l.ap
  * releases and key deletions, tells their waiters, hands their locks on, and uncounts their keys
  * and bytes (their leases and locks stopped counting at their deadlines). Idempotent, so any
  * server may run it. Returns {reaped, msUntilNextDeadline (-1 none), {id, app, id, app, ...}} with
- * the leases it announced (Redlock counts them across masters).
+ * the leases it announced (Redlock counts them across masters). A due `d|<key>` is a Dapr lock's.
  */
 export const reapLeasesScript = new LuaScript(
   lua(`
@@ -165,9 +165,22 @@ local now = nowMs()
 local dl = P .. 'deadlines'
 local due = redis.call('ZRANGEBYSCORE', dl, '-inf', now, 'LIMIT', 0, limit)
 local ended = {}
-for _, id in ipairs(due) do
-  local left = redis.call('PTTL', P .. 'lease:' .. id)
+-- A Dapr lock's deadline: announced by handoff once its key is gone (see announceDaprEnd).
+local function daprDue(id)
+  local key = string.sub(id, 3)
+  local left = redis.call('PTTL', key)
   if left > 0 then
+    redis.call('ZADD', dl, now + left, id)
+  else
+    redis.call('ZREM', dl, id)
+    handoff(key)
+  end
+end
+for _, id in ipairs(due) do
+  local left = string.sub(id, 1, 2) ~= 'd|' and redis.call('PTTL', P .. 'lease:' .. id)
+  if not left then
+    daprDue(id)
+  elseif left > 0 then
     -- Due by our clock a millisecond before Redis expires the key: look again at its real end.
     redis.call('ZADD', dl, now + left, id)
   else

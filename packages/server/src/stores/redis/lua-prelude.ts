@@ -88,6 +88,20 @@ local function lockKeys(id)
   end
   return keys
 end
+-- An idempotency key's first result, kept as '<fingerprint> <result>' in 'idem:<key>' with a PX of
+-- the window: nil for a key not seen (or ik ''), false for one seen with another request.
+local function idemFirst(ik, fp)
+  if not ik or ik == '' then return nil end
+  local first = redis.call('GET', P .. 'idem:' .. ik)
+  if not first then return nil end
+  local sp = string.find(first, ' ', 1, true)
+  if string.sub(first, 1, sp - 1) ~= fp then return false end
+  return string.sub(first, sp + 1)
+end
+-- Remembers an op's result under its key, in the same script as the write (so both or neither).
+local function idemKeep(ik, fp, result, windowMs)
+  if ik and ik ~= '' then redis.call('SET', P .. 'idem:' .. ik, fp .. ' ' .. result, 'PX', windowMs) end
+end
 ${USAGE_LUA}
 local function holderOf(key)
   local v = redis.call('GET', key)
@@ -142,12 +156,35 @@ local function drop(key, m)
     return
   end
   if m.kind == 'n' then redis.call('SREM', P .. 'll:' .. m.lease, key) end
+  if m.kind == 'd' then
+    redis.call('HDEL', P .. 'dapr-ends', key)
+    redis.call('ZREM', P .. 'deadlines', 'd|' .. key)
+  end
   emitLock('lock.released', key, rev, m.lease, known(m.app), tonumber(m.token))
+end
+-- A Dapr lock's end is kept apart from its meta (which lives exactly as long as its key) in 'dapr-ends'
+-- ('<token> <app>'), with its deadline in 'deadlines' as 'd|' .. key, so the reaper, or the next script
+-- that finds the key gone, announces it. Expired (the meta gone with the key): the implicit lease's end
+-- too; deleted early by a sidecar: only the release.
+local function announceDaprEnd(key, m)
+  local ends = P .. 'dapr-ends'
+  local d = redis.call('HGET', ends, key)
+  if not d then return end
+  redis.call('HDEL', ends, key)
+  redis.call('ZREM', P .. 'deadlines', 'd|' .. key)
+  local token, app = string.match(d, '^(%d+) (.*)$')
+  local lease = 'dapr:' .. token
+  if not m then
+    redis.call('ZREM', P .. 'locks', key)
+    emit({ type = 'lease.expired', key = lease, revision = nextRev(), leaseId = lease, app = known(app) })
+  end
+  emitLock('lock.released', key, nextRev(), lease, known(app), tonumber(token))
 end
 -- Only for a key that does not exist (handoff checks). Returns the meta left in place (a Dapr
 -- lock's, or nil): what a grant of the key must still uncount and delete.
 local function reapLapsed(key)
   local m = readMeta(key)
+  if not m or m.kind == 'd' then announceDaprEnd(key, m) end
   if not m or m.kind ~= 'n' then return m end
   uncountMeta(key, m)
   redis.call('DEL', metaKey(key))

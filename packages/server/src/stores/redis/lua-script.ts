@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { LeaseApp } from '@leasehold/core';
+import type { Idempotency, LeaseApp } from '@leasehold/core';
+import { IDEMPOTENCY_WINDOW_MS } from '@leasehold/core';
 import type { LuaSource } from './lua-prelude.js';
 import { PRELUDE } from './lua-prelude.js';
 
@@ -13,6 +14,15 @@ export type ScriptArg = string | number;
  */
 export function callerArg(app: LeaseApp): string {
   return app === undefined ? '' : `=${app}`;
+}
+
+/**
+ * The trailing ARGV of a write that may carry an idempotency key: key, fingerprint, window (ms);
+ * none without one, so the scripts read nil and skip it.
+ */
+export function idempotencyArgs(options: { idempotency?: Idempotency | undefined }): ScriptArg[] {
+  const { idempotency } = options;
+  return idempotency ? [idempotency.key, idempotency.fingerprint, IDEMPOTENCY_WINDOW_MS] : [];
 }
 
 /** Clients that cannot run functions (Redis before 7, or an ACL without FUNCTION/FCALL): EVALSHA only. */

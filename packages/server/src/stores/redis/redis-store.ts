@@ -41,7 +41,7 @@ export class RedisStore implements Store {
     this.redis = new ScriptRunner(command, storePrefix(storeName));
     this.leases = new RedisLeases(this.redis);
     this.locks = new RedisLocks(this.redis, subscriber);
-    this.dapr = new RedisDapr(this.redis);
+    this.dapr = new RedisDapr(this.redis, (ttlMs) => this.leases.reapWithin(ttlMs));
     this.kv = new RedisKv(this.redis);
     this.counters = new RedisCounters(this.redis);
     this.watch = new RedisWatch(this.redis.prefix, reader, command, blockMs);

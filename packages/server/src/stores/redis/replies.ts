@@ -1,4 +1,4 @@
-import { LeaseholdError } from '@leasehold/core';
+import { LeaseholdError, idempotencyKeyReused } from '@leasehold/core';
 import type {
   AcquireResult,
   LeaseDetail,
@@ -37,6 +37,13 @@ function holderOf(reply: Reply): LockHolder | undefined {
   };
 }
 
+/** A counterAdd reply: the new value, or {first value} for a repeated idempotency key, or {'idemreused'}. */
+export function counterValue(reply: unknown): number {
+  if (!Array.isArray(reply)) return Number(reply);
+  if (reply[0] === 'idemreused') throw idempotencyKeyReused();
+  return Number(reply[0]);
+}
+
 /** The LEASE_NOT_FOUND error every operation uses. */
 export function leaseNotFound(leaseId: string): LeaseholdError {
   return new LeaseholdError('LEASE_NOT_FOUND', `leaseId: lease ${leaseId} not found or expired`, {
@@ -44,9 +51,10 @@ export function leaseNotFound(leaseId: string): LeaseholdError {
   });
 }
 
-/** The error for a refused put: 'nolease', 'fenced' or 'version' (the key then at `current`). */
+/** The error for a refused put: 'nolease', 'fenced', 'idemreused' or 'version' (the key then at `current`). */
 export function putRefusal(refusal: unknown, options: PutOptions, current: unknown): LeaseholdError {
   if (refusal === 'nolease') return leaseNotFound(options.leaseId ?? '');
+  if (refusal === 'idemreused') return idempotencyKeyReused();
   if (refusal === 'fenced') {
     const message = `fence: token ${options.fence?.token} is not the current grant of its lock`;
     return new LeaseholdError('FENCED', message, { field: 'fence' });

@@ -25,13 +25,21 @@ return {
 `),
 );
 
-/** ARGV: prefix, name, delta. Adds to a counter; a new one counts in its key scope. Returns the value. */
+/**
+ * ARGV: prefix, name, delta, idempotency key ('' or absent: none), its fingerprint, its window in ms.
+ * Adds to a counter; a new one counts in its key scope. Returns the value ({value} for a repeated
+ * key: the first one, nothing changed; {'idemreused'} for a key seen with another delta).
+ */
 export const counterAddScript = new LuaScript(
   lua(`
+local first = idemFirst(ARGV[4], ARGV[5])
+if first == false then return { 'idemreused' } end
+if first then return { tonumber(first) } end
 local k = P .. 'ctr:' .. ARGV[2]
 local new = redis.call('EXISTS', k) == 0
 local value = redis.call('INCRBY', k, ARGV[3])
 if new then redis.call('HINCRBY', P .. 'scope:' .. scopeOf(ARGV[2]), 'counters', 1) end
+idemKeep(ARGV[4], ARGV[5], string.format('%d', value), ARGV[6])
 return value
 `),
 );

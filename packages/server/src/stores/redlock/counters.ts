@@ -1,4 +1,6 @@
-import type { CounterStore } from '@leasehold/core';
+import type { CounterStore, Idempotency } from '@leasehold/core';
+import { idempotencyArgs } from '../redis/lua-script.js';
+import { counterValue } from '../redis/replies.js';
 import { LeaseholdError } from '@leasehold/core';
 import { counterAddScript, counterSetScript } from '../redis/usage-scripts.js';
 import type { Answers } from './quorum.js';
@@ -12,11 +14,17 @@ import { median } from './redlock-merge.js';
 export class RedlockCounters implements CounterStore {
   constructor(private readonly redlock: RedlockContext) {}
 
-  async add(name: string, delta: number): Promise<number> {
+  /** With an idempotency key, each master adds at most once (the key is kept in its own script). */
+  async add(name: string, delta: number, idempotency?: Idempotency): Promise<number> {
     this.redlock.open();
     if (!Number.isSafeInteger(delta))
       throw new LeaseholdError('INVALID_ARGUMENT', 'delta: must be an integer');
-    return this.agreed('counterAdd', () => this.redlock.masters.run(counterAddScript, [name, delta]));
+    const args = [name, delta, ...idempotencyArgs({ idempotency })];
+    return this.agreed('counterAdd', async () =>
+      (await this.redlock.masters.run(counterAddScript, args)).map((a) =>
+        a === undefined ? a : counterValue(a),
+      ),
+    );
   }
 
   async get(name: string): Promise<number> {

@@ -1,7 +1,6 @@
 import type { KvEntry, KvStore, PutOptions } from '@leasehold/core';
 import { kvEntries, listStart } from '../redis/kv-index.js';
-import { deleteScript, listKeysScript, putScript } from '../redis/kv-scripts.js';
-import { callerArg } from '../redis/lua-script.js';
+import { deleteScript, listKeysScript, putArgs, putScript } from '../redis/kv-scripts.js';
 import type { Reply } from '../redis/replies.js';
 import { putRefusal, text } from '../redis/replies.js';
 import type { RedlockContext } from './redlock-context.js';
@@ -11,6 +10,8 @@ import { getKvScript } from './redlock-scripts.js';
 /**
  * The keys of a Redlock store: written to every master, acknowledged by a majority, read from a
  * majority. Not linearizable under failures (a refused or failed write may stay on a minority).
+ * An idempotency key is kept per master, in the write's own script: a retry applies only on the
+ * masters the first attempt missed, so no master applies it twice.
  */
 export class RedlockKv implements KvStore {
   constructor(private readonly redlock: RedlockContext) {}
@@ -18,12 +19,10 @@ export class RedlockKv implements KvStore {
   async put(options: PutOptions): Promise<{ version: number; revision: number }> {
     this.redlock.open();
     const { masters } = this.redlock;
-    const { key, value, leaseId, ifVersion, fence, app } = options;
-    const fenceArgs = [fence?.key ?? '', fence?.token ?? 0];
-    const args = [key, value, leaseId ?? '', ifVersion ?? '', ...fenceArgs, callerArg(app)];
-    const answers = (await masters.run(putScript, args, { decide: masters.majority(statusOf) })) as (
-      Reply | undefined
-    )[];
+    const { key, value, leaseId } = options;
+    const answers = (await masters.run(putScript, putArgs(options), {
+      decide: masters.majority(statusOf),
+    })) as (Reply | undefined)[];
     masters.requireQuorum('put', answers);
     const ok = answers.filter((a) => a?.[0] === 'ok') as Reply[];
     if (ok.length >= masters.quorum) {
@@ -32,13 +31,15 @@ export class RedlockKv implements KvStore {
       const leaseApp = text(ok[0]?.[3]);
       const lease =
         leaseId === undefined ? {} : { leaseId, ...(leaseApp === undefined ? {} : { app: leaseApp }) };
-      this.redlock.watch.publish({ type: 'put', key, revision, value, ...lease });
+      // A repeat every master replayed changed nothing: no event.
+      if (!ok.every((r) => r[4] === 1))
+        this.redlock.watch.publish({ type: 'put', key, revision, value, ...lease });
       return { version, revision };
     }
     const refusal = pickStatus<unknown>(
       answers.map((a) => a?.[0]),
       undefined,
-      ['fenced', 'version', 'nolease'],
+      ['idemreused', 'fenced', 'version', 'nolease'],
     );
     throw putRefusal(refusal, options, answers.find((a) => a?.[0] === 'version')?.[1]);
   }

@@ -4,9 +4,12 @@ import { WatchHub } from '@leasehold/core';
 /**
  * The change feed of a Redlock store: only the changes made through this server (the masters'
  * own event channels are not merged), numbered by this server's own rising revisions and kept
- * (the last 10 000) for resuming.
+ * (the last 10 000) for resuming. Honest rather than whole: merging the masters' feeds would need
+ * one revision order across independent masters, which Redlock does not have (see stores-redis.md).
  */
 export class RedlockWatch implements WatchStore {
+  /** Said to callers: in `capabilities` (`watchPerServer`) and at the start of an SSE watch. */
+  readonly feed = 'server';
   private readonly hub = new WatchHub(10_000);
   private lastRevision = 0;
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'libsql';
-import type { Change, Journal, KvRow, LeaseRow, LockRow, Snapshot } from '@leasehold/core';
+import type { Change, IdempotencyRow, Journal, KvRow, LeaseRow, LockRow, Snapshot } from '@leasehold/core';
 import { POOL_SCHEMA, loadPools, poolStatements } from './sqlite-pools.js';
 
 const SCHEMA = `
@@ -13,6 +13,7 @@ CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, versio
   create_revision INTEGER NOT NULL, mod_revision INTEGER NOT NULL, lease_id TEXT);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, result TEXT NOT NULL);
 `;
 
 interface LeaseRecord {
@@ -72,6 +73,10 @@ export class SqliteJournal implements Journal {
       ),
       deleteKv: db.prepare('DELETE FROM kv WHERE key = ?'),
       putCounter: db.prepare('INSERT OR REPLACE INTO counters (name, value) VALUES (?, ?)'),
+      putIdempotency: db.prepare(
+        'INSERT OR REPLACE INTO idempotency (key, fingerprint, result) VALUES (?, ?, ?)',
+      ),
+      deleteIdempotency: db.prepare('DELETE FROM idempotency WHERE key = ?'),
       putRevision: db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('revision', ?)"),
     };
   }
@@ -106,7 +111,10 @@ export class SqliteJournal implements Journal {
       name: string;
       value: number;
     }[];
-    return { revision: revision.value, leases, locks, kv, counters, ...loadPools(this.db) };
+    const idempotency = this.db
+      .prepare('SELECT key, fingerprint, result FROM idempotency')
+      .all() as IdempotencyRow[];
+    return { revision: revision.value, leases, locks, kv, counters, idempotency, ...loadPools(this.db) };
   }
 
   /** The driver is synchronous: the batch is on disk before this returns its settled promise. */
@@ -163,6 +171,12 @@ export class SqliteJournal implements Journal {
         return;
       case 'counter.put':
         s.putCounter.run(change.name, change.value);
+        return;
+      case 'idempotency.put':
+        s.putIdempotency.run(change.row.key, change.row.fingerprint, change.row.result);
+        return;
+      case 'idempotency.delete':
+        s.deleteIdempotency.run(change.key);
         return;
       default:
         this.pools.apply(change);

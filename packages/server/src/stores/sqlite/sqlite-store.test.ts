@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalStore } from '@leasehold/core';
+import { LocalStore, idempotencyOf } from '@leasehold/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteJournal } from './sqlite-journal.js';
 
@@ -37,6 +37,33 @@ describe('lock.sqlite restart', () => {
       const other = await after.leases.grant({ app: 'test', ttlMs: 60_000 });
       const next = await after.locks.acquire({ app: 'test', key: 'gone', leaseId: other.id });
       expect(next.acquired && gone.acquired && next.fencingToken > gone.fencingToken).toBe(true);
+    } finally {
+      await after.close();
+    }
+  });
+
+  it('keeps idempotency keys across a restart: a retry after it replays the first result', async () => {
+    const path = join(dir, 'idempotency.sqlite');
+    const add = idempotencyOf('test', 'counters.add', 'c', 'retry-1', { delta: 5 });
+    const put = idempotencyOf('test', 'kv.put', 'k', 'retry-2', { value: 'v' });
+    const before = new LocalStore({ journal: new SqliteJournal(path) });
+    expect(await before.counters.add('c', 5, add)).toBe(5);
+    const first = await before.kv.put({
+      app: 'test',
+      key: 'k',
+      value: 'v',
+      ...(put && { idempotency: put }),
+    });
+    await before.close();
+
+    const after = new LocalStore({ journal: new SqliteJournal(path) });
+    try {
+      expect(await after.counters.add('c', 5, add)).toBe(5);
+      expect(await after.counters.get('c')).toBe(5);
+      expect(
+        await after.kv.put({ app: 'test', key: 'k', value: 'v', ...(put && { idempotency: put }) }),
+      ).toEqual(first);
+      expect((await after.kv.get('k'))?.version).toBe(1);
     } finally {
       await after.close();
     }
