@@ -4,7 +4,7 @@ import type { LeasesApi } from './leases-api.js';
 import type { RwLockHandle, RwLockMode } from './rwlock-handle.js';
 import type { RwLockAcquireOptions, RwLocksApi } from './rwlocks-api.js';
 import { optionalMs, requireMs, requireString } from './validate.js';
-import { letGo, untilAborted } from './with-lock.js';
+import { runOnFreshLease } from './on-fresh-lease.js';
 
 /** Options of withRwLock. */
 export interface WithRwLockOptions {
@@ -28,9 +28,6 @@ export interface RwLockContext {
   readonly lock: RwLockHandle;
 }
 
-/** The longest a release and revoke go on in the background after the signal fired. */
-const BACKGROUND_CLEANUP_MAX_MS = 10_000;
-
 /**
  * Grants a lease, waits for the lock in `mode`, runs `fn`, then — after any keep-alive in flight —
  * releases it and revokes the lease, whatever `fn` did; a lost lease rejects at once and cleans up
@@ -47,29 +44,25 @@ export async function withRwLock<T>(
   const ttlMs = requireMs('ttlMs', options?.ttlMs, 1);
   const waitMs = optionalMs('waitMs', options.waitMs);
   if (typeof fn !== 'function') throw new TypeError('fn: must be a function');
-  const lease = await leases.grant(options.owner === undefined ? { ttlMs } : { ttlMs, owner: options.owner });
-  let lock: RwLockHandle | undefined;
-  try {
-    const acquire: RwLockAcquireOptions = {
-      lease,
-      mode: options.mode,
-      ...(waitMs === undefined ? {} : { waitMs }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    };
-    lock = await rwlocks.acquire(name, acquire);
-    if (!lock.acquired || lock.fencingToken === undefined) {
-      const why = `held for ${lock.heldAs ?? 'nothing'}, ${lock.waiters ?? 0} waiting`;
-      throw new LockNotAcquiredError(name, `rwlock ${name}: not acquired for ${options.mode} (${why})`);
-    }
-    const context = { signal: lease.signal, fencingToken: lock.fencingToken, lease, lock };
-    return await untilAborted(fn(context), lease.signal);
-  } finally {
-    if (lease.signal.aborted) {
-      void letGo(leases, lease, lock, Math.min(ttlMs, BACKGROUND_CLEANUP_MAX_MS));
-    } else {
-      await lease.settled();
-      if (lock?.acquired) await lock.release().catch(() => undefined);
-      await leases.revoke(lease).catch(() => undefined);
-    }
-  }
+  return runOnFreshLease(
+    leases,
+    {
+      ttlMs,
+      owner: options.owner,
+      take: (lease) => {
+        const acquire: RwLockAcquireOptions = {
+          lease,
+          mode: options.mode,
+          ...(waitMs === undefined ? {} : { waitMs }),
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        };
+        return rwlocks.acquire(name, acquire);
+      },
+      refused: (lock) => {
+        const why = `held for ${lock.heldAs ?? 'nothing'}, ${lock.waiters ?? 0} waiting`;
+        return new LockNotAcquiredError(name, `rwlock ${name}: not acquired for ${options.mode} (${why})`);
+      },
+    },
+    (lease, lock, fencingToken) => fn({ signal: lease.signal, fencingToken, lease, lock }),
+  );
 }
