@@ -8,9 +8,12 @@ import { CountersApi, KvApi } from './kv-api.js';
 import type { LeaseTiming } from './lease.js';
 import { LeasesApi } from './leases-api.js';
 import { LocksApi } from './locks-api.js';
+import { RwLocksApi } from './rwlocks-api.js';
 import { SemaphoresApi } from './semaphores-api.js';
 import { withPermit } from './with-permit.js';
 import type { PermitContext, WithPermitOptions } from './with-permit.js';
+import { withRwLock } from './with-rwlock.js';
+import type { RwLockContext, WithRwLockOptions } from './with-rwlock.js';
 import { watchWithResync } from './resync-watch.js';
 import type { KvEntry } from './kv-api.js';
 import { StreamTransport } from './stream-transport.js';
@@ -56,6 +59,8 @@ export class LeaseholdClient extends EventEmitter {
   readonly counters: CountersApi;
   /** Counting semaphores (memory and sqlite stores for now). */
   readonly semaphores: SemaphoresApi;
+  /** Read/write locks, task-fair (memory and sqlite stores for now). */
+  readonly rwlocks: RwLocksApi;
   /** @internal */
   readonly transport: Transport;
 
@@ -68,6 +73,7 @@ export class LeaseholdClient extends EventEmitter {
     this.leases = new LeasesApi(this.transport, options.timing ?? {});
     this.locks = new LocksApi(this.transport);
     this.semaphores = new SemaphoresApi(this.transport);
+    this.rwlocks = new RwLocksApi(this.transport);
     this.kv = new KvApi(this.transport);
     this.counters = new CountersApi(this.transport);
   }
@@ -133,6 +139,15 @@ export class LeaseholdClient extends EventEmitter {
     fn: (context: PermitContext) => Promise<T> | T,
   ): Promise<T> {
     return withPermit(this.leases, this.semaphores, name, options, fn);
+  }
+
+  /** Runs `fn` while holding read/write lock `name` in `mode` on a fresh lease; always releases and revokes. */
+  withRwLock<T>(
+    name: string,
+    options: WithRwLockOptions,
+    fn: (context: RwLockContext) => Promise<T> | T,
+  ): Promise<T> {
+    return withRwLock(this.leases, this.rwlocks, name, options, fn);
   }
 
   /** Stops every timer and the connection; leases still live are reported lost. */

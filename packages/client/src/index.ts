@@ -29,5 +29,15 @@ export type {
   SemaphoresApi,
 } from './semaphores-api.js';
 export type { PermitContext, WithPermitOptions } from './with-permit.js';
+export { RwLockHandle } from './rwlock-handle.js';
+export type { RwLockMode, RwLockReply } from './rwlock-handle.js';
+export type {
+  RwLockAcquireOptions,
+  RwLockDescription,
+  RwLockHolderDescription,
+  RwLocksApi,
+  RwLockTryAcquireOptions,
+} from './rwlocks-api.js';
+export type { RwLockContext, WithRwLockOptions } from './with-rwlock.js';
 export type { InProcessOptions } from './in-process-transport.js';
 export type { WatchEvent } from './transport.js';

@@ -5,11 +5,12 @@ import { newIdempotencyKey } from './transport.js';
 import { badArgument } from './errors.js';
 import { compact, requireString } from './validate.js';
 
-/** A fence: the write applies only while the lock's current grant, or one of the semaphore's grants, has this token. */
+/** A fence: the write applies only while the lock's current grant, or one of the semaphore's or read/write lock's grants, has this token. */
 export type FenceInput =
   | LockHandle
   | { readonly lock: string; readonly token: number }
-  | { readonly semaphore: string; readonly token: number };
+  | { readonly semaphore: string; readonly token: number }
+  | { readonly rwlock: string; readonly token: number };
 
 /** Options of a put. */
 export interface PutOptions {
@@ -58,7 +59,11 @@ export interface KvPage {
 
 function fenceOf(
   fence: FenceInput | undefined,
-): { lock: string; token: number } | { semaphore: string; token: number } | undefined {
+):
+  | { lock: string; token: number }
+  | { semaphore: string; token: number }
+  | { rwlock: string; token: number }
+  | undefined {
   if (fence === undefined) return undefined;
   if (fence instanceof LockHandle) {
     if (!fence.acquired || fence.fencingToken === undefined)
@@ -66,6 +71,7 @@ function fenceOf(
     return { lock: fence.name, token: fence.fencingToken };
   }
   if ('semaphore' in fence) return { semaphore: fence.semaphore, token: fence.token };
+  if ('rwlock' in fence) return { rwlock: fence.rwlock, token: fence.token };
   return { lock: fence.lock, token: fence.token };
 }
 

@@ -1,4 +1,5 @@
 import type { Lease } from './lease.js';
+import { ReleaseOnce } from './release-once.js';
 import { NO_OPTIONS } from './transport.js';
 import type { Transport } from './transport.js';
 
@@ -24,7 +25,7 @@ export class PermitHandle {
   readonly waiters: number | undefined;
   /** How many times the wait was sent again after the stream reconnected. */
   readonly reentered: number;
-  private released: Promise<string> | undefined;
+  private readonly released = new ReleaseOnce();
 
   constructor(
     private readonly transport: Transport,
@@ -51,16 +52,13 @@ export class PermitHandle {
   /** Lets the permits go; idempotent. Resolves with `released` or `not_held`. */
   release(options: { timeoutMs?: number } = NO_OPTIONS): Promise<string> {
     if (!this.acquired) return Promise.resolve('not_held');
-    this.released ??= this.transport
-      .call<{ status: string }>('semaphores.release', { name: this.name, leaseId: this.lease.id }, options)
-      .then(
-        (reply) => reply.status,
-        (error: unknown) => {
-          this.released = undefined; // let a later release try again
-          throw error;
-        },
-      );
-    return this.released;
+    return this.released.run(() =>
+      this.transport.call<{ status: string }>(
+        'semaphores.release',
+        { name: this.name, leaseId: this.lease.id },
+        options,
+      ),
+    );
   }
 
   /** `await using permit = ...` releases the permits at the end of the block. */

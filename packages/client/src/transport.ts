@@ -79,9 +79,11 @@ export interface WatchEvent {
     | 'permit.released';
   readonly key: string;
   readonly revision: number;
-  readonly kind?: 'lock' | 'kv' | 'semaphore';
+  readonly kind?: 'lock' | 'kv' | 'semaphore' | 'rwlock';
   /** The permits a permit event's grant weighs. */
   readonly permits?: number;
+  /** The mode of a read/write lock's permit event. */
+  readonly mode?: 'read' | 'write';
   readonly value?: string;
   readonly leaseId?: string;
   readonly fencingToken?: number;

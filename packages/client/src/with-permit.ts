@@ -4,7 +4,7 @@ import type { LeasesApi } from './leases-api.js';
 import type { PermitHandle } from './permit-handle.js';
 import type { PermitAcquireOptions, SemaphoresApi } from './semaphores-api.js';
 import { optionalMs, requireMs, requireString } from './validate.js';
-import { letGo, untilAborted } from './with-lock.js';
+import { runOnFreshLease } from './on-fresh-lease.js';
 
 /** Options of withPermit. */
 export interface WithPermitOptions {
@@ -30,9 +30,6 @@ export interface PermitContext {
   readonly permit: PermitHandle;
 }
 
-/** The longest a release and revoke go on in the background after the signal fired. */
-const BACKGROUND_CLEANUP_MAX_MS = 10_000;
-
 /**
  * Grants a lease, waits for the permits, runs `fn`, then — after any keep-alive in flight —
  * releases them and revokes the lease, whatever `fn` did; as withLock, a lost lease rejects at
@@ -49,30 +46,26 @@ export async function withPermit<T>(
   const ttlMs = requireMs('ttlMs', options?.ttlMs, 1);
   const waitMs = optionalMs('waitMs', options.waitMs);
   if (typeof fn !== 'function') throw new TypeError('fn: must be a function');
-  const lease = await leases.grant(options.owner === undefined ? { ttlMs } : { ttlMs, owner: options.owner });
-  let permit: PermitHandle | undefined;
-  try {
-    const acquire: PermitAcquireOptions = {
-      lease,
-      ...pick(options),
-      ...(waitMs === undefined ? {} : { waitMs }),
-    };
-    permit = await semaphores.acquire(name, acquire);
-    if (!permit.acquired || permit.fencingToken === undefined) {
-      const why = `${permit.available ?? 0} free, ${permit.waiters ?? 0} waiting`;
-      throw new LockNotAcquiredError(name, `semaphore ${name}: permits were not acquired (${why})`);
-    }
-    const context = { signal: lease.signal, fencingToken: permit.fencingToken, lease, permit };
-    return await untilAborted(fn(context), lease.signal);
-  } finally {
-    if (lease.signal.aborted) {
-      void letGo(leases, lease, permit, Math.min(ttlMs, BACKGROUND_CLEANUP_MAX_MS));
-    } else {
-      await lease.settled();
-      if (permit?.acquired) await permit.release().catch(() => undefined);
-      await leases.revoke(lease).catch(() => undefined);
-    }
-  }
+  return runOnFreshLease(
+    leases,
+    {
+      ttlMs,
+      owner: options.owner,
+      take: (lease) => {
+        const acquire: PermitAcquireOptions = {
+          lease,
+          ...pick(options),
+          ...(waitMs === undefined ? {} : { waitMs }),
+        };
+        return semaphores.acquire(name, acquire);
+      },
+      refused: (permit) => {
+        const why = `${permit.available ?? 0} free, ${permit.waiters ?? 0} waiting`;
+        return new LockNotAcquiredError(name, `semaphore ${name}: permits were not acquired (${why})`);
+      },
+    },
+    (lease, permit, fencingToken) => fn({ signal: lease.signal, fencingToken, lease, permit }),
+  );
 }
 
 function pick(options: WithPermitOptions): Omit<PermitAcquireOptions, 'lease' | 'waitMs'> {

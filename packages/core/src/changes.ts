@@ -20,10 +20,10 @@ export interface LockRow {
   readonly maxHoldMs?: number;
 }
 
-/** A permit pool row: a semaphore (later an RW lock) and its limit. */
+/** A permit pool row: a semaphore or a read/write lock, and its limit. */
 export interface PoolRow {
   readonly key: string;
-  readonly kind: 'semaphore';
+  readonly kind: 'semaphore' | 'rwlock';
   readonly limit: number;
   /** Made by setLimit: kept while idle, where an acquire's pool goes once nobody holds or awaits it. */
   readonly explicit: boolean;

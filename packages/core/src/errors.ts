@@ -37,6 +37,7 @@ export type ErrorCode =
   | 'VERSION_MISMATCH'
   | 'LIMIT_MISMATCH'
   | 'IDEMPOTENCY_KEY_REUSED'
+  | 'MODE_CONFLICT'
   | 'QUOTA_EXCEEDED'
   | 'FORBIDDEN'
   | 'PAYLOAD_TOO_LARGE'
@@ -110,6 +111,11 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorSpec>> = {
     httpStatus: 422,
     grpcStatus: GrpcStatus.FAILED_PRECONDITION,
     message: 'idempotency key reused with a different request',
+  },
+  MODE_CONFLICT: {
+    httpStatus: 409,
+    grpcStatus: GrpcStatus.FAILED_PRECONDITION,
+    message: 'the lease holds the read/write lock in the other mode',
   },
   QUOTA_EXCEEDED: { httpStatus: 429, grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED, message: 'quota exceeded' },
   FORBIDDEN: { httpStatus: 403, grpcStatus: GrpcStatus.PERMISSION_DENIED, message: 'forbidden' },

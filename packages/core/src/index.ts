@@ -24,6 +24,7 @@ export * from './dapr/dapr-service.js';
 export * from './kv/kv-service.js';
 export * from './counters/counter-service.js';
 export * from './semaphores/index.js';
+export * from './rwlocks/index.js';
 export * from './watch/watch-service.js';
 export * from './watch/watch-compacted.js';
 export * from './watch/watch-resume.js';

@@ -1,5 +1,5 @@
 /** What a store key names. */
-export type KeyKind = 'lock' | 'kv' | 'counter' | 'semaphore';
+export type KeyKind = 'lock' | 'kv' | 'counter' | 'semaphore' | 'rwlock';
 
 /** Each kind with the tag its store keys start with. */
 const KEY_KINDS: readonly (readonly [KeyKind, string])[] = [
@@ -7,13 +7,15 @@ const KEY_KINDS: readonly (readonly [KeyKind, string])[] = [
   ['kv', 'kv'],
   ['counter', 'counter'],
   ['semaphore', 'sem'],
+  ['rwlock', 'rw'],
 ];
 
 /**
  * Tenant key scoping, as Dapr scopes lock keys by the store's `keyPrefix` metadata:
  * `appid` (default) → `lock||<appId>||<name>`, `name` → `lock||<storeName>||<name>`,
  * `none` → `lock||<name>`, anything else `v` → `lock||<lower-cased v>||<name>`.
- * KV keys, counters and semaphores are scoped the same way under `kv||`, `counter||` and `sem||`.
+ * KV keys, counters, semaphores and read/write locks are scoped the same way under `kv||`,
+ * `counter||`, `sem||` and `rw||`.
  */
 export class KeyScope {
   private readonly scope: string;
@@ -52,6 +54,11 @@ export class KeyScope {
   /** The store key of a semaphore (a permit pool). */
   semaphore(name: string): string {
     return `sem||${this.scope}${name}`;
+  }
+
+  /** The store key of a read/write lock (a permit pool). */
+  rwlock(name: string): string {
+    return `rw||${this.scope}${name}`;
   }
 
   /** The user-facing name of a store key in this scope, or undefined if it lies outside it. */

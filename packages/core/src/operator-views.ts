@@ -29,6 +29,7 @@ export function capabilitiesOf(store: Store): string[] {
     ['kv', store.kv],
     ['counters', store.counters],
     ['semaphores', store.semaphores],
+    ['rwlocks', store.rwlocks],
     ['watch', store.watch],
     ['watchPerServer', store.watch.feed === 'server' ? true : undefined],
     ['listLeases', store.leases.list === undefined ? undefined : true],

@@ -4,6 +4,7 @@ import { LeaseholdError } from './errors.js';
 import type { KvStore } from './kv/kv-store.js';
 import type { LeaseStore } from './leases/lease-store.js';
 import type { LockStore } from './locks/lock-store.js';
+import type { RwLockStore } from './rwlocks/rwlock-store.js';
 import type { SemaphoreStore } from './semaphores/semaphore-store.js';
 import type { Usage, UsageQuery } from './types.js';
 import type { WatchStore } from './watch/watch-store.js';
@@ -15,6 +16,7 @@ export type { DaprLockStore } from './dapr/dapr-store.js';
 export type { KvStore, PutOptions } from './kv/kv-store.js';
 export type { CounterStore } from './counters/counter-store.js';
 export type * from './semaphores/semaphore-store.js';
+export type * from './rwlocks/rwlock-store.js';
 export type { Unsubscribe, WatchOptions, WatchStore } from './watch/watch-store.js';
 
 /** What a store holds right now, for metrics. */
@@ -41,6 +43,7 @@ export interface Store {
   readonly kv?: KvStore;
   readonly counters?: CounterStore;
   readonly semaphores?: SemaphoreStore;
+  readonly rwlocks?: RwLockStore;
   readonly watch: WatchStore;
   /** Why a capability is absent, for its NOT_SUPPORTED message ("not yet", or why it cannot be). */
   readonly unsupported?: { readonly [C in OptionalCapability]?: string };
@@ -56,7 +59,7 @@ export interface Store {
 }
 
 /** The capabilities a store may lack. */
-export type OptionalCapability = 'kv' | 'counters' | 'semaphores';
+export type OptionalCapability = 'kv' | 'counters' | 'semaphores' | 'rwlocks';
 
 /** A store's capability, or NOT_SUPPORTED naming the store and what it lacks. */
 export function capability<C extends OptionalCapability>(

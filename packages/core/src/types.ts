@@ -114,6 +114,8 @@ export interface WatchEvent {
   readonly fencingToken?: number;
   /** The permits a permit event's grant weighs. */
   readonly permits?: number;
+  /** The mode of a read/write lock's permit event. */
+  readonly mode?: 'read' | 'write';
 }
 
 /** What one tenant holds in a store, for quotas. Leases and locks count by app, keys by key scope. */

@@ -397,3 +397,32 @@ describe('the native semaphore routes, from the op table', () => {
     });
   });
 });
+
+describe('the native read/write lock routes, from the op table', () => {
+  it('answer grants and refusals as values, an upgrade 409 MODE_CONFLICT, a bad mode 400', async () => {
+    const lease = (await send('POST', '/leases', { ttlMs: 30_000 })).body.id as string;
+    const other = (await send('POST', '/leases', { ttlMs: 30_000 })).body.id as string;
+    const read = await send('POST', '/rwlocks/acquire', { name: 'rw', leaseId: lease, mode: 'read' });
+    expect(read).toEqual({
+      status: 200,
+      body: { acquired: true, mode: 'read', fencingToken: expect.any(Number) },
+    });
+    const refused = await send('POST', '/rwlocks/acquire', { name: 'rw', leaseId: other, mode: 'write' });
+    expect(refused.body).toEqual({ acquired: false, mode: 'read', waiters: 0 });
+    const upgrade = await send('POST', '/rwlocks/acquire', { name: 'rw', leaseId: lease, mode: 'write' });
+    expect(upgrade).toMatchObject({ status: 409, body: { errorCode: 'MODE_CONFLICT' } });
+    const bad = await send('POST', '/rwlocks/acquire', { name: 'rw', leaseId: lease, mode: 'both' });
+    expect(bad).toMatchObject({ status: 400, body: { errorCode: 'INVALID_ARGUMENT' } });
+    expect(await send('GET', '/rwlocks?name=nobody')).toMatchObject({ status: 404 });
+    expect((await send('GET', '/rwlocks?prefix=rw')).body.rwlocks).toHaveLength(1);
+    const token = read.body.fencingToken as number;
+    expect((await send('GET', `/rwlocks/check?name=rw&token=${token}`)).body).toEqual({ valid: true });
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /leasehold_store_operation_duration_seconds_count\{store="lockstore",op="checkRwLock"\} 1/,
+    );
+    expect((await send('POST', '/rwlocks/release', { name: 'rw', leaseId: lease })).body).toEqual({
+      status: 'released',
+    });
+  });
+});

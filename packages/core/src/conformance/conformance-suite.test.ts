@@ -5,13 +5,15 @@ import { LocalStore } from '../engine/local-store.js';
 import { lockCases } from '../locks/lock-cases.js';
 import { semaphoreCases } from '../semaphores/semaphore-cases.js';
 import { semaphoreWaitCases } from '../semaphores/semaphore-wait-cases.js';
+import { rwLockCases } from '../rwlocks/rwlock-cases.js';
+import { rwLockWaitCases } from '../rwlocks/rwlock-wait-cases.js';
 import type { Store } from '../store.js';
 import type { Capability } from './context.js';
 import { CAPABILITIES, capabilitySet, conformanceCases, conformancePlan, conformanceSuite } from './index.js';
 
 const TIMING = { ttlMs: 300, expirySlackMs: 300 };
 
-/** A LocalStore that offers neither keys, counters nor semaphores, as a store without them would. */
+/** A LocalStore that offers neither keys, counters, semaphores nor RW locks, as a store without them would. */
 function withoutKvAndCounters(full: LocalStore): Store {
   return {
     leases: full.leases,
@@ -41,6 +43,7 @@ describe('the conformance suite, by capability', () => {
       'kv',
       'counters',
       'semaphores',
+      'rwlocks',
       'watch',
       'lease-bound keys',
       'tenancy',
@@ -66,6 +69,9 @@ describe('the conformance suite, by capability', () => {
       ...[...semaphoreCases, ...semaphoreWaitCases].map(
         (c) => `${c.name} (store has no ${c.needs.includes('kv') ? 'semaphores, kv' : 'semaphores'})`,
       ),
+      ...[...rwLockCases, ...rwLockWaitCases].map(
+        (c) => `${c.name} (store has no ${c.needs.includes('kv') ? 'rwlocks, kv' : 'rwlocks'})`,
+      ),
       'a watch sees puts, deletes and lock events in revision order (store has no kv)',
       'a live watch sees every change made after it reported live (store has no kv)',
       'a resume replays each change after its revision once, in order, then goes on live (store has no kv)',
@@ -90,6 +96,8 @@ describe('the conformance suite, by capability', () => {
     expect(report).toContain('***   - counters add, read and set');
     expect(report).toContain('*** 13 conformance case(s) SKIPPED: lock.test has no semaphores ***');
     expect(report).toContain('*** 1 conformance case(s) SKIPPED: lock.test has no semaphores, kv ***');
+    expect(report).toContain('*** 12 conformance case(s) SKIPPED: lock.test has no rwlocks ***');
+    expect(report).toContain('*** 1 conformance case(s) SKIPPED: lock.test has no rwlocks, kv ***');
   });
 
   it('fails, rather than skips, the cases needing a capability every store must have', async () => {
@@ -99,6 +107,6 @@ describe('the conformance suite, by capability', () => {
     expect(watchCase?.verdict).toBe('fail');
     expect(plan.skipped).toEqual([]);
     await expect(watchCase?.run(full, TIMING)).rejects.toThrow(/has no watch, which every store must have/);
-    expect(plan.report('lock.test')[0]).toBe('*** 4 conformance case(s) FAILING: lock.test has no watch ***');
+    expect(plan.report('lock.test')[0]).toBe('*** 5 conformance case(s) FAILING: lock.test has no watch ***');
   });
 });

@@ -6,6 +6,8 @@ import { leaseCases } from '../leases/lease-cases.js';
 import { lockCases } from '../locks/lock-cases.js';
 import { semaphoreCases } from '../semaphores/semaphore-cases.js';
 import { semaphoreWaitCases } from '../semaphores/semaphore-wait-cases.js';
+import { rwLockCases } from '../rwlocks/rwlock-cases.js';
+import { rwLockWaitCases } from '../rwlocks/rwlock-wait-cases.js';
 import type { Store } from '../store.js';
 import { watchCases } from '../watch/watch-cases.js';
 import type { Capability, ConformanceCase, ConformanceContext } from './context.js';
@@ -26,6 +28,7 @@ export const CASE_GROUPS: readonly CaseGroup[] = [
   { name: 'kv', cases: [...kvCases, ...kvListCases] },
   { name: 'counters', cases: counterCases },
   { name: 'semaphores', cases: [...semaphoreCases, ...semaphoreWaitCases] },
+  { name: 'rwlocks', cases: [...rwLockCases, ...rwLockWaitCases] },
   { name: 'watch', cases: watchCases },
   { name: 'lease-bound keys', cases: leaseBoundCases },
   { name: 'tenancy', cases: tenancyCases },
@@ -42,6 +45,7 @@ export const CAPABILITIES: readonly Capability[] = [
   'kv',
   'counters',
   'semaphores',
+  'rwlocks',
   'watch',
 ];
 

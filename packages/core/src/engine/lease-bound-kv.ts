@@ -36,7 +36,7 @@ export class LeaseBoundKv {
     if (fence && !this.locks.checkFence(fence.key, fence.token)) {
       throw new LeaseholdError(
         'FENCED',
-        `fence: token ${fence.token} is not a current grant of its lock or semaphore`,
+        `fence: token ${fence.token} is not a current grant of its lock, semaphore or read/write lock`,
         {
           field: 'fence',
         },

@@ -6,7 +6,7 @@ import type {
 import type { Clock } from '../types.js';
 import { Waiting } from '../waiting.js';
 import type { LockEngine } from './lock-engine.js';
-import type { PoolWaiter } from './pool-records.js';
+import type { PoolKind, PoolWaiter } from './pool-records.js';
 
 /** How LocalStore runs an engine step and releases what it changed only once durable. */
 export interface EngineSteps {
@@ -26,7 +26,8 @@ export class LocalSemaphores implements SemaphoreStore {
     private readonly clock: Clock,
   ) {}
 
-  acquire(options: PermitAcquireOptions): Promise<PermitAcquireResult> {
+  /** Takes permits; `kind` is the pool's kind if this acquire makes it (LocalRwLocks passes `rwlock`). */
+  acquire(options: PermitAcquireOptions & { kind?: PoolKind }): Promise<PermitAcquireResult> {
     const waitMs = options.waitMs ?? 0;
     let waitFor: Promise<PermitAcquireResult> | undefined;
     const immediate = this.steps.run(() => {

@@ -10,7 +10,7 @@ import type { Lease } from './engine-records.js';
 import type { EngineSink } from './engine-sink.js';
 import { keySetValues } from './key-set.js';
 import type { LeaseTable } from './lease-table.js';
-import type { Pool, PoolWaiter } from './pool-records.js';
+import type { Grant, Pool, PoolKind, PoolWaiter } from './pool-records.js';
 import { PoolTable } from './pool-table.js';
 
 /** What a permit acquire asks for. */
@@ -21,6 +21,8 @@ export interface PermitRequest {
   readonly limit?: number | undefined;
   readonly permits: number;
   readonly maxHoldMs?: number | undefined;
+  /** The pool's kind when the acquire makes it; a semaphore unless said. */
+  readonly kind?: PoolKind | undefined;
 }
 
 /**
@@ -58,11 +60,28 @@ export class PermitPools {
     const lease = this.leases.require(request.leaseId, request.app);
     const pool = this.poolFor(request);
     const held = pool.holders.get(lease.id);
-    if (held) return { acquired: true, fencingToken: held.token, permits: held.permits };
+    if (held) return this.reacquire(pool, held, lease, request.permits);
     if (pool.queue.size > 0 || pool.used + request.permits > pool.limit) {
       return { acquired: false, available: Math.max(0, pool.limit - pool.used), waiters: pool.queue.size };
     }
     const grant = this.table.grant(pool, lease, request.permits, request.maxHoldMs);
+    return { acquired: true, fencingToken: grant.token, permits: grant.permits };
+  }
+
+  /**
+   * An acquire on the lease already holding: the same grant, except on a read/write lock where a
+   * read asked under a write is the atomic downgrade (a new token, the run of reads at the head
+   * joins) and a write asked under a read is MODE_CONFLICT at once, never a wait.
+   */
+  private reacquire(pool: Pool, held: Grant, lease: Lease, permits: number): PermitAcquireResult {
+    if (pool.kind === 'semaphore' || held.permits === permits) {
+      return { acquired: true, fencingToken: held.token, permits: held.permits };
+    }
+    if (permits > held.permits) throw modeConflict();
+    // Drop and grant in one step, with no hand-off between: a queued writer never sees it free.
+    this.table.drop(pool, held);
+    const grant = this.table.grant(pool, lease, permits, held.maxHoldMs);
+    this.handOff(pool);
     return { acquired: true, fencingToken: grant.token, permits: grant.permits };
   }
 
@@ -192,7 +211,7 @@ export class PermitPools {
       this.table.get(key) ??
       (limit === undefined
         ? undefined
-        : this.table.create({ key, kind: 'semaphore', limit, explicit: false }));
+        : this.table.create({ key, kind: request.kind ?? 'semaphore', limit, explicit: false }));
     if (!pool) {
       throw new LeaseholdError('NOT_FOUND', 'name: no such semaphore; pass limit to create it', {
         field: 'name',
@@ -206,16 +225,24 @@ export class PermitPools {
   }
 
   /**
-   * Grants waiters from the head while their permits fit; a waiter whose lease is gone fails and
-   * one asking more than a lowered limit ends LIMIT_MISMATCH. Then drops the pool if idle.
+   * Grants waiters from the head while their permits fit; a waiter whose lease is gone fails, one
+   * asking more than a lowered limit ends LIMIT_MISMATCH, and one whose lease already holds is
+   * answered with that grant (or MODE_CONFLICT) without waiting. Then drops the pool if idle.
    */
   private handOff(pool: Pool): void {
     for (const head of pool.queue) {
-      if (head.permits <= pool.limit && pool.used + head.permits > pool.limit) break;
-      pool.queue.delete(head);
       const lease = this.leases.get(head.leaseId);
+      const held = lease && pool.holders.get(lease.id);
+      if (!held && head.permits <= pool.limit && pool.used + head.permits > pool.limit) break;
+      pool.queue.delete(head);
       lease?.poolWaiters?.delete(head);
-      if (head.permits > pool.limit) {
+      if (held) {
+        // The same lease queued twice: its later acquire takes nothing new, nor changes mode.
+        const same = pool.kind === 'semaphore' || held.permits === head.permits;
+        head.settle(
+          same ? { acquired: true, fencingToken: held.token, permits: held.permits } : modeConflict(),
+        );
+      } else if (head.permits > pool.limit) {
         head.settle(limitMismatch('permits', pool.limit, head.permits));
       } else if (!lease) {
         head.settle(new LeaseholdError('LEASE_NOT_FOUND'));
@@ -226,6 +253,15 @@ export class PermitPools {
     }
     this.table.dropIfIdle(pool);
   }
+}
+
+/** MODE_CONFLICT: a read grant asked to become a write; callers release and acquire again. */
+function modeConflict(): LeaseholdError {
+  return new LeaseholdError(
+    'MODE_CONFLICT',
+    'mode: the lease holds this lock for read; an upgrade to write is refused (release, then acquire write)',
+    { field: 'mode' },
+  );
 }
 
 /** LIMIT_MISMATCH naming the field, the limit in force and the one given. */

@@ -3,7 +3,7 @@ import type { LeaseholdError } from '../errors.js';
 import type { PermitAcquireResult } from '../semaphores/semaphore-store.js';
 import type { LeaseApp } from '../types.js';
 
-/** What kind of permit pool: a counting semaphore now, a read/write lock later. */
+/** What kind of permit pool: a counting semaphore, or a read/write lock (read weighs 1, write all). */
 export type PoolKind = PoolRow['kind'];
 
 /** One lease's grant in a pool; `deadline` and `heapIndex` belong to the hold heap. */
@@ -74,4 +74,12 @@ export function newGrant(row: GrantRow, app: string): Grant {
 /** The journal row of a pool. */
 export function poolRow(pool: Pool): PoolRow {
   return { key: pool.key, kind: pool.kind, limit: pool.limit, explicit: pool.explicit };
+}
+
+/** What a write weighs in a read/write lock's pool: all of it, so it fits only alone (a read weighs 1). */
+export const RW_WRITE_PERMITS = 65_535;
+
+/** The mode of a read/write lock grant that weighs `permits`. */
+export function modeOf(permits: number): 'read' | 'write' {
+  return permits === RW_WRITE_PERMITS ? 'write' : 'read';
 }

@@ -7,7 +7,7 @@ import { ExpiryHeap } from './expiry-heap.js';
 import { keySetAdd, keySetDelete } from './key-set.js';
 import type { LeaseTable } from './lease-table.js';
 import type { Grant, Pool } from './pool-records.js';
-import { newGrant, newPool, poolRow } from './pool-records.js';
+import { modeOf, newGrant, newPool, poolRow } from './pool-records.js';
 
 /**
  * The engine's permit pools (design §0: `{key, kind, limit, holders, queue}`): each by key, each
@@ -17,7 +17,7 @@ import { newGrant, newPool, poolRow } from './pool-records.js';
 export class PoolTable {
   private readonly byKey = new Map<string, Pool>();
   private readonly holdDeadlines = new ExpiryHeap<Grant>();
-  /** Σ permits held in every pool, for metrics. */
+  /** Σ permits held in every semaphore (a read/write lock's weights are no permits), for metrics. */
   private held = 0;
 
   constructor(
@@ -103,7 +103,7 @@ export class PoolTable {
       leaseId: lease.id,
       app: lease.app,
       fencingToken: token,
-      permits,
+      ...weighs(pool, permits),
     });
     return grant;
   }
@@ -112,7 +112,7 @@ export class PoolTable {
   drop(pool: Pool, grant: Grant): void {
     pool.holders.delete(grant.leaseId);
     pool.used -= grant.permits;
-    this.held -= grant.permits;
+    if (pool.kind === 'semaphore') this.held -= grant.permits;
     this.holdDeadlines.remove(grant);
     const lease = this.leases.get(grant.leaseId);
     if (lease) lease.pools = keySetDelete(lease.pools, pool.key);
@@ -124,7 +124,7 @@ export class PoolTable {
       leaseId: grant.leaseId,
       app: grant.app,
       fencingToken: grant.token,
-      permits: grant.permits,
+      ...weighs(pool, grant.permits),
     });
   }
 
@@ -169,7 +169,12 @@ export class PoolTable {
   private add(pool: Pool, grant: Grant, lease: Lease): void {
     pool.holders.set(grant.leaseId, grant);
     pool.used += grant.permits;
-    this.held += grant.permits;
+    if (pool.kind === 'semaphore') this.held += grant.permits;
     lease.pools = keySetAdd(lease.pools, pool.key);
   }
+}
+
+/** What a grant weighs as its event says it: permits of a semaphore, the mode of a read/write lock. */
+function weighs(pool: Pool, permits: number): { permits: number } | { mode: 'read' | 'write' } {
+  return pool.kind === 'rwlock' ? { mode: modeOf(permits) } : { permits };
 }

@@ -94,7 +94,7 @@ export class KvService {
     return value;
   }
 
-  /** A put's fence `{lock | semaphore, token}`, naming the lock or semaphore in the caller's scope. */
+  /** A put's fence `{lock | semaphore | rwlock, token}`, naming it in the caller's scope. */
   private fence(value: unknown, scope: KeyScope): Fence | undefined {
     if (value === undefined || value === null) return undefined;
     const input = asBody(value);
@@ -102,6 +102,10 @@ export class KvService {
     if (input.semaphore !== undefined && input.lock === undefined) {
       const semaphore = readName(this.context.limits, 'fence.semaphore', input.semaphore);
       return { key: scope.semaphore(semaphore), token };
+    }
+    if (input.rwlock !== undefined && input.lock === undefined) {
+      const rwlock = readName(this.context.limits, 'fence.rwlock', input.rwlock);
+      return { key: scope.rwlock(rwlock), token };
     }
     const lock = readName(this.context.limits, 'fence.lock', input.lock);
     return { key: scope.lock(lock), token };

@@ -3,6 +3,7 @@ import { LeaseholdError } from '../errors.js';
 import { KV_HANDLERS } from '../kv/kv-handlers.js';
 import { LEASE_HANDLERS } from '../leases/lease-handlers.js';
 import { LOCK_HANDLERS } from '../locks/lock-handlers.js';
+import { RWLOCK_HANDLERS } from '../rwlocks/rwlock-handlers.js';
 import { SEMAPHORE_HANDLERS } from '../semaphores/semaphore-handlers.js';
 import type { LeaseholdService } from '../service/leasehold-service.js';
 import type { Caller } from '../tenancy.js';
@@ -23,6 +24,7 @@ export const OP_HANDLERS = {
   ...KV_HANDLERS,
   ...COUNTER_HANDLERS,
   ...SEMAPHORE_HANDLERS,
+  ...RWLOCK_HANDLERS,
 } satisfies OpHandlers<OpName>;
 
 /** What an op answers (before the HTTP API wraps it). */

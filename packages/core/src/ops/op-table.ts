@@ -2,6 +2,7 @@ import { COUNTER_OPS } from '../counters/counter-ops.js';
 import { KV_OPS } from '../kv/kv-ops.js';
 import { LEASE_OPS } from '../leases/lease-ops.js';
 import { LOCK_OPS } from '../locks/lock-ops.js';
+import { RWLOCK_OPS } from '../rwlocks/rwlock-ops.js';
 import { SEMAPHORE_OPS } from '../semaphores/semaphore-ops.js';
 import type { OpSpec } from './op-spec.js';
 import { STORE_OPS } from './store-ops.js';
@@ -20,6 +21,7 @@ export const OP_SPECS = {
   ...KV_OPS,
   ...COUNTER_OPS,
   ...SEMAPHORE_OPS,
+  ...RWLOCK_OPS,
 } as const satisfies Record<string, OpSpec>;
 
 /** One named op. */

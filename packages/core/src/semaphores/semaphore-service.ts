@@ -1,6 +1,6 @@
 import { LeaseholdError } from '../errors.js';
 import { checkInteger, checkOptionalInteger } from '../limits.js';
-import { asBody, readLeaseId, readName, readPrefix } from '../service/arguments.js';
+import { asBody, readLeaseId, readName, readPrefix, readToken } from '../service/arguments.js';
 import type { ServiceContext } from '../service/service-context.js';
 import { countedWait } from '../service/service-context.js';
 import type { StoreBinding } from '../store-binding.js';
@@ -92,10 +92,7 @@ export class SemaphoreService {
   /** True while `token` is a current grant of the semaphore: a check for downstream resources. */
   async check(caller: Caller, storeName: string, name: unknown, token: unknown): Promise<{ valid: boolean }> {
     const { semaphores, key } = this.target(caller, storeName, 'semaphores.check', { name });
-    // A query string carries the token as decimal text.
-    const number = typeof token === 'string' && /^\d+$/.test(token) ? Number(token) : token;
-    const value = checkInteger('token', number, 0, Number.MAX_SAFE_INTEGER);
-    return { valid: await semaphores.check(key, value) };
+    return { valid: await semaphores.check(key, readToken(token)) };
   }
 
   /** Sets a semaphore's limit (creating it, kept while idle); `ifLimit` guards against a race. */

@@ -1,6 +1,6 @@
 import { LeaseholdError } from '../errors.js';
 import type { Limits } from '../limits.js';
-import { checkBoundedString, checkName } from '../limits.js';
+import { checkBoundedString, checkInteger, checkName } from '../limits.js';
 
 /** A decoded JSON object body, its fields not yet checked. */
 export type Body = Record<string, unknown>;
@@ -34,4 +34,10 @@ export function readLeaseId(value: unknown): string {
 /** An optional lease id (absent or null is none). */
 export function readOptionalLeaseId(value: unknown): string | undefined {
   return value === undefined || value === null ? undefined : readLeaseId(value);
+}
+
+/** A fencing token to check; a query string carries it as decimal text. */
+export function readToken(value: unknown): number {
+  const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  return checkInteger('token', number, 0, Number.MAX_SAFE_INTEGER);
 }

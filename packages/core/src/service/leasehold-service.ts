@@ -6,6 +6,7 @@ import type { Limits } from '../limits.js';
 import { LocksService } from '../locks/locks-service.js';
 import type { StoreOverview, StoreSummary } from '../operator-views.js';
 import { buildOverview, capabilitiesOf } from '../operator-views.js';
+import { RwLockService } from '../rwlocks/rwlock-service.js';
 import { SemaphoreService } from '../semaphores/semaphore-service.js';
 import type { ServiceObserver } from '../service-observer.js';
 import type { StoreBinding } from '../store-binding.js';
@@ -27,6 +28,7 @@ export class LeaseholdService {
   readonly kv: KvService;
   readonly counters: CounterService;
   readonly semaphores: SemaphoreService;
+  readonly rwlocks: RwLockService;
   readonly watch: WatchService;
   private readonly context: ServiceContext;
 
@@ -39,6 +41,7 @@ export class LeaseholdService {
     this.kv = new KvService(context);
     this.counters = new CounterService(context);
     this.semaphores = new SemaphoreService(context);
+    this.rwlocks = new RwLockService(context);
     this.watch = new WatchService(context);
   }
 

@@ -15,14 +15,15 @@ export type WatchSignals = Pick<WatchOptions, 'onLive' | 'onError'>;
 /** A watch event as its app sees it. */
 export type WatchView = Omit<WatchEvent, 'key'> & {
   readonly key: string;
-  readonly kind?: 'lock' | 'kv' | 'semaphore';
+  readonly kind?: 'lock' | 'kv' | 'semaphore' | 'rwlock';
 };
 
 /** The store-key tags an admin's feed shows, and the kind each is shown as. */
-const WATCHED_KINDS: Readonly<Record<string, 'lock' | 'kv' | 'semaphore'>> = {
+const WATCHED_KINDS: Readonly<Record<string, 'lock' | 'kv' | 'semaphore' | 'rwlock'>> = {
   lock: 'lock',
   kv: 'kv',
   sem: 'semaphore',
+  rw: 'rwlock',
 };
 
 /**

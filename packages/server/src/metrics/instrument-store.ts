@@ -35,10 +35,21 @@ const TIMED = {
     check: 'checkSemaphore',
     setLimit: 'setSemaphoreLimit',
   },
+  rwlocks: {
+    acquire: 'rwlockAcquire',
+    release: 'rwlockRelease',
+    describe: 'describeRwLock',
+    list: 'listRwLocks',
+    check: 'checkRwLock',
+  },
 } as const;
 
 /** The labels of acquires that may wait: a wait is not timed as an operation. */
-const MAY_WAIT: ReadonlySet<string> = new Set([TIMED.locks.acquire, TIMED.semaphores.acquire]);
+const MAY_WAIT: ReadonlySet<string> = new Set([
+  TIMED.locks.acquire,
+  TIMED.semaphores.acquire,
+  TIMED.rwlocks.acquire,
+]);
 
 type Method = (...args: unknown[]) => unknown;
 
@@ -58,7 +69,7 @@ export function instrumentStore(store: Store, storeName: string, metrics: Server
     }
     return wrapped as C;
   };
-  const { kv, counters, semaphores } = store;
+  const { kv, counters, semaphores, rwlocks } = store;
   // Inherits from the store, so its own fields (a LocalStore's stats and engine) read through.
   const timedStore: Store = {
     leases: wrap(store.leases, TIMED.leases),
@@ -67,6 +78,7 @@ export function instrumentStore(store: Store, storeName: string, metrics: Server
     ...(kv ? { kv: wrap(kv, TIMED.kv) } : {}),
     ...(counters ? { counters: wrap(counters, TIMED.counters) } : {}),
     ...(semaphores ? { semaphores: wrap(semaphores, TIMED.semaphores) } : {}),
+    ...(rwlocks ? { rwlocks: wrap(rwlocks, TIMED.rwlocks) } : {}),
     watch: store.watch,
     ...(store.usage
       ? { usage: timedCall(store, storeName, 'usage', metrics) as NonNullable<Store['usage']> }

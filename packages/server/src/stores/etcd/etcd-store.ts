@@ -21,6 +21,7 @@ export class EtcdStore implements Store {
   readonly counters: EtcdCounters;
   readonly unsupported = {
     semaphores: 'not yet: semaphores on etcd (transactions) come with a later slice of issue 14',
+    rwlocks: 'not yet: read/write locks on etcd (transactions) come with a later slice of issue 14',
   };
   readonly watch: EtcdWatch;
   private readonly ctx: EtcdContext;

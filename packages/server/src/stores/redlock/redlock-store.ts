@@ -52,6 +52,8 @@ export class RedlockStore implements Store {
   readonly unsupported = {
     semaphores:
       'Redlock cannot offer them honestly: a pool needs one total order of grants, and majority writes over independent masters have none',
+    rwlocks:
+      'Redlock cannot offer them honestly: shared holders need one total order of grants, and majority writes over independent masters have none',
   };
   readonly watch: RedlockWatch;
   private readonly redlock: RedlockContext;

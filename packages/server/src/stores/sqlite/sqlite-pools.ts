@@ -1,7 +1,7 @@
 import type Database from 'libsql';
 import type { Change, GrantRow, PoolRow } from '@leasehold/core';
 
-/** The permit pools (semaphores) and their grants, beside the journal's other tables. */
+/** The permit pools (semaphores and read/write locks) and their grants, beside the journal's other tables. */
 export const POOL_SCHEMA = `
 CREATE TABLE IF NOT EXISTS pools (key TEXT PRIMARY KEY, kind TEXT NOT NULL, lim INTEGER NOT NULL,
   explicit INTEGER NOT NULL);
@@ -63,7 +63,8 @@ export function poolStatements(db: Database.Database) {
 export function loadPools(db: Database.Database): { pools: PoolRow[]; grants: GrantRow[] } {
   const pools = (db.prepare('SELECT * FROM pools').all() as PoolRecord[]).map((r): PoolRow => ({
     key: r.key,
-    kind: 'semaphore',
+    // A row written before read/write locks existed is a semaphore's.
+    kind: r.kind === 'rwlock' ? 'rwlock' : 'semaphore',
     limit: r.lim,
     explicit: r.explicit === 1,
   }));

@@ -1,0 +1,2 @@
+export * from './rwlock-service.js';
+export type * from './rwlock-store.js';
