@@ -31,7 +31,7 @@ import { WaitsInProgress } from './waiter-gate.js';
 const RESIZE_ATTEMPTS = 10;
 
 /**
- * The semaphores of a `lock.etcd` store (design: primitives.md §1, ADR 0019): a pool's meta key is
+ * The semaphores of a `lock.etcd` store (design: primitives.md §1, ADR 0022): a pool's meta key is
  * the compare-and-swap every grant bumps, its holders and waiters are keys on their leases, so a
  * lease's end frees its permits and leaves its queue with no step of ours, and the head waiter,
  * watching the pool, takes the permits freed. Servers sharing the cluster share the pools.
