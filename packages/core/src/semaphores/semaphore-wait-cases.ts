@@ -8,14 +8,18 @@ import type { PermitAcquireResult } from './semaphore-store.js';
 /** Queues a waiting acquire of `permits` on a new lease; its grant lands in `order` under `label`. */
 async function queue(ctx: ConformanceContext, key: string, permits: number, order: string[], label: string) {
   const leaseId = await lease(ctx);
+  const before = (await sems(ctx).describe(key))?.waiters ?? 0;
   const result = sems(ctx)
     .acquire({ app: 'test', key, leaseId, permits, waitMs: 10_000 })
     .then((r: PermitAcquireResult) => {
       order.push(label);
       return granted(r);
     });
-  // Let the acquire reach the store's queue before the next one joins.
-  await waitUntil(async () => ((await sems(ctx).describe(key))?.waiters ?? 0) > 0 || order.includes(label));
+  // Let the acquire reach the store's queue before the next one joins (on a networked store the
+  // join takes round trips, so wait for the queue to grow, not merely to be non-empty).
+  await waitUntil(
+    async () => ((await sems(ctx).describe(key))?.waiters ?? 0) > before || order.includes(label),
+  );
   return { leaseId, result };
 }
 

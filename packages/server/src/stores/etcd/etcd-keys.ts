@@ -14,6 +14,10 @@ import { scopeOfKey } from '@leasehold/core';
  *   c/<name>                     counter
  *   n/<b64 scope>/<hash of name> marks a counter: counters by scope
  *   i/<hash of key>              an idempotency key's first result, on a shared lease (idempotency-lease.ts)
+ *   p/<b64 key>/meta             semaphore pool {kind, limit, explicit}; every grant puts it (its CAS)
+ *   p/<b64 key>/h/<leaseId>      a permit grant, on the holder's lease; create revision + slot = token
+ *   p/<b64 key>/q/<leaseId>      a permit waiter, on the waiter's lease; create revision = turn
+ *   m/<key>                      names a pool, written and deleted with its meta: list by prefix
  * `<leaseId>` is the public id, nonce included, so a key compare on it checks the nonce. Folders
  * named after an app, a lock key or a scope are base64url, so the folder of `a` never contains that
  * of `a/b`, and the shared scope ('') has a folder of its own.
@@ -105,6 +109,46 @@ export class EtcdKeys {
     return Buffer.concat([this.queue(key), Buffer.from(leaseId)]);
   }
 
+  /** The folder of a semaphore pool: its meta, holders and queue. */
+  pool(key: string): Buffer {
+    return Buffer.from(`${this.ns}p/${encode(key)}/`);
+  }
+
+  /** A pool's meta key. */
+  poolMeta(key: string): Buffer {
+    return Buffer.from(`${this.pool(key).toString()}meta`);
+  }
+
+  /** The folder of a pool's holders. */
+  poolHolders(key: string): Buffer {
+    return Buffer.from(`${this.pool(key).toString()}h/`);
+  }
+
+  /** One lease's grant in a pool. */
+  poolHolder(key: string, leaseId: string): Buffer {
+    return Buffer.from(`${this.pool(key).toString()}h/${leaseId}`);
+  }
+
+  /** The folder of a pool's queue. */
+  poolQueue(key: string): Buffer {
+    return Buffer.from(`${this.pool(key).toString()}q/`);
+  }
+
+  /** One lease's place in a pool's queue. */
+  poolQueueEntry(key: string, leaseId: string): Buffer {
+    return Buffer.from(`${this.pool(key).toString()}q/${leaseId}`);
+  }
+
+  /** The name entry of a pool (its store key in the clear, so a prefix range lists pools). */
+  poolName(key: string): Buffer {
+    return Buffer.from(`${this.ns}m/${key}`);
+  }
+
+  /** The store key of a physical pool name entry. */
+  poolNameOf(physical: Buffer): string {
+    return physical.toString().slice(this.ns.length + 2);
+  }
+
   /** A kv entry. */
   value(key: string): Buffer {
     return Buffer.from(`${this.ns}v/${key}`);
@@ -116,13 +160,14 @@ export class EtcdKeys {
   }
 
   /** The store key (or lease id) of a physical lock, kv or lease-record key; undefined for other families. */
-  parse(physical: Buffer): { family: 'lock' | 'value' | 'lease'; key: string } | undefined {
+  parse(physical: Buffer): { family: 'lock' | 'value' | 'lease' | 'permit'; key: string } | undefined {
     const text = physical.toString();
     if (!text.startsWith(this.ns)) return undefined;
     const rest = text.slice(this.ns.length);
     if (rest.startsWith('k/')) return { family: 'lock', key: rest.slice(2) };
     if (rest.startsWith('v/')) return { family: 'value', key: rest.slice(2) };
     if (rest.startsWith('l/')) return { family: 'lease', key: rest.slice(2) };
+    if (rest.startsWith('p/')) return parseHolder(rest.slice(2));
     return undefined;
   }
 
@@ -139,6 +184,13 @@ export class EtcdKeys {
   valueName(physical: Buffer): string {
     return physical.toString().slice(this.ns.length + 2);
   }
+}
+
+/** `<b64 key>/h/<leaseId>` as a permit family key; meta and queue keys are no family. */
+function parseHolder(rest: string): { family: 'permit'; key: string } | undefined {
+  const slash = rest.indexOf('/');
+  if (slash < 0 || !rest.startsWith('h/', slash + 1)) return undefined;
+  return { family: 'permit', key: Buffer.from(rest.slice(0, slash), 'base64url').toString() };
 }
 
 function encode(text: string): string {

@@ -7,6 +7,7 @@ import { usage } from './etcd-usage.js';
 import { EtcdKv } from './kv.js';
 import { EtcdLeases } from './leases.js';
 import { EtcdLocks } from './locks.js';
+import { EtcdSemaphores } from './semaphores.js';
 import { EtcdWatch } from './watch.js';
 
 /**
@@ -19,8 +20,8 @@ export class EtcdStore implements Store {
   readonly locks: EtcdLocks;
   readonly kv: EtcdKv;
   readonly counters: EtcdCounters;
+  readonly semaphores: EtcdSemaphores;
   readonly unsupported = {
-    semaphores: 'not yet: semaphores on etcd (transactions) come with a later slice of issue 14',
     rwlocks: 'not yet: read/write locks on etcd (transactions) come with a later slice of issue 14',
   };
   readonly watch: EtcdWatch;
@@ -32,6 +33,7 @@ export class EtcdStore implements Store {
     this.locks = new EtcdLocks(this.ctx);
     this.kv = new EtcdKv(this.ctx);
     this.counters = new EtcdCounters(this.ctx);
+    this.semaphores = new EtcdSemaphores(this.ctx);
     this.watch = new EtcdWatch(this.ctx);
   }
 
@@ -54,7 +56,7 @@ export class EtcdStore implements Store {
   /** Waiters leave their queues first, then the watch stream and the connection close. */
   async close(): Promise<void> {
     if (!this.ctx.markClosed()) return;
-    await this.locks.close();
+    await Promise.all([this.locks.close(), this.semaphores.close()]);
     this.ctx.mux.close();
     this.ctx.conn.close();
   }

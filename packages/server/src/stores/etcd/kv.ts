@@ -6,8 +6,9 @@ import type { EtcdContext } from './etcd-context.js';
 import { prefixEnd } from './etcd-keys.js';
 import { firstResult, idempotencyOps } from './idempotency-lease.js';
 import { leaseGuard, leaseGuardKey, leaseNotFound, requireLease } from './lease-guard.js';
-import { grantCompares, tokenOf } from './lock-value.js';
 import { position } from './etcd-position.js';
+import { fenceOf } from './fence.js';
+import type { FenceCheck } from './fence.js';
 
 /**
  * The keys of a `lock.etcd` store: one etcd key per value, on its lease when bound, with a size entry
@@ -28,9 +29,11 @@ export class EtcdKv implements KvStore {
       if (fence && !(Number.isSafeInteger(fence.token) && fence.token > 0)) throw fenced(fence.token);
       const compares: ICompare[] = [];
       const reads: IRequestOp[] = [request.get(valueKey, { keys_only: true })];
-      if (fence) {
-        compares.push(...grantCompares(ctx, fence.key, fence.token));
-        reads.push(request.get(ctx.keys.lock(fence.key), { keys_only: true }));
+      const grant = fence && (await fenceOf(ctx, fence));
+      if (fence && !grant) throw fenced(fence.token);
+      if (grant) {
+        compares.push(...grant.compares);
+        reads.push(request.get(grant.key));
       }
       if (ifVersion !== undefined) compares.push(compare.version(valueKey, '=', ifVersion));
       if (lease) {
@@ -58,7 +61,7 @@ export class EtcdKv implements KvStore {
       }
       const seen = once && rangeAt(response, reads.length - 1);
       if (once && seen) return this.replay(valueKey, seen, once.fingerprint);
-      throw refusal(response, options, lease?.id);
+      throw refusal(response, options, lease?.id, grant);
     });
   }
 
@@ -125,11 +128,16 @@ export class EtcdKv implements KvStore {
 }
 
 /** Why a put's transaction failed, in the engine's order: fence, version, lease. */
-function refusal(response: ITxnResponse, options: PutOptions, leaseId: string | undefined): LeaseholdError {
+function refusal(
+  response: ITxnResponse,
+  options: PutOptions,
+  leaseId: string | undefined,
+  grant: FenceCheck | undefined,
+): LeaseholdError {
   const { fence, ifVersion } = options;
-  if (fence) {
-    const lock = rangeAt(response, 1);
-    if (!lock || tokenOf(lock) !== fence.token) return fenced(fence.token);
+  if (fence && grant) {
+    const held = rangeAt(response, 1);
+    if (!held || grant.tokenOf(held) !== fence.token) return fenced(fence.token);
   }
   const current = Number(rangeAt(response, 0)?.version ?? 0);
   if (ifVersion !== undefined && current !== ifVersion) {
@@ -141,7 +149,11 @@ function refusal(response: ITxnResponse, options: PutOptions, leaseId: string | 
 }
 
 function fenced(token: number): LeaseholdError {
-  return new LeaseholdError('FENCED', `fence: token ${token} is not the current grant of its lock`, {
-    field: 'fence',
-  });
+  return new LeaseholdError(
+    'FENCED',
+    `fence: token ${token} is not a current grant of its lock or semaphore`,
+    {
+      field: 'fence',
+    },
+  );
 }

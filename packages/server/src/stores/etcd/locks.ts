@@ -30,10 +30,9 @@ import {
   releaseWrites,
   tokenOf,
 } from './lock-value.js';
-import { WaiterGate } from './waiter-gate.js';
+import { WaitsInProgress } from './waiter-gate.js';
 
 const FORCE_ATTEMPTS = 10;
-const CLOSE_GRACE_MS = 2_000;
 
 /**
  * The locks of a `lock.etcd` store: a lock is a key on its holder's lease (fencing token = its create
@@ -44,7 +43,7 @@ const CLOSE_GRACE_MS = 2_000;
 export class EtcdLocks implements LockStore {
   private readonly hub: DeleteHub;
   private readonly holds: HoldTimers;
-  private readonly waits = new Map<WaiterGate, Promise<unknown>>();
+  private readonly waits = new WaitsInProgress();
 
   constructor(private readonly ctx: EtcdContext) {
     this.hub = new DeleteHub(ctx.mux, ctx.keys);
@@ -180,13 +179,7 @@ export class EtcdLocks implements LockStore {
   /** Stops hold timers; waiters leave their queues (so no other server waits behind them), then fail. */
   async close(): Promise<void> {
     this.holds.close();
-    for (const gate of this.waits.keys()) gate.stop('closed');
-    let grace: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all(this.waits.values()),
-      new Promise((resolve) => (grace = setTimeout(resolve, CLOSE_GRACE_MS).unref())),
-    ]);
-    clearTimeout(grace);
+    await this.waits.close();
   }
 
   /** A free lock with an empty queue goes to the lease; the lease must be alive and the caller's. */
@@ -220,17 +213,7 @@ export class EtcdLocks implements LockStore {
   /** Waits in the lock's queue once this server's delete watches are up; close() can stop it. */
   private async waitInQueue(wait: WaitRequest): Promise<AcquireResult> {
     await this.hubReady();
-    const gate = new WaiterGate();
-    const waiting = waitForLock(this.ctx, this.hub, gate, wait);
-    this.waits.set(
-      gate,
-      waiting.catch(() => undefined),
-    );
-    try {
-      return await waiting;
-    } finally {
-      this.waits.delete(gate);
-    }
+    return this.waits.run((gate) => waitForLock(this.ctx, this.hub, gate, wait));
   }
 
   /** The delete hub's watches are registered, or STORE_ERROR after the call timeout. */

@@ -28,3 +28,36 @@ export class WaiterGate {
     this.resolve = undefined;
   }
 }
+
+const CLOSE_GRACE_MS = 2_000;
+
+/** The waits in progress on this server, so closing the store can stop them all. */
+export class WaitsInProgress {
+  private readonly waits = new Map<WaiterGate, Promise<unknown>>();
+
+  /** Runs `wait` on a new gate, tracked until it settles. */
+  async run<T>(wait: (gate: WaiterGate) => Promise<T>): Promise<T> {
+    const gate = new WaiterGate();
+    const waiting = wait(gate);
+    this.waits.set(
+      gate,
+      waiting.catch(() => undefined),
+    );
+    try {
+      return await waiting;
+    } finally {
+      this.waits.delete(gate);
+    }
+  }
+
+  /** Stops every wait (each leaves its queue, so no other server waits behind it) and awaits them briefly. */
+  async close(): Promise<void> {
+    for (const gate of this.waits.keys()) gate.stop('closed');
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.waits.values()),
+      new Promise((resolve) => (grace = setTimeout(resolve, CLOSE_GRACE_MS).unref())),
+    ]);
+    clearTimeout(grace);
+  }
+}

@@ -8,11 +8,13 @@ import type { LeaseDirectory, LeaseFacts } from './lease-directory.js';
 import { decodeLease } from './lease-record.js';
 import { LAST_INDEX, etcdRevisionOf, indexOf, position } from './etcd-position.js';
 import { decodeLock, tokenOf } from './lock-value.js';
+import { decodeHolder, holderToken } from './pool-state.js';
 
 /**
  * The change feed of a `lock.etcd` store: one etcd watch over the whole namespace per subscription,
  * so kv and lock changes arrive in one revision-ordered stream, filtered here to the caller's prefix.
- * Lock-key creations are `lock.acquired`, lock-key deletions `lock.released` (from prev_kv).
+ * Lock-key creations are `lock.acquired`, lock-key deletions `lock.released` (from prev_kv), and
+ * permit holder keys likewise `permit.acquired` and `permit.released`.
  * An event's revision is its position: etcd's revision and its index among that revision's events
  * (writes committed together share a revision), so a resume continues right after the last event
  * delivered, even in the middle of a revision (etcd-position.ts). A lease record deleted without the `revoking` mark that a revoke
@@ -171,6 +173,7 @@ async function toWatchEvent(
       ? { type: 'delete', key: parsed.key, revision, ...lease }
       : { type: 'put', key: parsed.key, revision, value: event.kv.value.toString(), ...lease };
   }
+  if (parsed.family === 'permit') return permitEvent(parsed.key, event, revision, deleted);
   const written = deleted ? event.prev_kv : event.kv;
   const holder = written ? decodeLock(written) : undefined;
   const lease = holder
@@ -183,4 +186,15 @@ async function toWatchEvent(
   // Lock keys are written once per grant; a later write of the same grant is not a new acquisition.
   if (event.kv.version !== '1') return undefined;
   return { type: 'lock.acquired', key: parsed.key, revision, ...lease, fencingToken: tokenOf(event.kv) };
+}
+
+/** A holder key's creation is `permit.acquired`, its deletion (from prev_kv) `permit.released`. */
+function permitEvent(key: string, event: IEvent, revision: number, deleted: boolean): WatchEvent | undefined {
+  const written = deleted ? event.prev_kv : event.kv;
+  // Holder keys are written once per grant; without prev_kv a deletion cannot say whose it was.
+  if (!written || (!deleted && event.kv.version !== '1')) return undefined;
+  const { leaseId, app, permits } = decodeHolder(written);
+  const type = deleted ? 'permit.released' : 'permit.acquired';
+  const fencingToken = holderToken(written);
+  return { type, key, revision, leaseId, ...(app === undefined ? {} : { app }), fencingToken, permits };
 }
