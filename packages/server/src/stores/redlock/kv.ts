@@ -1,3 +1,4 @@
+import { LeaseholdError } from '@leasehold/core';
 import type { KvEntry, KvStore, PutOptions } from '@leasehold/core';
 import { kvEntries, listStart } from '../redis/kv-index.js';
 import { deleteScript, listKeysScript, putArgs, putScript } from '../redis/kv-scripts.js';
@@ -41,6 +42,16 @@ export class RedlockKv implements KvStore {
       undefined,
       ['idemreused', 'fenced', 'version', 'nolease'],
     );
+    // A refusal speaks for the store only when a majority gave it: a fence or version that one master
+    // alone refuses (it missed a grant while it was down) says nothing about the holder's grant.
+    const refusedBy = answers.filter((a) => a?.[0] === refusal).length;
+    if (refusedBy < masters.quorum) {
+      throw new LeaseholdError(
+        'STORE_ERROR',
+        `store failed during put: the Redlock masters disagreed (${ok.length} applied it, ${refusedBy} ` +
+          `answered ${String(refusal)}, ${masters.quorum} needed either way); it may stand on a minority`,
+      );
+    }
     throw putRefusal(refusal, options, answers.find((a) => a?.[0] === 'version')?.[1]);
   }
 

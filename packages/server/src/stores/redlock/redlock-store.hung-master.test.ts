@@ -106,4 +106,27 @@ describeWithBackend('redis-server', 'lock.redis Redlock with one master hung (SI
     }
     await Promise.all([a, b].map((id) => redlock.store.leases.revoke(id, app)));
   });
+
+  it('a fenced put that one master refuses and another applies is a store error, not FENCED', async () => {
+    const a = (await redlock.store.leases.grant({ app, ttlMs: 30_000 })).id;
+    const granted = token(await redlock.store.locks.acquire({ app, key: 'split', leaseId: a }));
+    // Master 0 loses the grant (as a master that missed it while down), master 2 hangs: the two that
+    // answer disagree, so neither "applied" nor "stale token" speaks for the store.
+    const raw = new Redis({ host: '127.0.0.1', port: redlock.servers[0]!.port });
+    try {
+      await releaseScript.run(raw, storePrefix('lockstore'), ['split', a, '']);
+    } finally {
+      raw.disconnect();
+    }
+    await whileHung(2, async () => {
+      const put = redlock.store.kv.put({
+        app,
+        key: 'split-k',
+        value: 'v',
+        fence: { key: 'split', token: granted },
+      });
+      await expect(put).rejects.toMatchObject({ code: 'STORE_ERROR', message: /masters disagreed/ });
+    });
+    await redlock.store.leases.revoke(a, app);
+  });
 });
