@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import type { HistoryRecorder } from '../history/history-recorder.js';
+import { faultDurationRange } from '../nemesis/fault-schedule.js';
 import type { Fault } from './backend.js';
 import type { Prng } from './prng.js';
 import type { ServerGroup } from './servers.js';
@@ -24,6 +25,24 @@ export function clientStopFault(clients: ReadonlyMap<string, ChildProcess>, rng:
       stopped?.[1].kill('SIGCONT');
       return Promise.resolve(`SIGCONT ${stopped?.[0]}`);
     },
+  };
+}
+
+/**
+ * A backend fault kept in force for its kind's duration (`faultDurationRange`: a SIGSTOP or a cut for
+ * about a second, a killed process down for 0.3–1.5 s) before the schedule heals it: the backend's own
+ * `inject` returns as soon as the fault is applied.
+ */
+export function heldFault(fault: Fault, rng: Prng): Fault {
+  const [min, max] = faultDurationRange(fault.kind);
+  return {
+    kind: fault.kind,
+    inject: async () => {
+      const done = await fault.inject();
+      await sleep(rng.int(min, max - 1));
+      return done;
+    },
+    heal: () => fault.heal(),
   };
 }
 

@@ -10,7 +10,7 @@ import type { Fault, StartBackend, TortureBackend } from './backend.js';
 import type { ClientConfig } from './client-main.js';
 import { finish } from './finish.js';
 import type { TortureResult } from './finish.js';
-import { Nemesis, clientStopFault, serverKillFault } from './nemesis.js';
+import { Nemesis, clientStopFault, heldFault, serverKillFault } from './nemesis.js';
 import { startBackend as startNemesisBackend } from '../nemesis/backends.js';
 import { Prng } from './prng.js';
 import { ServerGroup } from './servers.js';
@@ -148,7 +148,7 @@ function faultsOf(
 ): Fault[] {
   const faults = [clientStopFault(clients, rng)];
   if (options.store !== 'memory') faults.push(serverKillFault(servers, rng));
-  return [...faults, ...(backend?.faults() ?? [])];
+  return [...faults, ...(backend?.faults() ?? []).map((fault) => heldFault(fault, rng))];
 }
 
 /** Waits until every child has exited or `untilMs`; returns how many had to be killed. */
