@@ -39,6 +39,7 @@ export async function grantAndTake(
     return { acquired: false };
   }
   ctx.leases.remember(facts);
-  if (grant.owner !== undefined) grants.remember(key, { leaseId: facts.id, owner: grant.owner, app: facts.app });
+  if (grant.owner !== undefined)
+    grants.remember(key, { leaseId: facts.id, owner: grant.owner, app: facts.app });
   return { acquired: true, fencingToken: grantToken(response.header.revision, response.slot) };
 }

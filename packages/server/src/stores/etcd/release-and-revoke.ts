@@ -27,10 +27,7 @@ export async function releaseAndRevoke(
   const lockKey = ctx.keys.lock(key);
   const response = await ctx.conn.txn(
     'revokeLease',
-    [
-      compare.version(recordKey, '>', 0),
-      ...(onlyIfHeld ? [compare.lease(lockKey, '=', etcdId)] : []),
-    ],
+    [compare.version(recordKey, '>', 0), ...(onlyIfHeld ? [compare.lease(lockKey, '=', etcdId)] : [])],
     [
       request.put(recordKey, encodeLease({ ...record, revoking: true }), etcdId),
       ...(facts.app === undefined ? [] : [request.delete(ctx.keys.appLease(facts.app, id))]),
