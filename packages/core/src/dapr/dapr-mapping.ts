@@ -30,8 +30,13 @@ export function daprLocksOver(leases: LeaseStore, locks: LockStore): DaprLockSto
       return result.acquired ? result : { acquired: false };
     },
 
-    /** The holder's lease must name `owner`; an implicit lease ends whole, any other lets this lock go. */
+    /**
+     * The store's one step where it knows the grant; else the holder's lease must name `owner`, and an
+     * implicit lease ends whole, any other lets this lock go.
+     */
     async unlock(key: string, owner: string, app: LeaseApp): Promise<UnlockStatus> {
+      const settled = await locks.unlockKnownGrant?.(key, owner, app);
+      if (settled !== undefined) return settled;
       const seen = await peek(locks, key);
       if (!seen.held || seen.leaseId === undefined) return UnlockStatus.LOCK_DOES_NOT_EXIST;
       // A lock of another app is someone else's, whatever its owner string says.

@@ -104,7 +104,10 @@ export class LocalStore implements Store {
   };
 
   /** Every lock op but peek and the Dapr shortcuts: describe is one in-memory read, a grant costs no I/O. */
-  readonly locks: Omit<Required<LockStore>, 'peek' | 'tryAcquireWithNewLease' | 'releaseAndRevoke'> = {
+  readonly locks: Omit<
+    Required<LockStore>,
+    'peek' | 'tryAcquireWithNewLease' | 'releaseAndRevoke' | 'unlockKnownGrant'
+  > = {
     acquire: (options) => this.acquireOrWait(options),
     release: (key, leaseId, app) => this.run(() => this.engine.release(key, leaseId, app)),
     forceRelease: (key) => this.run(() => this.engine.forceRelease(key)),

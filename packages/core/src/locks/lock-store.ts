@@ -1,5 +1,12 @@
 import type { GrantOptions } from '../leases/lease-store.js';
-import type { AcquireResult, LeaseApp, LockInfo, QueuedWaiter, ReleaseStatus } from '../types.js';
+import type {
+  AcquireResult,
+  LeaseApp,
+  LockInfo,
+  QueuedWaiter,
+  ReleaseStatus,
+  UnlockStatus,
+} from '../types.js';
 
 /** Options of an acquire. `waitMs` 0 or absent never waits. */
 export interface AcquireOptions {
@@ -55,6 +62,12 @@ export interface LockStore {
    * longer usable on return); false when the lease is gone or `app`'s no more.
    */
   releaseAndRevoke?(key: string, leaseId: string, app: LeaseApp): Promise<boolean>;
+  /**
+   * Optional: Dapr's Unlock in one step, where the store knows which implicit lease of `owner` took
+   * `key` (no read first); SUCCESS once it let the lock go and ended that lease, undefined when it
+   * cannot tell (core then takes the general path: peek, owner check, release).
+   */
+  unlockKnownGrant?(key: string, owner: string, app: LeaseApp): Promise<UnlockStatus | undefined>;
   /** Lists held locks whose key starts with `prefix`, at most `limit`. */
   list(prefix: string, limit: number): Promise<LockInfo[]>;
   /** The acquires waiting for lock `key`, head first, where the store can read its queue. */

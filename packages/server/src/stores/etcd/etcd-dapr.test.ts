@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { UnlockStatus, daprOf } from '@leasehold/core';
 import type { Store, WatchEvent } from '@leasehold/core';
 import { Etcd3 } from 'etcd3';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { describeWithBackend } from '../../../test/support/backends.js';
 import { EtcdCluster } from '../../../test/support/etcd-harness.js';
 import { createEtcdStore } from './index.js';
@@ -83,6 +83,40 @@ describeWithBackend('etcd', "lock.etcd serves Dapr's lock API through core's map
     expect(await b.locks.check(key, token)).toBe(true);
     expect(await daprOf(b).unlock(key, 'worker-7', 'billing')).toBe(UnlockStatus.SUCCESS);
     expect(await a.leases.get(lock.leaseId!, 'billing')).toBeUndefined();
+  });
+
+  it('an Unlock on the server that granted the lock is one transaction with no read first', async () => {
+    const key = 'lock||billing||known';
+    assert.ok((await daprOf(a).tryLock(key, 'worker-9', 30_000, 'billing')).acquired);
+    const { leaseId } = await b.locks.describe(key);
+    const peek = vi.spyOn(a.locks as Required<Store['locks']>, 'peek');
+    try {
+      // Wrong owner or app: the general path answers, and the grant is still known afterwards.
+      expect(await daprOf(a).unlock(key, 'worker-0', 'billing')).toBe(UnlockStatus.LOCK_BELONGS_TO_OTHERS);
+      expect(await daprOf(a).unlock(key, 'worker-9', 'payroll')).toBe(UnlockStatus.LOCK_BELONGS_TO_OTHERS);
+      expect(peek).toHaveBeenCalledTimes(2);
+      expect(await daprOf(a).unlock(key, 'worker-9', 'billing')).toBe(UnlockStatus.SUCCESS);
+      expect(peek).toHaveBeenCalledTimes(2);
+    } finally {
+      peek.mockRestore();
+    }
+    expect((await b.locks.describe(key)).held).toBe(false);
+    expect(await b.leases.get(leaseId!, 'billing')).toBeUndefined();
+    expect(await daprOf(a).unlock(key, 'worker-9', 'billing')).toBe(UnlockStatus.LOCK_DOES_NOT_EXIST);
+  });
+
+  it('a remembered grant whose lock changed hands touches nothing and falls back to the read', async () => {
+    const key = 'lock||billing||moved';
+    assert.ok((await daprOf(a).tryLock(key, 'worker-6', 30_000, 'billing')).acquired);
+    const first = (await a.locks.describe(key)).leaseId!;
+    // Unlocked and taken again by the same owner through the other server: a's note is stale.
+    expect(await daprOf(b).unlock(key, 'worker-6', 'billing')).toBe(UnlockStatus.SUCCESS);
+    assert.ok((await daprOf(b).tryLock(key, 'worker-6', 30_000, 'billing')).acquired);
+    const second = (await a.locks.describe(key)).leaseId!;
+    expect(second).not.toBe(first);
+    expect(await daprOf(a).unlock(key, 'worker-6', 'billing')).toBe(UnlockStatus.SUCCESS);
+    expect((await b.locks.describe(key)).held).toBe(false);
+    expect(await b.leases.get(second, 'billing')).toBeUndefined();
   });
 
   it('peek names the holding lease from what the server knows of it, in one read', async () => {

@@ -1,5 +1,6 @@
 import type { AcquireResult, GrantOptions } from '@leasehold/core';
 import { compare } from './etcd-connection.js';
+import type { DaprGrants } from './dapr-grants.js';
 import type { EtcdContext } from './etcd-context.js';
 import { prefixEnd } from './etcd-keys.js';
 import { grantEtcdLease, recordWrites, revokeEtcdLease } from './leases.js';
@@ -9,12 +10,14 @@ import { grantToken, grantWrites } from './lock-value.js';
  * A Dapr TryLock in two Raft writes: the etcd lease, then one transaction that takes the free lock
  * (nobody queued) and writes the lease's record with it. Before, the record had a transaction of its
  * own, and a lease that missed the lock was marked and revoked; here a miss wrote nothing but the
- * bare etcd lease, which is revoked (no key was ever on it, so no watcher saw it).
+ * bare etcd lease, which is revoked (no key was ever on it, so no watcher saw it). A grant with an
+ * owner goes into `grants`, so its Unlock needs no read first.
  */
 export async function grantAndTake(
   ctx: EtcdContext,
   grant: GrantOptions,
   key: string,
+  grants: DaprGrants,
 ): Promise<AcquireResult> {
   const facts = await grantEtcdLease(ctx, grant);
   const lease = { id: facts.id, etcdId: facts.etcdId, app: facts.app };
@@ -36,5 +39,7 @@ export async function grantAndTake(
     return { acquired: false };
   }
   ctx.leases.remember(facts);
+  if (grant.owner !== undefined)
+    grants.remember(key, { leaseId: facts.id, owner: grant.owner, app: facts.app });
   return { acquired: true, fencingToken: grantToken(response.header.revision, response.slot) };
 }

@@ -1,8 +1,9 @@
-import { storeError } from '@leasehold/core';
+import { UnlockStatus as Unlock, storeError } from '@leasehold/core';
 import type {
   AcquireOptions,
   AcquireResult,
   GrantOptions,
+  UnlockStatus,
   LeaseApp,
   LockInfo,
   LockPeek,
@@ -16,6 +17,7 @@ import { prefixEnd } from './etcd-keys.js';
 import type { LeaseRef } from './etcd-lease-id.js';
 import { waitForLock } from './etcd-waiter.js';
 import type { WaitRequest } from './etcd-waiter.js';
+import { DaprGrants } from './dapr-grants.js';
 import { DeleteHub } from './delete-hub.js';
 import { grantAndTake } from './grant-and-take.js';
 import { releaseAndRevoke } from './release-and-revoke.js';
@@ -44,6 +46,7 @@ export class EtcdLocks implements LockStore {
   private readonly hub: DeleteHub;
   private readonly holds: HoldTimers;
   private readonly waits = new WaitsInProgress();
+  private readonly daprGrants = new DaprGrants();
 
   constructor(private readonly ctx: EtcdContext) {
     this.hub = new DeleteHub(ctx.mux, ctx.keys);
@@ -115,7 +118,16 @@ export class EtcdLocks implements LockStore {
 
   /** Dapr's TryLock: the etcd lease, then the lock and the lease's record in one transaction. */
   tryAcquireWithNewLease(grant: GrantOptions, key: string): Promise<AcquireResult> {
-    return this.ctx.open(() => grantAndTake(this.ctx, grant, key));
+    return this.ctx.open(() => grantAndTake(this.ctx, grant, key, this.daprGrants));
+  }
+
+  /** Dapr's Unlock of a grant this server made: its one transaction, without the peek before it. */
+  unlockKnownGrant(key: string, owner: string, app: LeaseApp): Promise<UnlockStatus | undefined> {
+    return this.ctx.open(async () => {
+      const grant = this.daprGrants.take(key, owner, app);
+      if (!grant || !(await releaseAndRevoke(this.ctx, key, grant.leaseId, app, true))) return undefined;
+      return Unlock.SUCCESS;
+    });
   }
 
   /** Dapr's Unlock of an implicit lease: one transaction, the etcd lease revoked after it. */
