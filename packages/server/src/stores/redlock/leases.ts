@@ -62,7 +62,18 @@ export class RedlockLeases implements LeaseStore {
     masters.requireQuorum('keepAlive', answers);
     const live = answers.filter((a) => Array.isArray(a) && a.length > 0) as Reply[];
     const ttlMs = Number(live[0]?.[0]);
-    if (live.length < masters.quorum || !this.redlock.valid(ttlMs, started)) return undefined;
+    if (live.length < masters.quorum) {
+      // Gone only when a majority says so: a master that missed the grant (down at the time) must not
+      // end a lease that the others still hold.
+      const gone = answers.filter((a) => a !== undefined).length - live.length;
+      if (gone >= masters.quorum) return undefined;
+      throw new LeaseholdError(
+        'STORE_ERROR',
+        `store failed during keepAlive: the Redlock masters disagreed (${live.length} renewed the lease, ` +
+          `${gone} did not find it, ${masters.quorum} needed either way)`,
+      );
+    }
+    if (!this.redlock.valid(ttlMs, started)) return undefined;
     const [owner, leaseApp] = [text(live[0]?.[1]), text(live[0]?.[2])];
     return {
       id: leaseId,

@@ -129,4 +129,24 @@ describeWithBackend('redis-server', 'lock.redis Redlock with one master hung (SI
     });
     await redlock.store.leases.revoke(a, app);
   });
+
+  it('a keep-alive that one master cannot find and another renews is a store error, not a lost lease', async () => {
+    const a = (await redlock.store.leases.grant({ app, ttlMs: 30_000 })).id;
+    // Master 0 loses the lease (as a master that missed its grant while down), master 2 hangs.
+    const raw = new Redis({ host: '127.0.0.1', port: redlock.servers[0]!.port });
+    try {
+      await raw.del(`${storePrefix('lockstore')}lease:${a}`);
+    } finally {
+      raw.disconnect();
+    }
+    await whileHung(2, async () => {
+      await expect(redlock.store.leases.keepAlive(a, app)).rejects.toMatchObject({
+        code: 'STORE_ERROR',
+        message: /masters disagreed/,
+      });
+    });
+    // With every master answering, the two that hold it are a majority: renewed.
+    expect((await redlock.store.leases.keepAlive(a, app))?.ttlMs).toBe(30_000);
+    await redlock.store.leases.revoke(a, app);
+  });
 });
