@@ -36,10 +36,8 @@ export class LeaseBoundKv {
     if (fence && !this.locks.checkFence(fence.key, fence.token)) {
       throw new LeaseholdError(
         'FENCED',
-        `fence: token ${fence.token} is not a current grant of its lock, semaphore or read/write lock`,
-        {
-          field: 'fence',
-        },
+        `fence: token ${fence.token} is not a current grant of its ${fencedNoun(fence.key)}`,
+        { field: 'fence' },
       );
     }
     this.table.checkVersion(options.key, options.ifVersion);
@@ -81,4 +79,11 @@ export class LeaseBoundKv {
     const lease = row.leaseId === undefined ? undefined : this.leases.get(row.leaseId);
     if (lease) lease.keys = keySetDelete(lease.keys, row.key);
   }
+}
+
+/** What a fence names, from its scoped key (KeyScope's `sem||` and `rw||` prefixes), for its refusal. */
+function fencedNoun(key: string): string {
+  if (key.startsWith('sem||')) return 'semaphore';
+  if (key.startsWith('rw||')) return 'read/write lock';
+  return 'lock';
 }

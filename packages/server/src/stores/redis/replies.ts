@@ -56,7 +56,7 @@ export function putRefusal(refusal: unknown, options: PutOptions, current: unkno
   if (refusal === 'nolease') return leaseNotFound(options.leaseId ?? '');
   if (refusal === 'idemreused') return idempotencyKeyReused();
   if (refusal === 'fenced') {
-    const message = `fence: token ${options.fence?.token} is not the current grant of its lock`;
+    const message = `fence: token ${options.fence?.token} is not a current grant of its lock`;
     return new LeaseholdError('FENCED', message, { field: 'fence' });
   }
   const message = `ifVersion: expected ${options.ifVersion}, the key is at version ${String(current)}`;
