@@ -1,4 +1,4 @@
-import { compareBytes } from '@leasehold/core';
+import { LeaseholdError, compareBytes } from '@leasehold/core';
 import type { KvEntry, LeaseDetail, LockInfo, Usage } from '@leasehold/core';
 import type { Answers } from './quorum.js';
 import type { Reply } from '../redis/replies.js';
@@ -17,7 +17,11 @@ export function pickStatus<T>(answers: Answers, winner: T | undefined, order: re
   return best;
 }
 
-/** A lock is held when a majority of masters see the same holder; times are the most cautious. */
+/**
+ * A lock is held when a majority of masters see the same holder on the same token, free when a majority
+ * see it free; times are the most cautious. Anything else (a master that missed a grant, or one not yet
+ * stamped with the grant's token, among the masters that answered) is a store error, not a guess.
+ */
 export function mergeLock(
   key: string,
   infos: readonly LockInfo[],
@@ -26,26 +30,27 @@ export function mergeLock(
 ): LockInfo {
   const groups = new Map<string, LockInfo[]>();
   for (const info of infos) {
-    if (!info.held) continue;
-    const holder = info.leaseId ?? `foreign:${info.owner ?? ''}`;
+    const holder = info.held ? `${info.leaseId ?? `foreign:${info.owner ?? ''}`}#${info.fencingToken}` : '';
     groups.set(holder, [...(groups.get(holder) ?? []), info]);
   }
-  for (const group of groups.values()) {
+  for (const [holder, group] of groups) {
     if (group.length < quorum) continue;
-    const first = group[0]!;
+    if (holder === '') return { key, held: false, waiters };
     const expires = group.map((g) => g.expiresInMs).filter((e) => e !== undefined);
-    const tokens = group.map((g) => g.fencingToken).filter((t) => t !== undefined);
     const acquired = group.map((g) => g.acquiredAt).filter((t) => t !== undefined);
     return {
-      ...first,
-      ...(tokens.length > 0 ? { fencingToken: Math.max(...tokens) } : {}),
+      ...group[0]!,
       ...(acquired.length > 0 ? { acquiredAt: Math.min(...acquired) } : {}),
       ...(expires.length > 0 ? { expiresInMs: Math.min(...expires) } : {}),
       key,
       waiters,
     };
   }
-  return { key, held: false, waiters };
+  throw new LeaseholdError(
+    'STORE_ERROR',
+    `store failed during describeLock: the Redlock masters that answered disagree on ${key}'s holder ` +
+      `(${quorum} needed to agree)`,
+  );
 }
 
 /** The status an answer leads with ('ok', 'busy', ...), what a majority must agree on for a write. */
@@ -53,10 +58,10 @@ export function statusOf(answer: unknown): unknown {
   return Array.isArray(answer) ? (answer as unknown[])[0] : answer;
 }
 
-/** Who holds the lock in one describe-lock answer ('' when free): what a majority must agree on. */
+/** Who holds the lock on which token in one describe-lock answer ('' when free): what a majority must agree on. */
 export function lockHolder(answer: unknown): string {
   const info = JSON.parse(answer as string) as LockInfo;
-  return info.held ? (info.leaseId ?? `foreign:${info.owner ?? ''}`) : '';
+  return info.held ? `${info.leaseId ?? `foreign:${info.owner ?? ''}`}#${info.fencingToken}` : '';
 }
 
 /** Parses describe-lock answers. */

@@ -149,4 +149,24 @@ describeWithBackend('redis-server', 'lock.redis Redlock with one master hung (SI
     expect((await redlock.store.leases.keepAlive(a, app))?.ttlMs).toBe(30_000);
     await redlock.store.leases.revoke(a, app);
   });
+
+  it('a describe the answering masters disagree on is a store error, not "free"', async () => {
+    const a = (await redlock.store.leases.grant({ app, ttlMs: 30_000 })).id;
+    token(await redlock.store.locks.acquire({ app, key: 'torn', leaseId: a }));
+    // Master 0 loses the grant (as one that missed it while down), master 2 hangs.
+    const raw = new Redis({ host: '127.0.0.1', port: redlock.servers[0]!.port });
+    try {
+      await releaseScript.run(raw, storePrefix('lockstore'), ['torn', a, '']);
+    } finally {
+      raw.disconnect();
+    }
+    await whileHung(2, async () => {
+      await expect(redlock.store.locks.describe('torn')).rejects.toMatchObject({
+        code: 'STORE_ERROR',
+        message: /disagree/,
+      });
+    });
+    expect(await redlock.store.locks.describe('torn')).toMatchObject({ held: true, leaseId: a });
+    await redlock.store.leases.revoke(a, app);
+  });
 });
