@@ -1,4 +1,3 @@
-import type { PermitAcquireResult, SemaphoreInfo } from '../semaphores/semaphore-store.js';
 import type {
   RwLockAcquireOptions,
   RwLockAcquireResult,
@@ -6,7 +5,7 @@ import type {
   RwLockStore,
 } from '../rwlocks/rwlock-store.js';
 import type { LocalSemaphores } from './local-semaphores.js';
-import { RW_WRITE_PERMITS, modeOf } from './pool-records.js';
+import { RW_WRITE_PERMITS, rwInfo, rwResult } from '../rwlocks/rw-permits.js';
 
 /**
  * The embedded store's read/write locks: permit pools of kind `rwlock` where a read weighs 1 and a
@@ -34,19 +33,4 @@ export class LocalRwLocks implements RwLockStore {
   }
 
   check: RwLockStore['check'] = (key, token) => this.pools.check(key, token);
-}
-
-/** A pool's acquire outcome as a read/write lock's. */
-function rwResult(result: PermitAcquireResult): RwLockAcquireResult {
-  if (result.acquired)
-    return { acquired: true, mode: modeOf(result.permits), fencingToken: result.fencingToken };
-  const { available, waiters } = result;
-  const mode = available === RW_WRITE_PERMITS ? null : available === 0 ? 'write' : 'read';
-  return { acquired: false, mode, waiters };
-}
-
-/** A pool's state as a read/write lock's. */
-function rwInfo(info: SemaphoreInfo): RwLockInfo {
-  const holders = info.holders.map(({ permits, ...holder }) => ({ ...holder, mode: modeOf(permits) }));
-  return { key: info.key, mode: holders[0]?.mode ?? null, holders, waiters: info.waiters };
 }

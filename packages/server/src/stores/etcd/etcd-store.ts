@@ -7,6 +7,7 @@ import { usage } from './etcd-usage.js';
 import { EtcdKv } from './kv.js';
 import { EtcdLeases } from './leases.js';
 import { EtcdLocks } from './locks.js';
+import { EtcdRwLocks } from './rwlocks.js';
 import { EtcdSemaphores } from './semaphores.js';
 import { EtcdWatch } from './watch.js';
 
@@ -21,9 +22,7 @@ export class EtcdStore implements Store {
   readonly kv: EtcdKv;
   readonly counters: EtcdCounters;
   readonly semaphores: EtcdSemaphores;
-  readonly unsupported = {
-    rwlocks: 'not yet: read/write locks on etcd (transactions) come with a later slice of issue 14',
-  };
+  readonly rwlocks: EtcdRwLocks;
   readonly watch: EtcdWatch;
   private readonly ctx: EtcdContext;
 
@@ -34,6 +33,7 @@ export class EtcdStore implements Store {
     this.kv = new EtcdKv(this.ctx);
     this.counters = new EtcdCounters(this.ctx);
     this.semaphores = new EtcdSemaphores(this.ctx);
+    this.rwlocks = new EtcdRwLocks(this.semaphores);
     this.watch = new EtcdWatch(this.ctx);
   }
 
