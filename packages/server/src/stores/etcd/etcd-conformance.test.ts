@@ -28,6 +28,6 @@ describeWithBackend('etcd', 'lock.etcd conformance on a 3-member cluster', (bina
     'lock.etcd',
     () => store,
     { ttlMs: TTL_MS, expirySlackMs: EXPIRY_SLACK_MS },
-    { lacks: ['rwlocks'] },
+    { lacks: ['rwlocks', 'multiLock'] },
   );
 });
