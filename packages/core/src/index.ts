@@ -20,6 +20,7 @@ export * from './service/leasehold-service.js';
 export type * from './service/service-context.js';
 export * from './leases/lease-service.js';
 export * from './locks/locks-service.js';
+export * from './locks/multi-lock-store.js';
 export * from './dapr/dapr-service.js';
 export * from './kv/kv-service.js';
 export * from './counters/counter-service.js';

@@ -4,6 +4,7 @@ import { LeaseholdError } from './errors.js';
 import type { KvStore } from './kv/kv-store.js';
 import type { LeaseStore } from './leases/lease-store.js';
 import type { LockStore } from './locks/lock-store.js';
+import type { MultiLockStore } from './locks/multi-lock-store.js';
 import type { RwLockStore } from './rwlocks/rwlock-store.js';
 import type { SemaphoreStore } from './semaphores/semaphore-store.js';
 import type { Usage, UsageQuery } from './types.js';
@@ -44,6 +45,8 @@ export interface Store {
   readonly counters?: CounterStore;
   readonly semaphores?: SemaphoreStore;
   readonly rwlocks?: RwLockStore;
+  /** All-or-nothing acquires of several locks (ADR 0025). */
+  readonly multiLock?: MultiLockStore;
   readonly watch: WatchStore;
   /** Why a capability is absent, for its NOT_SUPPORTED message ("not yet", or why it cannot be). */
   readonly unsupported?: { readonly [C in OptionalCapability]?: string };
@@ -59,7 +62,7 @@ export interface Store {
 }
 
 /** The capabilities a store may lack. */
-export type OptionalCapability = 'kv' | 'counters' | 'semaphores' | 'rwlocks';
+export type OptionalCapability = 'kv' | 'counters' | 'semaphores' | 'rwlocks' | 'multiLock';
 
 /** A store's capability, or NOT_SUPPORTED naming the store and what it lacks. */
 export function capability<C extends OptionalCapability>(

@@ -3,6 +3,9 @@ import { daprCases } from '../dapr/dapr-cases.js';
 import { leaseCases } from '../leases/lease-cases.js';
 import { LocalStore } from '../engine/local-store.js';
 import { lockCases } from '../locks/lock-cases.js';
+import { multiLockCases } from '../locks/multi-lock-cases.js';
+import { multiLockRaceCases } from '../locks/multi-lock-race-cases.js';
+import { multiLockWaitCases } from '../locks/multi-lock-wait-cases.js';
 import { semaphoreCases } from '../semaphores/semaphore-cases.js';
 import { semaphoreWaitCases } from '../semaphores/semaphore-wait-cases.js';
 import { rwLockCases } from '../rwlocks/rwlock-cases.js';
@@ -13,7 +16,7 @@ import { CAPABILITIES, capabilitySet, conformanceCases, conformancePlan, conform
 
 const TIMING = { ttlMs: 300, expirySlackMs: 300 };
 
-/** A LocalStore that offers neither keys, counters, semaphores nor RW locks, as a store without them would. */
+/** A LocalStore offering no keys, counters, semaphores, RW locks nor multi-locks, as a store without them would. */
 function withoutKvAndCounters(full: LocalStore): Store {
   return {
     leases: full.leases,
@@ -44,6 +47,7 @@ describe('the conformance suite, by capability', () => {
       'counters',
       'semaphores',
       'rwlocks',
+      'multi-lock',
       'watch',
       'lease-bound keys',
       'tenancy',
@@ -72,6 +76,9 @@ describe('the conformance suite, by capability', () => {
       ...[...rwLockCases, ...rwLockWaitCases].map(
         (c) => `${c.name} (store has no ${c.needs.includes('kv') ? 'rwlocks, kv' : 'rwlocks'})`,
       ),
+      ...[...multiLockCases, ...multiLockWaitCases, ...multiLockRaceCases].map(
+        (c) => `${c.name} (store has no multiLock)`,
+      ),
       'a watch sees puts, deletes and lock events in revision order (store has no kv)',
       'a live watch sees every change made after it reported live (store has no kv)',
       'a resume replays each change after its revision once, in order, then goes on live (store has no kv)',
@@ -98,6 +105,7 @@ describe('the conformance suite, by capability', () => {
     expect(report).toContain('*** 1 conformance case(s) SKIPPED: lock.test has no semaphores, kv ***');
     expect(report).toContain('*** 12 conformance case(s) SKIPPED: lock.test has no rwlocks ***');
     expect(report).toContain('*** 1 conformance case(s) SKIPPED: lock.test has no rwlocks, kv ***');
+    expect(report).toContain('*** 15 conformance case(s) SKIPPED: lock.test has no multiLock ***');
   });
 
   it('fails, rather than skips, the cases needing a capability every store must have', async () => {
@@ -107,6 +115,6 @@ describe('the conformance suite, by capability', () => {
     expect(watchCase?.verdict).toBe('fail');
     expect(plan.skipped).toEqual([]);
     await expect(watchCase?.run(full, TIMING)).rejects.toThrow(/has no watch, which every store must have/);
-    expect(plan.report('lock.test')[0]).toBe('*** 5 conformance case(s) FAILING: lock.test has no watch ***');
+    expect(plan.report('lock.test')[0]).toBe('*** 6 conformance case(s) FAILING: lock.test has no watch ***');
   });
 });

@@ -4,6 +4,9 @@ import { kvCases } from '../kv/kv-cases.js';
 import { kvListCases } from '../kv/kv-list-cases.js';
 import { leaseCases } from '../leases/lease-cases.js';
 import { lockCases } from '../locks/lock-cases.js';
+import { multiLockCases } from '../locks/multi-lock-cases.js';
+import { multiLockRaceCases } from '../locks/multi-lock-race-cases.js';
+import { multiLockWaitCases } from '../locks/multi-lock-wait-cases.js';
 import { semaphoreCases } from '../semaphores/semaphore-cases.js';
 import { semaphoreWaitCases } from '../semaphores/semaphore-wait-cases.js';
 import { rwLockCases } from '../rwlocks/rwlock-cases.js';
@@ -29,6 +32,7 @@ export const CASE_GROUPS: readonly CaseGroup[] = [
   { name: 'counters', cases: counterCases },
   { name: 'semaphores', cases: [...semaphoreCases, ...semaphoreWaitCases] },
   { name: 'rwlocks', cases: [...rwLockCases, ...rwLockWaitCases] },
+  { name: 'multi-lock', cases: [...multiLockCases, ...multiLockWaitCases, ...multiLockRaceCases] },
   { name: 'watch', cases: watchCases },
   { name: 'lease-bound keys', cases: leaseBoundCases },
   { name: 'tenancy', cases: tenancyCases },
@@ -46,6 +50,7 @@ export const CAPABILITIES: readonly Capability[] = [
   'counters',
   'semaphores',
   'rwlocks',
+  'multiLock',
   'watch',
 ];
 

@@ -15,7 +15,16 @@ export interface ConformanceContext {
  * A store capability a case may use. `dapr` is always there: core maps Dapr's API onto leases and
  * locks where a store keeps no format of its own.
  */
-export type Capability = 'leases' | 'locks' | 'dapr' | 'kv' | 'counters' | 'semaphores' | 'rwlocks' | 'watch';
+export type Capability =
+  | 'leases'
+  | 'locks'
+  | 'dapr'
+  | 'kv'
+  | 'counters'
+  | 'semaphores'
+  | 'rwlocks'
+  | 'multiLock'
+  | 'watch';
 
 /** One contract line every store with the capabilities it needs must pass, framework-free (node:assert). */
 export interface ConformanceCase {

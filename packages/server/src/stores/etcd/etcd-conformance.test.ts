@@ -24,5 +24,10 @@ describeWithBackend('etcd', 'lock.etcd conformance on a 3-member cluster', (bina
     await cluster?.stop();
   });
 
-  conformanceTests('lock.etcd', () => store, { ttlMs: TTL_MS, expirySlackMs: EXPIRY_SLACK_MS });
+  conformanceTests(
+    'lock.etcd',
+    () => store,
+    { ttlMs: TTL_MS, expirySlackMs: EXPIRY_SLACK_MS },
+    { lacks: ['multiLock'] },
+  );
 });

@@ -23,6 +23,9 @@ export class EtcdStore implements Store {
   readonly counters: EtcdCounters;
   readonly semaphores: EtcdSemaphores;
   readonly rwlocks: EtcdRwLocks;
+  readonly unsupported = {
+    multiLock: 'not yet: all-or-nothing multi-locks on etcd (one transaction) come with a later slice of issue 14',
+  };
   readonly watch: EtcdWatch;
   private readonly ctx: EtcdContext;
 

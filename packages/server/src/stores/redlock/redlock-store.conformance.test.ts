@@ -9,6 +9,6 @@ describeWithBackend('redis-server', 'lock.redis conformance (Redlock over 3 mast
     'lock.redis (Redlock)',
     () => redlock.store,
     { ttlMs: 300, expirySlackMs: 200 },
-    { lacks: ['semaphores', 'rwlocks'] },
+    { lacks: ['semaphores', 'rwlocks', 'multiLock'] },
   );
 });

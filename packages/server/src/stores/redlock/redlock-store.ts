@@ -54,6 +54,8 @@ export class RedlockStore implements Store {
       'Redlock cannot offer them honestly: a pool needs one total order of grants, and majority writes over independent masters have none',
     rwlocks:
       'Redlock cannot offer them honestly: shared holders need one total order of grants, and majority writes over independent masters have none',
+    multiLock:
+      'Redlock cannot offer it honestly: all or nothing needs one atomic step over every lock, and majority writes over independent masters can leave a subset taken',
   };
   readonly watch: RedlockWatch;
   private readonly redlock: RedlockContext;
