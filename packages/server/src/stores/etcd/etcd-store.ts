@@ -7,6 +7,7 @@ import { usage } from './etcd-usage.js';
 import { EtcdKv } from './kv.js';
 import { EtcdLeases } from './leases.js';
 import { EtcdLocks } from './locks.js';
+import type { EtcdMultiLocks } from './multi-locks.js';
 import { EtcdRwLocks } from './rwlocks.js';
 import { EtcdSemaphores } from './semaphores.js';
 import { EtcdWatch } from './watch.js';
@@ -23,9 +24,7 @@ export class EtcdStore implements Store {
   readonly counters: EtcdCounters;
   readonly semaphores: EtcdSemaphores;
   readonly rwlocks: EtcdRwLocks;
-  readonly unsupported = {
-    multiLock: 'not yet: all-or-nothing multi-locks on etcd (one transaction) come with a later slice of issue 14',
-  };
+  readonly multiLock: EtcdMultiLocks;
   readonly watch: EtcdWatch;
   private readonly ctx: EtcdContext;
 
@@ -33,6 +32,7 @@ export class EtcdStore implements Store {
     this.ctx = new EtcdContext(conn);
     this.leases = new EtcdLeases(this.ctx);
     this.locks = new EtcdLocks(this.ctx);
+    this.multiLock = this.locks.multi;
     this.kv = new EtcdKv(this.ctx);
     this.counters = new EtcdCounters(this.ctx);
     this.semaphores = new EtcdSemaphores(this.ctx);
