@@ -2,7 +2,7 @@ import type { Journal } from '../changes.js';
 import { LeaseholdError, storeError } from '../errors.js';
 import { GroupCommit } from './group-commit.js';
 import { LockEngine } from './lock-engine.js';
-import { LocalRwLocks } from './local-rwlocks.js';
+import { PoolRwLocks } from '../rwlocks/pool-rwlocks.js';
 import { LocalSemaphores } from './local-semaphores.js';
 import type { Waiter } from './engine-sink.js';
 import type { CounterStore } from '../counters/counter-store.js';
@@ -46,7 +46,7 @@ export class LocalStore implements Store {
   /** Counting semaphores on the engine's permit pools. */
   readonly semaphores: LocalSemaphores;
   /** Read/write locks on the same pools. */
-  readonly rwlocks: LocalRwLocks;
+  readonly rwlocks: PoolRwLocks;
   private timer: NodeJS.Timeout | undefined;
   private timerDeadline = Infinity;
   private sweeping = false;
@@ -78,7 +78,7 @@ export class LocalStore implements Store {
       },
       this.clock,
     );
-    this.rwlocks = new LocalRwLocks(this.semaphores);
+    this.rwlocks = new PoolRwLocks(this.semaphores);
     this.rearm();
   }
 

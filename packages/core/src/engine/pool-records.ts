@@ -77,4 +77,4 @@ export function poolRow(pool: Pool): PoolRow {
 }
 
 // The weights of read/write locks live with them; the engine's pools use them as they stand.
-export { RW_WRITE_PERMITS, modeOf } from '../rwlocks/rw-permits.js';
+export { RW_WRITE_PERMITS, modeOf } from '../rwlocks/pool-rwlocks.js';

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import type { AcquireAllResult, Store } from '@leasehold/core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { describeWithBackend } from '../../../test/support/backends.js';
-import { EtcdCluster } from '../../../test/support/etcd-harness.js';
-import { createEtcdStore } from './index.js';
+import { etcdPair, until, within } from '../../../test/support/etcd-pair.js';
 
 const ROUNDS = 100;
 
@@ -12,42 +11,11 @@ function tokensOf(result: AcquireAllResult): Readonly<Record<string, number>> {
   return result.fencingTokens;
 }
 
-/** Fails with `what` unless `work` settles within `ms`. */
-async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function until(check: () => Promise<boolean>, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describeWithBackend('etcd', 'lock.etcd multi-locks shared by two servers on one cluster', (binary) => {
-  let cluster: EtcdCluster;
+  const stores = etcdPair(binary);
   let a: Store;
   let b: Store;
-
-  beforeAll(async () => {
-    cluster = await EtcdCluster.start(binary);
-    const metadata = new Map([['endpoints', cluster.endpoints]]);
-    [a, b] = [await createEtcdStore('lockstore', metadata), await createEtcdStore('lockstore', metadata)];
-  });
-
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await cluster?.stop();
-  });
+  beforeAll(() => ({ a, b } = stores));
 
   const lease = async (store: Store) => (await store.leases.grant({ app: 'test', ttlMs: 60_000 })).id;
 

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import type { RwLockAcquireResult, RwLockMode, Store } from '@leasehold/core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { describeWithBackend } from '../../../test/support/backends.js';
-import { EtcdCluster } from '../../../test/support/etcd-harness.js';
-import { createEtcdStore } from './index.js';
+import { etcdPair, until } from '../../../test/support/etcd-pair.js';
 
 const CLIENTS = 10;
 const ROUNDS = 5;
@@ -13,31 +12,13 @@ function tokenOf(result: RwLockAcquireResult): number {
   return result.fencingToken;
 }
 
-async function until(check: () => Promise<boolean>, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describeWithBackend('etcd', 'lock.etcd read/write locks shared by two servers on one cluster', (binary) => {
-  let cluster: EtcdCluster;
+  const stores = etcdPair(binary);
   let a: Store;
   let b: Store;
-
-  beforeAll(async () => {
-    cluster = await EtcdCluster.start(binary);
-    const metadata = new Map([['endpoints', cluster.endpoints]]);
-    [a, b] = [await createEtcdStore('lockstore', metadata), await createEtcdStore('lockstore', metadata)];
-  });
-
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await cluster?.stop();
-  });
+  beforeAll(() => ({ a, b } = stores));
 
   const lease = async (store: Store) => (await store.leases.grant({ app: 'test', ttlMs: 60_000 })).id;
   const waiters = async (store: Store, key: string) => (await store.rwlocks!.describe(key))?.waiters ?? 0;

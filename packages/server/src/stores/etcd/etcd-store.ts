@@ -1,3 +1,4 @@
+import { PoolRwLocks } from '@leasehold/core';
 import type { Store, StoreStats, Usage, UsageQuery } from '@leasehold/core';
 import { EtcdCounters } from './counters.js';
 import type { EtcdConnection } from './etcd-connection.js';
@@ -8,7 +9,6 @@ import { EtcdKv } from './kv.js';
 import { EtcdLeases } from './leases.js';
 import { EtcdLocks } from './locks.js';
 import type { EtcdMultiLocks } from './multi-locks.js';
-import { EtcdRwLocks } from './rwlocks.js';
 import { EtcdSemaphores } from './semaphores.js';
 import { EtcdWatch } from './watch.js';
 
@@ -23,7 +23,8 @@ export class EtcdStore implements Store {
   readonly kv: EtcdKv;
   readonly counters: EtcdCounters;
   readonly semaphores: EtcdSemaphores;
-  readonly rwlocks: EtcdRwLocks;
+  /** Read/write locks: the permit pools with a write weighing the whole pool (ADR 0026). */
+  readonly rwlocks: PoolRwLocks;
   readonly multiLock: EtcdMultiLocks;
   readonly watch: EtcdWatch;
   private readonly ctx: EtcdContext;
@@ -36,7 +37,7 @@ export class EtcdStore implements Store {
     this.kv = new EtcdKv(this.ctx);
     this.counters = new EtcdCounters(this.ctx);
     this.semaphores = new EtcdSemaphores(this.ctx);
-    this.rwlocks = new EtcdRwLocks(this.semaphores);
+    this.rwlocks = new PoolRwLocks(this.semaphores);
     this.watch = new EtcdWatch(this.ctx);
   }
 

@@ -49,7 +49,7 @@ export class EtcdSemaphores implements SemaphoreStore {
     });
   }
 
-  /** Takes permits; `kind` is the pool's kind if this acquire makes it (EtcdRwLocks passes `rwlock`). */
+  /** Takes permits; `kind` is the pool's kind if this acquire makes it (PoolRwLocks passes `rwlock`). */
   acquire(options: PermitAcquireOptions & { kind?: PoolKind }): Promise<PermitAcquireResult> {
     return this.ctx.open(async () => {
       const { key, signal, maxHoldMs } = options;
