@@ -28,7 +28,8 @@ export class RedisStore implements Store {
   readonly unsupported = {
     semaphores: 'not yet: semaphores on Redis (Lua) come with a later slice of issue 14',
     rwlocks: 'not yet: read/write locks on Redis (Lua) come with a later slice of issue 14',
-    multiLock: 'not yet: all-or-nothing multi-locks on Redis (one Lua script) come with a later slice of issue 14',
+    multiLock:
+      'not yet: all-or-nothing multi-locks on Redis (one Lua script) come with a later slice of issue 14',
   };
   readonly watch: RedisWatch;
   private readonly redis: ScriptRunner;
