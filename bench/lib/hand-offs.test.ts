@@ -34,7 +34,9 @@ describe('writerOverlaps', () => {
   const held = (write: boolean, grantedAt: number, releasedAt: number) => ({ write, grantedAt, releasedAt });
 
   it('lets reads share and a write follow them', () => {
-    expect(writerOverlaps([held(false, 0, 5), held(false, 1, 6), held(true, 6, 8), held(false, 8, 9)])).toBe(0);
+    expect(writerOverlaps([held(false, 0, 5), held(false, 1, 6), held(true, 6, 8), held(false, 8, 9)])).toBe(
+      0,
+    );
   });
 
   it('counts a write beside a read, a read beside a write, and two writes', () => {

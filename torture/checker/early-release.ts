@@ -58,7 +58,11 @@ function endsGrant(grant: Grant, op: HistoryOp): boolean {
   switch (op.kind) {
     // A lock's describe shows one holder; it says nothing of a semaphore's or a read/write lock's.
     case 'lock.describe':
-      return grant.primitive === 'lock' && grant.limit === 1 && (op.held === false || (op.token !== undefined && op.token !== grant.token));
+      return (
+        grant.primitive === 'lock' &&
+        grant.limit === 1 &&
+        (op.held === false || (op.token !== undefined && op.token !== grant.token))
+      );
     case 'kv.put':
     case 'kv.delete':
     case 'lock.check':

@@ -43,13 +43,27 @@ export class HistoryBuilder {
   }
 
   /** Takes `permits` of semaphore `name` (limit 3 unless the fields say otherwise) over [startMs, endMs]. */
-  permits(name: string, leaseId: string, startMs: number, endMs: number, permits: number, fields: Fields = {}) {
+  permits(
+    name: string,
+    leaseId: string,
+    startMs: number,
+    endMs: number,
+    permits: number,
+    fields: Fields = {},
+  ) {
     const request = { name, leaseId, process: leaseId, permits, limit: 3 };
     return this.add('semaphore.acquire', startMs, endMs, { ...request, ...fields });
   }
 
   /** Takes read/write lock `name` in `mode` over [startMs, endMs]. */
-  rwlock(name: string, leaseId: string, mode: 'read' | 'write', startMs: number, endMs: number, fields: Fields = {}) {
+  rwlock(
+    name: string,
+    leaseId: string,
+    mode: 'read' | 'write',
+    startMs: number,
+    endMs: number,
+    fields: Fields = {},
+  ) {
     return this.add('rwlock.acquire', startMs, endMs, { name, leaseId, mode, process: leaseId, ...fields });
   }
 

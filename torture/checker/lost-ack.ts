@@ -5,7 +5,6 @@ import type { Grant } from './grants.js';
 import { groupBy, violation } from './violation.js';
 import type { PropertyResult, Violation } from './violation.js';
 
-
 /**
  * Property 4: nothing acknowledged is later contradicted, as it would be when a restart or fail-over
  * loses it. A grant is lost when a describe sent after it shows a lower token as current; a release or

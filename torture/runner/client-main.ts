@@ -40,7 +40,15 @@ async function main(config: ClientConfig): Promise<void> {
     const http = new HttpApi(config.urls);
     const api: ClientApi = config.role === 'sdk' ? new SdkApi(config.urls) : http;
     try {
-      const loop = new ClientLoop(config.process, api, recorder, rng, http, config.watchSharesRevisions, config.pools);
+      const loop = new ClientLoop(
+        config.process,
+        api,
+        recorder,
+        rng,
+        http,
+        config.watchSharesRevisions,
+        config.pools,
+      );
       await loop.run(config.deadlineMs);
     } finally {
       await api.close();

@@ -19,7 +19,13 @@ export interface Taking {
   readonly releaseKind: OpKind;
   /** Fields of the acquire beyond name and lease, as recorded. */
   ask(rng: Prng): OpFields;
-  acquire(api: ClientApi, name: string, leaseId: string, waitMs: number, asked: OpFields): Promise<CallResult>;
+  acquire(
+    api: ClientApi,
+    name: string,
+    leaseId: string,
+    waitMs: number,
+    asked: OpFields,
+  ): Promise<CallResult>;
   release(api: ClientApi, name: string, leaseId: string): Promise<CallResult>;
   /** Whether a holder writes under the grant's fence (a highest-token fence suits locks only). */
   readonly fences: boolean;
