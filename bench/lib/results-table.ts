@@ -107,6 +107,7 @@ const TABLES: readonly { scenario: string; title: string; columns: readonly Colu
       ['cycles/s', num('opsPerSec')],
       ...LATENCIES,
       ['× redis-semaphore', ratioTo('redis-semaphore')],
+      ['longest wait ms', ms('longestWaitMs')],
       ['out of arrival order', num('fifoViolations')],
       ['grants past the limit', num('overlaps')],
       ['errors', num('errors')],
