@@ -1,12 +1,10 @@
-import { LeaseholdClient } from '@leasehold/client';
 import { ensure } from '../lib/bench-path.js';
 import { storePaths } from '../lib/bench-options.js';
 import type { BenchOptions } from '../lib/bench-options.js';
 import type { Environment, StoreKind } from '../lib/environment.js';
 import { measureHandOffs } from '../lib/hand-off-loop.js';
-import { grantLeases, revokeLeases } from '../lib/lease-batch.js';
 import type { ResultSink } from '../lib/result-sink.js';
-import { leaseholdProcesses } from '../paths/leasehold-paths.js';
+import { withWorkerLeases } from '../paths/leasehold-paths.js';
 
 const WORKERS = 16;
 
@@ -29,19 +27,12 @@ export async function runContended(
   }
 }
 
-async function contend(env: Environment, store: StoreKind, options: BenchOptions, name: string) {
-  const server = await env.leasehold(store);
-  const client = new LeaseholdClient({ url: server.url });
-  const leases = await grantLeases(client, WORKERS, 60_000);
-  try {
-    const processes = await leaseholdProcesses(env, store, server);
-    return await measureHandOffs(options, { workers: WORKERS, limit: 1, processes }, async (worker) => {
+function contend(env: Environment, store: StoreKind, options: BenchOptions, name: string) {
+  return withWorkerLeases(env, store, WORKERS, ({ client, leases, processes }) =>
+    measureHandOffs(options, { workers: WORKERS, limit: 1, processes }, async (worker) => {
       const lock = await client.locks.acquire(name, { lease: leases[worker]!, waitMs: 30_000 });
       ensure(lock.acquired, 'acquire', lock.holder);
       return { token: lock.fencingToken!, release: () => lock.release() };
-    });
-  } finally {
-    await revokeLeases(leases);
-    await client.close();
-  }
+    }),
+  );
 }

@@ -1,4 +1,3 @@
-import { LeaseholdClient } from '@leasehold/client';
 import type { RwLockMode } from '@leasehold/client';
 import { ensure } from '../lib/bench-path.js';
 import { storePaths } from '../lib/bench-options.js';
@@ -6,9 +5,8 @@ import type { BenchOptions } from '../lib/bench-options.js';
 import { storeHas } from '../lib/capability.js';
 import { latencyHistogram, percentilesMs, recordMs, runClosedLoop } from '../lib/closed-loop.js';
 import type { Environment, StoreKind } from '../lib/environment.js';
-import { grantLeases, revokeLeases } from '../lib/lease-batch.js';
 import type { ResultSink } from '../lib/result-sink.js';
-import { leaseholdProcesses } from '../paths/leasehold-paths.js';
+import { withWorkerLeases } from '../paths/leasehold-paths.js';
 
 const WORKERS = 16;
 /** Workers 0–3 write, the other 12 read. */
@@ -43,51 +41,55 @@ interface Held {
   readonly releasedAt: number;
 }
 
-async function readersAndWriters(env: Environment, store: StoreKind, options: BenchOptions, name: string) {
-  const server = await env.leasehold(store);
-  const client = new LeaseholdClient({ url: server.url });
-  const leases = await grantLeases(client, WORKERS, 60_000);
-  const waits = { all: latencyHistogram(), write: latencyHistogram() };
-  const held: Held[] = [];
-  const measureFrom = performance.now() + options.warmupMs;
-  try {
-    const loop = await runClosedLoop({
-      workers: WORKERS,
-      warmupMs: options.warmupMs,
-      durationMs: options.durationMs,
-      processes: await leaseholdProcesses(env, store, server),
-      async cycle(worker) {
-        const mode: RwLockMode = worker < WRITERS ? 'write' : 'read';
-        const sentAt = performance.now();
-        const lock = await client.rwlocks.acquire(name, { lease: leases[worker]!, mode, waitMs: 30_000 });
-        ensure(lock.acquired, 'acquire', { heldAs: lock.heldAs, waiters: lock.waiters });
-        const now = performance.now();
-        held.push({ write: mode === 'write', grantedAt: now, releasedAt: now });
-        if (sentAt >= measureFrom) {
-          recordMs(waits.all, now - sentAt);
-          if (mode === 'write') recordMs(waits.write, now - sentAt);
-        }
-        await lock.release();
-      },
-    });
-    const write = percentilesMs(waits.write);
-    return {
-      ...loop,
-      ...percentilesMs(waits.all),
-      extra: {
-        writes: waits.write.totalCount,
-        reads: waits.all.totalCount - waits.write.totalCount,
-        writeP50Ms: write.p50Ms,
-        writeP99Ms: write.p99Ms,
-        overlaps: writerOverlaps(held),
-      },
-    };
-  } finally {
-    waits.all.destroy();
-    waits.write.destroy();
-    await revokeLeases(leases);
-    await client.close();
-  }
+function readersAndWriters(env: Environment, store: StoreKind, options: BenchOptions, name: string) {
+  return withWorkerLeases(env, store, WORKERS, async ({ client, leases, processes }) => {
+    const waits = { all: latencyHistogram(), write: latencyHistogram() };
+    const held: Held[] = [];
+    const measureFrom = performance.now() + options.warmupMs;
+    try {
+      const loop = await runClosedLoop({
+        workers: WORKERS,
+        warmupMs: options.warmupMs,
+        durationMs: options.durationMs,
+        processes,
+        async cycle(worker) {
+          const mode: RwLockMode = worker < WRITERS ? 'write' : 'read';
+          const sentAt = performance.now();
+          const lock = await client.rwlocks.acquire(name, { lease: leases[worker]!, mode, waitMs: 30_000 });
+          ensure(lock.acquired, 'acquire', { heldAs: lock.heldAs, waiters: lock.waiters });
+          const now = performance.now();
+          held.push({ write: mode === 'write', grantedAt: now, releasedAt: now });
+          if (sentAt >= measureFrom) recordWait(waits, mode, now - sentAt);
+          await lock.release();
+        },
+      });
+      return {
+        ...loop,
+        ...percentilesMs(waits.all),
+        extra: { ...waitFigures(waits), overlaps: writerOverlaps(held) },
+      };
+    } finally {
+      waits.all.destroy();
+      waits.write.destroy();
+    }
+  });
+}
+
+type Waits = Record<'all' | 'write', ReturnType<typeof latencyHistogram>>;
+
+function recordWait(waits: Waits, mode: RwLockMode, ms: number): void {
+  recordMs(waits.all, ms);
+  if (mode === 'write') recordMs(waits.write, ms);
+}
+
+function waitFigures(waits: Waits) {
+  const write = percentilesMs(waits.write);
+  return {
+    writes: waits.write.totalCount,
+    reads: waits.all.totalCount - waits.write.totalCount,
+    writeP50Ms: write.p50Ms,
+    writeP99Ms: write.p99Ms,
+  };
 }
 
 /** Grants that reached a client while a write it had been granted was not yet released, or vice versa. */

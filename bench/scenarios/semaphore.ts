@@ -1,4 +1,3 @@
-import { LeaseholdClient } from '@leasehold/client';
 import { Redis } from 'ioredis';
 import { Semaphore } from 'redis-semaphore';
 import { ensure } from '../lib/bench-path.js';
@@ -7,9 +6,8 @@ import type { BenchOptions } from '../lib/bench-options.js';
 import { storeHas } from '../lib/capability.js';
 import type { Environment, StoreKind } from '../lib/environment.js';
 import { measureHandOffs } from '../lib/hand-off-loop.js';
-import { grantLeases, revokeLeases } from '../lib/lease-batch.js';
 import type { ResultSink } from '../lib/result-sink.js';
-import { leaseholdProcesses } from '../paths/leasehold-paths.js';
+import { withWorkerLeases } from '../paths/leasehold-paths.js';
 
 const WORKERS = 16;
 const LIMIT = 4;
@@ -44,22 +42,15 @@ export async function runSemaphore(
   }
 }
 
-async function leaseholdPermits(env: Environment, store: StoreKind, options: BenchOptions, name: string) {
-  const server = await env.leasehold(store);
-  const client = new LeaseholdClient({ url: server.url });
-  const leases = await grantLeases(client, WORKERS, 60_000);
-  try {
-    const processes = await leaseholdProcesses(env, store, server);
-    return await measureHandOffs(options, { workers: WORKERS, limit: LIMIT, processes }, async (worker) => {
+function leaseholdPermits(env: Environment, store: StoreKind, options: BenchOptions, name: string) {
+  return withWorkerLeases(env, store, WORKERS, ({ client, leases, processes }) =>
+    measureHandOffs(options, { workers: WORKERS, limit: LIMIT, processes }, async (worker) => {
       const lease = leases[worker]!;
       const permit = await client.semaphores.acquire(name, { lease, limit: LIMIT, waitMs: 30_000 });
       ensure(permit.acquired, 'acquire', { available: permit.available, waiters: permit.waiters });
       return { token: permit.fencingToken!, release: () => permit.release() };
-    });
-  } finally {
-    await revokeLeases(leases);
-    await client.close();
-  }
+    }),
+  );
 }
 
 /** One `Semaphore` per worker (an instance is one holder), all over one ioredis connection. */
