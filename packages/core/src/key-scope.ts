@@ -77,3 +77,10 @@ export function scopeOfKey(storeKey: string): string {
   const end = storeKey.indexOf('||', start);
   return end < 0 ? '' : storeKey.slice(start, end + 2);
 }
+
+/** What a fence names, from its scoped key (KeyScope's `sem||` and `rw||` prefixes), for its refusal. */
+export function fencedNoun(key: string): string {
+  if (key.startsWith('sem||')) return 'semaphore';
+  if (key.startsWith('rw||')) return 'read/write lock';
+  return 'lock';
+}

@@ -1,6 +1,7 @@
 import type { KvRow } from '../changes.js';
 import { LeaseholdError } from '../errors.js';
 import type { PutOptions } from '../kv/kv-store.js';
+import { fencedNoun } from '../key-scope.js';
 import type { KvEntry } from '../types.js';
 import type { Lease } from './engine-records.js';
 import { keySetAdd, keySetDelete, keySetValues } from './key-set.js';
@@ -79,11 +80,4 @@ export class LeaseBoundKv {
     const lease = row.leaseId === undefined ? undefined : this.leases.get(row.leaseId);
     if (lease) lease.keys = keySetDelete(lease.keys, row.key);
   }
-}
-
-/** What a fence names, from its scoped key (KeyScope's `sem||` and `rw||` prefixes), for its refusal. */
-function fencedNoun(key: string): string {
-  if (key.startsWith('sem||')) return 'semaphore';
-  if (key.startsWith('rw||')) return 'read/write lock';
-  return 'lock';
 }

@@ -23,10 +23,7 @@ if first then
   local v, r, a = string.match(first, '^(%d+) (%d+) (.*)$')
   return { 'ok', tonumber(v), tonumber(r), a, 1 }
 end
-if fk ~= '' then
-  local m = holderOf(fk)
-  if not m or tonumber(m.token) ~= tonumber(ft) then return { 'fenced' } end
-end
+if fk ~= '' and not fenceHolds(fk, tonumber(ft)) then return { 'fenced' } end
 local kk = P .. 'kv:' .. key
 local e = hash(kk)
 local version = 0

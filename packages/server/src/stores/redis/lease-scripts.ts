@@ -92,8 +92,8 @@ return lost
 
 /**
  * ARGV: prefix, leaseId, caller. Ends the lease: its waiters are told (LEASE_NOT_FOUND), its keys
- * deleted, its locks released and handed to their head waiters. Returns 1 when the lease was
- * alive, 0 (changing nothing) when it was gone or another app's.
+ * deleted, its locks and permit grants released and handed to their head waiters. Returns 1 when
+ * the lease was alive, 0 (changing nothing) when it was gone or another app's.
  */
 export const revokeLeaseScript = new LuaScript(
   lua(`
@@ -104,10 +104,7 @@ redis.call('DEL', P .. 'lease:' .. id)
 redis.call('HDEL', P .. 'lease-app', id)
 redis.call('ZREM', P .. 'deadlines', id)
 uncount('leases', app, id)
-for _, wid in ipairs(redis.call('SMEMBERS', P .. 'lw:' .. id)) do
-  local w = dropWaiter(wid)
-  if w then redis.call('PUBLISH', w.srv, 'l ' .. wid) end
-end
+local touched = failWaiters(id)
 for _, key in ipairs(boundKeys(id)) do
   if redis.call('HGET', P .. 'kv:' .. key, 'lease') == id then
     redis.call('DEL', P .. 'kv:' .. key)
@@ -123,7 +120,8 @@ for _, key in ipairs(lockKeys(id)) do
     handoff(key)
   end
 end
-redis.call('DEL', P .. 'll:' .. id, P .. 'lk:' .. id, P .. 'lw:' .. id, P .. 'lb:' .. id)
+endLeasePools(id, touched)
+redis.call('DEL', P .. 'll:' .. id, P .. 'lk:' .. id, P .. 'lw:' .. id, P .. 'lb:' .. id, P .. 'lp:' .. id)
 return 1
 `),
 );
@@ -153,7 +151,7 @@ return cjson.encode({ ttlMs = tonumber(l.ttl), owner = l.owner, app = known(l.ap
 /**
  * ARGV: prefix, limit. Announces up to `limit` leases whose deadline has passed: Redis already
  * dropped their keys, locks and lease-bound values by TTL; this emits lease.expired, the lock
- * releases and key deletions, tells their waiters, hands their locks on, and uncounts their keys
+ * releases and key deletions, tells their waiters, hands their locks and pools on, uncounts their keys
  * and bytes (their leases and locks stopped counting at their deadlines). Idempotent, so any
  * server may run it. Returns {reaped, msUntilNextDeadline (-1 none), {id, app, id, app, ...}} with
  * the leases it announced (Redlock counts them across masters). A due `d|<key>` is a Dapr lock's.
@@ -191,10 +189,7 @@ for _, id in ipairs(due) do
     ended[#ended + 1] = id
     ended[#ended + 1] = app or ''
     emit({ type = 'lease.expired', key = id, revision = nextRev(), leaseId = id, app = known(app) })
-    for _, wid in ipairs(redis.call('SMEMBERS', P .. 'lw:' .. id)) do
-      local w = dropWaiter(wid)
-      if w then redis.call('PUBLISH', w.srv, 'l ' .. wid) end
-    end
+    local touched = failWaiters(id)
     for _, key in ipairs(boundKeys(id)) do
       local kk = P .. 'kv:' .. key
       local lease = redis.call('HGET', kk, 'lease')
@@ -206,7 +201,8 @@ for _, id in ipairs(due) do
       unbind(id, key)
     end
     for _, key in ipairs(lockKeys(id)) do handoff(key) end
-    redis.call('DEL', P .. 'll:' .. id, P .. 'lk:' .. id, P .. 'lw:' .. id, P .. 'lb:' .. id)
+    endLeasePools(id, touched)
+    redis.call('DEL', P .. 'll:' .. id, P .. 'lk:' .. id, P .. 'lw:' .. id, P .. 'lb:' .. id, P .. 'lp:' .. id)
   end
 end
 local nextDue = redis.call('ZRANGE', dl, 0, 0, 'WITHSCORES')

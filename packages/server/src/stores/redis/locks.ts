@@ -8,7 +8,6 @@ import type {
   LockStore,
   ReleaseStatus,
 } from '@leasehold/core';
-import { LeaseholdError } from '@leasehold/core';
 import {
   acquireScript,
   cancelWaitScript,
@@ -39,15 +38,16 @@ export class RedisLocks implements LockStore {
     private readonly subscriber: Redis,
   ) {
     this.channel = `${redis.prefix}srv:${randomUUID()}`;
-    this.waiters = new RedisWaiters({
+    this.waiters = new RedisWaiters<AcquireResult>({
       handoff: async (key) => Number(await redis.script('handoff', handoffScript, key)),
-      cancel: async (key, id) => void (await redis.script('acquire', cancelWaitScript, key, id)),
+      cancel: async (key, id) => {
+        await redis.script('acquire', cancelWaitScript, key, id);
+        return { acquired: false };
+      },
       status: async (key, id) => Number(await redis.script('acquire', waiterStatusScript, key, id)),
+      granted: (token) => ({ acquired: true, fencingToken: Number(token) }),
     });
-    subscriber.on('ready', () => void this.waiters.recheck());
-    subscriber.on('message', (channel: string, message: string) => {
-      if (channel === this.channel) this.waiters.onMessage(message);
-    });
+    this.waiters.listen(subscriber, this.channel);
   }
 
   /** Subscribes this server's waiter channel; call once before use. */
@@ -57,10 +57,9 @@ export class RedisLocks implements LockStore {
 
   /** Fails this server's waiters and takes them out of Redis, so no grant goes to a server that has gone. */
   async close(): Promise<void> {
-    const open = this.waiters.failAll(new LeaseholdError('UNAVAILABLE', 'store is closing'));
     // Run directly: the runner already refuses ops, and these are the store's last words.
     const { command, prefix } = this.redis;
-    await Promise.allSettled(open.map((w) => cancelWaitScript.run(command, prefix, [w.key, w.waiterId])));
+    await this.waiters.close((key, id) => cancelWaitScript.run(command, prefix, [key, id]));
   }
 
   async acquire(options: AcquireOptions): Promise<AcquireResult> {

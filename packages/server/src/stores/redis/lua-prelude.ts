@@ -1,3 +1,4 @@
+import { POOL_LUA } from './pool-lua.js';
 import { USAGE_LUA } from './usage-lua.js';
 
 /**
@@ -201,7 +202,10 @@ local function dropWaiter(wid)
   local w = hash(P .. 'w:' .. wid)
   redis.call('DEL', P .. 'w:' .. wid)
   if w then
-    unqueued(redis.call('LREM', P .. 'q:' .. w.key, 1, wid))
+    -- A permit waiter (it has 'permits') queues in its pool's pq:<key>, a lock waiter in q:<key>.
+    local q = 'q:'
+    if w.permits then q = 'pq:' end
+    unqueued(redis.call('LREM', P .. q .. w.key, 1, wid))
     redis.call('SREM', P .. 'lw:' .. w.lease, wid)
   end
   return w
@@ -239,6 +243,7 @@ local function holderReply(status, m, v)
   if not m then return { status, '', ownerOf(m, v) or '', 0, '' } end
   return { status, m.lease, ownerOf(m, v) or '', tonumber(m.token), m.app or '' }
 end
+${POOL_LUA}
 `;
 
 /** One operation's Lua, run after the prelude with `P` (the key prefix) and `ARGV` set. */

@@ -55,15 +55,15 @@ describeWithBackend('redis-server', 'lock.redis data layout (ADR 0019)', (binary
       await store.locks.acquire({ app: 'a', key: 's/1', leaseId: a.id });
       await store.locks.acquire({ app: 'b', key: 's/2', leaseId: b.id });
       await store.locks.acquire({ app: undefined, key: 's/3', leaseId: admin.id });
-      expect(await store.stats()).toEqual({ leases: 3, locks: 3, waiters: 0 });
+      expect(await store.stats()).toEqual({ leases: 3, locks: 3, waiters: 0, permits: 0 });
       expect(await store.locks.release('s/2', b.id, 'b')).toBe('released');
-      expect(await store.stats()).toEqual({ leases: 3, locks: 2, waiters: 0 });
+      expect(await store.stats()).toEqual({ leases: 3, locks: 2, waiters: 0, permits: 0 });
       // The app-less lease and its lock lapse by TTL; their set expires with them and leaves the list.
       await new Promise((resolve) => setTimeout(resolve, 400));
-      expect(await store.stats()).toEqual({ leases: 2, locks: 1, waiters: 0 });
+      expect(await store.stats()).toEqual({ leases: 2, locks: 1, waiters: 0, permits: 0 });
       expect(await raw.smembers(`${P}usage-sets:locks`)).toEqual([`${P}app-locks:a`]);
       await store.locks.acquire({ app: 'b', key: 's/2', leaseId: b.id });
-      expect(await store.stats()).toEqual({ leases: 2, locks: 2, waiters: 0 });
+      expect(await store.stats()).toEqual({ leases: 2, locks: 2, waiters: 0, permits: 0 });
     } finally {
       await store.close();
     }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { LeaseholdError, Store, StoreStats, Usage, UsageQuery } from '@leasehold/core';
+import type { LeaseholdError, SemaphoreStore, Store, StoreStats, Usage, UsageQuery } from '@leasehold/core';
 import { unreachable } from './connect.js';
 import { RedisCounters } from './counters.js';
 import { RedisDapr } from './dapr.js';
@@ -7,7 +7,10 @@ import { RedisKv } from './kv.js';
 import { checkLayout } from './layout.js';
 import { RedisLeases } from './leases.js';
 import { RedisLocks } from './locks.js';
+import { RedisPools } from './pools.js';
 import type { Reply } from './replies.js';
+import { RedisRwLocks } from './rwlocks.js';
+import { redisSemaphores } from './semaphores.js';
 import { storePrefix, usageOf } from './replies.js';
 import { ScriptRunner } from './script-runner.js';
 import { statsScript, usageScript } from './usage-scripts.js';
@@ -25,14 +28,15 @@ export class RedisStore implements Store {
   readonly dapr: RedisDapr;
   readonly kv: RedisKv;
   readonly counters: RedisCounters;
+  readonly semaphores: SemaphoreStore;
+  readonly rwlocks: RedisRwLocks;
   readonly unsupported = {
-    semaphores: 'not yet: semaphores on Redis (Lua) come with a later slice of issue 14',
-    rwlocks: 'not yet: read/write locks on Redis (Lua) come with a later slice of issue 14',
     multiLock:
       'not yet: all-or-nothing multi-locks on Redis (one Lua script) come with a later slice of issue 14',
   };
   readonly watch: RedisWatch;
   private readonly redis: ScriptRunner;
+  private readonly pools: RedisPools;
 
   constructor(
     private readonly storeName: string,
@@ -47,6 +51,9 @@ export class RedisStore implements Store {
     this.dapr = new RedisDapr(this.redis, (ttlMs) => this.leases.reapWithin(ttlMs));
     this.kv = new RedisKv(this.redis);
     this.counters = new RedisCounters(this.redis);
+    this.pools = new RedisPools(this.redis, subscriber);
+    this.semaphores = redisSemaphores(this.pools);
+    this.rwlocks = new RedisRwLocks(this.pools);
     this.watch = new RedisWatch(this.redis.prefix, reader, command, blockMs);
   }
 
@@ -57,9 +64,10 @@ export class RedisStore implements Store {
     return refusal;
   }
 
-  /** Subscribes this server's waiter channel, indexes old keys and reaps; call once before use. */
+  /** Subscribes this server's waiter channels, indexes old keys and reaps; call once before use. */
   async start(): Promise<void> {
     await this.locks.start();
+    await this.pools.start();
     await this.kv.start();
     this.leases.start();
   }
@@ -72,8 +80,9 @@ export class RedisStore implements Store {
 
   /** Counted by the scripts that change state (usage-lua), so one script reads them. */
   async stats(): Promise<StoreStats> {
-    const [leases, locks, waiters] = (await this.redis.script('stats', statsScript)) as number[];
-    return { leases: Number(leases), locks: Number(locks), waiters: Number(waiters) };
+    const reply = (await this.redis.script('stats', statsScript)) as number[];
+    const [leases, locks, waiters, permits] = reply.map(Number);
+    return { leases: leases ?? 0, locks: locks ?? 0, waiters: waiters ?? 0, permits: permits ?? 0 };
   }
 
   async ping(): Promise<boolean> {
@@ -88,7 +97,7 @@ export class RedisStore implements Store {
     if (this.redis.isClosed) return;
     this.redis.close();
     this.leases.close();
-    await this.locks.close();
+    await Promise.all([this.locks.close(), this.pools.close()]);
     this.watch.close();
     const clients = [this.redis.command, this.subscriber, this.reader];
     await Promise.allSettled(clients.map((client) => client.quit()));

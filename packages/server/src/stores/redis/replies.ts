@@ -1,4 +1,4 @@
-import { LeaseholdError, idempotencyKeyReused } from '@leasehold/core';
+import { LeaseholdError, fencedNoun, idempotencyKeyReused } from '@leasehold/core';
 import type {
   AcquireResult,
   LeaseDetail,
@@ -56,7 +56,8 @@ export function putRefusal(refusal: unknown, options: PutOptions, current: unkno
   if (refusal === 'nolease') return leaseNotFound(options.leaseId ?? '');
   if (refusal === 'idemreused') return idempotencyKeyReused();
   if (refusal === 'fenced') {
-    const message = `fence: token ${options.fence?.token} is not a current grant of its lock`;
+    const { key = '', token } = options.fence ?? {};
+    const message = `fence: token ${token} is not a current grant of its ${fencedNoun(key)}`;
     return new LeaseholdError('FENCED', message, { field: 'fence' });
   }
   const message = `ifVersion: expected ${options.ifVersion}, the key is at version ${String(current)}`;

@@ -56,9 +56,10 @@ return 1
 );
 
 /**
- * ARGV: prefix. The store's live leases (Dapr locks' implicit ones included), held locks and queued
- * waiters, for metrics: a ZCOUNT per app's set (see usage-lua) and a GET. Sets that have expired
- * leave the list (a set made again is listed again).
+ * ARGV: prefix. The store's live leases (Dapr locks' implicit ones included), held locks, queued
+ * waiters and semaphore permits held (kept by the pool scripts), for metrics: a ZCOUNT per app's
+ * set (see usage-lua) and two GETs. Sets that have expired leave the list (a set made again is
+ * listed again).
  */
 export const statsScript = new LuaScript(
   lua(`
@@ -71,8 +72,11 @@ local function live(kind)
   end
   return n
 end
-local waiting = tonumber(redis.call('GET', P .. 'waiting') or '0')
-if waiting < 0 then waiting = 0 end
-return { live('leases'), live('locks'), waiting }
+local function atLeast0(name)
+  local n = tonumber(redis.call('GET', P .. name) or '0')
+  if n < 0 then return 0 end
+  return n
+end
+return { live('leases'), live('locks'), atLeast0('waiting'), atLeast0('permits') }
 `),
 );
