@@ -1,6 +1,6 @@
 import type { AcquireOptions, LeaseApp, LockHolder } from '@leasehold/core';
 import { leaseNotFound } from '../redis/replies.js';
-import { handOff, insertLock, readLock, releaseAndHandOff } from './handoff.js';
+import { handOff, insertLock, readLock, readLockState, releaseAndHandOff } from './handoff.js';
 import type { LockRow } from './handoff.js';
 import type { PgTxn } from './pg-txn.js';
 
@@ -59,10 +59,10 @@ export async function acquireStep(
  * and a free lock with a queue goes to its head. Undefined when the lock is free and nobody waits.
  */
 export async function currentLock(txn: PgTxn, key: string): Promise<LockRow | undefined> {
-  const lock = await readLock(txn, key);
+  const { lock, queued } = await readLockState(txn, key);
   if (lock?.live) return lock;
   if (lock) await releaseAndHandOff(txn, key, lock.leaseId);
-  else if (!(await handOff(txn, key))) return undefined;
+  else if (!queued || !(await handOff(txn, key))) return undefined;
   return readLock(txn, key);
 }
 

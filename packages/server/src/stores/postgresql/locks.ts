@@ -11,7 +11,7 @@ import type {
 import { RedisWaiters } from '../redis/redis-waiters.js';
 import { acquireStep } from './acquire-step.js';
 import type { AcquireStep } from './acquire-step.js';
-import { readLock, releaseAndHandOff } from './handoff.js';
+import { deleteOwnGrant, handOff, readLock, releaseAndHandOff } from './handoff.js';
 import { PgLockReads } from './lock-reads.js';
 import type { PgContext } from './pg-context.js';
 import { PgWaiterBackend } from './waiter-backend.js';
@@ -64,6 +64,11 @@ export class PgLocks implements LockStore {
   async release(key: string, leaseId: string, app: LeaseApp): Promise<ReleaseStatus> {
     return this.ctx.txn('release', async (txn) => {
       await txn.lockKeys([key]);
+      if (await deleteOwnGrant(txn, key, leaseId, app)) {
+        txn.change({ type: 'lock.released', key, leaseId });
+        await handOff(txn, key);
+        return 'released';
+      }
       const lock = await readLock(txn, key);
       if (!lock) return 'not_held';
       if (!lock.live) {

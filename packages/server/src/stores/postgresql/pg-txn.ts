@@ -53,35 +53,43 @@ export class PgTxn {
     this.notices.push({ channel: channelOf(this.t.schema, serverId), line });
   }
 
-  /** Draws the revisions, stamps the grants' tokens and queues the NOTIFYs; the tokens by key. */
+  /**
+   * Draws the revisions, stamps the grants' tokens and queues the NOTIFYs, in one statement (one
+   * round trip at the end of every transaction); returns the tokens by key.
+   */
   async finish(): Promise<Map<string, number>> {
-    const tokens = new Map<string, number>();
     const n = this.changes.length;
-    if (n > 0) {
-      const [row] = await this.sql<{ revision: number }[]>`
-        UPDATE ${this.t.meta} SET revision = revision + ${n} RETURNING revision`;
-      const first = (row?.revision ?? n) - n + 1;
-      this.changes.forEach((c, i) => {
-        if (c.type !== 'lock.acquired') return;
-        tokens.set(c.key, first + i);
-        if (c.waiter !== undefined) this.notify(c.waiter.server, `g ${c.waiter.id} ${first + i} ${c.key}`);
-      });
+    if (n === 0) {
+      await this.sendNotices();
+      return new Map();
     }
-    if (tokens.size > 0) await this.stamp(tokens);
-    if (this.notices.length > 0) {
-      const channels = this.sql.array(this.notices.map((n) => n.channel));
-      const lines = this.sql.array(this.notices.map((n) => n.line));
-      await this.sql`SELECT pg_notify(c, l) FROM unnest(${channels}::text[], ${lines}::text[]) AS m(c, l)`;
-    }
-    return tokens;
+    const grants = this.changes.flatMap((c, i) => (c.type === 'lock.acquired' ? [{ c, i }] : []));
+    const text = (values: string[]) => this.sql.array(values);
+    const { sql, t } = this;
+    const [row] = await sql<{ revision: number }[]>`
+      WITH r AS (UPDATE ${t.meta} SET revision = revision + ${n}::bigint RETURNING revision),
+      g AS (
+        SELECT v.key, v.waiter, v.channel, r.revision - ${n}::bigint + 1 + v.i::bigint AS token
+        FROM r, unnest(${text(grants.map((g) => g.c.key))}::text[], ${text(grants.map((g) => String(g.i)))}::text[],
+          ${text(grants.map((g) => g.c.waiter?.id ?? ''))}::text[],
+          ${text(grants.map((g) => (g.c.waiter ? channelOf(t.schema, g.c.waiter.server) : '')))}::text[])
+          AS v(key, i, waiter, channel)),
+      s AS (UPDATE ${t.locks} AS l SET token = g.token FROM g WHERE l.key = g.key RETURNING l.key),
+      m AS (
+        SELECT g.channel, 'g ' || g.waiter || ' ' || g.token || ' ' || g.key AS line FROM g WHERE g.waiter <> ''
+        UNION ALL
+        SELECT * FROM unnest(${text(this.notices.map((x) => x.channel))}::text[],
+          ${text(this.notices.map((x) => x.line))}::text[])),
+      sent AS (SELECT pg_notify(m.channel, m.line) FROM m)
+      SELECT r.revision, (SELECT count(*) FROM s) AS stamped, (SELECT count(*) FROM sent) AS sent FROM r`;
+    const first = (row?.revision ?? n) - n + 1;
+    return new Map(grants.map(({ c, i }) => [c.key, first + i]));
   }
 
-  private async stamp(tokens: Map<string, number>): Promise<void> {
-    const keys = [...tokens.keys()];
-    const values = [...tokens.values()].map(String);
-    await this.sql`
-      UPDATE ${this.t.locks} AS l SET token = v.token::bigint
-      FROM unnest(${this.sql.array(keys)}::text[], ${this.sql.array(values)}::text[]) AS v(key, token)
-      WHERE l.key = v.key`;
+  private async sendNotices(): Promise<void> {
+    if (this.notices.length === 0) return;
+    const channels = this.sql.array(this.notices.map((x) => x.channel));
+    const lines = this.sql.array(this.notices.map((x) => x.line));
+    await this.sql`SELECT pg_notify(c, l) FROM unnest(${channels}::text[], ${lines}::text[]) AS m(c, l)`;
   }
 }
