@@ -102,8 +102,9 @@ export class PostgresServer {
   }
 
   /** Runs one statement on a short-lived connection (test set-up and fault injection). */
-  async query<T extends object = Record<string, unknown>>(text: string): Promise<T[]> {
-    const sql = postgres(this.url, { max: 1, onnotice: () => undefined, connect_timeout: 5 });
+  async query<T extends object = Record<string, unknown>>(text: string, database = 'postgres'): Promise<T[]> {
+    const url = this.url.replace(/\/postgres$/, `/${database}`);
+    const sql = postgres(url, { max: 1, onnotice: () => undefined, connect_timeout: 5 });
     try {
       return [...(await sql.unsafe<T[]>(text))];
     } finally {

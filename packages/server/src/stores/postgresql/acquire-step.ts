@@ -39,7 +39,7 @@ export async function acquireStep(
   const { key, leaseId } = options;
   await lockLease(txn, leaseId, options.app);
   await txn.lockKeys([key]);
-  let lock = await currentLock(txn, key);
+  const lock = await currentLock(txn, key);
   if (lock?.leaseId === leaseId) return { kind: 'held', token: lock.token };
   if (!lock) {
     await insertLock(txn, key, leaseId, options.maxHoldMs ?? null);

@@ -18,8 +18,14 @@ function refusal(entries: Record<string, string>): { field: string | undefined; 
 
 describe('lock.postgresql metadata', () => {
   it('reads a connection string, naming the host but never the password', () => {
-    const config = parse({ connectionString: 'postgres://app:secret@db.local:6543/locks', schema: 'ops_locks' });
-    expect(config.target).toEqual({ url: 'postgres://app:secret@db.local:6543/locks', place: 'db.local:6543' });
+    const config = parse({
+      connectionString: 'postgres://app:secret@db.local:6543/locks',
+      schema: 'ops_locks',
+    });
+    expect(config.target).toEqual({
+      url: 'postgres://app:secret@db.local:6543/locks',
+      place: 'db.local:6543',
+    });
     expect(config.listenTarget).toBe(config.target);
     expect(config).toMatchObject({ schema: 'ops_locks', timeoutMs: 5_000, poolSize: 10 });
   });
@@ -53,10 +59,14 @@ describe('lock.postgresql metadata', () => {
     expect(refusal({ connectionString: 'postgres://db/x', host: 'db' }).field).toBe('host');
     expect(refusal({ host: 'db', port: '70000' }).message).toContain('port: an integer from 1 to 65535');
     expect(refusal({ host: 'db', schema: 'Bad-Name' }).field).toBe('schema');
-    expect(refusal({ host: 'db', timeoutMs: '5' }).message).toContain('timeoutMs: an integer from 100 to 600000');
+    expect(refusal({ host: 'db', timeoutMs: '5' }).message).toContain(
+      'timeoutMs: an integer from 100 to 600000',
+    );
     expect(refusal({ host: 'db', poolSize: '0' }).field).toBe('poolSize');
     expect(refusal({ host: 'db', listenConnectionString: 'x' }).field).toBe('listenConnectionString');
-    expect(refusal({ host: 'db', tlsCert: '/nonexistent/cert.pem' }).message).toContain('tlsCert: cannot read');
+    expect(refusal({ host: 'db', tlsCert: '/nonexistent/cert.pem' }).message).toContain(
+      'tlsCert: cannot read',
+    );
     expect(refusal({ host: 'db', redisHost: 'x' }).message).toContain('redishost: unknown field');
   });
 });

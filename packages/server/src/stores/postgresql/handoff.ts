@@ -40,7 +40,12 @@ export async function readLockState(
 }
 
 /** Deletes the live grant of `key` to `leaseId` (of `app`, unless admin); false when there is none. */
-export async function deleteOwnGrant(txn: PgTxn, key: string, leaseId: string, app: LeaseApp): Promise<boolean> {
+export async function deleteOwnGrant(
+  txn: PgTxn,
+  key: string,
+  leaseId: string,
+  app: LeaseApp,
+): Promise<boolean> {
   const { sql, t } = txn;
   const gone = await sql`
     DELETE FROM ${t.locks} AS k USING ${t.leases} AS l

@@ -26,30 +26,39 @@ export class PgLeases implements LeaseStore {
   async grant(options: GrantOptions): Promise<LeaseInfo> {
     const { sql, t } = this.ctx;
     const id = newLeaseId();
-    await this.ctx.conn.run('grantLease', () => sql`
+    await this.ctx.conn.run(
+      'grantLease',
+      () => sql`
       INSERT INTO ${t.leases} (id, app, owner, ttl_ms, implicit, expires_at)
       VALUES (${id}, ${options.app}, ${options.owner ?? null}, ${options.ttlMs}, ${options.implicit ?? false},
-        clock_timestamp() + ${options.ttlMs}::bigint * interval '1 millisecond')`);
+        clock_timestamp() + ${options.ttlMs}::bigint * interval '1 millisecond')`,
+    );
     this.ctx.reaper.wakeIn(options.ttlMs);
     return info({ id, ttlMs: options.ttlMs, owner: options.owner ?? null, app: options.app });
   }
 
   async keepAlive(leaseId: string, app: LeaseApp): Promise<LeaseInfo | undefined> {
     const { sql, t } = this.ctx;
-    const [row] = await this.ctx.conn.run('keepAlive', () => sql<LeaseRow[]>`
+    const [row] = await this.ctx.conn.run(
+      'keepAlive',
+      () => sql<LeaseRow[]>`
       UPDATE ${t.leases} SET expires_at = clock_timestamp() + ttl_ms * interval '1 millisecond'
       WHERE id = ${leaseId} AND expires_at > clock_timestamp() AND (${app ?? null}::text IS NULL OR app = ${app ?? null})
-      RETURNING id, ttl_ms AS "ttlMs", owner, app`);
+      RETURNING id, ttl_ms AS "ttlMs", owner, app`,
+    );
     return row && info(row);
   }
 
   async keepAliveMany(leaseIds: readonly string[], app: LeaseApp): Promise<string[]> {
     const { sql, t } = this.ctx;
-    const renewed = await this.ctx.conn.run('keepAlive', () => sql<{ id: string }[]>`
+    const renewed = await this.ctx.conn.run(
+      'keepAlive',
+      () => sql<{ id: string }[]>`
       UPDATE ${t.leases} SET expires_at = clock_timestamp() + ttl_ms * interval '1 millisecond'
       WHERE id = ANY(${sql.array([...leaseIds])}::text[]) AND expires_at > clock_timestamp()
         AND (${app ?? null}::text IS NULL OR app = ${app ?? null})
-      RETURNING id`);
+      RETURNING id`,
+    );
     const alive = new Set(renewed.map((row) => row.id));
     return leaseIds.filter((id) => !alive.has(id));
   }
@@ -77,14 +86,17 @@ export class PgLeases implements LeaseStore {
 
   private async details(filter: ReturnType<PgContext['sql']>, limit: number): Promise<LeaseDetail[]> {
     const { sql, t } = this.ctx;
-    const rows = await this.ctx.conn.run('getLease', () => sql<DetailRow[]>`
+    const rows = await this.ctx.conn.run(
+      'getLease',
+      () => sql<DetailRow[]>`
       SELECT l.id, l.ttl_ms AS "ttlMs", l.owner, l.app, l.implicit,
         (extract(epoch FROM l.expires_at - clock_timestamp()) * 1000)::float8 AS "remainingMs",
         (SELECT array_agg(k.key ORDER BY k.key) FROM ${t.locks} AS k
           WHERE k.lease_id = l.id AND (k.hold_until IS NULL OR k.hold_until > clock_timestamp())) AS locks
       FROM ${t.leases} AS l
       WHERE l.expires_at > clock_timestamp() AND ${filter}
-      ORDER BY l.id LIMIT ${limit}`);
+      ORDER BY l.id LIMIT ${limit}`,
+    );
     return rows.map((row) => ({
       ...info(row),
       remainingMs: Math.max(0, Math.round(row.remainingMs)),

@@ -28,7 +28,11 @@ export class PgListener {
   async start(): Promise<void> {
     if (this.stopped) return;
     try {
-      await this.sql.listen(this.channel, (line) => this.onMessage(line), () => this.onListen());
+      await this.sql.listen(
+        this.channel,
+        (line) => this.onMessage(line),
+        () => this.onListen(),
+      );
     } catch {
       this.retry = setTimeout(() => void this.start(), RETRY_MS);
       this.retry.unref();

@@ -22,44 +22,54 @@ export class PgLockReads {
 
   async describe(key: string): Promise<LockInfo> {
     const { sql, t } = this.ctx;
-    const [row] = await this.ctx.conn.run('describe', () => sql<InfoRow[]>`
+    const [row] = await this.ctx.conn.run(
+      'describe',
+      () => sql<InfoRow[]>`
       SELECT q.key, g.lease_id AS "leaseId", g.token, g.owner, g.app, g.acquired_at_ms AS "acquiredAt",
         g.remaining_ms AS "remainingMs",
         (SELECT count(*) FROM ${t.waiters} AS w
           WHERE w.key = q.key AND w.deadline > clock_timestamp())::int AS waiters
       FROM (SELECT ${key}::text COLLATE "C" AS key) AS q
-      LEFT JOIN (${this.liveGrants()}) AS g ON g.key = q.key`);
+      LEFT JOIN (${this.liveGrants()}) AS g ON g.key = q.key`,
+    );
     return row ? infoOf(row) : { key, held: false, waiters: 0 };
   }
 
   async list(prefix: string, limit: number): Promise<LockInfo[]> {
     const { sql, t } = this.ctx;
-    const rows = await this.ctx.conn.run('listLocks', () => sql<InfoRow[]>`
+    const rows = await this.ctx.conn.run(
+      'listLocks',
+      () => sql<InfoRow[]>`
       SELECT g.key, g.lease_id AS "leaseId", g.token, g.owner, g.app, g.acquired_at_ms AS "acquiredAt",
         g.remaining_ms AS "remainingMs",
         (SELECT count(*) FROM ${t.waiters} AS w
           WHERE w.key = g.key AND w.deadline > clock_timestamp())::int AS waiters
       FROM (${this.liveGrants()}) AS g
       WHERE g.key >= ${prefix} AND starts_with(g.key, ${prefix})
-      ORDER BY g.key LIMIT ${limit}`);
+      ORDER BY g.key LIMIT ${limit}`,
+    );
     return rows.map(infoOf);
   }
 
   async check(key: string, token: number): Promise<boolean> {
     const { sql } = this.ctx;
-    const rows = await this.ctx.conn.run('check', () => sql`
-      SELECT 1 FROM (${this.liveGrants()}) AS g WHERE g.key = ${key} AND g.token = ${token}`);
+    const rows = await this.ctx.conn.run(
+      'check',
+      () => sql`
+      SELECT 1 FROM (${this.liveGrants()}) AS g WHERE g.key = ${key} AND g.token = ${token}`,
+    );
     return rows.length > 0;
   }
 
   async queue(key: string): Promise<QueuedWaiter[]> {
     const { sql, t } = this.ctx;
-    const rows = await this.ctx.conn.run('queue', () => sql<
-      { leaseId: string; app: string | null; owner: string | null; since: number }[]
-    >`
+    const rows = await this.ctx.conn.run(
+      'queue',
+      () => sql<{ leaseId: string; app: string | null; owner: string | null; since: number }[]>`
       SELECT w.lease_id AS "leaseId", l.app, l.owner, (extract(epoch FROM w.since) * 1000)::float8 AS since
       FROM ${t.waiters} AS w LEFT JOIN ${t.leases} AS l ON l.id = w.lease_id
-      WHERE w.key = ${key} AND w.deadline > clock_timestamp() ORDER BY w.id`);
+      WHERE w.key = ${key} AND w.deadline > clock_timestamp() ORDER BY w.id`,
+    );
     return rows.map((row) => ({
       leaseId: row.leaseId,
       since: Math.round(row.since),

@@ -55,7 +55,10 @@ export class PgLocks implements LockStore {
       case 'held':
         return { acquired: true, fencingToken: drawn ?? (step.kind === 'held' ? step.token : 0) };
       case 'refused':
-        return { acquired: false, holder: { ...step.holder, fencingToken: drawn ?? step.holder.fencingToken } };
+        return {
+          acquired: false,
+          holder: { ...step.holder, fencingToken: drawn ?? step.holder.fencingToken },
+        };
       default:
         throw new LeaseholdError('STORE_ERROR', 'acquire queued without a waiter');
     }

@@ -34,7 +34,7 @@ export function openSql(config: PgConfig, target: PgTarget, role: 'ops' | 'liste
       : {}),
     ...(target.url === undefined ? partsOf(target) : {}),
   };
-  return (target.url === undefined ? postgres(options) : postgres(target.url, options)) as unknown as PgSql;
+  return target.url === undefined ? postgres(options) : postgres(target.url, options);
 }
 
 function partsOf(target: PgTarget): Pick<PgTarget, 'host' | 'port' | 'user' | 'password' | 'database'> {

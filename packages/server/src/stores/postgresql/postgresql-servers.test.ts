@@ -85,7 +85,9 @@ describeWithBackend('postgres', 'lock.postgresql: two servers on one Postgres', 
     const worker = async (store: PostgresqlStore, rounds: number): Promise<void> => {
       const lease = await store.leases.grant({ app: APP, ttlMs: 60_000 });
       for (let i = 0; i < rounds; i++) {
-        const token = tokenOf(await store.locks.acquire({ app: APP, key, leaseId: lease.id, waitMs: 30_000 }));
+        const token = tokenOf(
+          await store.locks.acquire({ app: APP, key, leaseId: lease.id, waitMs: 30_000 }),
+        );
         inside += 1;
         if (inside > 1) overlaps += 1;
         grants.push(token);

@@ -67,20 +67,26 @@ export class PostgresqlStore implements Store {
   /** Leases and locks by app (locks whose lease lives); this store has no keys or counters yet. */
   async usage(query: UsageQuery): Promise<Usage> {
     const { sql, t } = this.ctx;
-    const [row] = await this.conn.run('usage', () => sql<{ leases: number; locks: number }[]>`
+    const [row] = await this.conn.run(
+      'usage',
+      () => sql<{ leases: number; locks: number }[]>`
       SELECT (SELECT count(*) FROM ${t.leases} WHERE app = ${query.app}
           AND expires_at > clock_timestamp())::int AS leases,
         (SELECT count(*) FROM ${t.locks} AS k JOIN ${t.leases} AS l ON l.id = k.lease_id
-          WHERE l.app = ${query.app} AND l.expires_at > clock_timestamp())::int AS locks`);
+          WHERE l.app = ${query.app} AND l.expires_at > clock_timestamp())::int AS locks`,
+    );
     return { leases: row?.leases ?? 0, locks: row?.locks ?? 0, keys: 0, keyBytes: 0, counters: 0 };
   }
 
   /** Three counts in one statement. */
   async stats(): Promise<StoreStats> {
     const { sql, t } = this.ctx;
-    const [row] = await this.conn.run('stats', () => sql<StoreStats[]>`
+    const [row] = await this.conn.run(
+      'stats',
+      () => sql<StoreStats[]>`
       SELECT (SELECT count(*) FROM ${t.leases})::int AS leases, (SELECT count(*) FROM ${t.locks})::int AS locks,
-        (SELECT count(*) FROM ${t.waiters})::int AS waiters`);
+        (SELECT count(*) FROM ${t.waiters})::int AS waiters`,
+    );
     return row ?? { leases: 0, locks: 0, waiters: 0 };
   }
 

@@ -92,10 +92,13 @@ export class PgReaper implements ReaperWake {
   /** Milliseconds until the earliest lease end or hold deadline in the store. */
   private async nextDeadline(): Promise<number> {
     const { sql, t } = this.ctx;
-    const [row] = await this.ctx.conn.run('reap', () => sql<{ ms: number | null }[]>`
+    const [row] = await this.ctx.conn.run(
+      'reap',
+      () => sql<{ ms: number | null }[]>`
       SELECT (extract(epoch FROM least(
         (SELECT min(expires_at) FROM ${t.leases}),
-        (SELECT min(hold_until) FROM ${t.locks})) - clock_timestamp()) * 1000)::float8 AS ms`);
+        (SELECT min(hold_until) FROM ${t.locks})) - clock_timestamp()) * 1000)::float8 AS ms`,
+    );
     return row?.ms ?? MAX_IDLE_MS;
   }
 }

@@ -71,11 +71,11 @@ const DDL = (s: string): string[] => [
  * servers starting together do not race on the catalog; returns the layout the schema carries.
  */
 export async function ensureSchema(sql: PgSql, schema: string): Promise<number> {
-  return sql.begin(async (raw) => {
+  return sql.begin<number>(async (raw) => {
     const tx = raw as unknown as PgTx;
     await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`leasehold schema ${schema}`}, 0))`;
     for (const statement of DDL(schema)) await tx.unsafe(statement);
     const [row] = await tx.unsafe<{ layout: number }[]>(`SELECT layout FROM "${schema}".meta`);
     return row?.layout ?? LAYOUT;
-  }) as Promise<number>;
+  });
 }

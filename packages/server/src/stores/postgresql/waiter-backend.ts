@@ -38,9 +38,12 @@ export class PgWaiterBackend implements WaiterBackend {
   /** The grant's token once granted, 0 while queued, -1 when the wait is gone. */
   async status(key: string, waiterId: string): Promise<number> {
     const { sql, t } = this.ctx;
-    const [row] = await this.ctx.conn.run('waitStatus', () => sql<{ token: number | null; queued: boolean }[]>`
+    const [row] = await this.ctx.conn.run(
+      'waitStatus',
+      () => sql<{ token: number | null; queued: boolean }[]>`
       SELECT (SELECT token FROM ${t.locks} WHERE key = ${key} AND waiter = ${waiterId}) AS token,
-        EXISTS (SELECT 1 FROM ${t.waiters} WHERE waiter = ${waiterId}) AS queued`);
+        EXISTS (SELECT 1 FROM ${t.waiters} WHERE waiter = ${waiterId}) AS queued`,
+    );
     if (row?.token != null) return row.token;
     return row?.queued ? 0 : -1;
   }
