@@ -27,7 +27,12 @@ describe('lock.postgresql metadata', () => {
       place: 'db.local:6543',
     });
     expect(config.listenTarget).toBe(config.target);
-    expect(config).toMatchObject({ schema: 'ops_locks', timeoutMs: 5_000, poolSize: 10 });
+    expect(config).toMatchObject({
+      schema: 'ops_locks',
+      timeoutMs: 5_000,
+      poolSize: 10,
+      preparedStatements: true,
+    });
   });
 
   it('reads host, port, user, password and database, and a separate LISTEN connection', () => {
@@ -39,6 +44,7 @@ describe('lock.postgresql metadata', () => {
       listenConnectionString: 'postgresql://app@db-direct.local/locks',
       timeoutMs: '2000',
       poolSize: '4',
+      preparedStatements: 'false',
     });
     expect(config.target).toEqual({
       host: 'db.local',
@@ -49,7 +55,12 @@ describe('lock.postgresql metadata', () => {
       place: 'db.local:5432',
     });
     expect(config.listenTarget.place).toBe('db-direct.local:5432');
-    expect(config).toMatchObject({ schema: 'leasehold', timeoutMs: 2_000, poolSize: 4 });
+    expect(config).toMatchObject({
+      schema: 'leasehold',
+      timeoutMs: 2_000,
+      poolSize: 4,
+      preparedStatements: false,
+    });
   });
 
   it('refuses each bad field by name, with the limit it broke', () => {
@@ -63,6 +74,7 @@ describe('lock.postgresql metadata', () => {
       'timeoutMs: an integer from 100 to 600000',
     );
     expect(refusal({ host: 'db', poolSize: '0' }).field).toBe('poolSize');
+    expect(refusal({ host: 'db', preparedStatements: 'yes' }).field).toBe('preparedStatements');
     expect(refusal({ host: 'db', listenConnectionString: 'x' }).field).toBe('listenConnectionString');
     expect(refusal({ host: 'db', tlsCert: '/nonexistent/cert.pem' }).message).toContain(
       'tlsCert: cannot read',

@@ -26,6 +26,11 @@ export interface PgConfig {
   readonly timeoutMs: number;
   /** Connections in the operations pool. */
   readonly poolSize: number;
+  /**
+   * Named prepared statements: one round trip per statement instead of two (the driver asks for
+   * parameter types first otherwise). Off for a transaction pooler that cannot carry them.
+   */
+  readonly preparedStatements: boolean;
 }
 
 const DEFAULT_SCHEMA = 'leasehold';
@@ -45,6 +50,7 @@ const KNOWN = new Set([
   'schema',
   'timeoutms',
   'poolsize',
+  'preparedstatements',
   'keyprefix',
 ]);
 const PARTS = ['host', 'port', 'user', 'password', 'database'];
@@ -54,7 +60,8 @@ type Fail = (field: string, problem: string) => LeaseholdError;
 /**
  * Reads component metadata (names already lower-cased): `connectionString` or `host` (+ `port`,
  * `user`, `password`, `database`), `listenConnectionString`, `tlsCA` / `tlsCert` / `tlsKey` (PEM
- * files), `schema` (default `leasehold`), `timeoutMs` (default 5000), `poolSize` (default 10).
+ * files), `schema` (default `leasehold`), `timeoutMs` (default 5000), `poolSize` (default 10),
+ * `preparedStatements` (default true).
  * `keyPrefix` is the service's, not ours, and is ignored. Nothing here touches the network.
  */
 export function parsePgMetadata(name: string, metadata: ReadonlyMap<string, string>): PgConfig {
@@ -73,8 +80,11 @@ export function parsePgMetadata(name: string, metadata: ReadonlyMap<string, stri
   }
   const timeoutMs = integer(metadata, 'timeoutms', 'timeoutMs', [100, 600_000], DEFAULT_TIMEOUT_MS, fail);
   const poolSize = integer(metadata, 'poolsize', 'poolSize', [1, 100], DEFAULT_POOL_SIZE, fail);
+  const prepared = metadata.get('preparedstatements') ?? 'true';
+  if (prepared !== 'true' && prepared !== 'false') throw fail('preparedStatements', 'true or false');
   const tls = readTls(metadata, fail);
-  return { target, listenTarget, schema, timeoutMs, poolSize, ...(tls ? { tls } : {}) };
+  const preparedStatements = prepared === 'true';
+  return { target, listenTarget, schema, timeoutMs, poolSize, preparedStatements, ...(tls ? { tls } : {}) };
 }
 
 function readTarget(metadata: ReadonlyMap<string, string>, fail: Fail): PgTarget {

@@ -17,13 +17,14 @@ const INT8: PostgresType<number> = {
 };
 
 /**
- * Opens a pool (nothing connects until the first query). `prepare: false` keeps every statement
- * unnamed, so operations pass transaction poolers; keep-alive probes notice a dead peer in ~10 s.
+ * Opens a pool (nothing connects until the first query). Statements are named and prepared once
+ * per connection unless `preparedStatements` is off (for transaction poolers without support):
+ * unnamed ones cost a second round trip each. Keep-alive probes notice a dead peer in ~10 s.
  */
 export function openSql(config: PgConfig, target: PgTarget, role: 'ops' | 'listen'): PgSql {
   const options: Options<{ int8: PostgresType<number> }> = {
     max: role === 'ops' ? config.poolSize : 1,
-    prepare: false,
+    prepare: config.preparedStatements,
     onnotice: () => undefined,
     connect_timeout: Math.max(1, Math.ceil(config.timeoutMs / 1000)),
     keep_alive: 10,
