@@ -21,14 +21,11 @@ export class PgLockReads {
   constructor(private readonly ctx: PgContext) {}
 
   async describe(key: string): Promise<LockInfo> {
-    const { sql, t } = this.ctx;
+    const { sql } = this.ctx;
     const [row] = await this.ctx.conn.run(
       'describe',
       () => sql<InfoRow[]>`
-      SELECT q.key, g.lease_id AS "leaseId", g.token, g.owner, g.app, g.acquired_at_ms AS "acquiredAt",
-        g.remaining_ms AS "remainingMs",
-        (SELECT count(*) FROM ${t.waiters} AS w
-          WHERE w.key = q.key AND w.deadline > clock_timestamp())::int AS waiters
+      SELECT ${this.infoColumns('q.key')}
       FROM (SELECT ${key}::text COLLATE "C" AS key) AS q
       LEFT JOIN (${this.liveGrants()}) AS g ON g.key = q.key`,
     );
@@ -36,15 +33,11 @@ export class PgLockReads {
   }
 
   async list(prefix: string, limit: number): Promise<LockInfo[]> {
-    const { sql, t } = this.ctx;
+    const { sql } = this.ctx;
     const rows = await this.ctx.conn.run(
       'listLocks',
       () => sql<InfoRow[]>`
-      SELECT g.key, g.lease_id AS "leaseId", g.token, g.owner, g.app, g.acquired_at_ms AS "acquiredAt",
-        g.remaining_ms AS "remainingMs",
-        (SELECT count(*) FROM ${t.waiters} AS w
-          WHERE w.key = g.key AND w.deadline > clock_timestamp())::int AS waiters
-      FROM (${this.liveGrants()}) AS g
+      SELECT ${this.infoColumns('g.key')} FROM (${this.liveGrants()}) AS g
       WHERE g.key >= ${prefix} AND starts_with(g.key, ${prefix})
       ORDER BY g.key LIMIT ${limit}`,
     );
@@ -76,6 +69,16 @@ export class PgLockReads {
       ...(row.app === null ? {} : { app: row.app }),
       ...(row.owner === null ? {} : { owner: row.owner }),
     }));
+  }
+
+  /** An InfoRow's columns, for the lock named by column `key`, over grant `g`. */
+  private infoColumns(key: string): ReturnType<PgContext['sql']> {
+    const { sql, t } = this.ctx;
+    return sql`
+      ${sql(key)} AS key, g.lease_id AS "leaseId", g.token, g.owner, g.app, g.acquired_at_ms AS "acquiredAt",
+      g.remaining_ms AS "remainingMs",
+      (SELECT count(*) FROM ${t.waiters} AS w WHERE w.key = ${sql(key)} AND w.deadline > clock_timestamp())::int
+        AS waiters`;
   }
 
   /** The grants that count now, with their lease's facts. */
