@@ -32,6 +32,6 @@ describeWithBackend('postgres', 'lock.postgresql conformance on a real Postgres'
     'lock.postgresql',
     () => store,
     { ttlMs: TTL_MS, expirySlackMs: EXPIRY_SLACK_MS },
-    { lacks: ['kv', 'counters', 'semaphores', 'rwlocks'] },
+    { lacks: ['kv', 'counters', 'semaphores', 'rwlocks', 'multiLock'] },
   );
 });

@@ -21,7 +21,13 @@ export class PostgresqlStore implements Store {
   readonly leases: PgLeases;
   readonly locks: PgLocks;
   readonly watch = new PgWatch();
-  readonly unsupported = { kv: NOT_YET, counters: NOT_YET, semaphores: NOT_YET, rwlocks: NOT_YET };
+  readonly unsupported = {
+    kv: NOT_YET,
+    counters: NOT_YET,
+    semaphores: NOT_YET,
+    rwlocks: NOT_YET,
+    multiLock: NOT_YET,
+  };
   private readonly ctx: PgContext;
   private readonly reaper: PgReaper;
   private readonly listener: PgListener;
