@@ -26,6 +26,8 @@ import { PgWaiterBackend } from './waiter-backend.js';
 export class PgLocks implements LockStore {
   readonly waiters: RedisWaiters;
   private readonly reads: PgLockReads;
+  /** Acquire transactions under way: close lets them answer before it fails their waits. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly ctx: PgContext) {
     this.waiters = new RedisWaiters(new PgWaiterBackend(ctx));
@@ -41,7 +43,9 @@ export class PgLocks implements LockStore {
     let tokens: Map<string, number>;
     try {
       const waiter = waiterId === undefined ? undefined : { id: waiterId, server: this.ctx.serverId };
-      [step, tokens] = await this.ctx.txnWithTokens('acquire', (txn) => acquireStep(txn, options, waiter));
+      const running = this.ctx.txnWithTokens('acquire', (txn) => acquireStep(txn, options, waiter));
+      this.inFlight.add(running);
+      [step, tokens] = await running.finally(() => this.inFlight.delete(running));
     } catch (error) {
       pending?.discard();
       throw error;
@@ -112,6 +116,8 @@ export class PgLocks implements LockStore {
 
   /** Fails this server's waiters and takes them out of their queues (best effort: the pool closes next). */
   async close(): Promise<void> {
+    // A wait whose transaction is still under way has no reader yet: failing it now would reject unheard.
+    await Promise.allSettled([...this.inFlight]);
     const open = this.waiters.failAll(new LeaseholdError('UNAVAILABLE', 'store is closing'));
     const backend = new PgWaiterBackend(this.ctx);
     await Promise.all(open.map(({ key, waiterId }) => backend.cancel(key, waiterId).catch(() => undefined)));
