@@ -23,12 +23,14 @@ async function until(condition: () => Promise<boolean>, ms = 5_000): Promise<voi
 describeWithBackend('postgres', 'lock.postgresql: two servers on one Postgres', (bindir) => {
   let server: PostgresServer;
   let stores: [PostgresqlStore, PostgresqlStore];
+  let schema: string;
 
   beforeAll(async () => {
     server = await PostgresServer.start(bindir);
+    schema = server.uniqueSchema('servers');
     const metadata = new Map([
       ['connectionstring', server.url],
-      ['schema', server.uniqueSchema('servers')],
+      ['schema', schema],
     ]);
     stores = [await createPostgresqlStore('a', metadata), await createPostgresqlStore('b', metadata)];
   }, 60_000);
@@ -101,4 +103,19 @@ describeWithBackend('postgres', 'lock.postgresql: two servers on one Postgres', 
     expect(grants).toHaveLength(200);
     for (let i = 1; i < grants.length; i++) expect(grants[i]).toBeGreaterThan(grants[i - 1]!);
   }, 60_000);
+
+  it('two reapers never end one lease twice: 300 lapses draw exactly 300 revisions', async () => {
+    const revision = async () =>
+      Number((await server.query<{ revision: string }>(`SELECT revision FROM ${schema}.meta`))[0]?.revision);
+    const shortLived = `SELECT count(*) AS n FROM ${schema}.leases WHERE ttl_ms < 10000`;
+    const leased = async () => Number((await server.query<{ n: string }>(shortLived))[0]?.n);
+    await until(async () => (await leased()) === 0, 10_000);
+    const before = await revision();
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) => stores[i % 2]!.leases.grant({ app: APP, ttlMs: 1_000 })),
+    );
+    await until(async () => (await leased()) === 0, 10_000);
+    // Each lease's end is announced once (one lease.expired, one revision), whichever server ended it.
+    expect((await revision()) - before).toBe(300);
+  }, 30_000);
 });
