@@ -1,5 +1,6 @@
 import type { LeaseApp } from '@leasehold/core';
 import type { PgTxn } from './pg-txn.js';
+import { textArray } from './text-array.js';
 
 /** A lock row with whether it still counts: its lease alive and its hold deadline not passed. */
 export interface LockRow {
@@ -134,7 +135,7 @@ export async function insertLock(
 export async function endLeases(txn: PgTxn, ids: readonly string[], expired: boolean): Promise<void> {
   if (ids.length === 0) return;
   const { sql, t } = txn;
-  const list = sql.array([...ids]);
+  const list = textArray(ids);
   const touched = await sql<{ key: string }[]>`
     SELECT key FROM ${t.locks} WHERE lease_id = ANY(${list}::text[])
     UNION SELECT key FROM ${t.waiters} WHERE lease_id = ANY(${list}::text[])`;

@@ -2,6 +2,7 @@ import { newLeaseId } from '@leasehold/core';
 import type { GrantOptions, LeaseApp, LeaseDetail, LeaseInfo, LeaseStore } from '@leasehold/core';
 import { endLeases } from './handoff.js';
 import type { PgContext } from './pg-context.js';
+import { textArray } from './text-array.js';
 
 interface LeaseRow {
   readonly id: string;
@@ -55,7 +56,7 @@ export class PgLeases implements LeaseStore {
       'keepAlive',
       () => sql<{ id: string }[]>`
       UPDATE ${t.leases} SET expires_at = clock_timestamp() + ttl_ms * interval '1 millisecond'
-      WHERE id = ANY(${sql.array([...leaseIds])}::text[]) AND expires_at > clock_timestamp()
+      WHERE id = ANY(${textArray([...leaseIds])}::text[]) AND expires_at > clock_timestamp()
         AND (${app ?? null}::text IS NULL OR app = ${app ?? null})
       RETURNING id`,
     );

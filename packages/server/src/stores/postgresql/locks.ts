@@ -118,8 +118,7 @@ export class PgLocks implements LockStore {
   async close(): Promise<void> {
     // A wait whose transaction is still under way has no reader yet: failing it now would reject unheard.
     await Promise.allSettled([...this.inFlight]);
-    const open = this.waiters.failAll(new LeaseholdError('UNAVAILABLE', 'store is closing'));
     const backend = new PgWaiterBackend(this.ctx);
-    await Promise.all(open.map(({ key, waiterId }) => backend.cancel(key, waiterId).catch(() => undefined)));
+    await this.waiters.close((key, waiterId) => backend.cancel(key, waiterId));
   }
 }

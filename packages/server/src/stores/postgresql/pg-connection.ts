@@ -29,6 +29,9 @@ export function openSql(config: PgConfig, target: PgTarget, role: 'ops' | 'liste
     connect_timeout: Math.max(1, Math.ceil(config.timeoutMs / 1000)),
     keep_alive: 10,
     types: { int8: INT8 },
+    // The driver's array-type query on each new connection can reject unhandled when Postgres dies
+    // mid-connect (seen in the kill -9 test); the store sends arrays as literals (text-array.ts).
+    fetch_types: false,
     connection: { application_name: `leasehold ${role}` },
     ...(config.tls
       ? { ssl: { ca: config.tls.ca, cert: config.tls.cert, key: config.tls.key, rejectUnauthorized: true } }

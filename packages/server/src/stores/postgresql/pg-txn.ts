@@ -1,5 +1,6 @@
 import type { PgTx } from './pg-connection.js';
 import type { PgTables } from './schema.js';
+import { textArray } from './text-array.js';
 
 /** One change a transaction makes; each draws one store revision at commit. */
 export interface PgChange {
@@ -40,7 +41,7 @@ export class PgTxn {
     await this.sql`
       SELECT pg_advisory_xact_lock(h) FROM (
         SELECT DISTINCT hashtextextended(${this.t.schema}::text || ':' || k, 0) AS h
-        FROM unnest(${this.sql.array(list)}::text[]) AS k ORDER BY h) AS ordered`;
+        FROM unnest(${textArray(list)}::text[]) AS k ORDER BY h) AS ordered`;
   }
 
   /** Records a change; a grant's token is its revision, known at `finish`. */
@@ -64,7 +65,7 @@ export class PgTxn {
       return new Map();
     }
     const grants = this.changes.flatMap((c, i) => (c.type === 'lock.acquired' ? [{ c, i }] : []));
-    const text = (values: string[]) => this.sql.array(values);
+    const text = textArray;
     const { sql, t } = this;
     const [row] = await sql<{ revision: number }[]>`
       WITH r AS (UPDATE ${t.meta} SET revision = revision + ${n}::bigint RETURNING revision),
@@ -88,8 +89,8 @@ export class PgTxn {
 
   private async sendNotices(): Promise<void> {
     if (this.notices.length === 0) return;
-    const channels = this.sql.array(this.notices.map((x) => x.channel));
-    const lines = this.sql.array(this.notices.map((x) => x.line));
+    const channels = textArray(this.notices.map((x) => x.channel));
+    const lines = textArray(this.notices.map((x) => x.line));
     await this.sql`SELECT pg_notify(c, l) FROM unnest(${channels}::text[], ${lines}::text[]) AS m(c, l)`;
   }
 }
