@@ -48,6 +48,12 @@ describe('leasehold lock with --permits/--limit and --read/--write (real process
     await expect.poll(async () => (await semaphore('pool')).body.waiters, { timeout: 15_000 }).toBe(1);
     expect((await semaphore('pool')).body).toMatchObject({ limit: 2, used: 2 });
     expect(c.stderr()).not.toContain('acquired');
+    const status = await runCli(['status', 'pool', '--semaphore'], server.url);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('pool: 2 of 2 permits used, 1 waiting');
+    expect(status.stdout).toMatch(/LEASE\s+OWNER\s+PERMITS\s+TOKEN\s+HELD/);
+    const listed = JSON.parse((await runCli(['status', '--semaphore', '--json'], server.url)).stdout);
+    expect(listed).toContainEqual(expect.objectContaining({ name: 'pool', limit: 2, used: 2, waiters: 1 }));
 
     // Without --wait a fourth gives up at once, saying how full the semaphore is.
     const busy = await runCli([...take, '--', 'true'], server.url);
@@ -105,6 +111,10 @@ describe('leasehold lock with --permits/--limit and --read/--write (real process
     expect(state.mode).toBe('read');
     expect(state.holders).toHaveLength(2);
     expect(w.stderr()).not.toContain('acquired');
+    const status = await runCli(['status', 'cfg', '--rwlock'], server.url);
+    expect(status.stdout).toContain('cfg: held for read, 2 waiting');
+    expect(status.stdout.match(/\sread\s/g)).toHaveLength(2);
+    expect((await runCli(['status', '--rwlock'], server.url)).stdout).toMatch(/cfg\s+read\s+2\s+2/);
 
     read1.release();
     expect(await r1.exited).toBe(0);
@@ -123,7 +133,9 @@ describe('leasehold lock with --permits/--limit and --read/--write (real process
 
   it('stops a --write command with exit 76 when its lease is revoked', async () => {
     const w = startCli(['lock', 'cfg2', '--write', '--ttl', '5s', '--', 'sleep', '30'], server.url);
-    const [, , leaseId] = await w.waitForStderr(/acquired read\/write lock cfg2 for write \(token (\d+), lease (\S+)\)/);
+    const [, , leaseId] = await w.waitForStderr(
+      /acquired read\/write lock cfg2 for write \(token (\d+), lease (\S+)\)/,
+    );
     const response = await fetch(`${server.url}/v1/lockstore/leases/${leaseId}`, { method: 'DELETE' });
     expect(await response.json()).toEqual({ revoked: true });
     expect(await w.exited).toBe(EXIT.LOST);
