@@ -40,7 +40,11 @@ export function outcomeOf(error: unknown): string {
 }
 
 /** How an acquire ended: a wait that ran out is timed_out, one its caller gave up is cancelled. */
-export function acquireOutcome(acquired: boolean, waitMs: number, signal: AbortSignal | undefined): AcquireOutcome {
+export function acquireOutcome(
+  acquired: boolean,
+  waitMs: number,
+  signal: AbortSignal | undefined,
+): AcquireOutcome {
   if (acquired) return 'granted';
   if (waitMs === 0) return 'refused';
   return signal?.aborted ? 'cancelled' : 'timed_out';
@@ -57,6 +61,11 @@ export async function observePoolAcquire<R extends { readonly acquired: boolean 
   const started = performance.now();
   const result = await run();
   const waited = wait.waitMs > 0 ? (performance.now() - started) / 1000 : undefined;
-  observer.acquireDone(target.store, acquireOutcome(result.acquired, wait.waitMs, wait.signal), waited, target.kind);
+  observer.acquireDone(
+    target.store,
+    acquireOutcome(result.acquired, wait.waitMs, wait.signal),
+    waited,
+    target.kind,
+  );
   return result;
 }

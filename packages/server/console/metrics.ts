@@ -57,10 +57,9 @@ export function readCounters(samples: Sample[]): Counters {
   const requestsName = own(/^leasehold_requests_total$/) ?? 'leasehold_http_requests_total';
   // Lock series first: the semaphore and read/write lock ones match the general patterns too.
   const acquireName = own(/^leasehold_lock_acquires_total$/) ?? own(/^leasehold_\w*acquires?_total$/);
-  const waitName = (own(/^leasehold_lock_wait_seconds_sum$/) ?? own(/^leasehold_\w*wait\w*_seconds_sum$/))?.replace(
-    /_sum$/,
-    '',
-  );
+  const waitName = (
+    own(/^leasehold_lock_wait_seconds_sum$/) ?? own(/^leasehold_\w*wait\w*_seconds_sum$/)
+  )?.replace(/_sum$/, '');
   const httpDuration = 'leasehold_http_request_duration_seconds';
   const onAcquireRoute = (s: Sample) => ACQUIRE_ROUTES.has(s.labels.route ?? '');
   const counters: Counters = {

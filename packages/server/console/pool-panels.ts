@@ -5,7 +5,13 @@ import { appBadge, duration, h, shortId, table } from './view.js';
 export function semaphoresPanel(overview: Overview): HTMLElement {
   if (!overview.semaphores) return h('div', { class: 'empty' }, 'This store has no semaphores.');
   const admin = overview.caller.role === 'admin';
-  const head = [...(admin ? ['app'] : []), 'semaphore', 'used / limit', 'holders (permits, token)', 'waiters'];
+  const head = [
+    ...(admin ? ['app'] : []),
+    'semaphore',
+    'used / limit',
+    'holders (permits, token)',
+    'waiters',
+  ];
   const rows = overview.semaphores.map((sem: SemaphoreRow) =>
     h(
       'tr',
@@ -13,7 +19,15 @@ export function semaphoresPanel(overview: Overview): HTMLElement {
       admin ? h('td', {}, appBadge(sem.app ?? sem.space)) : null,
       h('td', { class: 'name mono' }, sem.name),
       h('td', { class: 'num' }, usage(sem.used, sem.limit)),
-      h('td', {}, holderList(sem.holders, admin, (holder) => `${holder.permits} permit${holder.permits === 1 ? '' : 's'}`)),
+      h(
+        'td',
+        {},
+        holderList(
+          sem.holders,
+          admin,
+          (holder) => `${holder.permits} permit${holder.permits === 1 ? '' : 's'}`,
+        ),
+      ),
       h('td', { class: 'num waiters' }, sem.waiters === 0 ? '—' : `${sem.waiters} waiting`),
     ),
   );
@@ -33,7 +47,11 @@ export function rwlocksPanel(overview: Overview): HTMLElement {
       admin ? h('td', {}, appBadge(lock.app ?? lock.space)) : null,
       h('td', { class: 'name mono' }, lock.name),
       h('td', { class: `mode ${lock.mode ?? 'free'}` }, lock.mode ?? 'free'),
-      h('td', {}, holderList(lock.holders, admin, (holder) => holder.mode)),
+      h(
+        'td',
+        {},
+        holderList(lock.holders, admin, (holder) => holder.mode),
+      ),
       h('td', { class: 'num waiters' }, lock.waiters === 0 ? '—' : `${lock.waiters} waiting`),
     ),
   );
@@ -55,7 +73,11 @@ function usage(used: number, limit: number): HTMLElement {
 }
 
 /** Holders in grant order: (app,) lease, owner, what each weighs, token and age. */
-function holderList<H extends PoolHolder>(holders: readonly H[], admin: boolean, weighs: (holder: H) => string) {
+function holderList<H extends PoolHolder>(
+  holders: readonly H[],
+  admin: boolean,
+  weighs: (holder: H) => string,
+) {
   if (holders.length === 0) return '—';
   const now = Date.now();
   return h(

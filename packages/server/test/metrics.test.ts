@@ -280,7 +280,8 @@ function poolMetricsSuite(
       expect((await rw(b, 'read')).body.acquired).toBe(true);
       waitingWrite = rw(c, 'write', 30_000);
     }
-    const gauge = (now: Scrape, name: string, labels: Labels = {}) => now(name, { store: 'lockstore', ...labels });
+    const gauge = (now: Scrape, name: string, labels: Labels = {}) =>
+      now(name, { store: 'lockstore', ...labels });
     const during = await eventually(
       t,
       (s) =>
@@ -310,14 +311,22 @@ function poolMetricsSuite(
       moved('leasehold_permit_acquires_total', { store: 'lockstore', kind, outcome });
     expect([acquires('semaphore', 'granted'), acquires('semaphore', 'refused')]).toEqual([2, 1]);
     expect(
-      moved('leasehold_permit_wait_seconds_count', { store: 'lockstore', kind: 'semaphore', outcome: 'granted' }),
+      moved('leasehold_permit_wait_seconds_count', {
+        store: 'lockstore',
+        kind: 'semaphore',
+        outcome: 'granted',
+      }),
     ).toBe(1);
     expect(moved('leasehold_lock_acquires_total', { store: 'lockstore' })).toBe(0); // locks only
-    const requests = (op: string) => moved('leasehold_requests_total', { transport: 'http', op, outcome: 'ok' });
+    const requests = (op: string) =>
+      moved('leasehold_requests_total', { transport: 'http', op, outcome: 'ok' });
     expect([requests('semaphores.acquire'), requests('semaphores.release')]).toEqual([3, 1]);
     // The acquire that waited is in the wait histogram, not the store-operation one.
     expect(
-      moved('leasehold_store_operation_duration_seconds_count', { store: 'lockstore', op: 'semaphoreAcquire' }),
+      moved('leasehold_store_operation_duration_seconds_count', {
+        store: 'lockstore',
+        op: 'semaphoreAcquire',
+      }),
     ).toBe(2);
     if (has.engineCounts) {
       expect(gauge(now, 'leasehold_permits_held')).toBe(1);
@@ -365,5 +374,8 @@ describeWithBackend('etcd', 'metrics on lock.etcd', (binary) => {
   });
   afterAll(() => cluster?.stop());
   metricsSuite('lock.etcd', () => ({ endpoints: cluster.endpoints }));
-  poolMetricsSuite('lock.etcd', () => ({ endpoints: cluster.endpoints }), { rwlocks: false, engineCounts: false });
+  poolMetricsSuite('lock.etcd', () => ({ endpoints: cluster.endpoints }), {
+    rwlocks: false,
+    engineCounts: false,
+  });
 });

@@ -171,7 +171,12 @@ describeWithBackend('chromium', 'the operator console at /ui, in a real browser'
     await soon(() => page.textContent('#live-text')).toBe('live');
 
     const worker = await grant('gpu-worker-1');
-    const permits = await post('semaphores/acquire', { name: 'pool/gpu', leaseId: worker, limit: 3, permits: 2 });
+    const permits = await post('semaphores/acquire', {
+      name: 'pool/gpu',
+      leaseId: worker,
+      limit: 3,
+      permits: 2,
+    });
     expect(permits.body.acquired).toBe(true);
     const semaphore = page.locator('tr[data-semaphore="pool/gpu"]');
     const permitHolder = semaphore.locator(`li[data-lease="${worker}"]`);
@@ -192,7 +197,12 @@ describeWithBackend('chromium', 'the operator console at /ui, in a real browser'
     expect(await readHolder.textContent()).toContain(`read · token ${read.body.fencingToken}`);
     // A writer queues behind the reader, and the table says so.
     const writer = await grant('config-writer-1');
-    const write = post('rwlocks/acquire', { name: 'config/main', leaseId: writer, mode: 'write', waitMs: 60_000 });
+    const write = post('rwlocks/acquire', {
+      name: 'config/main',
+      leaseId: writer,
+      mode: 'write',
+      waitMs: 60_000,
+    });
     waits.push(write.catch(() => undefined));
     await soon(() => rwlock.locator('td.waiters').textContent()).toBe('1 waiting');
     await soon(() => page.locator('.event[data-type="permit.acquired"]').count()).toBeGreaterThanOrEqual(2);
@@ -204,9 +214,13 @@ describeWithBackend('chromium', 'the operator console at /ui, in a real browser'
     await screenshot(page, 'console-pools.png');
 
     // Letting go takes each holder off the page; the queued writer then shows as the holder.
-    expect((await post('semaphores/release', { name: 'pool/gpu', leaseId: worker })).body.status).toBe('released');
+    expect((await post('semaphores/release', { name: 'pool/gpu', leaseId: worker })).body.status).toBe(
+      'released',
+    );
     await soon(() => permitHolder.count()).toBe(0);
-    expect((await post('rwlocks/release', { name: 'config/main', leaseId: reader })).body.status).toBe('released');
+    expect((await post('rwlocks/release', { name: 'config/main', leaseId: reader })).body.status).toBe(
+      'released',
+    );
     expect((await write).body).toMatchObject({ acquired: true, mode: 'write' });
     await soon(() => readHolder.count()).toBe(0);
     await soon(() => rwlock.locator('td.mode').textContent()).toBe('write');

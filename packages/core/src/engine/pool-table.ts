@@ -64,7 +64,12 @@ export class PoolTable {
    * walk over the pools, which exist only while held, awaited or made by setLimit.
    */
   counts(): PoolCounts {
-    const counts = { semaphores: 0, semaphoreWaiters: 0, rwlocksHeld: { read: 0, write: 0 }, rwlockWaiters: 0 };
+    const counts = {
+      semaphores: 0,
+      semaphoreWaiters: 0,
+      rwlocksHeld: { read: 0, write: 0 },
+      rwlockWaiters: 0,
+    };
     for (const pool of this.byKey.values()) {
       if (pool.kind === 'semaphore') {
         counts.semaphores++;

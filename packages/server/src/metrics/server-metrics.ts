@@ -113,7 +113,8 @@ export class ServerMetrics implements ServiceObserver {
   ): void {
     if (kind !== undefined) {
       this.permitAcquires.labels(store, kind, outcome).inc();
-      if (waitedSeconds !== undefined) this.permitWaitSeconds.labels(store, kind, outcome).observe(waitedSeconds);
+      if (waitedSeconds !== undefined)
+        this.permitWaitSeconds.labels(store, kind, outcome).observe(waitedSeconds);
       return;
     }
     this.acquires.labels(store, outcome).inc();

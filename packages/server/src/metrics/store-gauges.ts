@@ -38,9 +38,21 @@ export function registerStoreGauges(registry: Registry, service: LeaseholdServic
   gauge('leasehold_locks_held', 'Held locks per store.', (s) => s.locks);
   gauge('leasehold_lock_waiters', 'Acquires waiting in queues per store.', (s) => s.waiters);
   gauge('leasehold_permits_held', 'Semaphore permits held per store that has semaphores.', (s) => s.permits);
-  gauge('leasehold_semaphores', 'Semaphores per store (held, awaited or made by setLimit).', (s) => s.semaphores);
-  gauge('leasehold_semaphore_waiters', 'Acquires waiting in semaphore queues per store.', (s) => s.semaphoreWaiters);
-  gauge('leasehold_rwlock_waiters', 'Acquires waiting in read/write lock queues per store.', (s) => s.rwlockWaiters);
+  gauge(
+    'leasehold_semaphores',
+    'Semaphores per store (held, awaited or made by setLimit).',
+    (s) => s.semaphores,
+  );
+  gauge(
+    'leasehold_semaphore_waiters',
+    'Acquires waiting in semaphore queues per store.',
+    (s) => s.semaphoreWaiters,
+  );
+  gauge(
+    'leasehold_rwlock_waiters',
+    'Acquires waiting in read/write lock queues per store.',
+    (s) => s.rwlockWaiters,
+  );
   new Gauge({
     name: 'leasehold_rwlocks_held',
     help: 'Read/write locks held per store, by the mode they are held in (read, write).',
