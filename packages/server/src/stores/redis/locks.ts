@@ -21,33 +21,62 @@ import {
   waiterStatusScript,
 } from './lock-scripts.js';
 import { callerArg } from './lua-script.js';
+import { cancelAllScript } from './multi-lock-scripts.js';
+import { RedisMultiLocks } from './multi-locks.js';
 import { RedisWaiters } from './redis-waiters.js';
 import type { Reply } from './replies.js';
 import { acquireResult, leaseNotFound, list, lockInfo } from './replies.js';
 import type { ScriptRunner } from './script-runner.js';
 
+/** How a single waiter stands, from the waiterStatus script's answer. */
+function waiterStatus(status: number): AcquireResult | 'queued' | undefined {
+  if (status === 0) return 'queued';
+  return status > 0 ? { acquired: true, fencingToken: status } : undefined;
+}
+
 /**
  * The locks of a `lock.redis` store, one Lua script per operation. Queues live in Redis; the
- * acquires this server waits on are told of their grant on this server's own channel.
+ * acquires this server waits on (single and composite) are told of their grant on this server's
+ * own channel.
  */
 export class RedisLocks implements LockStore {
+  /** The all-or-nothing multi-locks, whose waiters share these queues and this channel. */
+  readonly multi: RedisMultiLocks;
   private readonly channel: string;
-  private readonly waiters: RedisWaiters;
+  private readonly waiters: RedisWaiters<AcquireResult>;
 
   constructor(
     private readonly redis: ScriptRunner,
     private readonly subscriber: Redis,
   ) {
     this.channel = `${redis.prefix}srv:${randomUUID()}`;
-    this.waiters = new RedisWaiters({
+    this.waiters = new RedisWaiters<AcquireResult>({
       handoff: async (key) => Number(await redis.script('handoff', handoffScript, key)),
-      cancel: async (key, id) => void (await redis.script('acquire', cancelWaitScript, key, id)),
-      status: async (key, id) => Number(await redis.script('acquire', waiterStatusScript, key, id)),
+      cancel: async (id, [key]) => void (await redis.script('acquire', cancelWaitScript, key!, id)),
+      status: async (id, [key]) => waiterStatus(Number(await redis.script('acquire', waiterStatusScript, key!, id))),
+      none: { acquired: false },
     });
-    subscriber.on('ready', () => void this.waiters.recheck());
+    this.multi = new RedisMultiLocks(redis, this.channel);
+    subscriber.on('ready', () => void Promise.all([this.waiters.recheck(), this.multi.waiters.recheck()]));
     subscriber.on('message', (channel: string, message: string) => {
-      if (channel === this.channel) this.waiters.onMessage(message);
+      if (channel === this.channel) this.route(message);
     });
+  }
+
+  /** One message on this server's channel: `g <id> <token> <key>`, `m <id> <tokens JSON>` or `l <id>`. */
+  private route(message: string): void {
+    const [kind = '', waiterId = ''] = message.split(' ', 2);
+    const rest = message.slice(kind.length + waiterId.length + 2);
+    if (kind === 'g') {
+      const space = rest.indexOf(' ');
+      const fencingToken = Number(rest.slice(0, space));
+      this.waiters.granted(waiterId, [rest.slice(space + 1)], { acquired: true, fencingToken });
+    } else if (kind === 'm') {
+      this.multi.onGrant(waiterId, rest);
+    } else if (kind === 'l') {
+      this.waiters.leaseEnded(waiterId);
+      this.multi.waiters.leaseEnded(waiterId);
+    }
   }
 
   /** Subscribes this server's waiter channel; call once before use. */
@@ -57,16 +86,21 @@ export class RedisLocks implements LockStore {
 
   /** Fails this server's waiters and takes them out of Redis, so no grant goes to a server that has gone. */
   async close(): Promise<void> {
-    const open = this.waiters.failAll(new LeaseholdError('UNAVAILABLE', 'store is closing'));
+    const closing = new LeaseholdError('UNAVAILABLE', 'store is closing');
+    const singles = this.waiters.failAll(closing);
+    const composites = this.multi.waiters.failAll(closing);
     // Run directly: the runner already refuses ops, and these are the store's last words.
     const { command, prefix } = this.redis;
-    await Promise.allSettled(open.map((w) => cancelWaitScript.run(command, prefix, [w.key, w.waiterId])));
+    await Promise.allSettled([
+      ...singles.map((w) => cancelWaitScript.run(command, prefix, [w.keys[0]!, w.waiterId])),
+      ...composites.map((w) => cancelAllScript.run(command, prefix, [w.waiterId, ...w.keys])),
+    ]);
   }
 
   async acquire(options: AcquireOptions): Promise<AcquireResult> {
     const waitMs = options.signal?.aborted ? 0 : Math.max(0, options.waitMs ?? 0);
     const waiterId = waitMs > 0 ? randomUUID() : '';
-    const pending = waitMs > 0 ? this.waiters.register(waiterId, options.key) : undefined;
+    const pending = waitMs > 0 ? this.waiters.register(waiterId, [options.key]) : undefined;
     let reply: Reply;
     try {
       const { key, leaseId, maxHoldMs, app } = options;
@@ -80,7 +114,9 @@ export class RedisLocks implements LockStore {
     }
     if (reply[0] !== 'queued' || !pending) pending?.discard();
     if (reply[0] === 'nolease') throw leaseNotFound(options.leaseId);
-    if (reply[0] === 'queued' && pending) return pending.wait(waitMs, Number(reply[5]), options.signal);
+    if (reply[0] === 'queued' && pending) {
+      return pending.wait(waitMs, { [options.key]: Number(reply[5]) }, options.signal);
+    }
     return acquireResult(reply);
   }
 

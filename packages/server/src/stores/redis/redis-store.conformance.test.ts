@@ -21,6 +21,6 @@ describeWithBackend('redis-server', 'lock.redis conformance (single Redis)', (bi
     'lock.redis',
     () => store,
     { ttlMs: 300, expirySlackMs: 200 },
-    { lacks: ['semaphores', 'rwlocks', 'multiLock'] },
+    { lacks: ['semaphores', 'rwlocks'] },
   );
 });

@@ -28,6 +28,6 @@ describeWithBackend('redis-server', 'lock.redis conformance (a master found thro
     'lock.redis (Sentinel)',
     () => store,
     { ttlMs: 300, expirySlackMs: 200 },
-    { lacks: ['semaphores', 'rwlocks', 'multiLock'] },
+    { lacks: ['semaphores', 'rwlocks'] },
   );
 });

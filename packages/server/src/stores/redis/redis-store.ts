@@ -7,6 +7,7 @@ import { RedisKv } from './kv.js';
 import { checkLayout } from './layout.js';
 import { RedisLeases } from './leases.js';
 import { RedisLocks } from './locks.js';
+import type { RedisMultiLocks } from './multi-locks.js';
 import type { Reply } from './replies.js';
 import { storePrefix, usageOf } from './replies.js';
 import { ScriptRunner } from './script-runner.js';
@@ -22,13 +23,13 @@ import { RedisWatch } from './watch.js';
 export class RedisStore implements Store {
   readonly leases: RedisLeases;
   readonly locks: RedisLocks;
+  readonly multiLock: RedisMultiLocks;
   readonly dapr: RedisDapr;
   readonly kv: RedisKv;
   readonly counters: RedisCounters;
   readonly unsupported = {
     semaphores: 'not yet: semaphores on Redis (Lua) come with a later slice of issue 14',
     rwlocks: 'not yet: read/write locks on Redis (Lua) come with a later slice of issue 14',
-    multiLock: 'not yet: all-or-nothing multi-locks on Redis (one Lua script) come with a later slice of issue 14',
   };
   readonly watch: RedisWatch;
   private readonly redis: ScriptRunner;
@@ -43,6 +44,7 @@ export class RedisStore implements Store {
     this.redis = new ScriptRunner(command, storePrefix(storeName));
     this.leases = new RedisLeases(this.redis);
     this.locks = new RedisLocks(this.redis, subscriber);
+    this.multiLock = this.locks.multi;
     this.dapr = new RedisDapr(this.redis, (ttlMs) => this.leases.reapWithin(ttlMs));
     this.kv = new RedisKv(this.redis);
     this.counters = new RedisCounters(this.redis);

@@ -1,76 +1,76 @@
-import type { AcquireResult } from '@leasehold/core';
 import { atDeadline, LeaseholdError, storeError, Waiting } from '@leasehold/core';
 
-/** What the waiters need from Redis: the hand-off and cancel scripts. */
-export interface WaiterBackend {
-  /** Re-runs the hand-off for `key`; resolves the holder's PTTL afterwards (-2 free, -1 no TTL). */
+/** What the waiters of one kind (single or composite acquires) need from Redis. */
+export interface WaiterBackend<T> {
+  /** Re-runs the hand-off for `key`; resolves when to look again (ms; below 0: not needed). */
   handoff(key: string): Promise<number>;
-  /** Takes a waiter out of the queue, undoing a grant it never saw. */
-  cancel(key: string, waiterId: string): Promise<void>;
-  /** 0 while queued, the fencing token once granted, -1 when the waiter is gone. */
-  status(key: string, waiterId: string): Promise<number>;
+  /** Takes a waiter out of every queue it is in, undoing a grant it never saw. */
+  cancel(waiterId: string, keys: readonly string[]): Promise<void>;
+  /** 'queued', the outcome once granted, or undefined when the waiter is gone. */
+  status(waiterId: string, keys: readonly string[]): Promise<T | 'queued' | undefined>;
+  /** The outcome of a wait that ended without a grant. */
+  readonly none: T;
 }
 
-interface Pending {
-  readonly key: string;
-  readonly wait: Waiting<AcquireResult>;
+interface Pending<T> {
+  readonly keys: readonly string[];
+  readonly wait: Waiting<T>;
+}
+
+/** One registered waiter: its wait, or its discard once the enqueue answered without waiting. */
+export interface Registered<T> {
+  /** Waits up to `waitMs`; `wake` says per key when to re-run its hand-off (ms; below 0 never). */
+  wait(waitMs: number, wake: Readonly<Record<string, number>>, signal?: AbortSignal): Promise<T>;
+  discard(): void;
 }
 
 const RETRY_MS = 250;
 
 /**
- * This server's queued acquires. A hand-off script grants the head waiter inside Redis and
- * publishes `g <waiterId> <token> <key>` (or `l <waiterId>` when its lease ended) on this
- * server's channel. Expiry needs no polling: per waited-on key one unref()ed timer fires at the
- * holder's deadline (its PTTL) and re-runs the hand-off, which re-arms at the next deadline.
+ * This server's queued acquires of one kind. A hand-off script grants a head waiter inside Redis
+ * and publishes the grant (or `l <waiterId>` when its lease ended) on this server's channel; the
+ * owner of the channel passes each message here. Expiry needs no polling: per waited-on key one
+ * unref()ed timer fires when Redis said to look again (the holder's PTTL) and re-runs the
+ * hand-off, which re-arms at the next such time.
  */
-export class RedisWaiters {
-  private readonly pending = new Map<string, Pending>();
+export class RedisWaiters<T> {
+  private readonly pending = new Map<string, Pending<T>>();
   private readonly keyTimers = new Map<string, { cancel: () => void; at: number }>();
   private closed = false;
 
-  constructor(private readonly backend: WaiterBackend) {}
+  constructor(private readonly backend: WaiterBackend<T>) {}
 
   /** Registers a waiter before its enqueue script runs, so an early grant message is not lost. */
-  register(
-    waiterId: string,
-    key: string,
-  ): {
-    wait(waitMs: number, pttl: number, signal?: AbortSignal): Promise<AcquireResult>;
-    discard(): void;
-  } {
-    const entry: Pending = { key, wait: new Waiting<AcquireResult>() };
+  register(waiterId: string, keys: readonly string[]): Registered<T> {
+    const entry: Pending<T> = { keys, wait: new Waiting<T>() };
     this.pending.set(waiterId, entry);
     return {
       discard: () => {
-        entry.wait.settle({ acquired: false }); // nobody reads it: the acquire answered already
+        entry.wait.settle(this.backend.none); // nobody reads it: the acquire answered already
         this.pending.delete(waiterId);
       },
-      wait: (waitMs, pttl, signal) => {
+      wait: (waitMs, wake, signal) => {
         if (entry.wait.settled) return entry.wait.promise;
         entry.wait.arm({ waitMs, signal, onGiveUp: () => this.giveUp(waiterId, entry) });
-        this.armKey(key, pttl);
+        for (const [key, ms] of Object.entries(wake)) this.armKey(key, ms);
         return entry.wait.promise;
       },
     };
   }
 
-  /** Handles one message from this server's channel. */
-  onMessage(message: string): void {
-    const [kind, waiterId = '', token, ...rest] = message.split(' ');
+  /** A grant for `waiterId` of `keys`: settles its wait, or passes it on when nobody waits for it any more. */
+  granted(waiterId: string, keys: readonly string[], outcome: T): void {
     const entry = this.pending.get(waiterId);
-    if (kind === 'g') {
-      if (entry && !entry.wait.settled)
-        return this.settle(waiterId, entry, { acquired: true, fencingToken: Number(token) });
-      // A grant nobody is waiting for any more (a timed-out reply, a restart): pass it on.
-      void this.backend.cancel(rest.join(' '), waiterId).catch(() => undefined);
-    } else if (kind === 'l' && entry && !entry.wait.settled) {
-      this.settle(
-        waiterId,
-        entry,
-        new LeaseholdError('LEASE_NOT_FOUND', 'leaseId: lease ended while waiting'),
-      );
-    }
+    if (entry && !entry.wait.settled) return this.settle(waiterId, entry, outcome);
+    // A grant nobody is waiting for any more (a timed-out reply, a restart): pass it on.
+    void this.backend.cancel(waiterId, keys).catch(() => undefined);
+  }
+
+  /** The waiter's lease ended while it waited. */
+  leaseEnded(waiterId: string): void {
+    const entry = this.pending.get(waiterId);
+    if (!entry || entry.wait.settled) return;
+    this.settle(waiterId, entry, new LeaseholdError('LEASE_NOT_FOUND', 'leaseId: lease ended while waiting'));
   }
 
   /**
@@ -81,37 +81,33 @@ export class RedisWaiters {
     const open = [...this.pending].filter(([, e]) => !e.wait.settled);
     await Promise.all(
       open.map(async ([waiterId, entry]) => {
-        const status = await this.backend.status(entry.key, waiterId).catch(() => 0);
-        if (entry.wait.settled || status === 0) return;
-        this.settle(
-          waiterId,
-          entry,
-          status > 0 ? { acquired: true, fencingToken: status } : { acquired: false },
-        );
+        const status = await this.backend.status(waiterId, entry.keys).catch(() => 'queued' as const);
+        if (entry.wait.settled || status === 'queued') return;
+        this.settle(waiterId, entry, status ?? this.backend.none);
       }),
     );
-    for (const key of new Set(open.map(([, e]) => e.key))) void this.fire(key);
+    for (const key of new Set(open.flatMap(([, e]) => e.keys))) void this.fire(key);
   }
 
   /** Fails every waiter and stops every timer, as on close; returns the waits to cancel in Redis. */
-  failAll(error: LeaseholdError): { key: string; waiterId: string }[] {
+  failAll(error: LeaseholdError): { keys: readonly string[]; waiterId: string }[] {
     this.closed = true;
     for (const { cancel } of this.keyTimers.values()) cancel();
     this.keyTimers.clear();
     const open = [...this.pending].filter(([, e]) => !e.wait.settled);
     for (const [id, entry] of open) this.settle(id, entry, error);
-    return open.map(([waiterId, entry]) => ({ key: entry.key, waiterId }));
+    return open.map(([waiterId, entry]) => ({ keys: entry.keys, waiterId }));
   }
 
-  private settle(waiterId: string, entry: Pending, outcome: AcquireResult | Error): void {
+  private settle(waiterId: string, entry: Pending<T>, outcome: T | Error): void {
     entry.wait.settle(outcome);
     this.pending.delete(waiterId);
   }
 
   /** Settles at once (no grant may win any more) and answers once Redis took the waiter out. */
-  private giveUp(waiterId: string, entry: Pending): void {
-    const cancelled = this.backend.cancel(entry.key, waiterId).then(
-      (): AcquireResult => ({ acquired: false }),
+  private giveUp(waiterId: string, entry: Pending<T>): void {
+    const cancelled = this.backend.cancel(waiterId, entry.keys).then(
+      () => this.backend.none,
       (error: unknown) => Promise.reject(storeError('acquire', error)),
     );
     entry.wait.settle(cancelled);
@@ -121,14 +117,16 @@ export class RedisWaiters {
   }
 
   private hasWaiters(key: string): boolean {
-    for (const entry of this.pending.values()) if (entry.key === key && !entry.wait.settled) return true;
+    for (const entry of this.pending.values()) {
+      if (!entry.wait.settled && entry.keys.includes(key)) return true;
+    }
     return false;
   }
 
-  /** Arms the key's timer at the holder's deadline; keeps an earlier one (it re-arms itself). */
-  private armKey(key: string, pttl: number): void {
-    if (this.closed || pttl < 0) return;
-    const at = Date.now() + pttl + 1;
+  /** Arms the key's timer `ms` from now; keeps an earlier one (it re-arms itself). */
+  private armKey(key: string, ms: number): void {
+    if (this.closed || ms < 0) return;
+    const at = Date.now() + ms + 1;
     const current = this.keyTimers.get(key);
     if (current && current.at <= at) return;
     current?.cancel();
@@ -138,12 +136,12 @@ export class RedisWaiters {
   private async fire(key: string): Promise<void> {
     this.keyTimers.delete(key);
     if (this.closed || !this.hasWaiters(key)) return;
-    let pttl: number;
+    let ms: number;
     try {
-      pttl = await this.backend.handoff(key);
+      ms = await this.backend.handoff(key);
     } catch {
-      pttl = RETRY_MS; // Redis unreachable: try again shortly; each waiter still ends at its waitMs.
+      ms = RETRY_MS; // Redis unreachable: try again shortly; each waiter still ends at its waitMs.
     }
-    if (this.hasWaiters(key)) this.armKey(key, pttl);
+    if (this.hasWaiters(key)) this.armKey(key, ms);
   }
 }

@@ -1,0 +1,120 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { AcquireAllResult, Store } from '@leasehold/core';
+import { describeWithBackend } from '../../../test/support/backends.js';
+import { RedisServer } from '../../../test/support/redis-harness.js';
+import { createRedisStore } from './index.js';
+
+const ROUNDS = 100;
+const KEYS = ['multi/x', 'multi/y', 'multi/z'];
+
+/** The tokens of a grant; fails the test when nothing was granted. */
+function tokensOf(result: AcquireAllResult): Record<string, number> {
+  expect(result.acquired).toBe(true);
+  return result.acquired ? { ...result.fencingTokens } : {};
+}
+
+describeWithBackend('redis-server', 'lock.redis multi-locks shared by two servers', (binary) => {
+  let server: RedisServer;
+  let a: Store;
+  let b: Store;
+  let raw: Redis;
+  beforeAll(async () => {
+    server = await RedisServer.start(binary);
+    const metadata = new Map([['redishost', server.address]]);
+    [a, b] = [await createRedisStore('lockstore', metadata), await createRedisStore('lockstore', metadata)];
+    raw = new Redis({ host: '127.0.0.1', port: server.port, lazyConnect: true });
+    await raw.connect();
+  });
+  afterAll(async () => {
+    raw?.disconnect();
+    await a?.close();
+    await b?.close();
+    await server?.destroy();
+  });
+
+  it(`reversed-order multi-locks from both servers all finish ${ROUNDS} times, and no one sees a subset`, async () => {
+    const [onA, onB] = [await a.leases.grant({ app: 't', ttlMs: 30_000 }), await b.leases.grant({ app: 't', ttlMs: 30_000 })];
+    // Snapshots of the three lock keys by one MGET (atomic in Redis): all free, or all one lease's.
+    let observing = true;
+    const seen = { snapshots: 0, held: 0, subsets: [] as string[] };
+    const observer = (async () => {
+      while (observing) {
+        const values = await raw.mget(...KEYS);
+        seen.snapshots++;
+        if (values.every((v) => v === null)) continue;
+        if (values.every((v) => v !== null && v === values[0])) seen.held++;
+        else seen.subsets.push(JSON.stringify(values));
+      }
+    })();
+    let inside: string | undefined;
+    const overlaps: string[] = [];
+    const cycle = async (store: Store, leaseId: string, keys: readonly string[]) => {
+      const granted = tokensOf(await store.multiLock!.acquireAll({ app: 't', keys, leaseId, waitMs: 10_000 }));
+      const tokens = Object.values(granted).sort((x, y) => x - y);
+      // One grant in one script: the set's tokens (revisions) are consecutive, nothing in between.
+      expect(tokens[tokens.length - 1]! - tokens[0]!).toBe(keys.length - 1);
+      if (inside !== undefined) overlaps.push(`${leaseId} entered while ${inside} held the set`);
+      inside = leaseId;
+      await new Promise((resolve) => setImmediate(resolve));
+      inside = undefined;
+      const statuses = await store.multiLock!.releaseAll(keys, leaseId, 't');
+      expect(Object.values(statuses)).toEqual(['released', 'released', 'released']);
+    };
+    const started = performance.now();
+    for (let round = 0; round < ROUNDS; round++) {
+      const forward = round % 2 === 0 ? KEYS : [...KEYS].reverse();
+      const reversed = [...forward].reverse();
+      const both = Promise.all([cycle(a, onA.id, forward), cycle(b, onB.id, reversed)]);
+      const late = new Promise((_, reject) => setTimeout(() => reject(new Error(`round ${round} hung`)), 5_000).unref());
+      await Promise.race([both, late]);
+    }
+    const seconds = (performance.now() - started) / 1_000;
+    observing = false;
+    await observer;
+    console.log(
+      `two servers: ${ROUNDS} rounds of reversed 3-lock sets in ${seconds.toFixed(1)} s; ` +
+        `${seen.snapshots} snapshots, ${seen.held} with the set held, ${seen.subsets.length} subsets`,
+    );
+    expect(overlaps).toEqual([]);
+    expect(seen.subsets).toEqual([]);
+    expect(seen.held).toBeGreaterThan(0);
+    expect(await raw.mget(...KEYS)).toEqual([null, null, null]);
+    for (const key of KEYS) expect((await a.locks.describe(key)).waiters).toBe(0);
+    expect(await a.stats()).toMatchObject({ waiters: 0 });
+  });
+
+  it("hands a set on across servers when its holder's lease lapses, FIFO ahead of a later single waiter", async () => {
+    const [x, y] = ['fifo/x', 'fifo/y'];
+    const holder = await b.leases.grant({ app: 't', ttlMs: 400 });
+    expect((await b.locks.acquire({ app: 't', key: y, leaseId: holder.id })).acquired).toBe(true);
+    const composite = await a.leases.grant({ app: 't', ttlMs: 30_000 });
+    const waiting = a.multiLock!.acquireAll({ app: 't', keys: [x, y], leaseId: composite.id, waitMs: 10_000 });
+    while ((await b.locks.describe(x)).waiters === 0) await new Promise((r) => setTimeout(r, 5));
+    const single = await b.leases.grant({ app: 't', ttlMs: 30_000 });
+    expect((await b.locks.acquire({ app: 't', key: x, leaseId: single.id })).acquired).toBe(false);
+    const later = b.locks.acquire({ app: 't', key: x, leaseId: single.id, waitMs: 10_000 });
+    // Nobody releases y: server a's timer at the holder's deadline re-runs the hand-off.
+    const granted = tokensOf(await waiting);
+    expect((await a.locks.describe(x)).leaseId).toBe(composite.id);
+    expect((await a.locks.describe(y)).leaseId).toBe(composite.id);
+    expect(await a.multiLock!.releaseAll([x, y], composite.id, 't')).toEqual({ [x]: 'released', [y]: 'released' });
+    const after = await later;
+    expect(after.acquired && after.fencingToken > granted[x]!).toBe(true);
+  });
+
+  it('fails a set waiting on one server with LEASE_NOT_FOUND when another server revokes its lease', async () => {
+    const [x, y] = ['revoke/x', 'revoke/y'];
+    const holder = await a.leases.grant({ app: 't', ttlMs: 30_000 });
+    expect((await a.locks.acquire({ app: 't', key: x, leaseId: holder.id })).acquired).toBe(true);
+    const waiter = await a.leases.grant({ app: 't', ttlMs: 30_000 });
+    const waiting = a.multiLock!.acquireAll({ app: 't', keys: [y, x], leaseId: waiter.id, waitMs: 10_000 });
+    const failed = waiting.catch((error: unknown) => error);
+    while ((await b.locks.describe(y)).waiters === 0) await new Promise((r) => setTimeout(r, 5));
+    await b.leases.revoke(waiter.id, 't');
+    expect((await failed) as { code?: string }).toMatchObject({ code: 'LEASE_NOT_FOUND' });
+    for (const key of [x, y]) expect((await b.locks.describe(key)).waiters).toBe(0);
+    expect((await b.locks.describe(y)).held).toBe(false);
+    expect((await b.locks.acquire({ app: 't', key: y, leaseId: holder.id })).acquired).toBe(true);
+  });
+});
