@@ -53,7 +53,8 @@ export class RedisLocks implements LockStore {
     this.waiters = new RedisWaiters<AcquireResult>({
       handoff: async (key) => Number(await redis.script('handoff', handoffScript, key)),
       cancel: async (id, [key]) => void (await redis.script('acquire', cancelWaitScript, key!, id)),
-      status: async (id, [key]) => waiterStatus(Number(await redis.script('acquire', waiterStatusScript, key!, id))),
+      status: async (id, [key]) =>
+        waiterStatus(Number(await redis.script('acquire', waiterStatusScript, key!, id))),
       none: { acquired: false },
     });
     this.multi = new RedisMultiLocks(redis, this.channel);

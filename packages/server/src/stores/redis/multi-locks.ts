@@ -10,7 +10,12 @@ import type {
 import { multiLockKeys } from '@leasehold/core';
 import { handoffScript } from './lock-scripts.js';
 import { callerArg } from './lua-script.js';
-import { acquireAllScript, allStatusScript, cancelAllScript, releaseAllScript } from './multi-lock-scripts.js';
+import {
+  acquireAllScript,
+  allStatusScript,
+  cancelAllScript,
+  releaseAllScript,
+} from './multi-lock-scripts.js';
 import { RedisWaiters } from './redis-waiters.js';
 import type { Reply } from './replies.js';
 import { leaseNotFound } from './replies.js';
@@ -98,7 +103,13 @@ export class RedisMultiLocks implements MultiLockStore {
     app: LeaseApp,
   ): Promise<Readonly<Record<string, ReleaseStatus>>> {
     const unique = multiLockKeys(keys);
-    const reply = (await this.redis.script('releaseAll', releaseAllScript, leaseId, callerArg(app), ...unique)) as Reply;
+    const reply = (await this.redis.script(
+      'releaseAll',
+      releaseAllScript,
+      leaseId,
+      callerArg(app),
+      ...unique,
+    )) as Reply;
     return Object.fromEntries(unique.map((key, i) => [key, reply[i] as ReleaseStatus]));
   }
 }

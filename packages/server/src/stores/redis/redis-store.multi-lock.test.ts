@@ -34,7 +34,10 @@ describeWithBackend('redis-server', 'lock.redis multi-locks shared by two server
   });
 
   it(`reversed-order multi-locks from both servers all finish ${ROUNDS} times, and no one sees a subset`, async () => {
-    const [onA, onB] = [await a.leases.grant({ app: 't', ttlMs: 30_000 }), await b.leases.grant({ app: 't', ttlMs: 30_000 })];
+    const [onA, onB] = [
+      await a.leases.grant({ app: 't', ttlMs: 30_000 }),
+      await b.leases.grant({ app: 't', ttlMs: 30_000 }),
+    ];
     // Snapshots of the three lock keys by one MGET (atomic in Redis): all free, or all one lease's.
     let observing = true;
     const seen = { snapshots: 0, held: 0, subsets: [] as string[] };
@@ -49,8 +52,11 @@ describeWithBackend('redis-server', 'lock.redis multi-locks shared by two server
     })();
     let inside: string | undefined;
     const overlaps: string[] = [];
+    let handedToWaiter = 0; // sets released while the other server's set was queued on them
     const cycle = async (store: Store, leaseId: string, keys: readonly string[]) => {
-      const granted = tokensOf(await store.multiLock!.acquireAll({ app: 't', keys, leaseId, waitMs: 10_000 }));
+      const granted = tokensOf(
+        await store.multiLock!.acquireAll({ app: 't', keys, leaseId, waitMs: 10_000 }),
+      );
       const tokens = Object.values(granted).sort((x, y) => x - y);
       // One grant in one script: the set's tokens (revisions) are consecutive, nothing in between.
       expect(tokens[tokens.length - 1]! - tokens[0]!).toBe(keys.length - 1);
@@ -58,6 +64,7 @@ describeWithBackend('redis-server', 'lock.redis multi-locks shared by two server
       inside = leaseId;
       await new Promise((resolve) => setImmediate(resolve));
       inside = undefined;
+      if ((await store.locks.describe(keys[0]!)).waiters > 0) handedToWaiter++;
       const statuses = await store.multiLock!.releaseAll(keys, leaseId, 't');
       expect(Object.values(statuses)).toEqual(['released', 'released', 'released']);
     };
@@ -66,7 +73,9 @@ describeWithBackend('redis-server', 'lock.redis multi-locks shared by two server
       const forward = round % 2 === 0 ? KEYS : [...KEYS].reverse();
       const reversed = [...forward].reverse();
       const both = Promise.all([cycle(a, onA.id, forward), cycle(b, onB.id, reversed)]);
-      const late = new Promise((_, reject) => setTimeout(() => reject(new Error(`round ${round} hung`)), 5_000).unref());
+      const late = new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`round ${round} hung`)), 5_000).unref(),
+      );
       await Promise.race([both, late]);
     }
     const seconds = (performance.now() - started) / 1_000;
@@ -74,14 +83,16 @@ describeWithBackend('redis-server', 'lock.redis multi-locks shared by two server
     await observer;
     console.log(
       `two servers: ${ROUNDS} rounds of reversed 3-lock sets in ${seconds.toFixed(1)} s; ` +
-        `${seen.snapshots} snapshots, ${seen.held} with the set held, ${seen.subsets.length} subsets`,
+        `${seen.snapshots} snapshots, ${seen.held} with the set held, ${seen.subsets.length} subsets; ` +
+        `${handedToWaiter} sets handed to a queued set`,
     );
+    expect(handedToWaiter).toBeGreaterThan(ROUNDS / 2);
     expect(overlaps).toEqual([]);
     expect(seen.subsets).toEqual([]);
     expect(seen.held).toBeGreaterThan(0);
     expect(await raw.mget(...KEYS)).toEqual([null, null, null]);
     for (const key of KEYS) expect((await a.locks.describe(key)).waiters).toBe(0);
-    expect(await a.stats()).toMatchObject({ waiters: 0 });
+    expect(await a.stats!()).toMatchObject({ waiters: 0 });
   });
 
   it("hands a set on across servers when its holder's lease lapses, FIFO ahead of a later single waiter", async () => {
@@ -89,7 +100,12 @@ describeWithBackend('redis-server', 'lock.redis multi-locks shared by two server
     const holder = await b.leases.grant({ app: 't', ttlMs: 400 });
     expect((await b.locks.acquire({ app: 't', key: y, leaseId: holder.id })).acquired).toBe(true);
     const composite = await a.leases.grant({ app: 't', ttlMs: 30_000 });
-    const waiting = a.multiLock!.acquireAll({ app: 't', keys: [x, y], leaseId: composite.id, waitMs: 10_000 });
+    const waiting = a.multiLock!.acquireAll({
+      app: 't',
+      keys: [x, y],
+      leaseId: composite.id,
+      waitMs: 10_000,
+    });
     while ((await b.locks.describe(x)).waiters === 0) await new Promise((r) => setTimeout(r, 5));
     const single = await b.leases.grant({ app: 't', ttlMs: 30_000 });
     expect((await b.locks.acquire({ app: 't', key: x, leaseId: single.id })).acquired).toBe(false);
@@ -98,7 +114,10 @@ describeWithBackend('redis-server', 'lock.redis multi-locks shared by two server
     const granted = tokensOf(await waiting);
     expect((await a.locks.describe(x)).leaseId).toBe(composite.id);
     expect((await a.locks.describe(y)).leaseId).toBe(composite.id);
-    expect(await a.multiLock!.releaseAll([x, y], composite.id, 't')).toEqual({ [x]: 'released', [y]: 'released' });
+    expect(await a.multiLock!.releaseAll([x, y], composite.id, 't')).toEqual({
+      [x]: 'released',
+      [y]: 'released',
+    });
     const after = await later;
     expect(after.acquired && after.fencingToken > granted[x]!).toBe(true);
   });
