@@ -4,6 +4,8 @@ import type { AcquireAllResult, Store } from '@leasehold/core';
 import { describeWithBackend } from '../../../test/support/backends.js';
 import { RedisServer } from '../../../test/support/redis-harness.js';
 import { createRedisStore } from './index.js';
+import { acquireAllScript } from './multi-lock-scripts.js';
+import { storePrefix } from './replies.js';
 
 const ROUNDS = 100;
 const KEYS = ['multi/x', 'multi/y', 'multi/z'];
@@ -135,5 +137,39 @@ describeWithBackend('redis-server', 'lock.redis multi-locks shared by two server
     for (const key of [x, y]) expect((await b.locks.describe(key)).waiters).toBe(0);
     expect((await b.locks.describe(y)).held).toBe(false);
     expect((await b.locks.acquire({ app: 't', key: y, leaseId: holder.id })).acquired).toBe(true);
+  });
+
+  it('keeps a lock free for a waiting set from a Dapr TryLock too, and takes it on once the set is granted', async () => {
+    const [x, y] = ['dapr/x', 'dapr/y'];
+    const holder = await a.leases.grant({ app: 't', ttlMs: 30_000 });
+    expect((await a.locks.acquire({ app: 't', key: y, leaseId: holder.id })).acquired).toBe(true);
+    const waiter = await a.leases.grant({ app: 't', ttlMs: 30_000 });
+    const waiting = a.multiLock!.acquireAll({ app: 't', keys: [x, y], leaseId: waiter.id, waitMs: 10_000 });
+    while ((await b.locks.describe(x)).waiters === 0) await new Promise((r) => setTimeout(r, 5));
+    expect(await b.dapr!.tryLock(x, 'sidecar', 5_000, 't')).toEqual({ acquired: false });
+    expect((await b.locks.describe(x)).held).toBe(false);
+    await b.locks.release(y, holder.id, 't');
+    tokensOf(await waiting);
+    expect((await b.dapr!.tryLock(x, 'sidecar', 5_000, 't')).acquired).toBe(false);
+    await a.multiLock!.releaseAll([x, y], waiter.id, 't');
+    expect((await b.dapr!.tryLock(x, 'sidecar', 5_000, 't')).acquired).toBe(true);
+  });
+
+  it('clears a set left queued by a server that died, at the end of its wait, and hands its locks on', async () => {
+    const [x, y] = ['dead/x', 'dead/y'];
+    const holder = await a.leases.grant({ app: 't', ttlMs: 30_000 });
+    expect((await a.locks.acquire({ app: 't', key: y, leaseId: holder.id })).acquired).toBe(true);
+    const orphan = await a.leases.grant({ app: 't', ttlMs: 30_000 });
+    // Queued as a server would queue it, on a channel nobody listens to: nobody will cancel it.
+    const args = [orphan.id, 0, 300, 'm:from-a-dead-server', 'nobody', '=t', x, y];
+    expect(((await acquireAllScript.run(raw, storePrefix('lockstore'), args)) as string[])[0]).toBe('queued');
+    const single = await b.leases.grant({ app: 't', ttlMs: 30_000 });
+    const started = performance.now();
+    const late = await b.locks.acquire({ app: 't', key: x, leaseId: single.id, waitMs: 5_000 });
+    expect(late.acquired).toBe(true);
+    // b's timer for x fired when the orphan's wait ended (300 ms), not at its own waitMs.
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect((await b.locks.describe(y)).waiters).toBe(0);
+    expect((await b.locks.describe(y)).leaseId).toBe(holder.id);
   });
 });
