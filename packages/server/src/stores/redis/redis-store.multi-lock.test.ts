@@ -16,6 +16,22 @@ function tokensOf(result: AcquireAllResult): Record<string, number> {
   return result.acquired ? { ...result.fencingTokens } : {};
 }
 
+/** Holds `key` on a new lease of `store` (`ttlMs` long); returns the lease id. */
+async function hold(store: Store, key: string, ttlMs = 30_000): Promise<string> {
+  const lease = await store.leases.grant({ app: 't', ttlMs });
+  expect((await store.locks.acquire({ app: 't', key, leaseId: lease.id })).acquired).toBe(true);
+  return lease.id;
+}
+
+/** Starts a set's wait on `store` for a new lease; returns once `seenFrom` lists it in `key`'s queue. */
+async function queueSet(store: Store, keys: readonly string[], seenFrom: Store, key: string) {
+  const leaseId = (await store.leases.grant({ app: 't', ttlMs: 30_000 })).id;
+  const result = store.multiLock!.acquireAll({ app: 't', keys, leaseId, waitMs: 10_000 });
+  result.catch(() => undefined); // read by the test; a rejection is asserted there
+  while ((await seenFrom.locks.describe(key)).waiters === 0) await new Promise((r) => setTimeout(r, 5));
+  return { leaseId, result };
+}
+
 describeWithBackend('redis-server', 'lock.redis multi-locks shared by two servers', (binary) => {
   let server: RedisServer;
   let a: Store;
@@ -99,24 +115,16 @@ describeWithBackend('redis-server', 'lock.redis multi-locks shared by two server
 
   it("hands a set on across servers when its holder's lease lapses, FIFO ahead of a later single waiter", async () => {
     const [x, y] = ['fifo/x', 'fifo/y'];
-    const holder = await b.leases.grant({ app: 't', ttlMs: 400 });
-    expect((await b.locks.acquire({ app: 't', key: y, leaseId: holder.id })).acquired).toBe(true);
-    const composite = await a.leases.grant({ app: 't', ttlMs: 30_000 });
-    const waiting = a.multiLock!.acquireAll({
-      app: 't',
-      keys: [x, y],
-      leaseId: composite.id,
-      waitMs: 10_000,
-    });
-    while ((await b.locks.describe(x)).waiters === 0) await new Promise((r) => setTimeout(r, 5));
+    await hold(b, y, 400);
+    const { leaseId: composite, result: waiting } = await queueSet(a, [x, y], b, x);
     const single = await b.leases.grant({ app: 't', ttlMs: 30_000 });
     expect((await b.locks.acquire({ app: 't', key: x, leaseId: single.id })).acquired).toBe(false);
     const later = b.locks.acquire({ app: 't', key: x, leaseId: single.id, waitMs: 10_000 });
     // Nobody releases y: server a's timer at the holder's deadline re-runs the hand-off.
     const granted = tokensOf(await waiting);
-    expect((await a.locks.describe(x)).leaseId).toBe(composite.id);
-    expect((await a.locks.describe(y)).leaseId).toBe(composite.id);
-    expect(await a.multiLock!.releaseAll([x, y], composite.id, 't')).toEqual({
+    expect((await a.locks.describe(x)).leaseId).toBe(composite);
+    expect((await a.locks.describe(y)).leaseId).toBe(composite);
+    expect(await a.multiLock!.releaseAll([x, y], composite, 't')).toEqual({
       [x]: 'released',
       [y]: 'released',
     });
@@ -126,39 +134,32 @@ describeWithBackend('redis-server', 'lock.redis multi-locks shared by two server
 
   it('fails a set waiting on one server with LEASE_NOT_FOUND when another server revokes its lease', async () => {
     const [x, y] = ['revoke/x', 'revoke/y'];
-    const holder = await a.leases.grant({ app: 't', ttlMs: 30_000 });
-    expect((await a.locks.acquire({ app: 't', key: x, leaseId: holder.id })).acquired).toBe(true);
-    const waiter = await a.leases.grant({ app: 't', ttlMs: 30_000 });
-    const waiting = a.multiLock!.acquireAll({ app: 't', keys: [y, x], leaseId: waiter.id, waitMs: 10_000 });
-    const failed = waiting.catch((error: unknown) => error);
-    while ((await b.locks.describe(y)).waiters === 0) await new Promise((r) => setTimeout(r, 5));
-    await b.leases.revoke(waiter.id, 't');
+    const holder = await hold(a, x);
+    const waiter = await queueSet(a, [y, x], b, y);
+    const failed = waiter.result.catch((error: unknown) => error);
+    await b.leases.revoke(waiter.leaseId, 't');
     expect((await failed) as { code?: string }).toMatchObject({ code: 'LEASE_NOT_FOUND' });
     for (const key of [x, y]) expect((await b.locks.describe(key)).waiters).toBe(0);
     expect((await b.locks.describe(y)).held).toBe(false);
-    expect((await b.locks.acquire({ app: 't', key: y, leaseId: holder.id })).acquired).toBe(true);
+    expect((await b.locks.acquire({ app: 't', key: y, leaseId: holder })).acquired).toBe(true);
   });
 
   it('keeps a lock free for a waiting set from a Dapr TryLock too, and takes it on once the set is granted', async () => {
     const [x, y] = ['dapr/x', 'dapr/y'];
-    const holder = await a.leases.grant({ app: 't', ttlMs: 30_000 });
-    expect((await a.locks.acquire({ app: 't', key: y, leaseId: holder.id })).acquired).toBe(true);
-    const waiter = await a.leases.grant({ app: 't', ttlMs: 30_000 });
-    const waiting = a.multiLock!.acquireAll({ app: 't', keys: [x, y], leaseId: waiter.id, waitMs: 10_000 });
-    while ((await b.locks.describe(x)).waiters === 0) await new Promise((r) => setTimeout(r, 5));
+    const holder = await hold(a, y);
+    const waiter = await queueSet(a, [x, y], b, x);
     expect(await b.dapr!.tryLock(x, 'sidecar', 5_000, 't')).toEqual({ acquired: false });
     expect((await b.locks.describe(x)).held).toBe(false);
-    await b.locks.release(y, holder.id, 't');
-    tokensOf(await waiting);
+    await b.locks.release(y, holder, 't');
+    tokensOf(await waiter.result);
     expect((await b.dapr!.tryLock(x, 'sidecar', 5_000, 't')).acquired).toBe(false);
-    await a.multiLock!.releaseAll([x, y], waiter.id, 't');
+    await a.multiLock!.releaseAll([x, y], waiter.leaseId, 't');
     expect((await b.dapr!.tryLock(x, 'sidecar', 5_000, 't')).acquired).toBe(true);
   });
 
   it('clears a set left queued by a server that died, at the end of its wait, and hands its locks on', async () => {
     const [x, y] = ['dead/x', 'dead/y'];
-    const holder = await a.leases.grant({ app: 't', ttlMs: 30_000 });
-    expect((await a.locks.acquire({ app: 't', key: y, leaseId: holder.id })).acquired).toBe(true);
+    const holder = await hold(a, y);
     const orphan = await a.leases.grant({ app: 't', ttlMs: 30_000 });
     // Queued as a server would queue it, on a channel nobody listens to: nobody will cancel it.
     const args = [orphan.id, 0, 300, 'm:from-a-dead-server', 'nobody', '=t', x, y];
@@ -170,6 +171,6 @@ describeWithBackend('redis-server', 'lock.redis multi-locks shared by two server
     // b's timer for x fired when the orphan's wait ended (300 ms), not at its own waitMs.
     expect(performance.now() - started).toBeLessThan(2_000);
     expect((await b.locks.describe(y)).waiters).toBe(0);
-    expect((await b.locks.describe(y)).leaseId).toBe(holder.id);
+    expect((await b.locks.describe(y)).leaseId).toBe(holder);
   });
 });
