@@ -5,6 +5,8 @@ export { Lease } from './lease.js';
 export type { LeaseTiming, LeaseSettings } from './lease.js';
 export { LockHandle, describeHolder } from './lock-handle.js';
 export type { AcquireReply, LockHolder } from './lock-handle.js';
+export { MultiLockHandle } from './multi-lock-handle.js';
+export type { AcquireAllReply, ReleaseStatuses } from './multi-lock-handle.js';
 export type { GrantOptions, LeaseDescription, LeasesApi } from './leases-api.js';
 export type { AcquireOptions, LockDescription, LocksApi, TryAcquireOptions } from './locks-api.js';
 export type { ResyncWatchOptions } from './resync-watch.js';

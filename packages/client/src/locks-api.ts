@@ -1,9 +1,12 @@
 import type { Lease } from './lease.js';
 import { LockHandle } from './lock-handle.js';
 import type { AcquireReply } from './lock-handle.js';
+import { MultiLockHandle } from './multi-lock-handle.js';
+import type { AcquireAllReply, ReleaseStatuses } from './multi-lock-handle.js';
 import { abortReason } from './transport.js';
 import type { CallLease, Transport } from './transport.js';
-import { optionalMs, requireLease, requireString } from './validate.js';
+import { badArgument } from './errors.js';
+import { compact, optionalMs, requireLease, requireString } from './validate.js';
 
 /** Options of tryAcquire. */
 export interface TryAcquireOptions {
@@ -45,6 +48,42 @@ export class LocksApi {
   /** Takes the lock, waiting up to `waitMs` in FIFO order. Not acquired is a value, not an error. */
   acquire(name: string, options: AcquireOptions): Promise<LockHandle> {
     return this.send(name, options, undefined);
+  }
+
+  /**
+   * Takes every named lock at once, or none (ADR 0025), waiting up to `waitMs` in each lock's FIFO
+   * queue: a waiting request holds nothing. Not acquired is a value, not an error.
+   */
+  async acquireAll(names: readonly string[], input: AcquireOptions): Promise<MultiLockHandle> {
+    const unique = requireNames(names);
+    const lease = requireLease('lease', input?.lease);
+    const waitMs = optionalMs('waitMs', input.waitMs) ?? 0;
+    const maxHoldMs = optionalMs('maxHoldMs', input.maxHoldMs, 1);
+    if (lease.lostReason) throw lease.lostReason;
+    input.signal?.throwIfAborted();
+    const args = compact({ names: unique, leaseId: lease.id, waitMs, maxHoldMs });
+    let reentered = 0;
+    const options: { lease: CallLease; signal?: AbortSignal; onReentered?: () => void } = { lease };
+    if (input.signal) options.signal = input.signal;
+    if (waitMs > 0) options.onReentered = () => reentered++;
+    const reply = await this.transport.call<AcquireAllReply>('locks.acquireAll', args, options);
+    const handle = new MultiLockHandle(this.transport, unique, lease, reply, reentered);
+    const aborted = abortReason(options);
+    if (aborted !== undefined) {
+      if (handle.acquired) await handle.release().catch(() => undefined);
+      throw aborted;
+    }
+    return handle;
+  }
+
+  /** Releases each named lock a lease holds, in one step; a status per name. */
+  async releaseAll(names: readonly string[], options: { lease: Lease | string }): Promise<ReleaseStatuses> {
+    const leaseId = typeof options?.lease === 'string' ? options.lease : options?.lease?.id;
+    const reply = await this.transport.call<{ statuses: ReleaseStatuses }>('locks.releaseAll', {
+      names: requireNames(names),
+      leaseId: requireString('lease', leaseId),
+    });
+    return reply.statuses;
   }
 
   /**
@@ -108,4 +147,10 @@ export class LocksApi {
     });
     return reply.valid;
   }
+}
+
+/** Names as a list of strings, repeats dropped; the server checks their number and each name. */
+function requireNames(names: readonly string[]): string[] {
+  if (!Array.isArray(names)) throw badArgument('names', 'must be an array of lock names');
+  return [...new Set(names.map((name, i) => requireString(`names[${i}]`, name)))];
 }

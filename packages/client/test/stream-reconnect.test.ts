@@ -62,4 +62,30 @@ describe('the stream after its socket is cut', () => {
     await otherLease.revoke();
     await Promise.all([client.close(), other.close()]);
   });
+
+  it('re-enters a waiting multi-lock after a reconnect, and it still gets the whole set', async () => {
+    const client = new LeaseholdClient({ url: proxy.url });
+    const other = new LeaseholdClient({ url: server.streamUrl });
+    const lease = await client.leases.grant({ ttlMs: 5_000 });
+    const otherLease = await other.leases.grant({ ttlMs: 10_000 });
+    await other.locks.acquire('multi:b', { lease: otherLease });
+    const waiting = client.locks.acquireAll(['multi:a', 'multi:b'], { lease, waitMs: 10_000 });
+    while ((await other.locks.describe('multi:a')).waiters === 0) await sleep(10);
+    const reconnected = new Promise<void>((resolve) => client.once('reentered', () => resolve()));
+    proxy.cutAll();
+    await reconnected;
+    // The wait cut with its socket leaves every queue; the re-sent one queues again, once.
+    const settleBy = Date.now() + 2_000;
+    while ((await other.locks.describe('multi:a')).waiters !== 1 && Date.now() < settleBy) await sleep(10);
+    expect((await other.locks.describe('multi:a')).waiters).toBe(1);
+    expect((await other.locks.describe('multi:a')).held).toBe(false);
+    await other.locks.release('multi:b', { lease: otherLease });
+    const got = await waiting;
+    expect(got.acquired).toBe(true);
+    expect(got.reentered).toBeGreaterThanOrEqual(1);
+    expect((await other.locks.describe('multi:a')).leaseId).toBe(lease.id);
+    await lease.revoke();
+    await otherLease.revoke();
+    await Promise.all([client.close(), other.close()]);
+  });
 });

@@ -30,6 +30,7 @@ export function capabilitiesOf(store: Store): string[] {
     ['counters', store.counters],
     ['semaphores', store.semaphores],
     ['rwlocks', store.rwlocks],
+    ['multiLock', store.multiLock],
     ['watch', store.watch],
     ['watchPerServer', store.watch.feed === 'server' ? true : undefined],
     ['listLeases', store.leases.list === undefined ? undefined : true],

@@ -16,15 +16,7 @@ export interface ConformanceContext {
  * locks where a store keeps no format of its own.
  */
 export type Capability =
-  | 'leases'
-  | 'locks'
-  | 'dapr'
-  | 'kv'
-  | 'counters'
-  | 'semaphores'
-  | 'rwlocks'
-  | 'multiLock'
-  | 'watch';
+  'leases' | 'locks' | 'dapr' | 'kv' | 'counters' | 'semaphores' | 'rwlocks' | 'multiLock' | 'watch';
 
 /** One contract line every store with the capabilities it needs must pass, framework-free (node:assert). */
 export interface ConformanceCase {

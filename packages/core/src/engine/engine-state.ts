@@ -91,6 +91,16 @@ export class EngineState {
     return lock ? this.holderOf(lock) : undefined;
   }
 
+  /** Who holds each of `keys` but lease `leaseId`, by key: what a refused multi-lock names. */
+  holdersOf(keys: readonly string[], leaseId: string): Record<string, LockHolder> {
+    const holders: Record<string, LockHolder> = {};
+    for (const key of keys) {
+      const lock = this.locks.get(key);
+      if (lock && lock.leaseId !== leaseId) holders[key] = this.holderOf(lock);
+    }
+    return holders;
+  }
+
   /** A lock's holder, token, remaining time and queue length. */
   describeLock(key: string): LockInfo {
     const lock = this.locks.get(key);

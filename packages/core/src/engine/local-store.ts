@@ -2,9 +2,11 @@ import type { Journal } from '../changes.js';
 import { LeaseholdError, storeError } from '../errors.js';
 import { GroupCommit } from './group-commit.js';
 import { LockEngine } from './lock-engine.js';
+import { LocalMultiLocks } from './local-multi-locks.js';
 import { LocalRwLocks } from './local-rwlocks.js';
 import { LocalSemaphores } from './local-semaphores.js';
-import type { Waiter } from './engine-sink.js';
+import type { EngineSteps } from './local-semaphores.js';
+import type { LockWaiter } from './engine-sink.js';
 import type { CounterStore } from '../counters/counter-store.js';
 import type { KvStore } from '../kv/kv-store.js';
 import type { LeaseStore } from '../leases/lease-store.js';
@@ -47,6 +49,8 @@ export class LocalStore implements Store {
   readonly semaphores: LocalSemaphores;
   /** Read/write locks on the same pools. */
   readonly rwlocks: LocalRwLocks;
+  /** All-or-nothing acquires of several locks, each one engine step. */
+  readonly multiLock: LocalMultiLocks;
   private timer: NodeJS.Timeout | undefined;
   private timerDeadline = Infinity;
   private sweeping = false;
@@ -69,16 +73,14 @@ export class LocalStore implements Store {
     this.commits.dropEvents();
     // The events before a restart were not journaled: a resume from before it cannot be served.
     this.hub.startAt(this.engine.currentRevision);
-    this.semaphores = new LocalSemaphores(
-      this.engine,
-      {
-        run: (step) => this.run(step),
-        afterStep: () => this.afterStep(),
-        afterDurable: (outcome) => this.afterDurable(outcome),
-      },
-      this.clock,
-    );
+    const steps: EngineSteps = {
+      run: <T>(step: () => T) => this.run(step),
+      afterStep: () => this.afterStep(),
+      afterDurable: <T>(outcome: T | Error) => this.afterDurable<T>(outcome),
+    };
+    this.semaphores = new LocalSemaphores(this.engine, steps, this.clock);
     this.rwlocks = new LocalRwLocks(this.semaphores);
+    this.multiLock = new LocalMultiLocks(this.engine, steps, this.clock);
     this.rearm();
   }
 
@@ -189,7 +191,7 @@ export class LocalStore implements Store {
 
   private wait(options: AcquireOptions, waitMs: number): Promise<AcquireResult> {
     const wait = new Waiting<AcquireResult>();
-    const waiter: Waiter = {
+    const waiter: LockWaiter = {
       key: options.key,
       leaseId: options.leaseId,
       app: options.app,
@@ -203,6 +205,7 @@ export class LocalStore implements Store {
     // A grant that won the race with the deadline or abort already took the waiter out of the queue.
     const onGiveUp = () => {
       if (!this.engine.cancelWaiter(waiter)) return;
+      this.afterStep();
       const holder = this.engine.holder(options.key);
       wait.settle(holder ? { acquired: false, holder } : { acquired: false });
     };

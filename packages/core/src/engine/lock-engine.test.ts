@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Change } from '../changes.js';
 import { LeaseholdError } from '../errors.js';
 import { LockEngine } from './lock-engine.js';
-import type { Waiter } from './engine-sink.js';
+import type { LockWaiter } from './engine-sink.js';
 import type { AcquireResult, WatchEvent } from '../types.js';
 
 function setup() {
@@ -16,7 +16,7 @@ function setup() {
   return { engine, changes, events, advance: (ms: number) => (now += ms) };
 }
 
-function waiter(key: string, leaseId: string, outcomes: (AcquireResult | LeaseholdError)[]): Waiter {
+function waiter(key: string, leaseId: string, outcomes: (AcquireResult | LeaseholdError)[]): LockWaiter {
   return { key, leaseId, app: 'a', maxHoldMs: undefined, settle: (o) => outcomes.push(o) };
 }
 
@@ -164,7 +164,7 @@ describe('LockEngine ending a lease', () => {
       names.set(id, label);
       return id;
     };
-    const waitOn = (key: string, leaseId: string): Waiter => ({
+    const waitOn = (key: string, leaseId: string): LockWaiter => ({
       key,
       leaseId,
       app: 'a',

@@ -2,11 +2,12 @@ import type { Snapshot } from '../changes.js';
 import { LeaseholdError } from '../errors.js';
 import type { Idempotency } from '../idempotency.js';
 import type { PutOptions } from '../kv/kv-store.js';
+import type { AcquireAllResult } from '../locks/multi-lock-store.js';
 import type { AcquireResult, LeaseApp, LeaseInfo, ReleaseStatus } from '../types.js';
 import type { Lease, Lock } from './engine-records.js';
 import { leaseInfo } from './engine-records.js';
-import type { Waiter } from './engine-sink.js';
-import { EngineState } from './engine-state.js';
+import type { LockWaiter, MultiWaiter } from './engine-sink.js';
+import { LockHandOff } from './lock-hand-off.js';
 import { keySetValues } from './key-set.js';
 
 /**
@@ -17,7 +18,7 @@ import { keySetValues } from './key-set.js';
  * EngineState's; this class holds the transitions and the order in which they journal and
  * announce. It does no I/O and keeps no timer.
  */
-export class LockEngine extends EngineState {
+export class LockEngine extends LockHandOff {
   /** Loads a snapshot; every lease's countdown restarts at its full TTL. */
   restore(snapshot: Snapshot): void {
     const now = this.clock.now();
@@ -78,14 +79,40 @@ export class LockEngine extends EngineState {
   }
 
   /** Queues a waiter behind the current holder and earlier waiters. Call after tryAcquire failed. */
-  enqueue(waiter: Waiter): void {
+  enqueue(waiter: LockWaiter): void {
     this.queues.add(waiter, this.leases.require(waiter.leaseId, waiter.app));
     if (!this.locks.has(waiter.key)) this.handOff(waiter.key);
   }
 
-  /** Removes a waiter that has not been granted; false when it already was. */
-  cancelWaiter(waiter: Waiter): boolean {
-    return this.queues.remove(waiter, this.leases.get(waiter.leaseId));
+  /**
+   * Takes every key for the lease in this one step, or none (ADR 0025): refused while another
+   * lease holds one (named in `holders`) or a free one has waiters. Keys the lease holds count as
+   * taken, with their tokens. Throws LEASE_NOT_FOUND.
+   */
+  tryAcquireAll(
+    keys: readonly string[],
+    leaseId: string,
+    app: LeaseApp,
+    maxHoldMs?: number,
+  ): AcquireAllResult {
+    const lease = this.leases.require(leaseId, app);
+    const holders = this.holdersOf(keys, leaseId);
+    const queued = keys.some((key) => !this.locks.has(key) && this.queues.size(key) > 0);
+    if (queued || Object.keys(holders).length > 0) return { acquired: false, holders };
+    return { acquired: true, fencingTokens: this.takeAll(lease, keys, maxHoldMs) };
+  }
+
+  /** Queues a multi-lock waiter in every key's queue at once. Call after tryAcquireAll failed. */
+  enqueueAll(waiter: MultiWaiter): void {
+    this.queues.add(waiter, this.leases.require(waiter.leaseId, waiter.app));
+    this.grantAllIfReady(waiter);
+  }
+
+  /** Releases each key the lease holds, in this one step, handing each on; a status per key. */
+  releaseAll(keys: readonly string[], leaseId: string, app: LeaseApp): Record<string, ReleaseStatus> {
+    const statuses: Record<string, ReleaseStatus> = {};
+    for (const key of keys) statuses[key] = this.release(key, leaseId, app);
+    return statuses;
   }
 
   /** Releases a lock the lease holds and hands it to its next waiter. */
@@ -156,7 +183,7 @@ export class LockEngine extends EngineState {
   /** Fails every waiter, as on shutdown. */
   failAllWaiters(error: LeaseholdError): void {
     for (const waiter of this.queues.each()) {
-      this.cancelWaiter(waiter);
+      this.dequeue(waiter);
       waiter.settle(error);
     }
     this.permits.failAllWaiters(error);
@@ -191,20 +218,5 @@ export class LockEngine extends EngineState {
   private releaseLock(lock: Lock): void {
     this.locks.drop(lock);
     this.handOff(lock.key);
-  }
-
-  /** Grants a free lock to its head waiter, if any; a waiter whose lease is gone fails, and the next is tried. */
-  private handOff(key: string): void {
-    if (this.locks.has(key)) return;
-    const head = this.queues.head(key);
-    if (!head) return;
-    this.cancelWaiter(head);
-    const lease = this.leases.get(head.leaseId);
-    if (!lease) {
-      head.settle(new LeaseholdError('LEASE_NOT_FOUND'));
-      this.handOff(key);
-      return;
-    }
-    head.settle({ acquired: true, fencingToken: this.locks.grant(lease, key, head.maxHoldMs) });
   }
 }

@@ -8,6 +8,12 @@ export const LOCK_HANDLERS = {
     granted: (result: { acquired: boolean }) => result.acquired,
     undo: (s, caller, store, args) => s.locks.release(caller, store, args),
   },
+  'locks.acquireAll': {
+    run: (s, caller, store, args, signal) => s.multiLocks.acquireAll(caller, store, args, signal),
+    granted: (result: { acquired: boolean }) => result.acquired,
+    undo: (s, caller, store, args) => s.multiLocks.releaseAll(caller, store, args),
+  },
+  'locks.releaseAll': { run: (s, caller, store, args) => s.multiLocks.releaseAll(caller, store, args) },
   'locks.release': { run: (s, caller, store, args) => s.locks.release(caller, store, args) },
   'locks.forceRelease': { run: (s, caller, store, args) => s.locks.forceRelease(caller, store, args) },
   'locks.describe': { run: (s, caller, store, args) => s.locks.describe(caller, store, args.name) },

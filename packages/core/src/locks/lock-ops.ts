@@ -11,6 +11,23 @@ export const LOCK_OPS = {
     idempotent: false,
     waits: true,
   },
+  // All or nothing (ADR 0025); a retry on the holding lease returns the same grants, and a lost
+  // reply's grants are given back like a single acquire's.
+  'locks.acquireAll': {
+    method: 'POST',
+    path: '/v1/:store/locks/acquire-all',
+    args: 'body',
+    fields: ['names', 'leaseId', 'waitMs', 'maxHoldMs'],
+    idempotent: false,
+    waits: true,
+  },
+  'locks.releaseAll': {
+    method: 'POST',
+    path: '/v1/:store/locks/release-all',
+    args: 'body',
+    fields: ['names', 'leaseId'],
+    idempotent: true,
+  },
   'locks.release': {
     alias: 'release',
     method: 'POST',

@@ -152,7 +152,11 @@ export class LocksService {
 }
 
 /** How an acquire ended: a wait that ran out is timed_out, one its caller gave up is cancelled. */
-function acquireOutcome(acquired: boolean, waitMs: number, signal: AbortSignal | undefined): AcquireOutcome {
+export function acquireOutcome(
+  acquired: boolean,
+  waitMs: number,
+  signal: AbortSignal | undefined,
+): AcquireOutcome {
   if (acquired) return 'granted';
   if (waitMs === 0) return 'refused';
   return signal?.aborted ? 'cancelled' : 'timed_out';

@@ -59,7 +59,10 @@ export const multiLockCases: ConformanceCase[] = [
       assert.deepEqual(again, { acquired: true, fencingTokens: granted }, 'a repeat took new grants');
       assert.equal(await ctx.store.locks.release(keys[0]!, id, 'test'), 'released');
       const other = await lease(ctx);
-      assert.equal(token(await ctx.store.locks.acquire({ app: 'test', key: keys[0]!, leaseId: other })) > 0, true);
+      assert.equal(
+        token(await ctx.store.locks.acquire({ app: 'test', key: keys[0]!, leaseId: other })) > 0,
+        true,
+      );
       await ctx.store.leases.revoke(id, 'test');
       assert.deepEqual(await heldBy(ctx, keys), [other, undefined, undefined]);
     },
@@ -126,9 +129,16 @@ export const multiLockCases: ConformanceCase[] = [
       const [a, b] = [`${ctx.prefix}a`, `${ctx.prefix}b`];
       const granted = tokens(await multi(ctx).acquireAll({ app: 'test', keys: [a, b, a, b], leaseId: id }));
       assert.deepEqual(Object.keys(granted).sort(), [a, b]);
-      assert.deepEqual(await multi(ctx).releaseAll([a, b, b], id, 'test'), { [a]: 'released', [b]: 'released' });
+      assert.deepEqual(await multi(ctx).releaseAll([a, b, b], id, 'test'), {
+        [a]: 'released',
+        [b]: 'released',
+      });
       const tooMany = Array.from({ length: MAX_MULTI_LOCK_NAMES + 1 }, (_, i) => `${ctx.prefix}k${i}`);
-      await rejectsOnField(multi(ctx).acquireAll({ app: 'test', keys: [], leaseId: id }), 'names', /at least 1/);
+      await rejectsOnField(
+        multi(ctx).acquireAll({ app: 'test', keys: [], leaseId: id }),
+        'names',
+        /at least 1/,
+      );
       await rejectsOnField(
         multi(ctx).acquireAll({ app: 'test', keys: tooMany, leaseId: id, waitMs: 1_000 }),
         'names',
@@ -138,7 +148,11 @@ export const multiLockCases: ConformanceCase[] = [
       await rejectsOnField(multi(ctx).releaseAll(tooMany, id, 'test'), 'names', /at most 64/);
       const sixtyFour = tooMany.slice(0, MAX_MULTI_LOCK_NAMES);
       assert.deepEqual(await heldBy(ctx, [tooMany[0]!, tooMany[64]!]), [undefined, undefined]);
-      assert.equal(Object.keys(tokens(await multi(ctx).acquireAll({ app: 'test', keys: sixtyFour, leaseId: id }))).length, 64);
+      assert.equal(
+        Object.keys(tokens(await multi(ctx).acquireAll({ app: 'test', keys: sixtyFour, leaseId: id })))
+          .length,
+        64,
+      );
     },
   },
   {

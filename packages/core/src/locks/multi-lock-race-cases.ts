@@ -38,7 +38,11 @@ function record(ctx: ConformanceContext) {
 }
 
 /** Fails when some composite grant's lock.acquired events are not adjacent in revision order. */
-function assertContiguous(events: readonly WatchEvent[], composites: ReadonlySet<string>, size: number): void {
+function assertContiguous(
+  events: readonly WatchEvent[],
+  composites: ReadonlySet<string>,
+  size: number,
+): void {
   const acquired = events
     .map((event, arrival) => ({ event, arrival }))
     .filter(({ event }) => event.type === 'lock.acquired')

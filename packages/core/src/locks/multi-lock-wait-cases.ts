@@ -3,7 +3,7 @@ import { lease, token } from '../conformance/case-helpers.js';
 import type { ConformanceCase, ConformanceContext } from '../conformance/context.js';
 import { sleep } from '../conformance/context.js';
 import type { AcquireAllResult } from './multi-lock-store.js';
-import { heldBy, multi, tokens } from './multi-lock-cases.js';
+import { heldBy, holderIds, multi, tokens } from './multi-lock-cases.js';
 
 /** Names under the case's prefix. */
 function keysOf(ctx: ConformanceContext, ...names: string[]): string[] {
@@ -70,7 +70,11 @@ export const multiLockWaitCases: ConformanceCase[] = [
       await ctx.store.locks.release(keys[0]!, h1, 'test');
       await sleep(50);
       assert.equal(w.settled(), false, 'granted while one of its locks was held');
-      assert.deepEqual(await heldBy(ctx, keys), [undefined, undefined, h2], 'a waiting composite holds a subset');
+      assert.deepEqual(
+        await heldBy(ctx, keys),
+        [undefined, undefined, h2],
+        'a waiting composite holds a subset',
+      );
       await ctx.store.locks.release(keys[2]!, h2, 'test');
       const granted = tokens(await w.result);
       assert.deepEqual(Object.keys(granted).sort(), [...keys].sort());
@@ -103,6 +107,33 @@ export const multiLockWaitCases: ConformanceCase[] = [
     },
   },
   {
+    name: 'FIFO: a later composite, waiting or trying, never passes an earlier one on a free name',
+    needs: ['leases', 'locks', 'multiLock'],
+    async run(ctx) {
+      const [a, b, c] = keysOf(ctx, 'a', 'b', 'c') as [string, string, string];
+      const holder = await holdOne(ctx, b);
+      const first = await queueAll(ctx, [a, b], b);
+      const late = await lease(ctx);
+      const tried = await multi(ctx).acquireAll({ app: 'test', keys: [a, c], leaseId: late });
+      assert.deepEqual(holderIds(tried), {}, 'a try took free names an earlier composite waits for');
+      const second = await queueAll(ctx, [c, a], a);
+      await sleep(30);
+      assert.equal(second.settled(), false, 'the later composite overtook the earlier one');
+      assert.deepEqual(
+        await heldBy(ctx, [a, c]),
+        [undefined, undefined],
+        'a waiting composite holds a subset',
+      );
+      await ctx.store.locks.release(b, holder, 'test');
+      const granted = tokens(await first.result);
+      await sleep(30);
+      assert.equal(second.settled(), false, 'granted a lock the earlier composite holds');
+      await multi(ctx).releaseAll([a, b], first.leaseId, 'test');
+      assert.ok(tokens(await second.result)[a]! > granted[a]!);
+      assert.deepEqual(await heldBy(ctx, [a, b, c]), [second.leaseId, undefined, second.leaseId]);
+    },
+  },
+  {
     name: 'a timed-out composite waiter holds nothing and leaves no queue entry',
     needs: ['leases', 'locks', 'multiLock'],
     async run(ctx) {
@@ -115,21 +146,33 @@ export const multiLockWaitCases: ConformanceCase[] = [
       assert.ok(Date.now() - started >= 250, 'gave up before its wait was over');
       await leftNothing(ctx, keys, keys[1]!);
       const later = await lease(ctx);
-      assert.equal(token(await ctx.store.locks.acquire({ app: 'test', key: keys[0]!, leaseId: later })) > 0, true);
+      assert.equal(
+        token(await ctx.store.locks.acquire({ app: 'test', key: keys[0]!, leaseId: later })) > 0,
+        true,
+      );
       await ctx.store.locks.release(keys[1]!, holder, 'test');
-      assert.equal((await ctx.store.locks.describe(keys[1]!)).held, false, 'the lock went to a waiter that left');
+      assert.equal(
+        (await ctx.store.locks.describe(keys[1]!)).held,
+        false,
+        'the lock went to a waiter that left',
+      );
     },
   },
   {
-    name: 'an aborted composite waiter holds nothing and leaves no queue entry',
+    name: 'an aborted composite waiter holds nothing, leaves every queue, and lets those behind it go',
     needs: ['leases', 'locks', 'multiLock'],
     async run(ctx) {
       const keys = keysOf(ctx, 'a', 'b', 'c');
       const holder = await holdOne(ctx, keys[2]!);
       const abort = new AbortController();
       const w = await queueAll(ctx, keys, keys[2]!, { signal: abort.signal });
+      const behind = await lease(ctx);
+      const single = ctx.store.locks.acquire({ app: 'test', key: keys[0]!, leaseId: behind, waitMs: 10_000 });
+      await waitUntil(async () => (await waiters(ctx, keys[0]!)) === 2);
       abort.abort();
       assert.equal((await w.result).acquired, false);
+      token(await single);
+      await ctx.store.locks.release(keys[0]!, behind, 'test');
       await leftNothing(ctx, keys, keys[2]!);
       await ctx.store.locks.release(keys[2]!, holder, 'test');
       assert.deepEqual(await heldBy(ctx, keys), [undefined, undefined, undefined]);

@@ -4,6 +4,7 @@ import { KvService } from '../kv/kv-service.js';
 import { LeaseService } from '../leases/lease-service.js';
 import type { Limits } from '../limits.js';
 import { LocksService } from '../locks/locks-service.js';
+import { MultiLockService } from '../locks/multi-lock-service.js';
 import type { StoreOverview, StoreSummary } from '../operator-views.js';
 import { buildOverview, capabilitiesOf } from '../operator-views.js';
 import { RwLockService } from '../rwlocks/rwlock-service.js';
@@ -24,6 +25,8 @@ import { ServiceContext } from './service-context.js';
 export class LeaseholdService {
   readonly leases: LeaseService;
   readonly locks: LocksService;
+  /** All-or-nothing acquires of several locks; the ops are `locks.acquireAll` and `locks.releaseAll`. */
+  readonly multiLocks: MultiLockService;
   readonly dapr: DaprService;
   readonly kv: KvService;
   readonly counters: CounterService;
@@ -37,6 +40,7 @@ export class LeaseholdService {
     this.context = context;
     this.leases = new LeaseService(context);
     this.locks = new LocksService(context);
+    this.multiLocks = new MultiLockService(context);
     this.dapr = new DaprService(context);
     this.kv = new KvService(context);
     this.counters = new CounterService(context);

@@ -42,6 +42,7 @@ const TIMED = {
     list: 'listRwLocks',
     check: 'checkRwLock',
   },
+  multiLock: { acquireAll: 'acquireAll', releaseAll: 'releaseAll' },
 } as const;
 
 /** The labels of acquires that may wait: a wait is not timed as an operation. */
@@ -49,6 +50,7 @@ const MAY_WAIT: ReadonlySet<string> = new Set([
   TIMED.locks.acquire,
   TIMED.semaphores.acquire,
   TIMED.rwlocks.acquire,
+  TIMED.multiLock.acquireAll,
 ]);
 
 type Method = (...args: unknown[]) => unknown;
@@ -69,7 +71,7 @@ export function instrumentStore(store: Store, storeName: string, metrics: Server
     }
     return wrapped as C;
   };
-  const { kv, counters, semaphores, rwlocks } = store;
+  const { kv, counters, semaphores, rwlocks, multiLock } = store;
   // Inherits from the store, so its own fields (a LocalStore's stats and engine) read through.
   const timedStore: Store = {
     leases: wrap(store.leases, TIMED.leases),
@@ -79,6 +81,7 @@ export function instrumentStore(store: Store, storeName: string, metrics: Server
     ...(counters ? { counters: wrap(counters, TIMED.counters) } : {}),
     ...(semaphores ? { semaphores: wrap(semaphores, TIMED.semaphores) } : {}),
     ...(rwlocks ? { rwlocks: wrap(rwlocks, TIMED.rwlocks) } : {}),
+    ...(multiLock ? { multiLock: wrap(multiLock, TIMED.multiLock) } : {}),
     watch: store.watch,
     ...(store.usage
       ? { usage: timedCall(store, storeName, 'usage', metrics) as NonNullable<Store['usage']> }

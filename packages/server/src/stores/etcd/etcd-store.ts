@@ -23,7 +23,8 @@ export class EtcdStore implements Store {
   readonly semaphores: EtcdSemaphores;
   readonly unsupported = {
     rwlocks: 'not yet: read/write locks on etcd (transactions) come with a later slice of issue 14',
-    multiLock: 'not yet: all-or-nothing multi-locks on etcd (one transaction) come with a later slice of issue 14',
+    multiLock:
+      'not yet: all-or-nothing multi-locks on etcd (one transaction) come with a later slice of issue 14',
   };
   readonly watch: EtcdWatch;
   private readonly ctx: EtcdContext;
