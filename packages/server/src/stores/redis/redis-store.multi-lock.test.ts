@@ -173,4 +173,33 @@ describeWithBackend('redis-server', 'lock.redis multi-locks shared by two server
     expect((await b.locks.describe(y)).waiters).toBe(0);
     expect((await b.locks.describe(y)).leaseId).toBe(holder);
   });
+
+  it('a set granted while its server was unsubscribed still reaches its waiter', async () => {
+    const [x, y] = ['lost/x', 'lost/y'];
+    const holder = await hold(b, y);
+    const waiter = await queueSet(a, [x, y], b, y);
+    const started = performance.now();
+    // Drop every subscriber connection, then release before they are back: the grant message is lost.
+    await raw.client('KILL', 'TYPE', 'pubsub');
+    expect(await b.locks.release(y, holder, 't')).toBe('released');
+    expect(Object.keys(tokensOf(await waiter.result)).sort()).toEqual([x, y]);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect((await b.locks.describe(x)).leaseId).toBe(waiter.leaseId);
+  });
+
+  it('a server that closes takes its waiting sets out of every queue, and another server gets the locks', async () => {
+    const [x, y] = ['close/x', 'close/y'];
+    const third = await createRedisStore('lockstore', new Map([['redishost', server.address]]));
+    const holder = await hold(b, y);
+    const waiter = await queueSet(third, [x, y], b, x);
+    await third.close();
+    expect(await waiter.result.catch((error: unknown) => error)).toMatchObject({ code: 'UNAVAILABLE' });
+    for (const key of [x, y]) expect((await b.locks.describe(key)).waiters).toBe(0);
+    expect(await b.locks.release(y, holder, 't')).toBe('released');
+    expect((await b.locks.describe(y)).held).toBe(false);
+    const next = await b.leases.grant({ app: 't', ttlMs: 30_000 });
+    expect(
+      tokensOf(await b.multiLock!.acquireAll({ app: 't', keys: [x, y], leaseId: next.id })),
+    ).toBeDefined();
+  });
 });
