@@ -16,6 +16,8 @@ import { renderRun } from './lib/results-table.js';
 import { runContended } from './scenarios/contended.js';
 import { runExpiryStorm } from './scenarios/expiry-storm-row.js';
 import { runKeepAlive } from './scenarios/keep-alive.js';
+import { runRwLock } from './scenarios/rwlock.js';
+import { runSemaphore } from './scenarios/semaphore.js';
 import { runUncontended } from './scenarios/uncontended.js';
 import { runWaitersDrain } from './scenarios/waiters-drain.js';
 
@@ -26,6 +28,8 @@ async function runAll(env: Environment, options: BenchOptions, sink: ResultSink)
     if (wants('uncontended')) await runUncontended(env, options, sink, rep);
     if (wants('contended')) await runContended(env, options, sink, rep);
     if (wants('waiters')) await runWaitersDrain(env, options, sink, rep);
+    if (wants('semaphore')) await runSemaphore(env, options, sink, rep);
+    if (wants('rwlock')) await runRwLock(env, options, sink, rep);
   }
   if (wants('keep-alive')) await runKeepAlive(env, options, sink);
   if (wants('expiry-storm')) await runExpiryStorm(options, sink);
@@ -48,6 +52,7 @@ const section = renderRun(sink.rows, {
   load: load.stop(),
   run,
   rowsFile: relative(REPO_ROOT, sink.file),
+  notes: sink.notes,
 });
 console.log(`\n${section}`);
 if (options.append) {

@@ -11,6 +11,13 @@ const USAGE =
   'usage: npm run torture -- --store memory|sqlite|redis|redlock|etcd [--cluster] [--servers 1|2] ' +
   '--seconds N --seed S [--out DIR] [--clients K]';
 
+const HELP = `${USAGE}
+  --store      the store under test; semaphores and read/write locks are taken where it has them
+  --cluster    etcd: three members instead of one
+  --servers    Leasehold servers sharing the store (2 only on redis, redlock, etcd)
+  --seconds    run length (default 60); --seed the schedule's and clients' seed (default: from the clock)
+  --out        a new or empty folder for the histories (default: a temp folder); --clients (default 4)`;
+
 function options(argv: string[]): TortureOptions {
   const { values } = parseArgs({
     args: argv,
@@ -22,8 +29,13 @@ function options(argv: string[]): TortureOptions {
       seed: { type: 'string', default: String(Date.now() % 1_000_000) },
       out: { type: 'string' },
       clients: { type: 'string', default: '4' },
+      help: { type: 'boolean', default: false },
     },
   });
+  if (values.help) {
+    console.log(HELP);
+    process.exit(0);
+  }
   const store = STORES.find((name) => name === values.store);
   const servers = Number(values.servers);
   const [seconds, seed, clients] = [Number(values.seconds), Number(values.seed), Number(values.clients)];

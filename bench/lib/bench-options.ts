@@ -2,8 +2,16 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StoreKind } from './environment.js';
 
-/** The scenarios of issue 12, in the order a run takes them. */
-export const SCENARIOS = ['uncontended', 'contended', 'waiters', 'keep-alive', 'expiry-storm'] as const;
+/** The scenarios of issue 12, then issue 14's semaphore and read/write lock rows, in the order a run takes them. */
+export const SCENARIOS = [
+  'uncontended',
+  'contended',
+  'waiters',
+  'semaphore',
+  'rwlock',
+  'keep-alive',
+  'expiry-storm',
+] as const;
 
 /** One of SCENARIOS. */
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -35,7 +43,7 @@ const USAGE = `npm run bench -- [--quick] [--scenarios a,b] [--paths p,q] [--con
   [--seconds 5] [--warmup 1] [--reps 3] [--stores memory,sqlite,redis,etcd] [--waiters 10000] [--etcd-waiters 1000]
   [--keep-alive 10000,100000] [--keep-alive-seconds 20] [--storm 1000000] [--etcd-members 1]
   [--out bench/results] [--no-append]
-scenarios: ${SCENARIOS.join(', ')}`;
+scenarios: ${SCENARIOS.join(', ')} (e.g. --scenarios semaphore,rwlock runs only issue 14's rows)`;
 
 const list = (text: string | undefined): string[] | undefined =>
   text === undefined

@@ -4,7 +4,15 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 /** The packages whose versions a run records. */
-const PACKAGES = ['redlock', 'ioredis', 'etcd3', 'undici', '@grpc/grpc-js', 'hdr-histogram-js'];
+const PACKAGES = [
+  'redlock',
+  'redis-semaphore',
+  'ioredis',
+  'etcd3',
+  'undici',
+  '@grpc/grpc-js',
+  'hdr-histogram-js',
+];
 
 /** What a table needs to say about where and with what it was measured. */
 export interface Machine {

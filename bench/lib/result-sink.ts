@@ -21,6 +21,8 @@ export interface BenchRow extends Partial<Measured> {
 /** Collects a run's rows and appends each to its JSON-lines file as it arrives. */
 export class ResultSink {
   readonly rows: BenchRow[] = [];
+  /** Why rows were not measured (a store without the capability), each said once. */
+  readonly notes: string[] = [];
   readonly file: string;
 
   constructor(
@@ -44,6 +46,13 @@ export class ResultSink {
     } catch (error) {
       this.add({ ...key, errors: 1, firstError: String((error as Error)?.message ?? error) });
     }
+  }
+
+  /** Prints and keeps a line about the run (a skipped row and why), once however often it is said. */
+  note(text: string): void {
+    if (this.notes.includes(text)) return;
+    this.notes.push(text);
+    console.log(text);
   }
 
   /** Records a row and prints a one-line summary of it. */

@@ -23,9 +23,9 @@ const ms = (field: string) => (f: Figures) => msText(f[field]);
 
 const pair = (a: (f: Figures) => string, b: (f: Figures) => string) => (f: Figures) => `${a(f)} (${b(f)})`;
 
-/** The ratio of a row's ops/s to a peer's at the same concurrency. */
+/** The ratio of a row's ops/s to a peer's in the same scenario at the same concurrency. */
 const ratioTo = (peer: string) => (f: Figures, medians: Map<string, Figures>) => {
-  const other = medians.get(`uncontended|${peer}|${f.concurrency}`);
+  const other = medians.get(`${f.scenario}|${peer}|${f.concurrency}`);
   const ratio = Number(f.opsPerSec) / Number(other?.opsPerSec);
   return Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '–';
 };
@@ -97,6 +97,41 @@ const TABLES: readonly { scenario: string; title: string; columns: readonly Colu
     ],
   },
   {
+    scenario: 'semaphore',
+    title:
+      'Contended semaphore: 16 workers, limit 4, one permit each, blocking waits; latencies are hand-offs ' +
+      '(a release to the grant it made room for); redis-semaphore polls with its defaults and promises no order',
+    columns: [
+      PATH,
+      ['workers', num('concurrency')],
+      ['cycles/s', num('opsPerSec')],
+      ...LATENCIES,
+      ['× redis-semaphore', ratioTo('redis-semaphore')],
+      ['longest wait ms', ms('longestWaitMs')],
+      ['out of arrival order', num('fifoViolations')],
+      ['grants past the limit', num('overlaps')],
+      ['errors', num('errors')],
+      CPU,
+    ],
+  },
+  {
+    scenario: 'rwlock',
+    title:
+      'Contended read/write lock: 16 workers (4 write, 12 read), blocking waits; latencies are acquire waits ' +
+      '(request to grant)',
+    columns: [
+      PATH,
+      ['workers', num('concurrency')],
+      ['cycles/s', num('opsPerSec')],
+      ...LATENCIES,
+      ['write p50 / p99 ms', (f) => `${msText(f.writeP50Ms)} / ${msText(f.writeP99Ms)}`],
+      ['reads / writes', (f) => `${num('reads')(f)} / ${num('writes')(f)}`],
+      ['writes beside others', num('overlaps')],
+      ['errors', num('errors')],
+      CPU,
+    ],
+  },
+  {
     scenario: 'keep-alive',
     title: 'Keep-alive: N leases each holding one lock, one SDK client (its own process), stream heartbeat',
     columns: [
@@ -162,6 +197,8 @@ export interface RunContext {
   readonly load: { low: number; high: number };
   readonly run: string;
   readonly rowsFile: string;
+  /** Rows not measured and why (a store without the capability). */
+  readonly notes?: readonly string[];
 }
 
 /** The run as a dated Markdown section for bench/RESULTS.md: one table per scenario measured. */
@@ -175,5 +212,6 @@ export function renderRun(rows: readonly BenchRow[], context: RunContext): strin
     const failed = rows.filter((row) => row.scenario === scenario && row.firstError !== undefined);
     if (failed.length > 0) lines.push('', 'Errors:', ...failed.map(errorLine));
   }
+  if (context.notes?.length) lines.push('', 'Not measured:', ...context.notes.map((note) => `- ${note}`));
   return `${lines.join('\n')}\n`;
 }

@@ -6,6 +6,7 @@ import { ensure } from '../lib/bench-path.js';
 import type { BenchPath } from '../lib/bench-path.js';
 import type { Environment, StoreKind } from '../lib/environment.js';
 import type { ProcessGroups } from '../lib/process-stats.js';
+import { grantLeases, revokeLeases } from '../lib/lease-batch.js';
 import { jsonPool, sendJson } from '../lib/undici-json.js';
 
 const LEASE_TTL_MS = 60_000;
@@ -20,6 +21,34 @@ export async function leaseholdProcesses(env: Environment, store: StoreKind, ser
   if (store === 'redis') groups.redis = [(await env.redis()).pid!];
   if (store === 'etcd') groups.etcd = (await env.etcd()).pids();
   return groups as ProcessGroups;
+}
+
+/** What a contended scenario's workers share: one SDK client, a lease each, the processes to meter. */
+export interface WorkerLeases {
+  readonly client: LeaseholdClient;
+  readonly leases: readonly Lease[];
+  readonly processes: ProcessGroups;
+}
+
+/**
+ * Runs `use` with one SDK client of the Leasehold server on `store` and a lease per worker (TTL 60 s,
+ * longer than any measured window); revokes them and closes the client after, whatever `use` did.
+ */
+export async function withWorkerLeases<T>(
+  env: Environment,
+  store: StoreKind,
+  workers: number,
+  use: (shared: WorkerLeases) => Promise<T>,
+): Promise<T> {
+  const server = await env.leasehold(store);
+  const client = new LeaseholdClient({ url: server.url });
+  const leases = await grantLeases(client, workers, LEASE_TTL_MS);
+  try {
+    return await use({ client, leases, processes: await leaseholdProcesses(env, store, server) });
+  } finally {
+    await revokeLeases(leases);
+    await client.close();
+  }
 }
 
 /** The SDK over the client stream: one client, one pre-granted lease per worker, tryAcquire + release. */

@@ -1,14 +1,10 @@
-import { LeaseholdClient } from '@leasehold/client';
 import { ensure } from '../lib/bench-path.js';
 import { storePaths } from '../lib/bench-options.js';
 import type { BenchOptions } from '../lib/bench-options.js';
-import { runClosedLoop } from '../lib/closed-loop.js';
 import type { Environment, StoreKind } from '../lib/environment.js';
-import { analyzeHandOffs } from '../lib/hand-offs.js';
-import type { Grant } from '../lib/hand-offs.js';
-import { grantLeases, revokeLeases } from '../lib/lease-batch.js';
+import { measureHandOffs } from '../lib/hand-off-loop.js';
 import type { ResultSink } from '../lib/result-sink.js';
-import { leaseholdProcesses } from '../paths/leasehold-paths.js';
+import { withWorkerLeases } from '../paths/leasehold-paths.js';
 
 const WORKERS = 16;
 
@@ -31,43 +27,12 @@ export async function runContended(
   }
 }
 
-async function contend(env: Environment, store: StoreKind, options: BenchOptions, name: string) {
-  const server = await env.leasehold(store);
-  const client = new LeaseholdClient({ url: server.url });
-  const leases = await grantLeases(client, WORKERS, 60_000);
-  const grants: Grant[] = [];
-  let nextSeq = 0;
-  const measureFrom = performance.now() + options.warmupMs;
-  try {
-    const loop = await runClosedLoop({
-      workers: WORKERS,
-      warmupMs: options.warmupMs,
-      durationMs: options.durationMs,
-      processes: await leaseholdProcesses(env, store, server),
-      async cycle(worker) {
-        const seq = nextSeq++;
-        const lock = await client.locks.acquire(name, { lease: leases[worker]!, waitMs: 30_000 });
-        ensure(lock.acquired, 'acquire', lock.holder);
-        // Released at once: the hand-off is all there is to measure.
-        const now = performance.now();
-        grants.push({ seq, token: lock.fencingToken!, grantedAt: now, releasedAt: now });
-        await lock.release();
-      },
-    });
-    const handOffs = analyzeHandOffs(grants, measureFrom);
-    return {
-      ...loop,
-      p50Ms: handOffs.p50Ms,
-      p99Ms: handOffs.p99Ms,
-      p999Ms: handOffs.p999Ms,
-      extra: {
-        handOffs: handOffs.handOffs,
-        fifoViolations: handOffs.fifoViolations,
-        overlaps: handOffs.overlaps,
-      },
-    };
-  } finally {
-    await revokeLeases(leases);
-    await client.close();
-  }
+function contend(env: Environment, store: StoreKind, options: BenchOptions, name: string) {
+  return withWorkerLeases(env, store, WORKERS, ({ client, leases, processes }) =>
+    measureHandOffs(options, { workers: WORKERS, limit: 1, processes }, async (worker) => {
+      const lock = await client.locks.acquire(name, { lease: leases[worker]!, waitMs: 30_000 });
+      ensure(lock.acquired, 'acquire', lock.holder);
+      return { token: lock.fencingToken!, release: () => lock.release() };
+    }),
+  );
 }

@@ -197,14 +197,17 @@ function chooseKind(
 
 describe('check over histories of a correct service', () => {
   it('finds no violation, whatever the delays and lost replies', () => {
+    // A few seeds lose every reply of a grant (nothing to check): the run as a whole must check plenty.
+    let checkedRuns = 0;
     fc.assert(
       fc.property(fc.integer(), (seed) => {
         const verdict = check(simulate(seed, 300));
         expect(verdict.violations).toEqual([]);
-        expect(verdict.counts['mutual-exclusion'].checked).toBeGreaterThan(0);
+        if (verdict.counts['mutual-exclusion'].checked > 0) checkedRuns++;
       }),
       { numRuns: 60 },
     );
+    expect(checkedRuns).toBeGreaterThanOrEqual(50);
   });
 
   it('catches a service that ends leases 30 ms early', () => {

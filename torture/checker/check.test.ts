@@ -38,6 +38,8 @@ describe('check', () => {
       'early-release': { checked: 2, violated: 0 },
       register: { checked: 1, violated: 0 },
       watch: { checked: 1, violated: 0 },
+      'permit-bound': { checked: 0, violated: 0 },
+      'rw-exclusion': { checked: 0, violated: 0 },
     });
     const text = renderVerdict(verdict).split('\n');
     expect(text.slice(0, 2)).toEqual(['VALID: 11 ops', '  mutual-exclusion  checked       2  violated 0']);

@@ -2,14 +2,16 @@ import type { History } from '../history/history-op.js';
 import { checkEarlyRelease } from './early-release.js';
 import { checkLostAck } from './lost-ack.js';
 import { checkMutualExclusion } from './mutual-exclusion.js';
+import { checkPermitBound } from './permit-bound.js';
 import { checkRegister } from './register.js';
+import { checkRwExclusion } from './rw-exclusion.js';
 import { checkStaleFence } from './stale-fence.js';
 import { checkTokenOrder } from './token-order.js';
 import { PROPERTIES } from './violation.js';
 import type { Property, PropertyResult, Violation } from './violation.js';
 import { checkWatchStreams } from './watch-streams.js';
 
-/** Each property's check, in issue 13's order. */
+/** Each property's check, in PROPERTIES' order. */
 export const CHECKS: Readonly<Record<Property, (history: History) => PropertyResult>> = {
   'mutual-exclusion': checkMutualExclusion,
   'token-order': checkTokenOrder,
@@ -18,6 +20,8 @@ export const CHECKS: Readonly<Record<Property, (history: History) => PropertyRes
   'early-release': checkEarlyRelease,
   register: checkRegister,
   watch: checkWatchStreams,
+  'permit-bound': checkPermitBound,
+  'rw-exclusion': checkRwExclusion,
 };
 
 /** A whole history's verdict: valid when no property is violated. */

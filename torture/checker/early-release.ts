@@ -1,3 +1,4 @@
+import { primitiveOf } from '../history/history-op.js';
 import type { History, HistoryOp } from '../history/history-op.js';
 import { grantsOf, holderOf } from './grants.js';
 import type { Grant } from './grants.js';
@@ -10,7 +11,8 @@ import type { PropertyResult, Violation } from './violation.js';
  * answered before its window closed that saw it gone: a lock granted to another holder (asked for after
  * this grant was acknowledged, so it cannot have come first), a fenced write refused `FENCED`, a check
  * answering invalid, a describe showing the lock free or on another token, or a keep-alive answering
- * `LEASE_NOT_FOUND`. Unknown outcomes prove nothing.
+ * `LEASE_NOT_FOUND`. A read/write lock's grant is shown gone by a rival grant only where one of the two
+ * is a write; a semaphore's by none (others share it). Unknown outcomes prove nothing.
  */
 export function checkEarlyRelease(history: History): PropertyResult {
   const grants = grantsOf(history).filter((grant) => grant.untilMs > grant.fromMs);
@@ -33,6 +35,7 @@ function endsByName(op: HistoryOp): boolean {
     case 'lock.acquire':
     case 'lock.tryAcquire':
     case 'dapr.lock':
+    case 'rwlock.acquire':
       return op.outcome === 'ok';
     case 'kv.put':
     case 'kv.delete':
@@ -52,18 +55,28 @@ function isLeaseGone(op: HistoryOp): boolean {
 
 /** Whether an op on the grant's name shows this very grant gone. */
 function endsGrant(grant: Grant, op: HistoryOp): boolean {
-  // Describes, checks and other holders speak of an exclusive lock; a semaphore keeps other grants.
-  const exclusive = grant.limit === 1;
   switch (op.kind) {
+    // A lock's describe shows one holder; it says nothing of a semaphore's or a read/write lock's.
     case 'lock.describe':
-      return exclusive && (op.held === false || (op.token !== undefined && op.token !== grant.token));
+      return (
+        grant.primitive === 'lock' &&
+        grant.limit === 1 &&
+        (op.held === false || (op.token !== undefined && op.token !== grant.token))
+      );
     case 'kv.put':
     case 'kv.delete':
     case 'lock.check':
       return grant.token !== undefined && op.token === grant.token;
     default:
-      return exclusive && holderOf(op) !== grant.holder;
+      return holderOf(op) !== grant.holder && rivals(grant, op);
   }
+}
+
+/** Whether a grant `op` to another holder cannot stand beside `grant`. */
+function rivals(grant: Grant, op: HistoryOp): boolean {
+  if (grant.primitive !== primitiveOf(op.kind)) return false;
+  if (grant.primitive === 'rwlock') return grant.mode !== 'read' || op.mode !== 'read';
+  return grant.limit === 1;
 }
 
 /** The first op sent after the grant's acknowledgement and answered inside its window that matches. */

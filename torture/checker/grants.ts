@@ -1,5 +1,5 @@
-import { GRANT_KINDS } from '../history/history-op.js';
-import type { History, HistoryOp } from '../history/history-op.js';
+import { GRANT_KINDS, primitiveOf } from '../history/history-op.js';
+import type { History, HistoryOp, Primitive } from '../history/history-op.js';
 import { groupBy } from './violation.js';
 
 /**
@@ -12,6 +12,10 @@ export interface Grant {
   /** `lease:<id>` for native grants, `owner:<owner>` for Dapr locks (one implicit lease per grant). */
   readonly holder: string;
   readonly token: number | undefined;
+  /** A lock (Dapr's too), a semaphore or a read/write lock: each has its own exclusion property. */
+  readonly primitive: Primitive;
+  /** The mode of a read/write lock's grant. */
+  readonly mode: 'read' | 'write' | undefined;
   readonly permits: number;
   readonly limit: number;
   readonly fromMs: number;
@@ -24,7 +28,13 @@ export interface Grant {
   readonly releasedBy: HistoryOp | undefined;
 }
 
-const RELEASE_KINDS: ReadonlySet<string> = new Set(['lock.release', 'semaphore.release', 'dapr.unlock']);
+/** The kinds that let a grant go, each naming it by name and holder. */
+export const RELEASE_KINDS: ReadonlySet<string> = new Set([
+  'lock.release',
+  'semaphore.release',
+  'rwlock.release',
+  'dapr.unlock',
+]);
 
 /** Who holds a grant or is named by a release: the lease, else the Dapr owner. */
 export function holderOf(op: HistoryOp): string | undefined {
@@ -123,6 +133,8 @@ function windowOf(
     name,
     holder,
     token: op.token,
+    primitive: primitiveOf(op.kind) ?? 'lock',
+    mode: op.mode,
     permits: op.permits ?? 1,
     limit: op.limit ?? 1,
     fromMs: op.endMs,

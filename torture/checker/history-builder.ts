@@ -42,6 +42,31 @@ export class HistoryBuilder {
     return this.add('lock.acquire', startMs, endMs, { name, leaseId, process: leaseId, ...fields });
   }
 
+  /** Takes `permits` of semaphore `name` (limit 3 unless the fields say otherwise) over [startMs, endMs]. */
+  permits(
+    name: string,
+    leaseId: string,
+    startMs: number,
+    endMs: number,
+    permits: number,
+    fields: Fields = {},
+  ) {
+    const request = { name, leaseId, process: leaseId, permits, limit: 3 };
+    return this.add('semaphore.acquire', startMs, endMs, { ...request, ...fields });
+  }
+
+  /** Takes read/write lock `name` in `mode` over [startMs, endMs]. */
+  rwlock(
+    name: string,
+    leaseId: string,
+    mode: 'read' | 'write',
+    startMs: number,
+    endMs: number,
+    fields: Fields = {},
+  ) {
+    return this.add('rwlock.acquire', startMs, endMs, { name, leaseId, mode, process: leaseId, ...fields });
+  }
+
   /** Releases `name` held by a lease. */
   release(name: string, leaseId: string, startMs: number, endMs: number, fields: Fields = {}): HistoryOp {
     return this.add('lock.release', startMs, endMs, { name, leaseId, process: leaseId, ...fields });

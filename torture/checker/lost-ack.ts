@@ -1,11 +1,9 @@
 import { GRANT_KINDS } from '../history/history-op.js';
 import type { History, HistoryOp } from '../history/history-op.js';
-import { grantsOf, holderOf } from './grants.js';
+import { RELEASE_KINDS, grantsOf, holderOf } from './grants.js';
 import type { Grant } from './grants.js';
 import { groupBy, violation } from './violation.js';
 import type { PropertyResult, Violation } from './violation.js';
-
-const RELEASES: ReadonlySet<string> = new Set(['lock.release', 'semaphore.release', 'dapr.unlock']);
 
 /**
  * Property 4: nothing acknowledged is later contradicted, as it would be when a restart or fail-over
@@ -56,7 +54,7 @@ function releasedGrants(history: History, grants: readonly Grant[]): Released[] 
   const byLease = groupBy(grants, (grant) => grant.op.leaseId);
   for (const op of history) {
     if (op.outcome !== 'ok') continue;
-    if (RELEASES.has(op.kind)) {
+    if (RELEASE_KINDS.has(op.kind)) {
       // The grant it let go: that holder's latest grant of the name asked for before the release.
       const mine = (byHolder.get(`${op.name}|${holderOf(op)}`) ?? []).filter(
         (g) => g.op.startMs < op.startMs,

@@ -16,8 +16,9 @@ export function checkStaleFence(history: History): PropertyResult {
     (op) =>
       FENCED_WRITES.has(op.kind) && op.outcome === 'ok' && op.name !== undefined && op.token !== undefined,
   );
+  // A highest-token check holds for locks only: a semaphore's or a reader's older grant stays valid.
   const grantsByName = groupBy(
-    grantsOf(history).filter((grant) => grant.token !== undefined),
+    grantsOf(history).filter((grant) => grant.token !== undefined && grant.primitive === 'lock'),
     (grant) => grant.name,
   );
   const violations: Violation[] = [];

@@ -1,6 +1,6 @@
 import type { HistoryOp } from '../history/history-op.js';
 
-/** The seven properties of issue 13, in its order. */
+/** The seven properties of issue 13, in its order, then the semaphores' and read/write locks' of issue 14. */
 export const PROPERTIES = [
   'mutual-exclusion',
   'token-order',
@@ -9,6 +9,8 @@ export const PROPERTIES = [
   'early-release',
   'register',
   'watch',
+  'permit-bound',
+  'rw-exclusion',
 ] as const;
 
 /** One property's name. */

@@ -27,6 +27,8 @@ export const OP_KINDS = [
   'dapr.unlock',
   'semaphore.acquire',
   'semaphore.release',
+  'rwlock.acquire',
+  'rwlock.release',
   'kv.put',
   'kv.delete',
   'kv.read',
@@ -46,7 +48,18 @@ export const GRANT_KINDS: ReadonlySet<OpKind> = new Set([
   'lock.tryAcquire',
   'dapr.lock',
   'semaphore.acquire',
+  'rwlock.acquire',
 ]);
+
+/** Which primitive a grant kind takes: Dapr locks are locks; each primitive names its own things. */
+export type Primitive = 'lock' | 'semaphore' | 'rwlock';
+
+/** The primitive an op of `kind` acts on, if it is a grant or a release. */
+export function primitiveOf(kind: OpKind): Primitive | undefined {
+  if (kind.startsWith('semaphore.')) return 'semaphore';
+  if (kind.startsWith('rwlock.')) return 'rwlock';
+  return kind.startsWith('lock.') || kind.startsWith('dapr.') ? 'lock' : undefined;
+}
 
 /** The watch event types, as the SSE stream names them. */
 export type WatchEventType = 'put' | 'delete' | 'lease.expired' | 'lock.acquired' | 'lock.released';
@@ -68,7 +81,10 @@ export interface HistoryOp {
   readonly outcome: Outcome;
   /** Error code or status of a `fail`/`unknown` (`FENCED`, `LEASE_NOT_FOUND`, `not_held`, `timeout`). */
   readonly error?: string;
-  /** Lock, semaphore or Dapr resource name; for a fenced `kv.put` or a `lock.check`, the fencing lock. */
+  /**
+   * Lock, semaphore, read/write lock or Dapr resource name; for a fenced `kv.put` or a `lock.check`, the
+   * fencing lock. The checker groups grants by name alone, so a history keeps the primitives' names apart.
+   */
   readonly name?: string;
   /** KV key, the watch's prefix on `watch.open`, or the event's key on `watch.event`. */
   readonly key?: string;
@@ -86,7 +102,7 @@ export interface HistoryOp {
   readonly permits?: number;
   /** The semaphore's limit; 1 (a lock) when absent. */
   readonly limit?: number;
-  /** Read/write locks: which side was taken. Recorded now; not yet checked. */
+  /** Read/write locks: the mode asked for and granted (`rw-exclusion` reads it). */
   readonly mode?: 'read' | 'write';
   /** Value written (`kv.put`) or read (`kv.read`, `watch.event`); `null` means absent or deleted. */
   readonly value?: string | null;

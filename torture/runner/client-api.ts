@@ -7,6 +7,14 @@ export interface CallResult {
   readonly fields: OpFields;
 }
 
+/** A semaphore's or a read/write lock's acquire, beyond its name, lease and wait: what it asks for. */
+export type PoolRequest =
+  | { readonly primitive: 'semaphores'; readonly limit: number; readonly permits: number }
+  | { readonly primitive: 'rwlocks'; readonly mode: 'read' | 'write' };
+
+/** The primitives held in permit pools (ADR 0021), by their API's path segment. */
+export type PoolPrimitive = PoolRequest['primitive'];
+
 /**
  * The calls a torture client makes, over one transport (raw HTTP or the SDK's stream). Each resolves,
  * never rejects: a refusal is `fail` with its code, a missing answer `unknown`.
@@ -18,6 +26,10 @@ export interface ClientApi {
   /** `fields.token` on `ok`; not acquired is `fail` with `not_acquired`. */
   acquire(name: string, leaseId: string, waitMs: number): Promise<CallResult>;
   release(name: string, leaseId: string): Promise<CallResult>;
+  /** A semaphore's permits or a read/write lock: `fields.token` on `ok`; not acquired is `fail` `not_acquired`. */
+  take(name: string, leaseId: string, waitMs: number, request: PoolRequest): Promise<CallResult>;
+  /** Gives a semaphore's permits or a read/write lock back; `not_held` is `fail`. */
+  giveBack(primitive: PoolPrimitive, name: string, leaseId: string): Promise<CallResult>;
   revoke(leaseId: string): Promise<CallResult>;
   /** A put fenced by the lock `name` at `token`; `fields.revision` on `ok`. */
   put(key: string, value: string, name: string, token: number): Promise<CallResult>;

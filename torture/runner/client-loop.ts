@@ -1,13 +1,15 @@
 import type { OpKind } from '../history/history-op.js';
 import type { HistoryRecorder, OpFields } from '../history/history-recorder.js';
-import type { CallResult, ClientApi } from './client-api.js';
+import type { CallResult, ClientApi, PoolPrimitive } from './client-api.js';
 import type { HttpApi } from './http-api.js';
 import { HOT } from './hot-names.js';
 import type { Prng } from './prng.js';
+import { LOCK, RWLOCK, SEMAPHORE } from './takings.js';
+import type { Taking } from './takings.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** One client's loop: leases, locks, fenced writes, reads and Dapr locks, chosen by its PRNG. */
+/** One client's loop: leases, locks, semaphores, read/write locks, fenced writes, reads and Dapr locks, by its PRNG. */
 export class ClientLoop {
   private writes = 0;
 
@@ -19,15 +21,19 @@ export class ClientLoop {
     /** Raw HTTP for the Dapr API, which every client also calls. */
     private readonly dapr: HttpApi,
     private readonly watchSharesRevisions: boolean,
+    /** The permit-pool primitives the store has (its capabilities). */
+    private readonly pools: readonly PoolPrimitive[],
   ) {}
 
-  /** Loops until `deadlineMs` (Date.now() time). */
+  /** Loops until `deadlineMs` (Date.now() time); semaphores and read/write locks only where the store has them. */
   async run(deadlineMs: number): Promise<void> {
     while (Date.now() < deadlineMs) {
       const roll = this.rng.next();
       if (roll < 0.15) await this.daprCycle();
       else if (roll < 0.3) await this.look();
-      else await this.lockCycle();
+      else if (roll < 0.45 && this.pools.includes('semaphores')) await this.leaseCycle(SEMAPHORE);
+      else if (roll < 0.6 && this.pools.includes('rwlocks')) await this.leaseCycle(RWLOCK);
+      else await this.leaseCycle(LOCK);
     }
   }
 
@@ -53,34 +59,36 @@ export class ClientLoop {
     return { ...rest, storeRevision: revision } as OpFields;
   }
 
-  private async lockCycle(): Promise<void> {
+  /** A lease, then a lock, permits or a read/write lock on it: held (fenced writes on a lock), then let go. */
+  private async leaseCycle(taking: Taking): Promise<void> {
     const ttlMs = this.rng.int(1_000, 3_000);
     const owner = `${this.process}-${this.rng.int(0, 2)}`;
     const granted = await this.record('lease.grant', { ttlMs, owner }, () => this.api.grant(ttlMs, owner));
     const leaseId = granted.fields.leaseId;
     if (granted.outcome !== 'ok' || leaseId === undefined) return;
-    const name = this.rng.pick(HOT.locks);
+    const name = this.rng.pick(taking.names);
     const waitMs = this.rng.chance(0.4) ? 0 : this.rng.int(100, 2_000);
-    const kind = waitMs === 0 ? 'lock.tryAcquire' : 'lock.acquire';
-    const got = await this.record(kind, { name, leaseId }, () => this.api.acquire(name, leaseId, waitMs));
-    if (got.outcome === 'ok' && got.fields.token !== undefined) {
-      await this.hold(name, leaseId, ttlMs, got.fields.token);
-      await this.letGo(name, leaseId);
+    const asked = taking.ask(this.rng);
+    const got = await this.record(taking.kind(waitMs), { name, leaseId, ...asked }, () =>
+      taking.acquire(this.api, name, leaseId, waitMs, asked),
+    );
+    const token = got.fields.token;
+    if (got.outcome === 'ok' && token !== undefined) {
+      await this.hold(leaseId, ttlMs, taking.fences ? () => this.fencedPut(name, token) : undefined);
+      await this.letGo(taking, name, leaseId);
     } else if (this.rng.chance(0.7)) {
       await this.record('lease.revoke', { leaseId }, () => this.api.revoke(leaseId));
     }
   }
 
-  /** Holds a grant for a while, writing under its fence; keeps alive or deliberately lets the lease lapse. */
-  private async hold(name: string, leaseId: string, ttlMs: number, token: number): Promise<void> {
+  /** Holds a grant for a while, writing under its fence if `write` is given; keeps alive or lets the lease lapse. */
+  private async hold(leaseId: string, ttlMs: number, write: (() => Promise<unknown>) | undefined) {
     const keepAlive = this.rng.chance(0.8);
     if (!keepAlive) this.api.stopRenewing(leaseId);
     const holdMs = this.rng.int(0, keepAlive ? 1.5 * ttlMs : ttlMs + 500);
     const until = Date.now() + holdMs;
     for (;;) {
-      const key = this.rng.pick(HOT.keys);
-      const value = `${this.process}-${this.writes++}`;
-      await this.record('kv.put', { key, value, name, token }, () => this.api.put(key, value, name, token));
+      await write?.();
       if (this.rng.chance(0.3)) await this.look();
       const rest = until - Date.now();
       if (rest <= 0) return;
@@ -89,11 +97,18 @@ export class ClientLoop {
     }
   }
 
+  /** A put of a unique value to a hot key, fenced by the lock `name` at `token`. */
+  private async fencedPut(name: string, token: number): Promise<void> {
+    const key = this.rng.pick(HOT.keys);
+    const value = `${this.process}-${this.writes++}`;
+    await this.record('kv.put', { key, value, name, token }, () => this.api.put(key, value, name, token));
+  }
+
   /** Releases, revokes or walks away from a grant. */
-  private async letGo(name: string, leaseId: string): Promise<void> {
+  private async letGo(taking: Taking, name: string, leaseId: string): Promise<void> {
     const roll = this.rng.next();
     if (roll < 0.6) {
-      await this.record('lock.release', { name, leaseId }, () => this.api.release(name, leaseId));
+      await this.record(taking.releaseKind, { name, leaseId }, () => taking.release(this.api, name, leaseId));
       await this.record('lease.revoke', { leaseId }, () => this.api.revoke(leaseId));
     } else if (roll < 0.85) {
       await this.record('lease.revoke', { leaseId }, () => this.api.revoke(leaseId));

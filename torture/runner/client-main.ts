@@ -3,7 +3,7 @@
  * into its own history file and exits at the deadline (or when killed: finished lines are on disk).
  */
 import { HistoryRecorder } from '../history/history-recorder.js';
-import type { ClientApi } from './client-api.js';
+import type { ClientApi, PoolPrimitive } from './client-api.js';
 import { ClientLoop } from './client-loop.js';
 import { HttpApi } from './http-api.js';
 import { Prng } from './prng.js';
@@ -25,6 +25,8 @@ export interface ClientConfig {
    * write's revision then names no watch event, so it is recorded as `storeRevision`, which no property reads.
    */
   readonly watchSharesRevisions: boolean;
+  /** The permit-pool primitives the store has: the client takes semaphores and read/write locks only then. */
+  readonly pools: readonly PoolPrimitive[];
 }
 
 async function main(config: ClientConfig): Promise<void> {
@@ -38,9 +40,16 @@ async function main(config: ClientConfig): Promise<void> {
     const http = new HttpApi(config.urls);
     const api: ClientApi = config.role === 'sdk' ? new SdkApi(config.urls) : http;
     try {
-      await new ClientLoop(config.process, api, recorder, rng, http, config.watchSharesRevisions).run(
-        config.deadlineMs,
+      const loop = new ClientLoop(
+        config.process,
+        api,
+        recorder,
+        rng,
+        http,
+        config.watchSharesRevisions,
+        config.pools,
       );
+      await loop.run(config.deadlineMs);
     } finally {
       await api.close();
     }

@@ -6,7 +6,9 @@ import type { Property } from '../checker/violation.js';
 import { PROPERTIES } from '../checker/violation.js';
 import type { History, HistoryOp } from '../history/history-op.js';
 import { readHistory } from '../history/history-reader.js';
+import type { PoolPrimitive } from './client-api.js';
 import type { TortureOptions } from './run-torture.js';
+import type { StorePools } from './store-pools.js';
 
 /** What a run came to, as `summary.json` holds it. */
 export interface TortureSummary {
@@ -19,8 +21,14 @@ export interface TortureSummary {
   readonly elapsedMs: number;
   readonly valid: boolean;
   readonly ops: number;
-  /** Grants (acknowledged acquires and Dapr locks) the mutual-exclusion check went over. */
+  /** Grants (acknowledged acquires and Dapr locks) the exclusion checks went over: locks, semaphores, read/write locks. */
   readonly grantsChecked: number;
+  /** Of those, the semaphores' and the read/write locks'. */
+  readonly poolGrantsChecked: Readonly<Record<PoolPrimitive, number>>;
+  /** The permit-pool primitives the clients took: those the store has. */
+  readonly pools: readonly PoolPrimitive[];
+  /** Those the store lacks, which the clients did not take (why, one line each). */
+  readonly skipped: readonly string[];
   /** Ops by outcome. */
   readonly outcomes: Record<string, number>;
   /** The fault kinds the schedule had, and how many of each it injected. */
@@ -33,6 +41,9 @@ export interface TortureSummary {
   /** Client processes still running past the grace period, killed (their last op is missing). */
   readonly stragglers: number;
 }
+
+/** The properties that go over grants, one per kind of primitive. */
+const EXCLUSIONS: readonly Property[] = ['mutual-exclusion', 'permit-bound', 'rw-exclusion'];
 
 /** A run's summary, its verdict and where its files are. */
 export interface TortureResult {
@@ -57,6 +68,7 @@ export function finish(run: {
   scheduled: readonly string[];
   stragglers: number;
   elapsedMs: number;
+  pools: StorePools;
 }): TortureResult {
   const { options, out } = run;
   const history = mergeHistories(
@@ -77,7 +89,13 @@ export function finish(run: {
     elapsedMs: run.elapsedMs,
     valid: verdict.valid,
     ops: verdict.ops,
-    grantsChecked: verdict.counts['mutual-exclusion'].checked,
+    grantsChecked: EXCLUSIONS.reduce((sum, property) => sum + verdict.counts[property].checked, 0),
+    poolGrantsChecked: {
+      semaphores: verdict.counts['permit-bound'].checked,
+      rwlocks: verdict.counts['rw-exclusion'].checked,
+    },
+    pools: run.pools.pools,
+    skipped: run.pools.skipped,
     outcomes,
     faultsScheduled: run.scheduled,
     faults: run.injected,
@@ -120,8 +138,10 @@ export function renderRun(result: TortureResult, maxShown = 10): string {
     `ops ${summary.ops} (${Object.entries(summary.outcomes)
       .map(([o, n]) => `${o} ${n}`)
       .join(', ')}), ` +
-      `grants checked ${summary.grantsChecked}, faults: ${faults}` +
+      `grants checked ${summary.grantsChecked} (semaphores ${summary.poolGrantsChecked.semaphores}, ` +
+      `read/write locks ${summary.poolGrantsChecked.rwlocks}), faults: ${faults}` +
       (summary.stragglers > 0 ? `, ${summary.stragglers} client(s) killed at the end` : ''),
+    ...summary.skipped,
     renderVerdict(result.verdict, maxShown),
     ...(NOT_PROMISED[summary.store] ?? []).map(
       (property) => `  (${property}: not promised on ${summary.store}; counted, not held against it)`,

@@ -1,4 +1,4 @@
-import type { CallResult, ClientApi } from './client-api.js';
+import type { CallResult, ClientApi, PoolPrimitive, PoolRequest } from './client-api.js';
 import { codeOf, errorResult } from './client-api.js';
 
 /** The slack on top of a call's own wait before a request is given up as `unknown`. */
@@ -39,11 +39,29 @@ export class HttpApi implements ClientApi {
     return ok({ token: num(answer.body.fencingToken) });
   }
 
-  async release(name: string, leaseId: string): Promise<CallResult> {
-    const answer = await this.call('POST', '/locks/release', { name, leaseId });
+  release(name: string, leaseId: string): Promise<CallResult> {
+    return this.letGo('locks', name, leaseId);
+  }
+
+  async take(name: string, leaseId: string, waitMs: number, request: PoolRequest): Promise<CallResult> {
+    const { primitive, ...asked } = request;
+    const body = { name, leaseId, waitMs, ...asked };
+    const answer = await this.call('POST', `/${primitive}/acquire`, body, waitMs);
+    if (!answer.ok) return answer.result;
+    if (answer.body.acquired !== true) return { outcome: 'fail', fields: { error: 'not_acquired' } };
+    return ok({ token: num(answer.body.fencingToken) });
+  }
+
+  giveBack(primitive: PoolPrimitive, name: string, leaseId: string): Promise<CallResult> {
+    return this.letGo(primitive, name, leaseId);
+  }
+
+  /** A release of a lock, a semaphore's permits or a read/write lock: `released`, else `fail` with the status. */
+  private async letGo(primitive: 'locks' | PoolPrimitive, name: string, leaseId: string) {
+    const answer = await this.call('POST', `/${primitive}/release`, { name, leaseId });
     if (!answer.ok) return answer.result;
     const status = text(answer.body.status) ?? 'no_status';
-    return status === 'released' ? ok({}) : { outcome: 'fail', fields: { error: status } };
+    return status === 'released' ? ok({}) : { outcome: 'fail' as const, fields: { error: status } };
   }
 
   async revoke(leaseId: string): Promise<CallResult> {

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { REPO_ROOT } from '../../packages/server/test/support/server-process.js';
 import { HistoryRecorder } from '../history/history-recorder.js';
 import type { Fault, StartBackend, TortureBackend } from './backend.js';
+import type { PoolPrimitive } from './client-api.js';
 import type { ClientConfig } from './client-main.js';
 import { finish } from './finish.js';
 import type { TortureResult } from './finish.js';
@@ -14,6 +15,7 @@ import { Nemesis, clientStopFault, heldFault, serverKillFault } from './nemesis.
 import { startBackend as startNemesisBackend } from '../nemesis/backends.js';
 import { Prng } from './prng.js';
 import { ServerGroup } from './servers.js';
+import { storePools } from './store-pools.js';
 import type { ServerComponent } from './servers.js';
 
 const CLIENT_MAIN = fileURLToPath(new URL('./client-main.ts', import.meta.url));
@@ -62,10 +64,12 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
   const clients = new Map<string, ChildProcess>();
   try {
     servers = await ServerGroup.start(componentOf(options.store, backend), options.servers);
+    const pools = await storePools(servers.urls[0]!);
+    for (const line of pools.skipped) console.log(`torture ${options.store}: ${line}`);
     const startedMs = Date.now();
     const deadlineMs = startedMs + options.seconds * 1_000;
     const files: string[] = [];
-    for (const config of clientConfigs(options, servers.urls, deadlineMs, out)) {
+    for (const config of clientConfigs(options, servers.urls, deadlineMs, out, pools.pools)) {
       files.push(config.historyPath);
       clients.set(config.process, forkClient(config));
     }
@@ -84,6 +88,7 @@ export async function runTorture(options: TortureOptions): Promise<TortureResult
       scheduled: faults.map((fault) => fault.kind),
       stragglers,
       elapsedMs: Date.now() - startedMs,
+      pools,
     });
   } finally {
     for (const child of clients.values())
@@ -104,6 +109,7 @@ function clientConfigs(
   urls: string[],
   deadlineMs: number,
   out: string,
+  pools: readonly PoolPrimitive[],
 ): ClientConfig[] {
   const configs: ClientConfig[] = [];
   for (let i = 0; i <= options.clients; i++) {
@@ -122,6 +128,7 @@ function clientConfigs(
       deadlineMs,
       historyPath: join(out, `${process}.jsonl`),
       watchSharesRevisions: options.store !== 'redlock',
+      pools,
     });
   }
   return configs;

@@ -1,6 +1,6 @@
 import { LeaseholdClient } from '@leasehold/client';
 import type { Lease } from '@leasehold/client';
-import type { CallResult, ClientApi } from './client-api.js';
+import type { CallResult, ClientApi, PoolPrimitive, PoolRequest } from './client-api.js';
 import { codeOf, errorResult } from './client-api.js';
 
 /**
@@ -48,6 +48,29 @@ export class SdkApi implements ClientApi {
   release(name: string, leaseId: string): Promise<CallResult> {
     return this.run(async () => {
       const status = await this.client.locks.release(name, { lease: leaseId });
+      return status === 'released' ? {} : status;
+    });
+  }
+
+  take(name: string, leaseId: string, waitMs: number, request: PoolRequest): Promise<CallResult> {
+    return this.run(async () => {
+      const lease = (this.leases.get(leaseId) ?? leaseId) as Lease;
+      const handle =
+        request.primitive === 'semaphores'
+          ? await this.client.semaphores.acquire(name, {
+              lease,
+              waitMs,
+              limit: request.limit,
+              permits: request.permits,
+            })
+          : await this.client.rwlocks.acquire(name, { lease, waitMs, mode: request.mode });
+      return handle.acquired ? { token: handle.fencingToken } : 'not_acquired';
+    });
+  }
+
+  giveBack(primitive: PoolPrimitive, name: string, leaseId: string): Promise<CallResult> {
+    return this.run(async () => {
+      const status = await this.client[primitive].release(name, { lease: leaseId });
       return status === 'released' ? {} : status;
     });
   }

@@ -26,7 +26,7 @@ export class LocalSemaphores implements SemaphoreStore {
     private readonly clock: Clock,
   ) {}
 
-  /** Takes permits; `kind` is the pool's kind if this acquire makes it (LocalRwLocks passes `rwlock`). */
+  /** Takes permits; `kind` is the pool's kind if this acquire makes it (PoolRwLocks passes `rwlock`). */
   acquire(options: PermitAcquireOptions & { kind?: PoolKind }): Promise<PermitAcquireResult> {
     const waitMs = options.waitMs ?? 0;
     let waitFor: Promise<PermitAcquireResult> | undefined;

@@ -3,7 +3,7 @@ import { LeaseholdError, storeError } from '../errors.js';
 import { GroupCommit } from './group-commit.js';
 import { LockEngine } from './lock-engine.js';
 import { LocalMultiLocks } from './local-multi-locks.js';
-import { LocalRwLocks } from './local-rwlocks.js';
+import { PoolRwLocks } from '../rwlocks/pool-rwlocks.js';
 import { LocalSemaphores } from './local-semaphores.js';
 import type { EngineSteps } from './local-semaphores.js';
 import type { LockWaiter } from './engine-sink.js';
@@ -48,7 +48,7 @@ export class LocalStore implements Store {
   /** Counting semaphores on the engine's permit pools. */
   readonly semaphores: LocalSemaphores;
   /** Read/write locks on the same pools. */
-  readonly rwlocks: LocalRwLocks;
+  readonly rwlocks: PoolRwLocks;
   /** All-or-nothing acquires of several locks, each one engine step. */
   readonly multiLock: LocalMultiLocks;
   private timer: NodeJS.Timeout | undefined;
@@ -79,7 +79,7 @@ export class LocalStore implements Store {
       afterDurable: <T>(outcome: T | Error) => this.afterDurable<T>(outcome),
     };
     this.semaphores = new LocalSemaphores(this.engine, steps, this.clock);
-    this.rwlocks = new LocalRwLocks(this.semaphores);
+    this.rwlocks = new PoolRwLocks(this.semaphores);
     this.multiLock = new LocalMultiLocks(this.engine, steps, this.clock);
     this.rearm();
   }

@@ -76,10 +76,5 @@ export function poolRow(pool: Pool): PoolRow {
   return { key: pool.key, kind: pool.kind, limit: pool.limit, explicit: pool.explicit };
 }
 
-/** What a write weighs in a read/write lock's pool: all of it, so it fits only alone (a read weighs 1). */
-export const RW_WRITE_PERMITS = 65_535;
-
-/** The mode of a read/write lock grant that weighs `permits`. */
-export function modeOf(permits: number): 'read' | 'write' {
-  return permits === RW_WRITE_PERMITS ? 'write' : 'read';
-}
+// The weights of read/write locks live with them; the engine's pools use them as they stand.
+export { RW_WRITE_PERMITS, modeOf } from '../rwlocks/pool-rwlocks.js';

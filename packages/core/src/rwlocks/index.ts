@@ -1,2 +1,3 @@
 export * from './rwlock-service.js';
 export type * from './rwlock-store.js';
+export * from './pool-rwlocks.js';

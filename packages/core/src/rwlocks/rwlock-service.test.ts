@@ -1,32 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalStore } from '../engine/local-store.js';
-import { runOp } from '../ops/op-handlers.js';
-import type { OpName } from '../ops/op-table.js';
-import { LeaseholdService } from '../service/leasehold-service.js';
-import type { Store } from '../store.js';
-import type { Caller } from '../tenancy.js';
+import { BILLING, ORDERS, poolServiceFixture } from '../service/pool-service-fixture.js';
 
-const ORDERS: Caller = { appId: 'orders', role: 'app' };
-const BILLING: Caller = { appId: 'billing', role: 'app' };
-const local = new LocalStore();
-/** A store without read/write locks that says why, as Redlock does. */
-const without: Store = {
-  leases: local.leases,
-  locks: local.locks,
-  watch: local.watch,
-  unsupported: { rwlocks: 'not yet' },
-  ping: () => local.ping(),
-  close: () => Promise.resolve(),
-};
-const service = new LeaseholdService([
-  { name: 'mem', type: 'lock.memory', keyPrefix: 'appid', store: local },
-  { name: 'plain', type: 'lock.redis', keyPrefix: 'appid', store: without },
-]);
+const { local, service, run, leaseOf } = poolServiceFixture('rwlocks', 'not yet');
 afterAll(() => local.close());
-
-const run = (caller: Caller, op: OpName, args: unknown, store = 'mem') =>
-  runOp(service, caller, store, op, args) as Promise<any>;
-const leaseOf = async (caller: Caller) => (await run(caller, 'leases.grant', { ttlMs: 30_000 })).id as string;
 
 describe('the read/write lock service', () => {
   it('acquires, describes, lists, checks and releases by name through the op table', async () => {

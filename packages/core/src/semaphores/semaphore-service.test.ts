@@ -1,33 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalStore } from '../engine/local-store.js';
-import { runOp } from '../ops/op-handlers.js';
-import type { OpName } from '../ops/op-table.js';
-import { LeaseholdService } from '../service/leasehold-service.js';
-import type { Store } from '../store.js';
+import { BILLING, ORDERS, poolServiceFixture } from '../service/pool-service-fixture.js';
 import type { Caller } from '../tenancy.js';
 
-const ORDERS: Caller = { appId: 'orders', role: 'app' };
-const BILLING: Caller = { appId: 'billing', role: 'app' };
-
-const local = new LocalStore();
-/** A store without semaphores that says why, as Redlock does. */
-const without: Store = {
-  leases: local.leases,
-  locks: local.locks,
-  watch: local.watch,
-  unsupported: { semaphores: 'cannot offer pools honestly' },
-  ping: () => local.ping(),
-  close: () => Promise.resolve(),
-};
-const service = new LeaseholdService([
-  { name: 'mem', type: 'lock.memory', keyPrefix: 'appid', store: local },
-  { name: 'plain', type: 'lock.redis', keyPrefix: 'appid', store: without },
-]);
+const { local, service, run, leaseOf } = poolServiceFixture('semaphores', 'cannot offer pools honestly');
 afterAll(() => local.close());
-
-const run = (caller: Caller, op: OpName, args: unknown, store = 'mem') =>
-  runOp(service, caller, store, op, args) as Promise<any>;
-const leaseOf = async (caller: Caller) => (await run(caller, 'leases.grant', { ttlMs: 30_000 })).id as string;
 
 describe('the semaphore service', () => {
   it('acquires, describes, checks and releases by name through the op table', async () => {

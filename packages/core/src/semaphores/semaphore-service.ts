@@ -1,12 +1,10 @@
 import { LeaseholdError } from '../errors.js';
 import { checkInteger, checkOptionalInteger } from '../limits.js';
-import { asBody, readLeaseId, readName, readPrefix, readToken } from '../service/arguments.js';
+import { asBody } from '../service/arguments.js';
+import { PoolService } from '../service/pool-service.js';
 import type { ServiceContext } from '../service/service-context.js';
-import { countedWait } from '../service/service-context.js';
-import type { StoreBinding } from '../store-binding.js';
-import { capability } from '../store.js';
 import type { Caller } from '../tenancy.js';
-import { leaseAppOf, visibleLock } from '../tenancy.js';
+import { visibleLock } from '../tenancy.js';
 import type { PermitAcquireResult, PermitHolder, SemaphoreInfo } from './semaphore-store.js';
 
 /** The largest limit a semaphore may have (design §0). */
@@ -32,8 +30,10 @@ export interface SemaphoreView {
  * app's waiter quota), release, inspect and resize. A store without semaphores answers NOT_SUPPORTED
  * saying why; an unknown name, or one of another app's key space, is NOT_FOUND.
  */
-export class SemaphoreService {
-  constructor(private readonly context: ServiceContext) {}
+export class SemaphoreService extends PoolService<'semaphores', SemaphoreInfo, SemaphoreView> {
+  constructor(context: ServiceContext) {
+    super(context, 'semaphores', (scope, name) => scope.semaphore(name));
+  }
 
   /** Takes `permits` (default 1) on one of the caller's leases, waiting up to `waitMs` in FIFO order. */
   async acquire(
@@ -42,77 +42,33 @@ export class SemaphoreService {
     body: unknown,
     signal?: AbortSignal,
   ): Promise<PermitAcquireResult> {
-    const { context } = this;
-    const { semaphores, key } = this.target(caller, storeName, 'semaphores.acquire', body);
+    const { pools, key } = this.target(caller, storeName, 'acquire', body);
     const input = asBody(body);
-    const leaseId = readLeaseId(input.leaseId);
+    const base = this.acquireBase(caller, key, input, signal);
     const limit = checkOptionalInteger('limit', input.limit, 1, SEMAPHORE_LIMIT_MAX);
     const permits = checkOptionalInteger('permits', input.permits, 1, limit ?? SEMAPHORE_LIMIT_MAX) ?? 1;
-    const waitMs = checkOptionalInteger('waitMs', input.waitMs, 0, context.limits.maxWaitMs) ?? 0;
-    const maxHoldMs = checkOptionalInteger('maxHoldMs', input.maxHoldMs, 1, context.limits.maxTtlMs);
-    const options = {
-      key,
-      leaseId,
-      app: leaseAppOf(caller),
-      permits,
-      waitMs,
-      ...(limit === undefined ? {} : { limit }),
-      ...(maxHoldMs === undefined ? {} : { maxHoldMs }),
-      ...(signal ? { signal } : {}),
-    };
-    if (waitMs === 0) return semaphores.acquire(options);
-    return countedWait(context, caller, () => semaphores.acquire(options));
-  }
-
-  /** Lets go the grant of one of the caller's leases; `not_held` when it holds none. */
-  async release(caller: Caller, storeName: string, body: unknown): Promise<{ status: string }> {
-    const { semaphores, key } = this.target(caller, storeName, 'semaphores.release', body);
-    const leaseId = readLeaseId(asBody(body).leaseId);
-    return { status: await semaphores.release(key, leaseId, leaseAppOf(caller)) };
+    const options = { ...base, permits, ...(limit === undefined ? {} : { limit }) };
+    return this.waitFor(caller, base.waitMs, () => pools.acquire(options));
   }
 
   /** Describes one semaphore: limit, permits used, holders and waiters. */
   async describe(caller: Caller, storeName: string, name: unknown): Promise<SemaphoreView> {
-    const { semaphores, key, scoped } = this.target(caller, storeName, 'semaphores.describe', { name });
-    const info = await semaphores.describe(key);
+    const { pools, key, scoped } = this.target(caller, storeName, 'describe', { name });
+    const info = await pools.describe(key);
     if (!info) throw notFound(scoped);
     return this.view(caller, scoped, info);
   }
 
-  /** Lists the semaphores whose name starts with `prefix`. */
-  async list(caller: Caller, storeName: string, prefix: unknown): Promise<SemaphoreView[]> {
-    const binding = this.context.target(caller, storeName, 'semaphores.list');
-    const semaphores = capability(binding.store, 'semaphores', storeName);
-    const scope = this.context.scopeOf(caller, binding);
-    const text = readPrefix(this.context.limits, prefix);
-    const found = await semaphores.list(scope.semaphore(text), this.context.limits.listMax);
-    return found.map((info) => this.view(caller, scope.unscope(info.key)?.name ?? info.key, info));
-  }
-
-  /** True while `token` is a current grant of the semaphore: a check for downstream resources. */
-  async check(caller: Caller, storeName: string, name: unknown, token: unknown): Promise<{ valid: boolean }> {
-    const { semaphores, key } = this.target(caller, storeName, 'semaphores.check', { name });
-    return { valid: await semaphores.check(key, readToken(token)) };
-  }
-
   /** Sets a semaphore's limit (creating it, kept while idle); `ifLimit` guards against a race. */
   async setLimit(caller: Caller, storeName: string, body: unknown): Promise<SemaphoreView> {
-    const { semaphores, key, scoped } = this.target(caller, storeName, 'semaphores.setLimit', body);
+    const { pools, key, scoped } = this.target(caller, storeName, 'setLimit', body);
     const input = asBody(body);
     const limit = checkInteger('limit', input.limit, 1, SEMAPHORE_LIMIT_MAX);
     const ifLimit = checkOptionalInteger('ifLimit', input.ifLimit, 1, SEMAPHORE_LIMIT_MAX);
-    return this.view(caller, scoped, await semaphores.setLimit(key, limit, ifLimit));
+    return this.view(caller, scoped, await pools.setLimit(key, limit, ifLimit));
   }
 
-  /** The store, its semaphores (or NOT_SUPPORTED) and the scoped key of the body's `name`. */
-  private target(caller: Caller, storeName: string, op: string, body: unknown) {
-    const binding: StoreBinding = this.context.target(caller, storeName, op);
-    const semaphores = capability(binding.store, 'semaphores', storeName);
-    const scoped = readName(this.context.limits, 'name', asBody(body).name);
-    return { binding, semaphores, scoped, key: this.context.scopeOf(caller, binding).semaphore(scoped) };
-  }
-
-  private view(caller: Caller, name: string, info: SemaphoreInfo): SemaphoreView {
+  protected view(caller: Caller, name: string, info: SemaphoreInfo): SemaphoreView {
     const holders = info.holders.map((holder) => visibleLock(caller, holder));
     return { name, limit: info.limit, used: info.used, holders, waiters: info.waiters };
   }

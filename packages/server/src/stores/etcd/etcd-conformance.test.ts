@@ -24,10 +24,5 @@ describeWithBackend('etcd', 'lock.etcd conformance on a 3-member cluster', (bina
     await cluster?.stop();
   });
 
-  conformanceTests(
-    'lock.etcd',
-    () => store,
-    { ttlMs: TTL_MS, expirySlackMs: EXPIRY_SLACK_MS },
-    { lacks: ['rwlocks', 'multiLock'] },
-  );
+  conformanceTests('lock.etcd', () => store, { ttlMs: TTL_MS, expirySlackMs: EXPIRY_SLACK_MS });
 });

@@ -16,6 +16,7 @@ import { scopeOfKey } from '@leasehold/core';
  *   i/<hash of key>              an idempotency key's first result, on a shared lease (idempotency-lease.ts)
  *   p/<b64 key>/meta             semaphore pool {kind, limit, explicit}; every grant puts it (its CAS)
  *   p/<b64 key>/h/<leaseId>      a permit grant, on the holder's lease; create revision + slot = token
+ *   p/<b64 key>/h/<leaseId>/read the read grant a downgrade made (its write grant's key goes in the same txn)
  *   p/<b64 key>/q/<leaseId>      a permit waiter, on the waiter's lease; create revision = turn
  *   m/<key>                      names a pool, written and deleted with its meta: list by prefix
  * `<leaseId>` is the public id, nonce included, so a key compare on it checks the nonce. Folders
@@ -127,6 +128,23 @@ export class EtcdKeys {
   /** One lease's grant in a pool. */
   poolHolder(key: string, leaseId: string): Buffer {
     return Buffer.from(`${this.pool(key).toString()}h/${leaseId}`);
+  }
+
+  /**
+   * The read grant a read/write lock's downgrade writes: a key apart from the write grant's, since
+   * one transaction cannot delete and put one key, and the read needs a create revision (token) of
+   * its own.
+   */
+  poolDowngraded(key: string, leaseId: string): Buffer {
+    return Buffer.from(`${this.pool(key).toString()}h/${leaseId}/read`);
+  }
+
+  /**
+   * The range of one lease's grant keys in a pool (poolHolder and poolDowngraded). Lease ids are hex
+   * or decimal digits, all above '/', so no other lease's key falls inside.
+   */
+  poolLeaseHolders(key: string, leaseId: string): { key: Buffer; rangeEnd: Buffer } {
+    return { key: this.poolHolder(key, leaseId), rangeEnd: prefixEnd(this.poolDowngraded(key, leaseId)) };
   }
 
   /** The folder of a pool's queue. */

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import type { PermitAcquireResult, Store } from '@leasehold/core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { describeWithBackend } from '../../../test/support/backends.js';
-import { EtcdCluster } from '../../../test/support/etcd-harness.js';
-import { createEtcdStore } from './index.js';
+import { etcdPair, until } from '../../../test/support/etcd-pair.js';
 
 const CLIENTS = 12;
 const ROUNDS = 5;
@@ -14,29 +13,11 @@ function tokenOf(result: PermitAcquireResult): number {
   return result.fencingToken;
 }
 
-async function until(check: () => Promise<boolean>, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describeWithBackend('etcd', 'lock.etcd semaphores shared by two servers on one cluster', (binary) => {
-  let cluster: EtcdCluster;
+  const stores = etcdPair(binary);
   let a: Store;
   let b: Store;
-
-  beforeAll(async () => {
-    cluster = await EtcdCluster.start(binary);
-    const metadata = new Map([['endpoints', cluster.endpoints]]);
-    [a, b] = [await createEtcdStore('lockstore', metadata), await createEtcdStore('lockstore', metadata)];
-  });
-
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await cluster?.stop();
-  });
+  beforeAll(() => ({ a, b } = stores));
 
   const lease = async (store: Store, ttlMs = 60_000) => (await store.leases.grant({ app: 'test', ttlMs })).id;
   const waiters = async (store: Store, key: string) => (await store.semaphores!.describe(key))?.waiters ?? 0;

@@ -1,3 +1,4 @@
+import { PoolRwLocks } from '@leasehold/core';
 import type { Store, StoreStats, Usage, UsageQuery } from '@leasehold/core';
 import { EtcdCounters } from './counters.js';
 import type { EtcdConnection } from './etcd-connection.js';
@@ -7,6 +8,7 @@ import { usage } from './etcd-usage.js';
 import { EtcdKv } from './kv.js';
 import { EtcdLeases } from './leases.js';
 import { EtcdLocks } from './locks.js';
+import type { EtcdMultiLocks } from './multi-locks.js';
 import { EtcdSemaphores } from './semaphores.js';
 import { EtcdWatch } from './watch.js';
 
@@ -21,11 +23,9 @@ export class EtcdStore implements Store {
   readonly kv: EtcdKv;
   readonly counters: EtcdCounters;
   readonly semaphores: EtcdSemaphores;
-  readonly unsupported = {
-    rwlocks: 'not yet: read/write locks on etcd (transactions) come with a later slice of issue 14',
-    multiLock:
-      'not yet: all-or-nothing multi-locks on etcd (one transaction) come with a later slice of issue 14',
-  };
+  /** Read/write locks: the permit pools with a write weighing the whole pool (ADR 0026). */
+  readonly rwlocks: PoolRwLocks;
+  readonly multiLock: EtcdMultiLocks;
   readonly watch: EtcdWatch;
   private readonly ctx: EtcdContext;
 
@@ -33,9 +33,11 @@ export class EtcdStore implements Store {
     this.ctx = new EtcdContext(conn);
     this.leases = new EtcdLeases(this.ctx);
     this.locks = new EtcdLocks(this.ctx);
+    this.multiLock = this.locks.multi;
     this.kv = new EtcdKv(this.ctx);
     this.counters = new EtcdCounters(this.ctx);
     this.semaphores = new EtcdSemaphores(this.ctx);
+    this.rwlocks = new PoolRwLocks(this.semaphores);
     this.watch = new EtcdWatch(this.ctx);
   }
 

@@ -12,9 +12,10 @@ export interface FenceCheck {
 }
 
 /**
- * What a fenced write compares in its transaction. A lock's grant is its lock key; a semaphore's is
- * one of several holder keys, found by a read first (undefined when no current grant has the token),
- * then compared in the write's own transaction, so the write still lands only while it is held.
+ * What a fenced write compares in its transaction. A lock's grant is its lock key; a semaphore's or
+ * a read/write lock's is one of several holder keys, found by a read first (undefined when no
+ * current grant has the token), then compared in the write's own transaction, so the write still
+ * lands only while it is held.
  */
 export async function fenceOf(ctx: EtcdContext, fence: Fence): Promise<FenceCheck | undefined> {
   const lock = {
@@ -23,7 +24,7 @@ export async function fenceOf(ctx: EtcdContext, fence: Fence): Promise<FenceChec
     tokenOf,
   };
   if (fence.key.startsWith('lock||')) return lock;
-  if (!fence.key.startsWith('sem||')) {
+  if (!fence.key.startsWith('sem||') && !fence.key.startsWith('rw||')) {
     // An untagged key (embedders, tests) may name either, as in the engine: a held lock wins.
     const held = (await ctx.conn.range('checkFence', { key: lock.key })).kvs[0];
     if (held) return lock;

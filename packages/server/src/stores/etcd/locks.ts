@@ -32,6 +32,7 @@ import {
   releaseWrites,
   tokenOf,
 } from './lock-value.js';
+import { EtcdMultiLocks } from './multi-locks.js';
 import { WaitsInProgress } from './waiter-gate.js';
 
 const FORCE_ATTEMPTS = 10;
@@ -47,10 +48,13 @@ export class EtcdLocks implements LockStore {
   private readonly holds: HoldTimers;
   private readonly waits = new WaitsInProgress();
   private readonly daprGrants = new DaprGrants();
+  /** All-or-nothing acquires of these locks, sharing their delete hub, hold timers and waits. */
+  readonly multi: EtcdMultiLocks;
 
   constructor(private readonly ctx: EtcdContext) {
     this.hub = new DeleteHub(ctx.mux, ctx.keys);
     this.holds = new HoldTimers((key, token, app) => releaseGrant(ctx, key, token, app));
+    this.multi = new EtcdMultiLocks(ctx, this.hub, this.holds, this.waits, () => this.hubReady());
   }
 
   acquire(options: AcquireOptions): Promise<AcquireResult> {

@@ -1,22 +1,16 @@
-import { LeaseholdError, atDeadline, invalidArgument } from '@leasehold/core';
+import { LeaseholdError, invalidArgument } from '@leasehold/core';
 import type { PermitAcquireResult } from '@leasehold/core';
-import type { IEvent, IKeyValue } from 'etcd3';
+import type { IKeyValue } from 'etcd3';
 import { compare, request } from './etcd-connection.js';
 import type { EtcdContext } from './etcd-context.js';
 import { prefixEnd } from './etcd-keys.js';
 import type { LeaseRef } from './etcd-lease-id.js';
-import { position } from './etcd-position.js';
 import { leaseGuard, leaseNotFound } from './lease-guard.js';
-import type { PoolMeta, PoolState } from './pool-state.js';
-import {
-  decodeHolder,
-  holderToken,
-  holderValue,
-  limitInForce,
-  readPool,
-  releaseHolder,
-  usedOf,
-} from './pool-state.js';
+import { commitGrants, downgrade, headRun, metaSwap } from './pool-grants.js';
+import type { GrantSpec } from './pool-grants.js';
+import type { PoolKind, PoolState, QueueValue } from './pool-state.js';
+import { decodeHolder, holderToken, limitInForce, readPool, usedOf } from './pool-state.js';
+import { sleepForTurn } from './pool-sleep.js';
 import type { WaiterGate } from './waiter-gate.js';
 
 /** A permit acquire as the store runs it: the lease already resolved. */
@@ -26,12 +20,21 @@ export interface PermitRequest {
   readonly limit: number | undefined;
   readonly permits: number;
   readonly maxHoldMs: number | undefined;
+  /** The pool's kind if this acquire makes it; a read/write lock's grant may downgrade. */
+  readonly kind: PoolKind;
 }
 
-/** What one look at the pool allows: the grant held already, a grant to try, or waiting. */
+/** A grant (or refusal), and how long this server's hold timer gives it when it set none itself. */
+export interface PermitOutcome {
+  readonly result: PermitAcquireResult;
+  readonly holdMs?: number | undefined;
+}
+
+/** What one look at the pool allows: the grant held already, a grant to try, a downgrade, or waiting. */
 type Step =
   | { readonly kind: 'held'; readonly result: PermitAcquireResult }
   | { readonly kind: 'grant'; readonly limit: number; readonly turn: number | undefined }
+  | { readonly kind: 'downgrade'; readonly limit: number; readonly write: IKeyValue }
   | {
       readonly kind: 'full';
       readonly limit: number;
@@ -46,33 +49,38 @@ type Step =
  * revision and then either grants in one transaction (meta unchanged since the read, lease alive,
  * nobody earlier queued), joins the queue (a key on the lease; its create revision is the turn), or
  * sleeps on one watch: the head on the pool, any other waiter on its predecessor's queue key. A
- * failed grant transaction only means something changed: the next round looks again.
+ * step that frees permits may grant this waiter meanwhile (its queue key goes): the next look finds
+ * the grant. A failed grant transaction only means something changed: the next round looks again.
  */
 export async function acquirePermits(
   ctx: EtcdContext,
   req: PermitRequest,
   gate?: WaiterGate,
-): Promise<PermitAcquireResult> {
+): Promise<PermitOutcome> {
   const entry = ctx.keys.poolQueueEntry(req.key, req.lease.id);
   let known = req.limit;
   let queued = false;
   try {
     for (;;) {
       const state = await readPool(ctx, req.key, req.lease);
-      const step = decide(state, req, entry, known);
+      const step = decide(state, req, entry, known, queued);
       if (step.kind === 'held') {
         if (queued) await ctx.conn.txn('semaphoreAcquire', [], [request.delete(entry)]);
-        return step.result;
+        return { result: step.result };
       }
       known = step.limit;
-      if (step.kind === 'grant') {
+      if (step.kind === 'downgrade') {
+        const read = await downgrade(ctx, req.key, req.lease, state, step.write);
+        if (read)
+          return { result: { acquired: true, fencingToken: read.token, permits: 1 }, holdMs: read.holdMs };
+      } else if (step.kind === 'grant') {
         const granted = await grant(ctx, req, state, step.limit, step.turn);
-        if (granted) return granted;
+        if (granted) return { result: granted };
       } else if (!gate || gate.stopped) {
-        return await giveUp(ctx, gate, step, entry);
+        return { result: await giveUp(ctx, req, gate, step, entry) };
       } else if (step.turn === undefined) {
         queued = true;
-        await enqueue(ctx, req.key, req.lease, entry);
+        await enqueue(ctx, req, entry);
       } else {
         await sleepForTurn(ctx, gate, req.key, state, step.predecessor, entry);
       }
@@ -84,18 +92,26 @@ export async function acquirePermits(
   }
 }
 
-function decide(state: PoolState, req: PermitRequest, entry: Buffer, known: number | undefined): Step {
+function decide(
+  state: PoolState,
+  req: PermitRequest,
+  entry: Buffer,
+  known: number | undefined,
+  queued: boolean,
+): Step {
   if (state.leaseAlive === false) throw leaseNotFound(req.lease.id);
   const index = state.queue.findIndex((kv) => kv.key.equals(entry));
   const limit = limitFor(req, limitInForce(state), index >= 0 ? known : undefined, index >= 0);
   const own = state.holders.find((kv) => decodeHolder(kv).leaseId === req.lease.id);
   if (own) {
-    const result = {
-      acquired: true,
-      fencingToken: holderToken(own),
-      permits: decodeHolder(own).permits,
-    } as const;
-    return { kind: 'held', result };
+    const { permits } = decodeHolder(own);
+    if (state.meta?.kind === 'rwlock' && permits !== req.permits) {
+      // A read asked under the lease's write is the downgrade; a write under its read never waits.
+      // A wait queued twice on one lease gets its grant, never a change of mode (as on the engine).
+      if (req.permits > permits || queued) throw modeConflict();
+      return { kind: 'downgrade', limit, write: own };
+    }
+    return { kind: 'held', result: { acquired: true, fencingToken: holderToken(own), permits } };
   }
   const turn = index >= 0 ? Number(state.queue[index]!.create_revision) : undefined;
   const ahead = index >= 0 ? state.queue.slice(0, index) : state.queue;
@@ -136,7 +152,10 @@ function limitMismatch(field: string, inForce: number, given: number): Leasehold
   });
 }
 
-/** One transaction: holder (token = its position), own queue key gone, meta put (the CAS every grant bumps). */
+/**
+ * One transaction: the holder (token = its position), own queue key gone, meta put (the CAS every
+ * grant bumps), and the waiters right behind that fit then, granted with it.
+ */
 async function grant(
   ctx: EtcdContext,
   req: PermitRequest,
@@ -145,127 +164,104 @@ async function grant(
   turn: number | undefined,
 ): Promise<PermitAcquireResult | undefined> {
   const { keys } = ctx;
-  const holder = keys.poolHolder(req.key, req.lease.id);
   const queue = keys.poolQueue(req.key);
   const entry = keys.poolQueueEntry(req.key, req.lease.id);
-  const meta: PoolMeta = { kind: 'semaphore', limit, ...(state.meta?.explicit ? { explicit: true } : {}) };
-  const compares = [
-    compare.modified(keys.poolMeta(req.key), '=', state.metaMod),
-    leaseGuard(ctx, req.lease),
-    compare.created(holder, '=', 0),
-    ...(turn === undefined
-      ? [compare.created(queue, '=', 0, prefixEnd(queue))]
-      : [compare.created(entry, '=', turn), compare.created(queue, '>', turn - 1, prefixEnd(queue))]),
-  ];
-  const response = await ctx.conn.slotted('semaphoreAcquire', (slot) => ({
-    compare: compares,
-    success: [
-      request.put(holder, holderValue(req.lease, req.permits, slot, req.maxHoldMs), req.lease.etcdId),
-      request.put(keys.poolMeta(req.key), JSON.stringify(meta)),
-      ...(state.meta ? [] : [request.put(keys.poolName(req.key), '')]),
-      ...(turn === undefined ? [] : [request.delete(entry)]),
-    ],
-    failure: [],
-  }));
-  if (!response.succeeded) return undefined;
-  return {
-    acquired: true,
-    fencingToken: position(response.header.revision, response.slot),
+  const own: GrantSpec = {
+    holder: keys.poolHolder(req.key, req.lease.id),
+    lease: req.lease,
     permits: req.permits,
+    maxHoldMs: req.maxHoldMs,
+    ...(turn === undefined ? {} : { entry: { key: entry, turn } }),
   };
+  const behind = turn === undefined ? [] : state.queue.filter((kv) => Number(kv.create_revision) > turn);
+  const run = headRun(ctx, req.key, state, behind, usedOf(state) + req.permits);
+  const swap = metaSwap(ctx, req.key, state, req.kind, limit);
+  const step = {
+    compare: [
+      ...swap.compare,
+      leaseGuard(ctx, req.lease),
+      turn === undefined
+        ? compare.created(queue, '=', 0, prefixEnd(queue))
+        : compare.created(queue, '>', turn - 1, prefixEnd(queue)),
+    ],
+    success: swap.success,
+  };
+  const { succeeded, tokens } = await commitGrants(
+    ctx,
+    'semaphoreAcquire',
+    req.key,
+    step,
+    [own, ...run],
+    req.kind,
+  );
+  if (!succeeded) return undefined;
+  return { acquired: true, fencingToken: tokens[0]!, permits: req.permits };
+}
+
+/** MODE_CONFLICT: a read grant asked to become a write; callers release and acquire again. */
+function modeConflict(): LeaseholdError {
+  return new LeaseholdError(
+    'MODE_CONFLICT',
+    'mode: the lease holds this lock for read; an upgrade to write is refused (release, then acquire write)',
+    { field: 'mode' },
+  );
 }
 
 /**
- * Joins the queue: a key on the lease, written once (a retried join keeps its turn). The count of the
- * queue folder is never used: it puts the folder in the transaction's footprint, so the batcher never
- * commits two joins of one pool together, and turns (create revisions) never tie.
+ * Joins the queue: a key on the lease, written once (a retried join keeps its turn), saying what it
+ * asks so a step that frees permits can grant it. The count of the queue folder is never used: it
+ * puts the folder in the transaction's footprint, so the batcher never commits two joins of one
+ * pool together, and turns (create revisions) never tie.
  */
-async function enqueue(ctx: EtcdContext, key: string, lease: LeaseRef, entry: Buffer): Promise<void> {
-  const queue = ctx.keys.poolQueue(key);
+async function enqueue(ctx: EtcdContext, req: PermitRequest, entry: Buffer): Promise<void> {
+  const { lease } = req;
+  const queue = ctx.keys.poolQueue(req.key);
+  const value: QueueValue = {
+    leaseId: lease.id,
+    ...(lease.app === undefined ? {} : { app: lease.app }),
+    permits: req.permits,
+    ...(req.maxHoldMs === undefined ? {} : { maxHoldMs: req.maxHoldMs }),
+  };
   await ctx.conn.txn(
     'semaphoreAcquire',
     [leaseGuard(ctx, lease), compare.created(entry, '=', 0)],
-    [request.put(entry, '', lease.etcdId)],
+    [request.put(entry, JSON.stringify(value), lease.etcdId)],
     [request.count(queue, prefixEnd(queue))],
   );
 }
 
-/** Leaves the queue (if in it) and reports what was free; UNAVAILABLE when the store is closing. */
+/**
+ * Leaves the queue (if in it) and reports what was free; UNAVAILABLE when the store is closing. A
+ * grant that a release made before the leave wins the race: the waiter gets it, as on the engine.
+ */
 async function giveUp(
   ctx: EtcdContext,
+  req: PermitRequest,
   gate: WaiterGate | undefined,
   step: Extract<Step, { kind: 'full' }>,
   entry: Buffer,
 ): Promise<PermitAcquireResult> {
+  let left = true;
   if (step.turn !== undefined) {
     const leave = ctx.conn.txn(
       'semaphoreAcquire',
       [compare.created(entry, '=', step.turn)],
       [request.delete(entry)],
     );
-    await leave.catch((error: unknown) => {
-      if (gate?.stopped !== 'closed') throw error;
-    });
+    left = await leave.then(
+      (response) => response.succeeded,
+      (error: unknown) => {
+        if (gate?.stopped !== 'closed') throw error;
+        return true;
+      },
+    );
   }
   if (gate?.stopped === 'closed') throw new LeaseholdError('UNAVAILABLE', 'store is closing');
+  if (!left) {
+    const own = (await readPool(ctx, req.key)).holders.find(
+      (kv) => decodeHolder(kv).leaseId === req.lease.id,
+    );
+    if (own) return { acquired: true, fencingToken: holderToken(own), permits: decodeHolder(own).permits };
+  }
   return { acquired: false, available: step.available, waiters: step.waiters };
-}
-
-/**
- * Sleeps until something that may let this waiter on: a waiter behind others watches only its
- * predecessor's queue key (and its own, for its lease's end); the head watches the pool's holders
- * and meta, and enforces the holders' stored hold deadlines in case their granting server is gone.
- */
-async function sleepForTurn(
-  ctx: EtcdContext,
-  gate: WaiterGate,
-  key: string,
-  state: PoolState,
-  predecessor: Buffer | undefined,
-  entry: Buffer,
-): Promise<void> {
-  const from = state.revision + 1;
-  const wake = () => gate.wake();
-  const stops = predecessor
-    ? [watchDeletes(ctx, predecessor, from, wake), watchDeletes(ctx, entry, from, wake)]
-    : [watchPool(ctx, key, from, wake), enforceHolds(ctx, key, state.holders, wake)];
-  try {
-    await gate.sleep();
-  } finally {
-    for (const stop of stops) stop();
-  }
-}
-
-function watchDeletes(ctx: EtcdContext, key: Buffer, from: number, wake: () => void): () => void {
-  return ctx.mux.watch({ key, startRevision: from, deletesOnly: true, onEvents: wake, onCancel: wake });
-}
-
-/** Every change of the pool but a newcomer joining the queue wakes the head. */
-function watchPool(ctx: EtcdContext, key: string, from: number, wake: () => void): () => void {
-  const folder = ctx.keys.pool(key);
-  const queue = ctx.keys.poolQueue(key);
-  const joined = (event: IEvent) =>
-    String(event.type).toUpperCase() === 'PUT' && event.kv.key.subarray(0, queue.length).equals(queue);
-  return ctx.mux.watch({
-    key: folder,
-    rangeEnd: prefixEnd(folder),
-    startRevision: from,
-    onEvents: (events) => {
-      if (!events.every(joined)) wake();
-    },
-    onCancel: wake,
-  });
-}
-
-/** Releases the holder whose stored hold deadline comes first, at that deadline. */
-function enforceHolds(ctx: EtcdContext, key: string, holders: readonly IKeyValue[], wake: () => void) {
-  let first: IKeyValue | undefined;
-  for (const kv of holders) {
-    const until = decodeHolder(kv).holdUntil;
-    if (until !== undefined && until < (first ? decodeHolder(first).holdUntil! : Infinity)) first = kv;
-  }
-  if (!first) return () => undefined;
-  const { holdUntil, leaseId } = decodeHolder(first);
-  const token = holderToken(first);
-  return atDeadline(holdUntil!, () => void releaseHolder(ctx, key, leaseId, token).then(wake, wake));
 }

@@ -1,4 +1,5 @@
 /** A semaphore pool on etcd as one revision shows it, and the values of its keys. */
+import { modeOf } from '@leasehold/core';
 import type { ICompare, IKeyValue } from 'etcd3';
 import { compare, rangeAt, request } from './etcd-connection.js';
 import type { EtcdContext } from './etcd-context.js';
@@ -9,10 +10,13 @@ import { leaseGuardKey } from './lease-guard.js';
 
 /** A pool's meta value. `explicit`: made or resized by setLimit, so kept while idle. */
 export interface PoolMeta {
-  readonly kind: 'semaphore';
+  readonly kind: PoolKind;
   readonly limit: number;
   readonly explicit?: boolean;
 }
+
+/** A counting semaphore, or a read/write lock (a read weighs 1, a write RW_WRITE_PERMITS). */
+export type PoolKind = 'semaphore' | 'rwlock';
 
 /** A holder key's value; the slot first, so a compare can test it (as lock values do). */
 export interface HolderValue {
@@ -20,8 +24,18 @@ export interface HolderValue {
   readonly leaseId: string;
   readonly app?: string;
   readonly permits: number;
+  /** A read/write lock's grant says its mode, so its watch events can. */
+  readonly mode?: 'read' | 'write';
   readonly acquiredAt: number;
   readonly holdUntil?: number;
+}
+
+/** A queue key's value: what the waiter asks, so the step that frees permits can grant it. */
+export interface QueueValue {
+  readonly leaseId: string;
+  readonly app?: string;
+  readonly permits: number;
+  readonly maxHoldMs?: number;
 }
 
 /** Meta, holders and queue (oldest first) of one pool at `revision`. */
@@ -44,8 +58,8 @@ export async function readPool(ctx: EtcdContext, key: string, lease?: LeaseRef):
   const reads = [
     request.get(keys.poolMeta(key)),
     request.get(holders, { range_end: prefixEnd(holders) }),
-    // Ascending by create revision: the queue in arrival order.
-    request.get(queue, { range_end: prefixEnd(queue), sort_order: 1, sort_target: 2, keys_only: true }),
+    // Ascending by create revision: the queue in arrival order, with what each waiter asks.
+    request.get(queue, { range_end: prefixEnd(queue), sort_order: 1, sort_target: 2 }),
   ];
   if (lease) reads.push(request.get(leaseGuardKey(ctx, lease), { keys_only: true }));
   const response = await ctx.conn.txn('semaphore', [], reads);
@@ -83,14 +97,31 @@ export function holderToken(kv: IKeyValue): number {
   return position(kv.create_revision, decodeHolder(kv).slot);
 }
 
-/** The holder value of a new grant in batch slot `slot`. */
-export function holderValue(lease: LeaseRef, permits: number, slot: number, maxHoldMs?: number): string {
+/** Decodes a queue key's value; undefined for a key that says nothing (written before it did). */
+export function decodeWaiter(kv: IKeyValue): QueueValue | undefined {
+  try {
+    const value = JSON.parse(kv.value.toString()) as QueueValue;
+    return typeof value.permits === 'number' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The holder value of a new grant in slot `slot` (its index within its revision). */
+export function holderValue(
+  lease: Pick<LeaseRef, 'id' | 'app'>,
+  permits: number,
+  slot: number,
+  maxHoldMs: number | undefined,
+  kind: PoolKind,
+): string {
   const acquiredAt = Date.now();
   const value: HolderValue = {
     slot,
     leaseId: lease.id,
     ...(lease.app === undefined ? {} : { app: lease.app }),
     permits,
+    ...(kind === 'rwlock' ? { mode: modeOf(permits) } : {}),
     acquiredAt,
     ...(maxHoldMs === undefined ? {} : { holdUntil: acquiredAt + maxHoldMs }),
   };
@@ -125,8 +156,10 @@ export async function holderWithToken(
 }
 
 /** Deletes a holder only while it is still grant `token`; true when it did. */
-export async function releaseHolder(ctx: EtcdContext, key: string, leaseId: string, token: number) {
-  const holder = ctx.keys.poolHolder(key, leaseId);
+export async function releaseHolder(ctx: EtcdContext, key: string, token: number) {
+  // A downgraded read's key is not the lease's first grant key, so find the grant by its token.
+  const holder = await holderWithToken(ctx, key, token);
+  if (!holder) return false;
   const response = await ctx.conn.txn('semaphoreRelease', holderCompares(holder, token), [
     request.delete(holder),
   ]);

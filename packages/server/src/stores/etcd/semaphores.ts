@@ -12,10 +12,11 @@ import { compare, request } from './etcd-connection.js';
 import type { EtcdContext } from './etcd-context.js';
 import { prefixEnd } from './etcd-keys.js';
 import { HoldTimers } from './hold-timers.js';
-import { leaseGuard, requireLease, resolveLease } from './lease-guard.js';
+import { requireLease, resolveLease } from './lease-guard.js';
 import { acquirePermits } from './permit-waiter.js';
-import type { PermitRequest } from './permit-waiter.js';
-import type { PoolMeta, PoolState } from './pool-state.js';
+import type { PermitOutcome, PermitRequest } from './permit-waiter.js';
+import { releaseGrantOf } from './pool-grants.js';
+import type { PoolKind, PoolMeta, PoolState } from './pool-state.js';
 import {
   decodeHolder,
   dropIfIdle,
@@ -43,40 +44,39 @@ export class EtcdSemaphores implements SemaphoreStore {
   constructor(private readonly ctx: EtcdContext) {
     // A timer names its grant by key and lease (one grant per lease), and releases it by token.
     this.holds = new HoldTimers((id, token) => {
-      const [key, leaseId] = JSON.parse(id) as [string, string];
-      return releaseHolder(ctx, key, leaseId, token);
+      const [key] = JSON.parse(id) as [string, string];
+      return releaseHolder(ctx, key, token);
     });
   }
 
-  acquire(options: PermitAcquireOptions): Promise<PermitAcquireResult> {
+  /** Takes permits; `kind` is the pool's kind if this acquire makes it (PoolRwLocks passes `rwlock`). */
+  acquire(options: PermitAcquireOptions & { kind?: PoolKind }): Promise<PermitAcquireResult> {
     return this.ctx.open(async () => {
       const { key, signal, maxHoldMs } = options;
       const lease = await requireLease(this.ctx, options.leaseId, options.app);
-      const req = { key, lease, limit: options.limit, permits: options.permits, maxHoldMs };
+      const kind = options.kind ?? 'semaphore';
+      const req = { key, lease, limit: options.limit, permits: options.permits, maxHoldMs, kind };
       const waitMs = options.waitMs ?? 0;
-      const result =
+      const { result, holdMs } =
         waitMs <= 0 || signal?.aborted
           ? await acquirePermits(this.ctx, req)
           : await this.waitInQueue(req, waitMs, signal);
-      if (result.acquired && maxHoldMs !== undefined) {
-        this.holds.schedule(JSON.stringify([key, lease.id]), result.fencingToken, lease.app, maxHoldMs);
+      const hold = maxHoldMs ?? holdMs;
+      if (result.acquired && hold !== undefined) {
+        this.holds.schedule(JSON.stringify([key, lease.id]), result.fencingToken, lease.app, hold);
       }
       return result;
     });
   }
 
-  /** Deletes the lease's holder key if the lease is alive and the caller's; an idle implicit pool goes too. */
+  /**
+   * Deletes the lease's grant if the lease is alive and the caller's, granting in the same step the
+   * waiters it lets in; an idle implicit pool goes too.
+   */
   release(key: string, leaseId: string, app: LeaseApp): Promise<PermitReleaseStatus> {
     return this.ctx.open(async () => {
       const lease = await resolveLease(this.ctx, leaseId, app);
-      if (!lease) return 'not_held';
-      const holder = this.ctx.keys.poolHolder(key, lease.id);
-      const response = await this.ctx.conn.txn(
-        'semaphoreRelease',
-        [leaseGuard(this.ctx, lease), compare.created(holder, '>', 0)],
-        [request.delete(holder)],
-      );
-      if (!response.succeeded) return 'not_held';
+      if (!lease || !(await releaseGrantOf(this.ctx, key, lease))) return 'not_held';
       this.holds.cancel(JSON.stringify([key, lease.id]));
       await dropIfIdle(this.ctx, key).catch(() => undefined);
       return 'released';
@@ -138,7 +138,7 @@ export class EtcdSemaphores implements SemaphoreStore {
     req: PermitRequest,
     waitMs: number,
     signal: AbortSignal | undefined,
-  ): Promise<PermitAcquireResult> {
+  ): Promise<PermitOutcome> {
     return this.waits.run(async (gate) => {
       // The waiter's loop does the work; this only turns its deadline and abort into a stop.
       const stopper = waitFor<void>({ waitMs, signal, onGiveUp: (why) => gate.stop(why) });

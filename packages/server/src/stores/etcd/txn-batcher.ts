@@ -1,8 +1,5 @@
 import type { ITxnRequest, ITxnResponse, IResponseOp } from 'etcd3';
-import { Footprint, bytesOf, widthOf } from './txn-footprint.js';
-
-/** etcd's default --max-txn-ops: a batch's outer list plus its widest member's count. */
-const MAX_TXN_OPS = 128;
+import { Footprint, MAX_TXN_OPS, bytesOf, widthOf } from './txn-footprint.js';
 /** Well under etcd's default --max-request-bytes (1.5 MiB); a larger transaction goes alone. */
 const MAX_BATCH_BYTES = 512 * 1024;
 

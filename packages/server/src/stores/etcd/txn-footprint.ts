@@ -1,5 +1,8 @@
 import type { ICompare, IRequestOp, ITxnRequest } from 'etcd3';
 
+/** etcd's default --max-txn-ops: a transaction's widest list plus its widest nested one's (widthOf). */
+export const MAX_TXN_OPS = 128;
+
 /** A key range as byte strings (latin1, so string order is byte order); `end` '' means the one key. */
 interface Span {
   readonly start: string;
@@ -140,4 +143,24 @@ export function bytesOf(request: ITxnRequest): number {
     if (op.request_txn) bytes += bytesOf(op.request_txn);
   }
   return bytes;
+}
+
+/**
+ * `writes` laid out within MAX_TXN_OPS beside `compares` compares: as they are when they fit, else in
+ * nested transactions with no compares (each may use what the outer lists leave, see widthOf), so a
+ * multi-lock of 64 names (three writes each) is still one transaction.
+ */
+export function packWrites(compares: number, writes: readonly IRequestOp[]): IRequestOp[] {
+  if (Math.max(compares, writes.length) <= MAX_TXN_OPS) return [...writes];
+  for (let chunks = 2; chunks <= writes.length; chunks++) {
+    const size = Math.ceil(writes.length / chunks);
+    if (Math.max(compares, chunks) + size > MAX_TXN_OPS) continue;
+    const nested: IRequestOp[] = [];
+    for (let at = 0; at < writes.length; at += size) {
+      nested.push({ request_txn: { compare: [], success: writes.slice(at, at + size), failure: [] } });
+    }
+    return nested;
+  }
+  // Too many for etcd whatever the layout: it refuses the transaction, which the caller reports.
+  return [...writes];
 }

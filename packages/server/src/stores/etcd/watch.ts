@@ -188,13 +188,18 @@ async function toWatchEvent(
   return { type: 'lock.acquired', key: parsed.key, revision, ...lease, fencingToken: tokenOf(event.kv) };
 }
 
-/** A holder key's creation is `permit.acquired`, its deletion (from prev_kv) `permit.released`. */
+/**
+ * A holder key's creation is `permit.acquired`, its deletion (from prev_kv) `permit.released`; a
+ * downgrade deletes the write's key and creates the read's, so it is a release and an acquire.
+ */
 function permitEvent(key: string, event: IEvent, revision: number, deleted: boolean): WatchEvent | undefined {
   const written = deleted ? event.prev_kv : event.kv;
   // Holder keys are written once per grant; without prev_kv a deletion cannot say whose it was.
   if (!written || (!deleted && event.kv.version !== '1')) return undefined;
-  const { leaseId, app, permits } = decodeHolder(written);
+  const { leaseId, app, permits, mode } = decodeHolder(written);
   const type = deleted ? 'permit.released' : 'permit.acquired';
   const fencingToken = holderToken(written);
-  return { type, key, revision, leaseId, ...(app === undefined ? {} : { app }), fencingToken, permits };
+  // A read/write lock's grant says its mode, as on the engine; a semaphore's its permits.
+  const weighs = mode === undefined ? { permits } : { mode };
+  return { type, key, revision, leaseId, ...(app === undefined ? {} : { app }), fencingToken, ...weighs };
 }
