@@ -21,8 +21,6 @@ import {
   waiterStatusScript,
 } from './lock-scripts.js';
 import { callerArg } from './lua-script.js';
-import { cancelAllScript } from './multi-lock-scripts.js';
-import { RedisMultiLocks } from './multi-locks.js';
 import { RedisWaiters } from './redis-waiters.js';
 import type { Reply } from './replies.js';
 import { acquireResult, leaseNotFound, list, lockInfo } from './replies.js';
@@ -36,12 +34,9 @@ function waiterStatus(status: number): AcquireResult | 'queued' | undefined {
 
 /**
  * The locks of a `lock.redis` store, one Lua script per operation. Queues live in Redis; the
- * acquires this server waits on (single and composite) are told of their grant on this server's
- * own channel.
+ * acquires this server waits on are told of their grant on this server's own channel.
  */
 export class RedisLocks implements LockStore {
-  /** The all-or-nothing multi-locks, whose waiters share these queues and this channel. */
-  readonly multi: RedisMultiLocks;
   private readonly channel: string;
   private readonly waiters: RedisWaiters<AcquireResult>;
 
@@ -57,27 +52,18 @@ export class RedisLocks implements LockStore {
         waiterStatus(Number(await redis.script('acquire', waiterStatusScript, key!, id))),
       none: { acquired: false },
     });
-    this.multi = new RedisMultiLocks(redis, this.channel);
-    subscriber.on('ready', () => void Promise.all([this.waiters.recheck(), this.multi.waiters.recheck()]));
+    subscriber.on('ready', () => void this.waiters.recheck());
     subscriber.on('message', (channel: string, message: string) => {
-      if (channel === this.channel) this.route(message);
+      if (channel === this.channel) this.onMessage(message);
     });
   }
 
-  /** One message on this server's channel: `g <id> <token> <key>`, `m <id> <tokens JSON>` or `l <id>`. */
-  private route(message: string): void {
-    const [kind = '', waiterId = ''] = message.split(' ', 2);
-    const rest = message.slice(kind.length + waiterId.length + 2);
-    if (kind === 'g') {
-      const space = rest.indexOf(' ');
-      const fencingToken = Number(rest.slice(0, space));
-      this.waiters.granted(waiterId, [rest.slice(space + 1)], { acquired: true, fencingToken });
-    } else if (kind === 'm') {
-      this.multi.onGrant(waiterId, rest);
-    } else if (kind === 'l') {
-      this.waiters.leaseEnded(waiterId);
-      this.multi.waiters.leaseEnded(waiterId);
-    }
+  /** One message on this server's channel: `g <waiterId> <token> <key>` or `l <waiterId>`. */
+  private onMessage(message: string): void {
+    const [kind, waiterId = '', token, ...key] = message.split(' ');
+    if (kind === 'l') this.waiters.leaseEnded(waiterId);
+    if (kind !== 'g') return;
+    this.waiters.granted(waiterId, [key.join(' ')], { acquired: true, fencingToken: Number(token) });
   }
 
   /** Subscribes this server's waiter channel; call once before use. */
@@ -87,15 +73,12 @@ export class RedisLocks implements LockStore {
 
   /** Fails this server's waiters and takes them out of Redis, so no grant goes to a server that has gone. */
   async close(): Promise<void> {
-    const closing = new LeaseholdError('UNAVAILABLE', 'store is closing');
-    const singles = this.waiters.failAll(closing);
-    const composites = this.multi.waiters.failAll(closing);
+    const open = this.waiters.failAll(new LeaseholdError('UNAVAILABLE', 'store is closing'));
     // Run directly: the runner already refuses ops, and these are the store's last words.
     const { command, prefix } = this.redis;
-    await Promise.allSettled([
-      ...singles.map((w) => cancelWaitScript.run(command, prefix, [w.keys[0]!, w.waiterId])),
-      ...composites.map((w) => cancelAllScript.run(command, prefix, [w.waiterId, ...w.keys])),
-    ]);
+    await Promise.allSettled(
+      open.map((w) => cancelWaitScript.run(command, prefix, [w.keys[0]!, w.waiterId])),
+    );
   }
 
   async acquire(options: AcquireOptions): Promise<AcquireResult> {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import type {
   AcquireAllOptions,
   AcquireAllResult,
@@ -7,7 +8,7 @@ import type {
   MultiLockStore,
   ReleaseStatus,
 } from '@leasehold/core';
-import { multiLockKeys } from '@leasehold/core';
+import { LeaseholdError, multiLockKeys } from '@leasehold/core';
 import { handoffScript } from './lock-scripts.js';
 import { callerArg } from './lua-script.js';
 import {
@@ -43,16 +44,18 @@ function holdersOf(json: string): Record<string, LockHolder> {
 /**
  * All-or-nothing multi-locks of a `lock.redis` store (docs/adr/0027): one script takes every key or
  * queues one composite waiter on every key's queue; the locks' own hand-off grants it once it heads
- * them all and all are free. Its grants arrive on the locks' channel (`m <waiterId> <tokens>`).
+ * them all and all are free. Its grants arrive on a channel of this server's own (`m <waiterId>
+ * <tokens JSON>`, or `l <waiterId>` when its lease ended).
  */
 export class RedisMultiLocks implements MultiLockStore {
-  /** This server's composite waiters; RedisLocks passes them their messages. */
-  readonly waiters: RedisWaiters<AcquireAllResult>;
+  private readonly channel: string;
+  private readonly waiters: RedisWaiters<AcquireAllResult>;
 
   constructor(
     private readonly redis: ScriptRunner,
-    private readonly channel: string,
+    private readonly subscriber: Redis,
   ) {
+    this.channel = `${redis.prefix}srv:${randomUUID()}`;
     this.waiters = new RedisWaiters<AcquireAllResult>({
       handoff: async (key) => Number(await redis.script('handoff', handoffScript, key)),
       cancel: async (id, keys) => void (await redis.script('acquireAll', cancelAllScript, id, ...keys)),
@@ -64,11 +67,30 @@ export class RedisMultiLocks implements MultiLockStore {
       },
       none: NONE,
     });
+    subscriber.on('ready', () => void this.waiters.recheck());
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.channel) this.onMessage(message);
+    });
   }
 
-  /** A grant message's payload: the tokens by key, as JSON. */
-  onGrant(waiterId: string, json: string): void {
-    const fencingTokens = JSON.parse(json) as Record<string, number>;
+  /** Subscribes this server's multi-lock channel; call once before use. */
+  async start(): Promise<void> {
+    await this.subscriber.subscribe(this.channel);
+  }
+
+  /** Fails this server's waiting sets and takes them out of Redis, so no grant goes to a server that has gone. */
+  async close(): Promise<void> {
+    const open = this.waiters.failAll(new LeaseholdError('UNAVAILABLE', 'store is closing'));
+    // Run directly: the runner already refuses ops, and these are the store's last words.
+    const { command, prefix } = this.redis;
+    await Promise.allSettled(open.map((w) => cancelAllScript.run(command, prefix, [w.waiterId, ...w.keys])));
+  }
+
+  private onMessage(message: string): void {
+    const [kind = '', waiterId = ''] = message.split(' ', 2);
+    if (kind === 'l') return this.waiters.leaseEnded(waiterId);
+    if (kind !== 'm') return;
+    const fencingTokens = JSON.parse(message.slice(waiterId.length + 3)) as Record<string, number>;
     this.waiters.granted(waiterId, Object.keys(fencingTokens), { acquired: true, fencingTokens });
   }
 

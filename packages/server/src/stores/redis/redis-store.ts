@@ -7,7 +7,7 @@ import { RedisKv } from './kv.js';
 import { checkLayout } from './layout.js';
 import { RedisLeases } from './leases.js';
 import { RedisLocks } from './locks.js';
-import type { RedisMultiLocks } from './multi-locks.js';
+import { RedisMultiLocks } from './multi-locks.js';
 import type { Reply } from './replies.js';
 import { storePrefix, usageOf } from './replies.js';
 import { ScriptRunner } from './script-runner.js';
@@ -44,7 +44,7 @@ export class RedisStore implements Store {
     this.redis = new ScriptRunner(command, storePrefix(storeName));
     this.leases = new RedisLeases(this.redis);
     this.locks = new RedisLocks(this.redis, subscriber);
-    this.multiLock = this.locks.multi;
+    this.multiLock = new RedisMultiLocks(this.redis, subscriber);
     this.dapr = new RedisDapr(this.redis, (ttlMs) => this.leases.reapWithin(ttlMs));
     this.kv = new RedisKv(this.redis);
     this.counters = new RedisCounters(this.redis);
@@ -61,6 +61,7 @@ export class RedisStore implements Store {
   /** Subscribes this server's waiter channel, indexes old keys and reaps; call once before use. */
   async start(): Promise<void> {
     await this.locks.start();
+    await this.multiLock.start();
     await this.kv.start();
     this.leases.start();
   }
@@ -90,6 +91,7 @@ export class RedisStore implements Store {
     this.redis.close();
     this.leases.close();
     await this.locks.close();
+    await this.multiLock.close();
     this.watch.close();
     const clients = [this.redis.command, this.subscriber, this.reader];
     await Promise.allSettled(clients.map((client) => client.quit()));
