@@ -1,4 +1,5 @@
 import type { Lease } from './lease.js';
+import { ReleaseOnce } from './release-once.js';
 import { NO_OPTIONS } from './transport.js';
 import type { Transport } from './transport.js';
 
@@ -39,7 +40,7 @@ export class LockHandle {
   readonly holder: LockHolder | undefined;
   /** How many times the wait was sent again after the stream reconnected. */
   readonly reentered: number;
-  private released: Promise<string> | undefined;
+  private readonly released = new ReleaseOnce();
 
   constructor(
     private readonly transport: Transport,
@@ -62,16 +63,11 @@ export class LockHandle {
    */
   release(options: { timeoutMs?: number } = NO_OPTIONS): Promise<string> {
     if (!this.acquired) return Promise.resolve('not_held');
-    this.released ??= this.transport
-      .call<{ status: string }>('locks.release', { name: this.name, leaseId: this.lease.id }, options)
-      .then(
-        (reply) => reply.status,
-        (error: unknown) => {
-          this.released = undefined; // let a later release try again
-          throw error;
-        },
-      );
-    return this.released;
+    return this.released.run(() =>
+      this.transport
+        .call<{ status: string }>('locks.release', { name: this.name, leaseId: this.lease.id }, options)
+        .then((reply) => reply.status),
+    );
   }
 
   /** `await using lock = ...` releases the lock at the end of the block. */

@@ -3,10 +3,10 @@ import { LockHandle } from './lock-handle.js';
 import type { AcquireReply } from './lock-handle.js';
 import { MultiLockHandle } from './multi-lock-handle.js';
 import type { AcquireAllReply, ReleaseStatuses } from './multi-lock-handle.js';
-import { abortReason } from './transport.js';
-import type { CallLease, Transport } from './transport.js';
+import { readAcquire, sendAcquire } from './send-acquire.js';
+import type { Transport } from './transport.js';
 import { badArgument } from './errors.js';
-import { compact, optionalMs, requireLease, requireString } from './validate.js';
+import { compact, requireString } from './validate.js';
 
 /** Options of tryAcquire. */
 export interface TryAcquireOptions {
@@ -56,24 +56,16 @@ export class LocksApi {
    */
   async acquireAll(names: readonly string[], input: AcquireOptions): Promise<MultiLockHandle> {
     const unique = requireNames(names);
-    const lease = requireLease('lease', input?.lease);
-    const waitMs = optionalMs('waitMs', input.waitMs) ?? 0;
-    const maxHoldMs = optionalMs('maxHoldMs', input.maxHoldMs, 1);
-    if (lease.lostReason) throw lease.lostReason;
-    input.signal?.throwIfAborted();
+    const { lease, waitMs, maxHoldMs } = readAcquire(input);
     const args = compact({ names: unique, leaseId: lease.id, waitMs, maxHoldMs });
-    let reentered = 0;
-    const options: { lease: CallLease; signal?: AbortSignal; onReentered?: () => void } = { lease };
-    if (input.signal) options.signal = input.signal;
-    if (waitMs > 0) options.onReentered = () => reentered++;
-    const reply = await this.transport.call<AcquireAllReply>('locks.acquireAll', args, options);
-    const handle = new MultiLockHandle(this.transport, unique, lease, reply, reentered);
-    const aborted = abortReason(options);
-    if (aborted !== undefined) {
-      if (handle.acquired) await handle.release().catch(() => undefined);
-      throw aborted;
-    }
-    return handle;
+    return sendAcquire(
+      this.transport,
+      'locks.acquireAll',
+      args,
+      { lease, waitMs, signal: input.signal },
+      (reply: AcquireAllReply, reentered) =>
+        new MultiLockHandle(this.transport, unique, lease, reply, reentered),
+    );
   }
 
   /** Releases each named lock a lease holds, in one step; a status per name. */
@@ -92,30 +84,19 @@ export class LocksApi {
    */
   private async send(name: string, input: AcquireOptions, fixedWaitMs: 0 | undefined): Promise<LockHandle> {
     requireString('name', name);
-    const lease = requireLease('lease', input?.lease);
-    const waitMs = fixedWaitMs ?? optionalMs('waitMs', input.waitMs) ?? 0;
-    const maxHoldMs = optionalMs('maxHoldMs', input.maxHoldMs, 1);
+    const { lease, waitMs, maxHoldMs } = readAcquire(input, fixedWaitMs);
     const signal = input.signal;
-    if (lease.lostReason) throw lease.lostReason;
-    signal?.throwIfAborted();
     const args =
       maxHoldMs === undefined
         ? { name, leaseId: lease.id, waitMs }
         : { name, leaseId: lease.id, waitMs, maxHoldMs };
-    let reentered = 0;
-    // The lease itself, not its signal: a signal per lease held 100,000 AbortControllers.
-    const options: { lease: CallLease; signal?: AbortSignal; onReentered?: () => void } = { lease };
-    if (signal) options.signal = signal;
-    // Only a waiting acquire is ever sent again after a reconnect.
-    if (waitMs > 0) options.onReentered = () => reentered++;
-    const reply = await this.transport.call<AcquireReply>('locks.acquire', args, options);
-    const handle = new LockHandle(this.transport, name, lease, reply, reentered);
-    const aborted = abortReason(options);
-    if (aborted !== undefined) {
-      if (handle.acquired) await handle.release().catch(() => undefined);
-      throw aborted;
-    }
-    return handle;
+    return sendAcquire(
+      this.transport,
+      'locks.acquire',
+      args,
+      { lease, waitMs, signal },
+      (reply: AcquireReply, reentered) => new LockHandle(this.transport, name, lease, reply, reentered),
+    );
   }
 
   /** Releases a lock held by a lease. Resolves with `released`, `not_held` or `held_by_other`. */

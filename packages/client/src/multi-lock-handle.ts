@@ -1,5 +1,6 @@
 import type { Lease } from './lease.js';
 import type { LockHolder } from './lock-handle.js';
+import { ReleaseOnce } from './release-once.js';
 import { NO_OPTIONS } from './transport.js';
 import type { Transport } from './transport.js';
 
@@ -26,7 +27,7 @@ export class MultiLockHandle {
   readonly holders: Readonly<Record<string, LockHolder>> | undefined;
   /** How many times the wait was sent again after the stream reconnected. */
   readonly reentered: number;
-  private released: Promise<ReleaseStatuses> | undefined;
+  private readonly released = new ReleaseOnce<ReleaseStatuses>();
 
   constructor(
     private readonly transport: Transport,
@@ -51,20 +52,15 @@ export class MultiLockHandle {
   /** Lets every lock go in one step; idempotent. Resolves with a status per name. */
   release(options: { timeoutMs?: number } = NO_OPTIONS): Promise<ReleaseStatuses> {
     if (!this.acquired) return Promise.resolve(Object.fromEntries(this.names.map((n) => [n, 'not_held'])));
-    this.released ??= this.transport
-      .call<{ statuses: ReleaseStatuses }>(
-        'locks.releaseAll',
-        { names: this.names, leaseId: this.lease.id },
-        options,
-      )
-      .then(
-        (reply) => reply.statuses,
-        (error: unknown) => {
-          this.released = undefined; // let a later release try again
-          throw error;
-        },
-      );
-    return this.released;
+    return this.released.run(() =>
+      this.transport
+        .call<{ statuses: ReleaseStatuses }>(
+          'locks.releaseAll',
+          { names: this.names, leaseId: this.lease.id },
+          options,
+        )
+        .then((reply) => reply.statuses),
+    );
   }
 
   /** `await using locks = ...` releases them all at the end of the block. */

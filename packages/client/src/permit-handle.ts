@@ -53,11 +53,9 @@ export class PermitHandle {
   release(options: { timeoutMs?: number } = NO_OPTIONS): Promise<string> {
     if (!this.acquired) return Promise.resolve('not_held');
     return this.released.run(() =>
-      this.transport.call<{ status: string }>(
-        'semaphores.release',
-        { name: this.name, leaseId: this.lease.id },
-        options,
-      ),
+      this.transport
+        .call<{ status: string }>('semaphores.release', { name: this.name, leaseId: this.lease.id }, options)
+        .then((reply) => reply.status),
     );
   }
 

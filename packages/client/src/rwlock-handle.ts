@@ -81,11 +81,9 @@ export class RwLockHandle {
   release(options: { timeoutMs?: number } = NO_OPTIONS): Promise<string> {
     if (!this.acquired) return Promise.resolve('not_held');
     return this.released.run(() =>
-      this.transport.call<{ status: string }>(
-        'rwlocks.release',
-        { name: this.name, leaseId: this.lease.id },
-        options,
-      ),
+      this.transport
+        .call<{ status: string }>('rwlocks.release', { name: this.name, leaseId: this.lease.id }, options)
+        .then((reply) => reply.status),
     );
   }
 

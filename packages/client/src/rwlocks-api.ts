@@ -1,10 +1,10 @@
 import type { Lease } from './lease.js';
 import { RwLockHandle } from './rwlock-handle.js';
 import type { RwLockMode, RwLockReply } from './rwlock-handle.js';
-import { abortReason } from './transport.js';
-import type { CallLease, Transport } from './transport.js';
+import { readAcquire, sendAcquire } from './send-acquire.js';
+import type { Transport } from './transport.js';
 import { badArgument } from './errors.js';
-import { compact, optionalMs, requireLease, requireString } from './validate.js';
+import { compact, requireString } from './validate.js';
 
 /** Options of a read/write lock tryAcquire. */
 export interface RwLockTryAcquireOptions {
@@ -56,26 +56,17 @@ export class RwLocksApi {
 
   private async send(name: string, input: RwLockAcquireOptions, fixedWaitMs: 0 | undefined) {
     requireString('name', name);
-    const lease = requireLease('lease', input?.lease);
-    if (input.mode !== 'read' && input.mode !== 'write')
+    if (input?.mode !== 'read' && input?.mode !== 'write')
       throw badArgument('mode', 'must be "read" or "write"');
-    const waitMs = fixedWaitMs ?? optionalMs('waitMs', input.waitMs) ?? 0;
-    const maxHoldMs = optionalMs('maxHoldMs', input.maxHoldMs, 1);
-    if (lease.lostReason) throw lease.lostReason;
-    input.signal?.throwIfAborted();
+    const { lease, waitMs, maxHoldMs } = readAcquire(input, fixedWaitMs);
     const args = compact({ name, leaseId: lease.id, mode: input.mode, waitMs, maxHoldMs });
-    let reentered = 0;
-    const options: { lease: CallLease; signal?: AbortSignal; onReentered?: () => void } = { lease };
-    if (input.signal) options.signal = input.signal;
-    if (waitMs > 0) options.onReentered = () => reentered++;
-    const reply = await this.transport.call<RwLockReply>('rwlocks.acquire', args, options);
-    const handle = new RwLockHandle(this.transport, name, lease, reply, reentered);
-    const aborted = abortReason(options);
-    if (aborted !== undefined) {
-      if (handle.acquired) await handle.release().catch(() => undefined);
-      throw aborted;
-    }
-    return handle;
+    return sendAcquire(
+      this.transport,
+      'rwlocks.acquire',
+      args,
+      { lease, waitMs, signal: input.signal },
+      (reply: RwLockReply, reentered) => new RwLockHandle(this.transport, name, lease, reply, reentered),
+    );
   }
 
   /** Releases a lease's grant of the lock. Resolves with `released` or `not_held`. */

@@ -1,9 +1,9 @@
 import type { Lease } from './lease.js';
 import { PermitHandle } from './permit-handle.js';
 import type { PermitReply } from './permit-handle.js';
-import { abortReason } from './transport.js';
-import type { CallLease, Transport } from './transport.js';
-import { compact, optionalMs, requireLease, requireString } from './validate.js';
+import { readAcquire, sendAcquire } from './send-acquire.js';
+import type { Transport } from './transport.js';
+import { compact, requireString } from './validate.js';
 
 /** Options of a permit tryAcquire. */
 export interface PermitTryAcquireOptions {
@@ -58,25 +58,16 @@ export class SemaphoresApi {
 
   private async send(name: string, input: PermitAcquireOptions, fixedWaitMs: 0 | undefined) {
     requireString('name', name);
-    const lease = requireLease('lease', input?.lease);
-    const waitMs = fixedWaitMs ?? optionalMs('waitMs', input.waitMs) ?? 0;
-    const maxHoldMs = optionalMs('maxHoldMs', input.maxHoldMs, 1);
-    if (lease.lostReason) throw lease.lostReason;
-    input.signal?.throwIfAborted();
+    const { lease, waitMs, maxHoldMs } = readAcquire(input, fixedWaitMs);
     const { limit, permits } = input;
     const args = compact({ name, leaseId: lease.id, limit, permits, waitMs, maxHoldMs });
-    let reentered = 0;
-    const options: { lease: CallLease; signal?: AbortSignal; onReentered?: () => void } = { lease };
-    if (input.signal) options.signal = input.signal;
-    if (waitMs > 0) options.onReentered = () => reentered++;
-    const reply = await this.transport.call<PermitReply>('semaphores.acquire', args, options);
-    const handle = new PermitHandle(this.transport, name, lease, reply, reentered);
-    const aborted = abortReason(options);
-    if (aborted !== undefined) {
-      if (handle.acquired) await handle.release().catch(() => undefined);
-      throw aborted;
-    }
-    return handle;
+    return sendAcquire(
+      this.transport,
+      'semaphores.acquire',
+      args,
+      { lease, waitMs, signal: input.signal },
+      (reply: PermitReply, reentered) => new PermitHandle(this.transport, name, lease, reply, reentered),
+    );
   }
 
   /** Releases a lease's permits. Resolves with `released` or `not_held`. */

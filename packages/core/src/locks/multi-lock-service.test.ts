@@ -1,33 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalStore } from '../engine/local-store.js';
-import { runOp } from '../ops/op-handlers.js';
-import type { OpName } from '../ops/op-table.js';
-import { LeaseholdService } from '../service/leasehold-service.js';
-import type { Store } from '../store.js';
-import type { Caller } from '../tenancy.js';
+import { BILLING, ORDERS, poolServiceFixture } from '../service/pool-service-fixture.js';
 
-const ORDERS: Caller = { appId: 'orders', role: 'app' };
-const BILLING: Caller = { appId: 'billing', role: 'app' };
-
-const local = new LocalStore();
-/** A store without multi-locks that says why, as Redlock does. */
-const without: Store = {
-  leases: local.leases,
-  locks: local.locks,
-  watch: local.watch,
-  unsupported: { multiLock: 'cannot be honest here' },
-  ping: () => local.ping(),
-  close: () => Promise.resolve(),
-};
-const service = new LeaseholdService([
-  { name: 'mem', type: 'lock.memory', keyPrefix: 'appid', store: local },
-  { name: 'plain', type: 'lock.redlock', keyPrefix: 'appid', store: without },
-]);
+const { local, run, leaseOf } = poolServiceFixture('multiLock', 'cannot be honest here');
 afterAll(() => local.close());
-
-const run = (caller: Caller, op: OpName, args: unknown, store = 'mem') =>
-  runOp(service, caller, store, op, args) as Promise<any>;
-const leaseOf = async (caller: Caller) => (await run(caller, 'leases.grant', { ttlMs: 30_000 })).id as string;
 
 describe('the multi-lock service', () => {
   it('takes and releases a set by name through the op table; each is then an ordinary lock', async () => {

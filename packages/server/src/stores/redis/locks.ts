@@ -25,13 +25,28 @@ import type { Reply } from './replies.js';
 import { acquireResult, leaseNotFound, list, lockInfo } from './replies.js';
 import type { ScriptRunner } from './script-runner.js';
 
+/** How a single waiter stands, from the waiterStatus script's answer. */
+function waiterStatus(status: number): AcquireResult | 'queued' | undefined {
+  if (status === 0) return 'queued';
+  return status > 0 ? { acquired: true, fencingToken: status } : undefined;
+}
+
+/** A lock grant message's payload, `<token> <key>` (the key may hold spaces). */
+function lockGrant(payload: string): { outcome: AcquireResult; keys: string[] } {
+  const [token = ''] = payload.split(' ', 1);
+  return {
+    outcome: { acquired: true, fencingToken: Number(token) },
+    keys: [payload.slice(token.length + 1)],
+  };
+}
+
 /**
  * The locks of a `lock.redis` store, one Lua script per operation. Queues live in Redis; the
  * acquires this server waits on are told of their grant on this server's own channel.
  */
 export class RedisLocks implements LockStore {
   private readonly channel: string;
-  private readonly waiters: RedisWaiters;
+  private readonly waiters: RedisWaiters<AcquireResult>;
 
   constructor(
     private readonly redis: ScriptRunner,
@@ -40,12 +55,13 @@ export class RedisLocks implements LockStore {
     this.channel = `${redis.prefix}srv:${randomUUID()}`;
     this.waiters = new RedisWaiters<AcquireResult>({
       handoff: async (key) => Number(await redis.script('handoff', handoffScript, key)),
-      cancel: async (key, id) => {
+      cancel: async (id, [key = '']) => {
         await redis.script('acquire', cancelWaitScript, key, id);
         return { acquired: false };
       },
-      status: async (key, id) => Number(await redis.script('acquire', waiterStatusScript, key, id)),
-      granted: (token) => ({ acquired: true, fencingToken: Number(token) }),
+      status: async (id, [key = '']) =>
+        waiterStatus(Number(await redis.script('acquire', waiterStatusScript, key, id))),
+      granted: lockGrant,
     });
     this.waiters.listen(subscriber, this.channel);
   }
@@ -59,13 +75,13 @@ export class RedisLocks implements LockStore {
   async close(): Promise<void> {
     // Run directly: the runner already refuses ops, and these are the store's last words.
     const { command, prefix } = this.redis;
-    await this.waiters.close((key, id) => cancelWaitScript.run(command, prefix, [key, id]));
+    await this.waiters.close((id, [key = '']) => cancelWaitScript.run(command, prefix, [key, id]));
   }
 
   async acquire(options: AcquireOptions): Promise<AcquireResult> {
     const waitMs = options.signal?.aborted ? 0 : Math.max(0, options.waitMs ?? 0);
     const waiterId = waitMs > 0 ? randomUUID() : '';
-    const pending = waitMs > 0 ? this.waiters.register(waiterId, options.key) : undefined;
+    const pending = waitMs > 0 ? this.waiters.register(waiterId, [options.key]) : undefined;
     let reply: Reply;
     try {
       const { key, leaseId, maxHoldMs, app } = options;
@@ -79,7 +95,9 @@ export class RedisLocks implements LockStore {
     }
     if (reply[0] !== 'queued' || !pending) pending?.discard();
     if (reply[0] === 'nolease') throw leaseNotFound(options.leaseId);
-    if (reply[0] === 'queued' && pending) return pending.wait(waitMs, Number(reply[5]), options.signal);
+    if (reply[0] === 'queued' && pending) {
+      return pending.wait(waitMs, { [options.key]: Number(reply[5]) }, options.signal);
+    }
     return acquireResult(reply);
   }
 
