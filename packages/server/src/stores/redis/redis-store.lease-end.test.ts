@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Store } from '@leasehold/core';
 import { describeWithBackend } from '../../../test/support/backends.js';
-import { RedisServer } from '../../../test/support/redis-harness.js';
+import { redisPair } from '../../../test/support/redis-pair.js';
 import { testLease, until } from '../../../test/support/two-server-pools.js';
-import { createRedisStore } from './index.js';
 
 /** The keys one case uses: a lock, a semaphore (limit 1), and a multi-lock set whose first key is held. */
 interface Keys {
@@ -39,24 +38,12 @@ describeWithBackend(
   'redis-server',
   'lock.redis: a lease ends with lock, permit and multi-lock waits',
   (binary) => {
-    let server: RedisServer;
-    let a: Store;
-    let b: Store;
-
-    beforeAll(async () => {
-      server = await RedisServer.start(binary);
-      const metadata = new Map([['redishost', server.address]]);
-      [a, b] = [await createRedisStore('lockstore', metadata), await createRedisStore('lockstore', metadata)];
-    });
-
-    afterAll(async () => {
-      await Promise.all([a?.close(), b?.close()]);
-      await server?.destroy();
-    });
+    const stores = redisPair(binary);
 
     // Revoke and the reaper share failWaiters / endLeasePools and the hand-off; both paths are run.
     for (const end of ['revoke', 'expiry'] as const) {
       it(`a waiting lease's ${end} fails all three kinds of wait; the holder's ${end} hands each lock, pool and set on`, async () => {
+        const { a, b } = stores();
         const k: Keys = {
           lock: `end/${end}/l`,
           sem: `end/${end}/s`,

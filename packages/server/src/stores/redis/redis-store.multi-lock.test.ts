@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AcquireAllResult, Store } from '@leasehold/core';
 import { describeWithBackend } from '../../../test/support/backends.js';
-import { RedisServer } from '../../../test/support/redis-harness.js';
+import { redisPair } from '../../../test/support/redis-pair.js';
 import { createRedisStore } from './index.js';
 import { acquireAllScript } from './multi-lock-scripts.js';
 import { storePrefix } from './replies.js';
@@ -33,25 +33,16 @@ async function queueSet(store: Store, keys: readonly string[], seenFrom: Store, 
 }
 
 describeWithBackend('redis-server', 'lock.redis multi-locks shared by two servers', (binary) => {
-  let server: RedisServer;
-  let a: Store;
-  let b: Store;
+  const stores = redisPair(binary);
   let raw: Redis;
   beforeAll(async () => {
-    server = await RedisServer.start(binary);
-    const metadata = new Map([['redishost', server.address]]);
-    [a, b] = [await createRedisStore('lockstore', metadata), await createRedisStore('lockstore', metadata)];
-    raw = new Redis({ host: '127.0.0.1', port: server.port, lazyConnect: true });
+    raw = new Redis({ host: '127.0.0.1', port: stores().server.port, lazyConnect: true });
     await raw.connect();
   });
-  afterAll(async () => {
-    raw?.disconnect();
-    await a?.close();
-    await b?.close();
-    await server?.destroy();
-  });
+  afterAll(() => raw?.disconnect());
 
   it(`reversed-order multi-locks from both servers all finish ${ROUNDS} times, and no one sees a subset`, async () => {
+    const { a, b } = stores();
     const [onA, onB] = [
       await a.leases.grant({ app: 't', ttlMs: 30_000 }),
       await b.leases.grant({ app: 't', ttlMs: 30_000 }),
@@ -114,6 +105,7 @@ describeWithBackend('redis-server', 'lock.redis multi-locks shared by two server
   });
 
   it("hands a set on across servers when its holder's lease lapses, FIFO ahead of a later single waiter", async () => {
+    const { a, b } = stores();
     const [x, y] = ['fifo/x', 'fifo/y'];
     await hold(b, y, 400);
     const { leaseId: composite, result: waiting } = await queueSet(a, [x, y], b, x);
@@ -133,6 +125,7 @@ describeWithBackend('redis-server', 'lock.redis multi-locks shared by two server
   });
 
   it('fails a set waiting on one server with LEASE_NOT_FOUND when another server revokes its lease', async () => {
+    const { a, b } = stores();
     const [x, y] = ['revoke/x', 'revoke/y'];
     const holder = await hold(a, x);
     const waiter = await queueSet(a, [y, x], b, y);
@@ -145,6 +138,7 @@ describeWithBackend('redis-server', 'lock.redis multi-locks shared by two server
   });
 
   it('keeps a lock free for a waiting set from a Dapr TryLock too, and takes it on once the set is granted', async () => {
+    const { a, b } = stores();
     const [x, y] = ['dapr/x', 'dapr/y'];
     const holder = await hold(a, y);
     const waiter = await queueSet(a, [x, y], b, x);
@@ -158,6 +152,7 @@ describeWithBackend('redis-server', 'lock.redis multi-locks shared by two server
   });
 
   it('clears a set left queued by a server that died, at the end of its wait, and hands its locks on', async () => {
+    const { a, b } = stores();
     const [x, y] = ['dead/x', 'dead/y'];
     const holder = await hold(a, y);
     const orphan = await a.leases.grant({ app: 't', ttlMs: 30_000 });
@@ -175,6 +170,7 @@ describeWithBackend('redis-server', 'lock.redis multi-locks shared by two server
   });
 
   it('a set granted while its server was unsubscribed still reaches its waiter', async () => {
+    const { a, b } = stores();
     const [x, y] = ['lost/x', 'lost/y'];
     const holder = await hold(b, y);
     const waiter = await queueSet(a, [x, y], b, y);
@@ -188,6 +184,7 @@ describeWithBackend('redis-server', 'lock.redis multi-locks shared by two server
   });
 
   it('a server that closes takes its waiting sets out of every queue, and another server gets the locks', async () => {
+    const { b, server } = stores();
     const [x, y] = ['close/x', 'close/y'];
     const third = await createRedisStore('lockstore', new Map([['redishost', server.address]]));
     const holder = await hold(b, y);
