@@ -11,6 +11,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   delta: 'DELTA',
   ifVersion: '--if-version',
   limit: '--limit',
+  permits: '--permits',
   after: '--after',
   prefix: 'PREFIX',
 };

@@ -120,7 +120,7 @@ describe('the leasehold command line (real processes, server at its default limi
     expect(bad.code).toBe(EXIT.USAGE);
     expect(bad.stderr).toBe(
       "leasehold: unknown option '--bogus'\n" +
-        'Usage: leasehold lock NAME [--ttl 30s] [--wait 0s] [--grace 10s] [--owner TEXT] -- COMMAND [ARGS...]\n' +
+        'Usage: leasehold lock NAME [--ttl 30s] [--wait 0s] [--grace 10s] [--owner TEXT] [--permits N --limit M | --read | --write] -- COMMAND [ARGS...]\n' +
         'See "leasehold lock --help".\n',
     );
     const none = await runCli([], UNREACHABLE);
@@ -132,6 +132,7 @@ describe('the leasehold command line (real processes, server at its default limi
     expect(help.code).toBe(EXIT.OK);
     expect(help.stdout).toContain('Usage: leasehold lock NAME');
     expect(help.stdout).toMatch(/--ttl <duration>/);
+    expect(help.stdout).toMatch(/--permits <n>[\s\S]*--limit <m>[\s\S]*--read[\s\S]*--write/);
     expect(help.stdout).toMatch(/Global Options:[\s\S]*--url <url>/);
     const top = await runCli(['--help'], UNREACHABLE);
     expect(top.stdout).toMatch(/Commands:[\s\S]*lock[\s\S]*Exit codes:/);

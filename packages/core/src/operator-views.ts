@@ -1,7 +1,12 @@
+import { isAppScoped, readStoreKey } from './store-key-names.js';
 import type { Store } from './store.js';
 import type { Caller } from './tenancy.js';
 import { seesLeaseOf, visibleLock } from './tenancy.js';
 import type { LeaseDetail, LockInfo, QueuedWaiter } from './types.js';
+import { readPools } from './operator-pool-views.js';
+import type { RwLockRow, SemaphoreRow } from './operator-pool-views.js';
+
+export { readStoreKey } from './store-key-names.js';
 
 /** A store as any caller may see it: its name, type and what it can do. */
 export interface StoreSummary {
@@ -41,24 +46,6 @@ export function capabilitiesOf(store: Store): string[] {
   return offered.flatMap(([name, present]) => (present === undefined ? [] : [name]));
 }
 
-/**
- * Reads a store key back without knowing whose it is: its kind, key space and name. Names never
- * hold `||`, so on every strategy but `none` the key space is the part between the first two.
- */
-export function readStoreKey(
-  keyPrefix: string,
-  storeKey: string,
-): { kind: string; space?: string; name: string } | undefined {
-  const head = storeKey.indexOf('||');
-  if (head < 0) return undefined;
-  const kind = storeKey.slice(0, head);
-  const rest = storeKey.slice(head + 2);
-  if (keyPrefix.toLowerCase() === 'none') return { kind, name: rest };
-  const split = rest.indexOf('||');
-  if (split < 0) return { kind, name: rest };
-  return { kind, space: rest.slice(0, split), name: rest.slice(split + 2) };
-}
-
 /** A held lock of any app, for an admin: the app of its lease, else its key space's. */
 export function labelLock(keyPrefix: string, { key, ...info }: LockInfo): AppLockView {
   const read = readStoreKey(keyPrefix, key);
@@ -86,11 +73,6 @@ export function visibleQueue(caller: Caller, waiters: readonly QueuedWaiter[]): 
   );
 }
 
-function isAppScoped(keyPrefix: string): boolean {
-  const strategy = keyPrefix.toLowerCase();
-  return strategy === '' || strategy === 'appid';
-}
-
 /** What the operator console shows of one store, scoped to its caller. */
 export interface StoreOverview {
   readonly store: string;
@@ -100,6 +82,10 @@ export interface StoreOverview {
   readonly locks: readonly (AppLockView & { readonly queue?: readonly QueueView[] })[];
   /** Live leases: the caller's app's, or every app's for an admin; absent where the store cannot list them. */
   readonly leases?: readonly LeaseDetail[];
+  /** Semaphores, scoped like locks; absent where the store has none. */
+  readonly semaphores?: readonly SemaphoreRow[];
+  /** Read/write locks held or awaited, scoped like locks; absent where the store has none. */
+  readonly rwlocks?: readonly RwLockRow[];
 }
 
 /** The binding an overview reads, and the caller's key space in it. */
@@ -111,6 +97,8 @@ export interface OverviewSource {
   readonly scope: {
     lock(name: string): string;
     unscope(key: string): { kind: string; name: string } | undefined;
+    semaphore(name: string): string;
+    rwlock(name: string): string;
   };
 }
 
@@ -154,5 +142,6 @@ export async function buildOverview(
     capabilities: capabilitiesOf(store),
     locks,
     ...(leases === undefined ? {} : { leases }),
+    ...(await readPools(caller, source, limit)),
   };
 }

@@ -28,6 +28,14 @@ export interface StoreStats {
   readonly waiters: number;
   /** Semaphore permits held, where the store has semaphores. */
   readonly permits?: number;
+  /** Semaphores that exist (held, awaited or made by setLimit), where the store can count them cheaply. */
+  readonly semaphores?: number;
+  /** Acquires waiting in semaphore queues, where the store can count them cheaply. */
+  readonly semaphoreWaiters?: number;
+  /** Read/write locks held, by the mode they are held in, where the store can count them cheaply. */
+  readonly rwlocksHeld?: { readonly read: number; readonly write: number };
+  /** Acquires waiting in read/write lock queues, where the store can count them cheaply. */
+  readonly rwlockWaiters?: number;
 }
 
 /**

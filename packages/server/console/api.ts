@@ -91,6 +91,37 @@ export interface LeaseRow {
   keys: string[];
 }
 
+/** Where a semaphore or read/write lock lives; `space` and `app` in admin views only. */
+export interface PoolPlace {
+  name: string;
+  space?: string;
+  app?: string;
+}
+
+/** One holder of a semaphore or read/write lock; another app's shows its owner at most. */
+export interface PoolHolder {
+  leaseId?: string;
+  app?: string;
+  owner?: string;
+  fencingToken: number;
+  acquiredAt: number;
+}
+
+/** A semaphore, as the overview shows it. */
+export interface SemaphoreRow extends PoolPlace {
+  limit: number;
+  used: number;
+  holders: (PoolHolder & { permits: number })[];
+  waiters: number;
+}
+
+/** A read/write lock held or awaited, as the overview shows it. */
+export interface RwLockRow extends PoolPlace {
+  mode: 'read' | 'write' | null;
+  holders: (PoolHolder & { mode: 'read' | 'write' })[];
+  waiters: number;
+}
+
 /** `GET /v1/{store}/overview`. */
 export interface Overview {
   store: string;
@@ -98,4 +129,7 @@ export interface Overview {
   capabilities: string[];
   locks: LockRow[];
   leases?: LeaseRow[];
+  /** Absent where the store has no semaphores (or read/write locks). */
+  semaphores?: SemaphoreRow[];
+  rwlocks?: RwLockRow[];
 }

@@ -11,6 +11,9 @@ export interface FeedEvent {
   space?: string;
   leaseId?: string;
   fencingToken?: number;
+  /** A semaphore grant's permits; a read/write lock grant's mode. */
+  permits?: number;
+  mode?: 'read' | 'write';
 }
 
 /** What a watch stream reports to the console. */

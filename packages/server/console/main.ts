@@ -5,6 +5,7 @@ import type { FeedEvent } from './events.js';
 import { parseMetrics, ratesBetween, readCounters } from './metrics.js';
 import type { Counters } from './metrics.js';
 import { eventLine, leasesPanel, locksPanel, storesPanel } from './panels.js';
+import { rwlocksPanel, semaphoresPanel } from './pool-panels.js';
 import { byId, duration, h, rate, sparkline } from './view.js';
 
 const HISTORY = 60;
@@ -133,7 +134,11 @@ function renderTables(): void {
   const admin = overview.caller.role === 'admin';
   byId('locks').replaceChildren(locksPanel(overview, elapsed, admin ? askForceRelease : undefined));
   byId('leases').replaceChildren(leasesPanel(overview, elapsed));
+  byId('semaphores').replaceChildren(semaphoresPanel(overview));
+  byId('rwlocks').replaceChildren(rwlocksPanel(overview));
   byId('locks-count').textContent = String(overview.locks.length);
+  byId('semaphores-count').textContent = overview.semaphores ? String(overview.semaphores.length) : '';
+  byId('rwlocks-count').textContent = overview.rwlocks ? String(overview.rwlocks.length) : '';
   byId('leases-count').textContent = overview.leases ? String(overview.leases.length) : '';
   renderStats();
 }
@@ -145,7 +150,9 @@ function renderStores(): void {
 function renderStats(): void {
   const overview = state.overview;
   const last = <T>(list: T[]) => list[list.length - 1];
-  const waiting = overview?.locks.reduce((sum, lock) => sum + lock.waiters, 0);
+  const queued = (list: { waiters: number }[] | undefined) =>
+    (list ?? []).reduce((sum, item) => sum + item.waiters, 0);
+  const waiting = overview && queued(overview.locks) + queued(overview.semaphores) + queued(overview.rwlocks);
   const source = state.counters?.counters.source;
   const card = (label: string, value: string, series?: (number | undefined)[], from?: string) =>
     h(

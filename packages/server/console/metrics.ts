@@ -55,8 +55,11 @@ export function readCounters(samples: Sample[]): Counters {
   const names = new Set(samples.map((s) => s.name));
   const own = (re: RegExp) => [...names].find((n) => re.test(n));
   const requestsName = own(/^leasehold_requests_total$/) ?? 'leasehold_http_requests_total';
-  const acquireName = own(/^leasehold_\w*acquires?_total$/);
-  const waitName = own(/^leasehold_\w*wait\w*_seconds_sum$/)?.replace(/_sum$/, '');
+  // Lock series first: the semaphore and read/write lock ones match the general patterns too.
+  const acquireName = own(/^leasehold_lock_acquires_total$/) ?? own(/^leasehold_\w*acquires?_total$/);
+  const waitName = (
+    own(/^leasehold_lock_wait_seconds_sum$/) ?? own(/^leasehold_\w*wait\w*_seconds_sum$/)
+  )?.replace(/_sum$/, '');
   const httpDuration = 'leasehold_http_request_duration_seconds';
   const onAcquireRoute = (s: Sample) => ACQUIRE_ROUTES.has(s.labels.route ?? '');
   const counters: Counters = {

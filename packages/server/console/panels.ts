@@ -1,6 +1,6 @@
 import type { LeaseRow, LockRow, Overview, QueueEntry, StoreSummary } from './api.js';
 import type { FeedEvent } from './events.js';
-import { duration, h, shortId, table } from './view.js';
+import { appBadge, duration, h, shortId, table } from './view.js';
 
 /** The lock table; `onForce` is offered to admins only. */
 export function locksPanel(
@@ -137,6 +137,13 @@ export function storesPanel(
   return table(['store', 'health', 'capabilities'], rows, 'No stores are configured.');
 }
 
+/** What a permit event's grant weighs: ` · 2 permits`, ` · read`; '' for other events. */
+function weighs(event: FeedEvent): string {
+  if (event.mode !== undefined) return ` · ${event.mode}`;
+  if (event.permits !== undefined) return ` · ${event.permits} permit${event.permits === 1 ? '' : 's'}`;
+  return '';
+}
+
 /** One line of the event feed. */
 export function eventLine(event: FeedEvent, at: Date): HTMLElement {
   const kind = event.type.split('.').pop() ?? event.type;
@@ -154,10 +161,7 @@ export function eventLine(event: FeedEvent, at: Date): HTMLElement {
       event.fencingToken === undefined
         ? null
         : h('span', { class: 'muted' }, ` · token ${event.fencingToken}`),
+      h('span', { class: 'muted' }, weighs(event)),
     ),
   );
-}
-
-function appBadge(app: string | undefined): HTMLElement {
-  return h('span', { class: 'badge', title: 'app' }, app ?? '?');
 }

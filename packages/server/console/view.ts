@@ -91,3 +91,8 @@ export function table(head: string[], rows: HTMLElement[], empty: string): HTMLE
     h('tbody', {}, rows),
   );
 }
+
+/** An app's name as a badge; `?` when unknown. */
+export function appBadge(app: string | undefined): HTMLElement {
+  return h('span', { class: 'badge', title: 'app' }, app ?? '?');
+}

@@ -243,6 +243,111 @@ function metricsSuite(type: string, metadata: () => Record<string, string>) {
   });
 }
 
+/**
+ * Semaphores and read/write locks: their requests, acquire outcomes and waits, and the gauges of
+ * what is held and awaited. `engineCounts`: the store counts pool waiters and read/write locks by mode
+ * (memory, sqlite); `counts`: which of semaphores and permits held it counts (etcd the first, Redis the
+ * second). Without `rwlocks` the RW part is skipped.
+ */
+function poolMetricsSuite(
+  type: string,
+  metadata: () => Record<string, string>,
+  has: { rwlocks: boolean; engineCounts: boolean; counts: 'semaphores' | 'permits' | 'all' },
+) {
+  let t: TenantServer;
+
+  beforeAll(async () => {
+    t = await startTenantServer(type, metadata());
+  });
+  afterAll(() => t?.close());
+
+  it('counts semaphore and read/write lock acquires by outcome, and gauges what is held and awaited', async () => {
+    const before = await scrape(t);
+    const lease = async () =>
+      (await t.http('orders', 'POST', '/v1/lockstore/leases', { ttlMs: 60_000 })).body.id as string;
+    const [a, b, c] = [await lease(), await lease(), await lease()];
+    const post = (path: string, body: Record<string, unknown>) =>
+      t.http('orders', 'POST', `/v1/lockstore/${path}`, body);
+    const permits = (leaseId: string, extra: Record<string, unknown> = {}) =>
+      post('semaphores/acquire', { name: 'pool', leaseId, limit: 2, ...extra });
+    expect((await permits(a, { permits: 2 })).body.acquired).toBe(true);
+    expect((await permits(b)).body.acquired).toBe(false); // refused: nothing free
+    const waitingPermit = permits(c, { waitMs: 30_000 });
+    const rw = (leaseId: string, mode: string, waitMs = 0) =>
+      post('rwlocks/acquire', { name: 'cfg', leaseId, mode, waitMs });
+    let waitingWrite: ReturnType<typeof rw> | undefined;
+    if (has.rwlocks) {
+      expect((await rw(a, 'read')).body.acquired).toBe(true);
+      expect((await rw(b, 'read')).body.acquired).toBe(true);
+      waitingWrite = rw(c, 'write', 30_000);
+    }
+    const gauge = (now: Scrape, name: string, labels: Labels = {}) =>
+      now(name, { store: 'lockstore', ...labels });
+    const during = await eventually(
+      t,
+      (s) =>
+        !has.engineCounts ||
+        (gauge(s, 'leasehold_semaphore_waiters') === 1 && gauge(s, 'leasehold_rwlock_waiters') === 1),
+    );
+    if (has.counts !== 'permits') expect(gauge(during, 'leasehold_semaphores')).toBe(1);
+    if (has.counts !== 'semaphores') expect(gauge(during, 'leasehold_permits_held')).toBe(2);
+    if (has.engineCounts) {
+      expect(gauge(during, 'leasehold_semaphore_waiters')).toBe(1);
+      expect(gauge(during, 'leasehold_rwlocks_held', { mode: 'read' })).toBe(1);
+      expect(gauge(during, 'leasehold_rwlocks_held', { mode: 'write' })).toBe(0);
+      expect(gauge(during, 'leasehold_rwlock_waiters')).toBe(1);
+    }
+
+    // Letting go hands the permit and the write lock to the waiters.
+    expect((await post('semaphores/release', { name: 'pool', leaseId: a })).body.status).toBe('released');
+    expect((await waitingPermit).body).toMatchObject({ acquired: true, permits: 1 });
+    if (waitingWrite) {
+      await post('rwlocks/release', { name: 'cfg', leaseId: a });
+      await post('rwlocks/release', { name: 'cfg', leaseId: b });
+      expect((await waitingWrite).body).toMatchObject({ acquired: true, mode: 'write' });
+    }
+    const now = await scrape(t);
+    const moved = (name: string, labels: Labels) => now(name, labels) - before(name, labels);
+    const acquires = (kind: string, outcome: string) =>
+      moved('leasehold_permit_acquires_total', { store: 'lockstore', kind, outcome });
+    expect([acquires('semaphore', 'granted'), acquires('semaphore', 'refused')]).toEqual([2, 1]);
+    expect(
+      moved('leasehold_permit_wait_seconds_count', {
+        store: 'lockstore',
+        kind: 'semaphore',
+        outcome: 'granted',
+      }),
+    ).toBe(1);
+    expect(moved('leasehold_lock_acquires_total', { store: 'lockstore' })).toBe(0); // locks only
+    const requests = (op: string) =>
+      moved('leasehold_requests_total', { transport: 'http', op, outcome: 'ok' });
+    expect([requests('semaphores.acquire'), requests('semaphores.release')]).toEqual([3, 1]);
+    // The acquire that waited is in the wait histogram, not the store-operation one.
+    expect(
+      moved('leasehold_store_operation_duration_seconds_count', {
+        store: 'lockstore',
+        op: 'semaphoreAcquire',
+      }),
+    ).toBe(2);
+    if (has.engineCounts) {
+      expect(gauge(now, 'leasehold_permits_held')).toBe(1);
+      expect(gauge(now, 'leasehold_semaphore_waiters')).toBe(0);
+    }
+    if (!has.rwlocks) return;
+    expect(acquires('rwlock', 'granted')).toBe(3);
+    expect([requests('rwlocks.acquire'), requests('rwlocks.release')]).toEqual([3, 2]);
+    if (!has.engineCounts) return;
+    expect(gauge(now, 'leasehold_rwlocks_held', { mode: 'write' })).toBe(1);
+    expect(gauge(now, 'leasehold_rwlocks_held', { mode: 'read' })).toBe(0);
+    expect(gauge(now, 'leasehold_rwlock_waiters')).toBe(0);
+  });
+}
+
+describe('semaphore and read/write lock metrics on lock.memory', () =>
+  poolMetricsSuite('lock.memory', () => ({}), { rwlocks: true, engineCounts: true, counts: 'all' }));
+describe('semaphore and read/write lock metrics on lock.sqlite', () =>
+  poolMetricsSuite('lock.sqlite', () => ({}), { rwlocks: true, engineCounts: true, counts: 'all' }));
+
 describe('metrics on lock.memory', () => metricsSuite('lock.memory', () => ({})));
 describe('metrics on lock.sqlite', () => metricsSuite('lock.sqlite', () => ({})));
 
@@ -253,6 +358,11 @@ describeWithBackend('redis-server', 'metrics on lock.redis', (binary) => {
   });
   afterAll(() => redis?.stop());
   metricsSuite('lock.redis', () => ({ redisHost: `127.0.0.1:${redis.port}` }));
+  poolMetricsSuite('lock.redis', () => ({ redisHost: `127.0.0.1:${redis.port}` }), {
+    rwlocks: true,
+    engineCounts: false,
+    counts: 'permits',
+  });
 });
 
 describeWithBackend('redis-server', 'metrics on lock.redis with Redlock (redisHosts)', (binary) => {
@@ -271,4 +381,9 @@ describeWithBackend('etcd', 'metrics on lock.etcd', (binary) => {
   });
   afterAll(() => cluster?.stop());
   metricsSuite('lock.etcd', () => ({ endpoints: cluster.endpoints }));
+  poolMetricsSuite('lock.etcd', () => ({ endpoints: cluster.endpoints }), {
+    rwlocks: true,
+    engineCounts: false,
+    counts: 'semaphores',
+  });
 });

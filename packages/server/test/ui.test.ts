@@ -161,6 +161,74 @@ describeWithBackend('chromium', 'the operator console at /ui, in a real browser'
     await page.close();
   });
 
+  it('shows semaphore and read/write lock holders live, and drops them when they let go', async () => {
+    const grant = async (owner: string) =>
+      (await tenants.http('orders', 'POST', '/v1/lockstore/leases', { ttlMs: 120_000, owner })).body
+        .id as string;
+    const post = (path: string, body: Record<string, unknown>) =>
+      tenants.http('orders', 'POST', `/v1/lockstore/${path}`, body);
+    const page = await connect(browser, tenants.server.url, TOKENS.orders);
+    await soon(() => page.textContent('#live-text')).toBe('live');
+
+    const worker = await grant('gpu-worker-1');
+    const permits = await post('semaphores/acquire', {
+      name: 'pool/gpu',
+      leaseId: worker,
+      limit: 3,
+      permits: 2,
+    });
+    expect(permits.body.acquired).toBe(true);
+    const semaphore = page.locator('tr[data-semaphore="pool/gpu"]');
+    const permitHolder = semaphore.locator(`li[data-lease="${worker}"]`);
+    await permitHolder.waitFor();
+    expect(await semaphore.textContent()).toContain('2 / 3');
+    expect(await permitHolder.textContent()).toContain('gpu-worker-1');
+    expect(await permitHolder.textContent()).toContain('2 permits');
+    expect(await permitHolder.textContent()).toContain(`token ${permits.body.fencingToken}`);
+
+    const reader = await grant('config-reader-1');
+    const read = await post('rwlocks/acquire', { name: 'config/main', leaseId: reader, mode: 'read' });
+    expect(read.body.acquired).toBe(true);
+    const rwlock = page.locator('tr[data-rwlock="config/main"]');
+    const readHolder = rwlock.locator(`li[data-lease="${reader}"]`);
+    await readHolder.waitFor();
+    expect(await rwlock.locator('td.mode').textContent()).toBe('read');
+    expect(await readHolder.textContent()).toContain('config-reader-1');
+    expect(await readHolder.textContent()).toContain(`read · token ${read.body.fencingToken}`);
+    // A writer queues behind the reader, and the table says so.
+    const writer = await grant('config-writer-1');
+    const write = post('rwlocks/acquire', {
+      name: 'config/main',
+      leaseId: writer,
+      mode: 'write',
+      waitMs: 60_000,
+    });
+    waits.push(write.catch(() => undefined));
+    await soon(() => rwlock.locator('td.waiters').textContent()).toBe('1 waiting');
+    await soon(() => page.locator('.event[data-type="permit.acquired"]').count()).toBeGreaterThanOrEqual(2);
+    // The admin sees the same semaphore, labelled with its app.
+    const admin = await connect(browser, tenants.server.url, TOKENS.ops);
+    await admin.locator('tr[data-semaphore="pool/gpu"][data-app="orders"]').waitFor();
+    await screenshot(admin, 'console-pools-admin.png');
+    await admin.close();
+    await screenshot(page, 'console-pools.png');
+
+    // Letting go takes each holder off the page; the queued writer then shows as the holder.
+    expect((await post('semaphores/release', { name: 'pool/gpu', leaseId: worker })).body.status).toBe(
+      'released',
+    );
+    await soon(() => permitHolder.count()).toBe(0);
+    expect((await post('rwlocks/release', { name: 'config/main', leaseId: reader })).body.status).toBe(
+      'released',
+    );
+    expect((await write).body).toMatchObject({ acquired: true, mode: 'write' });
+    await soon(() => readHolder.count()).toBe(0);
+    await soon(() => rwlock.locator('td.mode').textContent()).toBe('write');
+    expect(await rwlock.locator(`li[data-lease="${writer}"]`).textContent()).toContain('config-writer-1');
+    await soon(() => page.locator('.event[data-type="permit.released"]').count()).toBeGreaterThanOrEqual(2);
+    await page.close();
+  });
+
   it('works with the one LEASEHOLD_API_TOKEN: the right token sees its store, a wrong one is told so', async () => {
     const wrong = await connect(browser, solo.url, 'not-the-token');
     await soon(() => wrong.textContent('#notice')).toContain('This token was refused');

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants, hostname } from 'node:os';
-import { describeHolder } from '@leasehold/client';
+import { ConnectionError, LeaseholdClientError } from '@leasehold/client';
 import type { LeaseLostError } from '@leasehold/client';
 import which from 'which';
 import { CliError, EXIT, usageError } from '../exit-codes.js';
@@ -9,20 +9,26 @@ import { clientFrom, parseDuration, stringFlag } from '../options.js';
 import type { CommandSpec, Parsed } from '../options.js';
 import type { Io } from '../output.js';
 import { formatMs, spinner } from '../output.js';
+import { TARGET_FLAGS, describeTarget, holdTargetOf, take } from './hold-target.js';
 
-const DETAILS = `Runs COMMAND while holding the lock NAME on a lease that keeps itself alive. COMMAND is
-looked up on PATH first: if it is not there or not executable, nothing is locked and leasehold
-exits 127, as a shell does. If the lease is lost the command gets SIGTERM, then SIGKILL after
---grace, and leasehold exits 76. If the lock is not acquired within --wait, the command never
-starts and leasehold exits 75. Otherwise the command's own exit code is passed through. The
-command sees LEASEHOLD_LOCK, LEASEHOLD_LEASE_ID and LEASEHOLD_FENCING_TOKEN in its environment.
+const DETAILS = `Runs COMMAND while holding the lock NAME on a lease that keeps itself alive. With --permits N
+(and --limit M) it holds N permits of the semaphore NAME instead (--limit creates it with that
+limit, or must equal the limit it has); with --read or --write, the read/write lock NAME in that
+mode. COMMAND is looked up on PATH first: if it is not there or not executable, nothing is
+locked and leasehold exits 127, as a shell does. If the lease is lost the command gets SIGTERM,
+then SIGKILL after --grace, and leasehold exits 76. If nothing is acquired within --wait, the
+command never starts and leasehold exits 75. Otherwise the command's own exit code is passed
+through. The command sees LEASEHOLD_LOCK, LEASEHOLD_LOCK_KIND (lock, semaphore or rwlock),
+LEASEHOLD_LEASE_ID and LEASEHOLD_FENCING_TOKEN in its environment, and LEASEHOLD_PERMITS or
+LEASEHOLD_LOCK_MODE for a semaphore or a read/write lock.
 `;
 
-/** `leasehold lock NAME -- COMMAND...` */
+/** `leasehold lock NAME [--permits N --limit M | --read | --write] -- COMMAND...` */
 export const LOCK: CommandSpec = {
   name: 'lock',
-  usage: 'NAME [--ttl 30s] [--wait 0s] [--grace 10s] [--owner TEXT] -- COMMAND [ARGS...]',
-  summary: 'run COMMAND while holding lock NAME',
+  usage:
+    'NAME [--ttl 30s] [--wait 0s] [--grace 10s] [--owner TEXT] [--permits N --limit M | --read | --write] -- COMMAND [ARGS...]',
+  summary: 'run COMMAND while holding lock NAME (or semaphore permits, or a read/write lock)',
   details: DETAILS,
   flags: [
     { flags: '--ttl <duration>', description: 'lease TTL (30s)' },
@@ -32,6 +38,7 @@ export const LOCK: CommandSpec = {
       description: 'time between SIGTERM and SIGKILL when the lease is lost (10s)',
     },
     { flags: '--owner <text>', description: 'owner recorded on the lease (host:pid)' },
+    ...TARGET_FLAGS,
   ],
   runsCommand: true,
   run: lockCommand,
@@ -46,6 +53,7 @@ async function lockCommand(parsed: Parsed, io: Io): Promise<number> {
   const ttlMs = parseDuration('ttl', stringFlag(parsed, 'ttl') ?? '30s');
   const waitMs = parseDuration('wait', stringFlag(parsed, 'wait') ?? '0s');
   const graceMs = parseDuration('grace', stringFlag(parsed, 'grace') ?? '10s');
+  const target = holdTargetOf(parsed, name);
   await requireExecutable(command[0]!);
   const json = parsed.values.json === true;
   const say = (text: string, data: Record<string, unknown>) =>
@@ -63,52 +71,60 @@ async function lockCommand(parsed: Parsed, io: Io): Promise<number> {
     const owner = stringFlag(parsed, 'owner') ?? `${hostname()}:${process.pid}`;
     const lease = await client.leases.grant({ ttlMs, owner });
     const started = performance.now();
+    const what = describeTarget(target);
     const stop = spinner(
       io,
-      () => `waiting for ${name} (${formatMs(waitMs - (performance.now() - started))} left)`,
+      () => `waiting for ${what} (${formatMs(waitMs - (performance.now() - started))} left)`,
     );
-    const lock = await client.locks
-      .acquire(name, { lease, waitMs, signal: interrupted.signal })
+    const taken = await take(client, target, { lease, waitMs, signal: interrupted.signal })
       .catch(async (error: unknown) => {
+        // A refusal (LIMIT_MISMATCH, NOT_FOUND, ...) or an interrupt: the lease has nothing to hold.
+        if (interruptedBy || refused(error)) await lease.revoke().catch(() => undefined);
         if (!interruptedBy) throw error;
-        await lease.revoke().catch(() => undefined);
         return undefined;
       })
       .finally(stop);
-    if (!lock) {
-      say(`gave up waiting for ${name}: interrupted by ${interruptedBy}`, { event: 'interrupted', name });
+    if (!taken) {
+      say(`gave up waiting for ${what}: interrupted by ${interruptedBy}`, { event: 'interrupted', name });
       return 128 + signalNumber(interruptedBy ?? 'SIGINT');
     }
-    if (!lock.acquired) {
-      const held = describeHolder(lock.holder);
-      const holder = held === '' ? '' : ` (held by ${held})`;
-      say(`lock ${name} not acquired${holder}`, { event: 'not_acquired', name, holder: lock.holder });
+    if (!('fencingToken' in taken)) {
+      say(taken.text, { event: 'not_acquired', name, ...taken.details });
       await lease.revoke().catch(() => undefined);
       return EXIT.NOT_ACQUIRED;
     }
-    say(`acquired ${name} (token ${lock.fencingToken}, lease ${lease.id})`, {
+    const { fencingToken } = taken;
+    say(`acquired ${what} (token ${fencingToken}, lease ${lease.id})`, {
       event: 'acquired',
       name,
-      fencingToken: lock.fencingToken,
+      kind: target.kind,
+      fencingToken,
       leaseId: lease.id,
+      ...(target.kind === 'semaphore' ? { permits: target.permits } : {}),
+      ...(target.kind === 'rwlock' ? { mode: target.mode } : {}),
     });
     const outcome = await runWhileHeld(command, lease.signal, graceMs, interrupted.signal, {
-      LEASEHOLD_LOCK: name,
+      ...taken.env,
       LEASEHOLD_LEASE_ID: lease.id,
-      LEASEHOLD_FENCING_TOKEN: String(lock.fencingToken),
+      LEASEHOLD_FENCING_TOKEN: String(fencingToken),
     });
     if (outcome.lost) {
       const reason = (lease.signal.reason as LeaseLostError).message;
       say(`${reason}; stopped the command`, { event: 'lost', name, reason });
       return EXIT.LOST;
     }
-    await lock.release().catch(() => undefined);
+    await taken.release().catch(() => undefined);
     await lease.revoke().catch(() => undefined);
     return outcome.code;
   } finally {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     await client.close();
   }
+}
+
+/** The server answered and said no: the lease is reachable, so revoke it rather than let it lapse. */
+function refused(error: unknown): boolean {
+  return error instanceof LeaseholdClientError && !(error instanceof ConnectionError);
 }
 
 /** Looks COMMAND up on PATH (or at its path) before any lock is taken; exits 127 as a shell does. */

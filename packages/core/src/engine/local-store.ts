@@ -11,7 +11,7 @@ import type { CounterStore } from '../counters/counter-store.js';
 import type { KvStore } from '../kv/kv-store.js';
 import type { LeaseStore } from '../leases/lease-store.js';
 import type { AcquireOptions, LockStore } from '../locks/lock-store.js';
-import type { Store } from '../store.js';
+import type { Store, StoreStats } from '../store.js';
 import type { WatchStore } from '../watch/watch-store.js';
 import type { AcquireResult, Clock, UsageQuery } from '../types.js';
 import { timerDelay } from '../timer-delay.js';
@@ -85,12 +85,13 @@ export class LocalStore implements Store {
   }
 
   /** The engine's counts, for metrics. */
-  stats(): { leases: number; locks: number; waiters: number; permits: number; revision: number } {
+  stats(): StoreStats & { revision: number } {
     return {
       leases: this.engine.leaseCount,
       locks: this.engine.lockCount,
       waiters: this.engine.waiterCount,
       permits: this.engine.permits.permitsHeld,
+      ...this.engine.permits.counts(),
       revision: this.engine.currentRevision,
     };
   }

@@ -12,6 +12,7 @@ import { keySetValues } from './key-set.js';
 import type { LeaseTable } from './lease-table.js';
 import type { Grant, Pool, PoolKind, PoolWaiter } from './pool-records.js';
 import { PoolTable } from './pool-table.js';
+import type { PoolCounts } from './pool-table.js';
 
 /** What a permit acquire asks for. */
 export interface PermitRequest {
@@ -45,6 +46,11 @@ export class PermitPools {
   /** How many permits are held across every pool, for metrics. */
   get permitsHeld(): number {
     return this.table.permitsHeld;
+  }
+
+  /** Semaphores, read/write locks by mode and the waiters of each, for metrics (a walk over the pools). */
+  counts(): PoolCounts {
+    return this.table.counts();
   }
 
   /** Loads pools and grants from a snapshot. */

@@ -9,6 +9,14 @@ import type { LeaseTable } from './lease-table.js';
 import type { Grant, Pool } from './pool-records.js';
 import { modeOf, newGrant, newPool, poolRow } from './pool-records.js';
 
+/** What PoolTable.counts gives metrics. */
+export interface PoolCounts {
+  readonly semaphores: number;
+  readonly semaphoreWaiters: number;
+  readonly rwlocksHeld: { readonly read: number; readonly write: number };
+  readonly rwlockWaiters: number;
+}
+
 /**
  * The engine's permit pools (design §0: `{key, kind, limit, holders, queue}`): each by key, each
  * grant listed on its lease, `maxHoldMs` deadlines in a heap of their own. Journals pool and grant
@@ -49,6 +57,30 @@ export class PoolTable {
       this.add(pool, grant, lease);
       if (row.maxHoldMs !== undefined) this.holdDeadlines.schedule(grant, now + row.maxHoldMs);
     }
+  }
+
+  /**
+   * Semaphores and their waiters, read/write locks held by mode and their waiters, for metrics: a
+   * walk over the pools, which exist only while held, awaited or made by setLimit.
+   */
+  counts(): PoolCounts {
+    const counts = {
+      semaphores: 0,
+      semaphoreWaiters: 0,
+      rwlocksHeld: { read: 0, write: 0 },
+      rwlockWaiters: 0,
+    };
+    for (const pool of this.byKey.values()) {
+      if (pool.kind === 'semaphore') {
+        counts.semaphores++;
+        counts.semaphoreWaiters += pool.queue.size;
+        continue;
+      }
+      counts.rwlockWaiters += pool.queue.size;
+      const first = pool.holders.values().next();
+      if (!first.done) counts.rwlocksHeld[modeOf(first.value.permits)]++;
+    }
+    return counts;
   }
 
   /** The pool of `key`, if any. */

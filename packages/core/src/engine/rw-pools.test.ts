@@ -57,6 +57,24 @@ describe('the engine permit pools as read/write locks', () => {
     ]);
   });
 
+  it('counts read/write locks by the mode held, a downgrade included, and the waiters of each kind', () => {
+    const { engine, lease, take } = setup();
+    const writer = lease();
+    take(writer, W);
+    engine.permits.enqueue(waiter(lease(), 1, []));
+    engine.permits.tryAcquire({ key: 's', leaseId: lease(), app: 'a', limit: 2, permits: 2 });
+    engine.permits.enqueue({ ...waiter(lease(), 1, []), key: 's' });
+    expect(engine.permits.counts()).toEqual({
+      semaphores: 1,
+      semaphoreWaiters: 1,
+      rwlocksHeld: { read: 0, write: 1 },
+      rwlockWaiters: 1,
+    });
+    take(writer, 1); // the downgrade: the queued read joins it
+    expect(engine.permits.counts()).toMatchObject({ rwlocksHeld: { read: 1, write: 0 }, rwlockWaiters: 0 });
+    expect(engine.permits.permitsHeld).toBe(2); // a read/write lock's weights are no permits
+  });
+
   it('an upgrade is MODE_CONFLICT and leaves the read held', () => {
     const { lease, take } = setup();
     const reader = lease();

@@ -6,7 +6,7 @@ import { asBody, readLeaseId, readName, readPrefix } from '../service/arguments.
 import { checkStored } from '../service/quota-checks.js';
 import type { ServiceContext } from '../service/service-context.js';
 import { countedWait } from '../service/service-context.js';
-import type { AcquireOutcome } from '../service-observer.js';
+import { acquireOutcome } from '../service-observer.js';
 import type { Caller } from '../tenancy.js';
 import { leaseAppOf, visibleHolder, visibleLock } from '../tenancy.js';
 import type { AcquireResult, LockInfo, ReleaseStatus } from '../types.js';
@@ -149,15 +149,4 @@ export class LocksService {
     const locks = await binding.store.locks.list('lock||', this.context.limits.listMax);
     return locks.map((lock) => labelLock(binding.keyPrefix, lock)).filter((l) => l.name.startsWith(text));
   }
-}
-
-/** How an acquire ended: a wait that ran out is timed_out, one its caller gave up is cancelled. */
-export function acquireOutcome(
-  acquired: boolean,
-  waitMs: number,
-  signal: AbortSignal | undefined,
-): AcquireOutcome {
-  if (acquired) return 'granted';
-  if (waitMs === 0) return 'refused';
-  return signal?.aborted ? 'cancelled' : 'timed_out';
 }

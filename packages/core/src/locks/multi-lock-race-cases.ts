@@ -126,4 +126,35 @@ export const multiLockRaceCases: ConformanceCase[] = [
       }
     },
   },
+  {
+    name: 'a describe racing a composite grant never sees part of the set held',
+    needs: ['leases', 'locks', 'multiLock'],
+    async run(ctx) {
+      const [a, b] = [`${ctx.prefix}a`, `${ctx.prefix}b`];
+      for (let round = 0; round < 10; round++) {
+        const [holder, taker] = [await lease(ctx), await lease(ctx)];
+        token(await ctx.store.locks.acquire({ app: 'test', key: b, leaseId: holder }));
+        const granted = multi(ctx).acquireAll({ app: 'test', keys: [a, b], leaseId: taker, waitMs: 10_000 });
+        let done = false;
+        // The taker never lets go while this polls: once `first` is seen its, `second` must be too.
+        const poll = async (first: string, second: string) => {
+          while (!done) {
+            await sleep(0); // yield to timers: an in-process store answers in microtasks
+            if ((await ctx.store.locks.describe(first)).leaseId !== taker) continue;
+            const then = (await ctx.store.locks.describe(second)).leaseId;
+            assert.equal(then, taker, `${first} was seen held without ${second}: a subset`);
+          }
+        };
+        const pollers = [poll(a, b), poll(b, a)];
+        await sleep(5);
+        await ctx.store.locks.release(b, holder, 'test');
+        tokens(await granted);
+        await sleep(5);
+        done = true;
+        await Promise.all(pollers);
+        await ctx.store.leases.revoke(taker, 'test');
+        await ctx.store.leases.revoke(holder, 'test');
+      }
+    },
+  },
 ];

@@ -9,7 +9,7 @@ import { capability } from '../store.js';
 import type { Caller } from '../tenancy.js';
 import { leaseAppOf, visibleHolder } from '../tenancy.js';
 import type { ReleaseStatus } from '../types.js';
-import { acquireOutcome } from './locks-service.js';
+import { acquireOutcome } from '../service-observer.js';
 import type { AcquireAllOptions } from './multi-lock-store.js';
 import { MAX_MULTI_LOCK_NAMES } from './multi-lock-store.js';
 

@@ -37,10 +37,10 @@ export class RwLockService extends PoolService<'rwlocks', RwLockInfo, RwLockView
     body: unknown,
     signal?: AbortSignal,
   ): Promise<RwLockAcquireResult> {
-    const { pools, key } = this.target(caller, storeName, 'acquire', body);
+    const { pools, key, store } = this.target(caller, storeName, 'acquire', body);
     const input = asBody(body);
     const options = { ...this.acquireBase(caller, key, input, signal), mode: readMode(input.mode) };
-    return this.waitFor(caller, options.waitMs, () => pools.acquire(options));
+    return this.waitFor(caller, store, options, () => pools.acquire(options));
   }
 
   /** Describes one lock: its mode, holders and waiters. */

@@ -42,13 +42,13 @@ export class SemaphoreService extends PoolService<'semaphores', SemaphoreInfo, S
     body: unknown,
     signal?: AbortSignal,
   ): Promise<PermitAcquireResult> {
-    const { pools, key } = this.target(caller, storeName, 'acquire', body);
+    const { pools, key, store } = this.target(caller, storeName, 'acquire', body);
     const input = asBody(body);
     const base = this.acquireBase(caller, key, input, signal);
     const limit = checkOptionalInteger('limit', input.limit, 1, SEMAPHORE_LIMIT_MAX);
     const permits = checkOptionalInteger('permits', input.permits, 1, limit ?? SEMAPHORE_LIMIT_MAX) ?? 1;
     const options = { ...base, permits, ...(limit === undefined ? {} : { limit }) };
-    return this.waitFor(caller, base.waitMs, () => pools.acquire(options));
+    return this.waitFor(caller, store, options, () => pools.acquire(options));
   }
 
   /** Describes one semaphore: limit, permits used, holders and waiters. */

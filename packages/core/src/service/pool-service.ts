@@ -3,6 +3,7 @@ import { checkOptionalInteger } from '../limits.js';
 import { asBody, readLeaseId, readName, readPrefix, readToken } from './arguments.js';
 import type { ServiceContext } from './service-context.js';
 import { countedWait } from './service-context.js';
+import { observePoolAcquire } from '../service-observer.js';
 import type { Store } from '../store.js';
 import { capability } from '../store.js';
 import type { Caller } from '../tenancy.js';
@@ -69,7 +70,8 @@ export abstract class PoolService<C extends PoolCapability, Info extends { reado
     const binding = this.context.target(caller, storeName, `${this.capabilityName}.${verb}`);
     const pools: NonNullable<Store[C]> = capability(binding.store, this.capabilityName, storeName);
     const scoped = readName(this.context.limits, 'name', asBody(body).name);
-    return { pools, scoped, key: this.scopeKey(this.context.scopeOf(caller, binding), scoped) };
+    const key = this.scopeKey(this.context.scopeOf(caller, binding), scoped);
+    return { pools, scoped, key, store: binding.name };
   }
 
   /** The fields every acquire reads, checked, for one of the caller's leases. */
@@ -89,8 +91,19 @@ export abstract class PoolService<C extends PoolCapability, Info extends { reado
     return base;
   }
 
-  /** Runs an acquire, counted against the app's waiter quota when it may wait. */
-  protected waitFor<R>(caller: Caller, waitMs: number, acquire: () => Promise<R>): Promise<R> {
-    return waitMs === 0 ? acquire() : countedWait(this.context, caller, acquire);
+  /**
+   * Runs an acquire on `store`, counted against the app's waiter quota when it may wait, and tells
+   * the observer how it ended and how long it waited.
+   */
+  protected waitFor<R extends { readonly acquired: boolean }>(
+    caller: Caller,
+    store: string,
+    options: PoolAcquireBase,
+    acquire: () => Promise<R>,
+  ): Promise<R> {
+    const kind = this.capabilityName === 'semaphores' ? 'semaphore' : 'rwlock';
+    return observePoolAcquire(this.context.observer, { store, kind }, options, () =>
+      options.waitMs === 0 ? acquire() : countedWait(this.context, caller, acquire),
+    );
   }
 }

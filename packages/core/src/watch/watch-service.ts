@@ -1,5 +1,5 @@
 import { LeaseholdError } from '../errors.js';
-import { readStoreKey } from '../operator-views.js';
+import { readStoreKey } from '../store-key-names.js';
 import { checkQuota } from '../quotas.js';
 import { readPrefix } from '../service/arguments.js';
 import type { ServiceContext } from '../service/service-context.js';

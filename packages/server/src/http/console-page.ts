@@ -52,6 +52,12 @@ export const CONSOLE_HTML = `<!doctype html>
   .soon { color: var(--warn); font-weight: 600; }
   .queue { margin: 0; padding-left: 18px; font-size: 12px; }
   .queue li { margin: 1px 0; }
+  .holders { margin: 0; padding-left: 0; list-style: none; font-size: 12px; }
+  .holders li { margin: 1px 0; white-space: nowrap; }
+  .holders .weight { font-weight: 600; }
+  .meter { height: 4px; width: 72px; border-radius: 2px; background: var(--line); margin-top: 4px; overflow: hidden; }
+  .meter span { display: block; height: 100%; background: var(--accent); }
+  td.mode.write { color: var(--bad); font-weight: 600; } td.mode.read { color: var(--ok); font-weight: 600; } td.mode.free { color: var(--muted); }
   .muted { color: var(--muted); }
   .empty { padding: 14px; color: var(--muted); }
   button.danger { white-space: nowrap; font: inherit; font-size: 12px; padding: 3px 10px; border-radius: 6px; border: 1px solid #e8a9b4; background: #fff; color: var(--bad); cursor: pointer; }
@@ -88,6 +94,8 @@ export const CONSOLE_HTML = `<!doctype html>
   <div class="stats" id="stats"></div>
   <div>
     <section><h2>Locks <span class="count" id="locks-count"></span></h2><div id="locks"></div></section>
+    <section><h2>Semaphores <span class="count" id="semaphores-count"></span></h2><div id="semaphores"></div></section>
+    <section><h2>Read/write locks <span class="count" id="rwlocks-count"></span></h2><div id="rwlocks"></div></section>
     <section><h2>Leases <span class="count" id="leases-count"></span></h2><div id="leases"></div></section>
   </div>
   <div>

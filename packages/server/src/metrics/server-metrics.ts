@@ -1,4 +1,4 @@
-import type { AcquireOutcome, ServiceObserver, Transport } from '@leasehold/core';
+import type { AcquireKind, AcquireOutcome, ServiceObserver, Transport } from '@leasehold/core';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { CellFamily } from './cells.js';
 import type { CounterCell, HistogramCell } from './cells.js';
@@ -24,6 +24,8 @@ export class ServerMetrics implements ServiceObserver {
   private readonly acquires: Counter;
   private readonly waitSeconds: Histogram;
   private readonly holdSeconds: Histogram;
+  private readonly permitAcquires: Counter;
+  private readonly permitWaitSeconds: Histogram;
   private readonly expiries: Counter;
   private readonly forceReleases: Counter;
   private readonly fencingRejections: Counter;
@@ -65,6 +67,17 @@ export class ServerMetrics implements ServiceObserver {
       ['store'],
       SLOW,
     );
+    this.permitAcquires = counter(
+      'leasehold_permit_acquires_total',
+      'Semaphore and read/write lock acquires by store, kind (semaphore, rwlock) and outcome, as for locks.',
+      ['store', 'kind', 'outcome'],
+    );
+    this.permitWaitSeconds = histogram(
+      'leasehold_permit_wait_seconds',
+      'Time semaphore and read/write lock acquires that asked to wait spent before their outcome.',
+      ['store', 'kind', 'outcome'],
+      SLOW,
+    );
     this.expiries = counter('leasehold_lease_expiries_total', 'Leases that expired, by store.', ['store']);
     this.forceReleases = counter('leasehold_lock_force_releases_total', 'Locks an admin force-released.', [
       'store',
@@ -92,7 +105,18 @@ export class ServerMetrics implements ServiceObserver {
     if (seconds !== undefined) this.requestSeconds.labels(transport, op).observe(seconds);
   }
 
-  acquireDone(store: string, outcome: AcquireOutcome, waitedSeconds: number | undefined): void {
+  acquireDone(
+    store: string,
+    outcome: AcquireOutcome,
+    waitedSeconds: number | undefined,
+    kind?: Exclude<AcquireKind, 'lock'>,
+  ): void {
+    if (kind !== undefined) {
+      this.permitAcquires.labels(store, kind, outcome).inc();
+      if (waitedSeconds !== undefined)
+        this.permitWaitSeconds.labels(store, kind, outcome).observe(waitedSeconds);
+      return;
+    }
     this.acquires.labels(store, outcome).inc();
     if (waitedSeconds !== undefined) this.waitSeconds.labels(store, outcome).observe(waitedSeconds);
   }

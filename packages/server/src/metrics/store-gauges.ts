@@ -6,7 +6,8 @@ import type { Registry } from 'prom-client';
 export const STATS_TIMEOUT_MS = 1_000;
 
 /**
- * Live leases, held locks and queued waiters per store, read at scrape time from each store's
+ * Live leases, held locks and queued waiters per store, and the semaphores and read/write locks
+ * where the store counts them cheaply, read at scrape time from each store's
  * `stats()` (an engine count, or a few counting reads on Redis and etcd). A store that does not
  * answer within STATS_TIMEOUT_MS has no sample in that scrape, so a slow backend cannot hang
  * /metrics; its failure shows in leasehold_store_errors_total{op="stats"}.
@@ -37,6 +38,36 @@ export function registerStoreGauges(registry: Registry, service: LeaseholdServic
   gauge('leasehold_locks_held', 'Held locks per store.', (s) => s.locks);
   gauge('leasehold_lock_waiters', 'Acquires waiting in queues per store.', (s) => s.waiters);
   gauge('leasehold_permits_held', 'Semaphore permits held per store that has semaphores.', (s) => s.permits);
+  gauge(
+    'leasehold_semaphores',
+    'Semaphores per store (held, awaited or made by setLimit).',
+    (s) => s.semaphores,
+  );
+  gauge(
+    'leasehold_semaphore_waiters',
+    'Acquires waiting in semaphore queues per store.',
+    (s) => s.semaphoreWaiters,
+  );
+  gauge(
+    'leasehold_rwlock_waiters',
+    'Acquires waiting in read/write lock queues per store.',
+    (s) => s.rwlockWaiters,
+  );
+  new Gauge({
+    name: 'leasehold_rwlocks_held',
+    help: 'Read/write locks held per store, by the mode they are held in (read, write).',
+    labelNames: ['store', 'mode'] as const,
+    registers: [registry],
+    async collect() {
+      const stats = await read();
+      this.reset();
+      for (const [store, { rwlocksHeld }] of stats) {
+        if (rwlocksHeld === undefined) continue;
+        this.set({ store, mode: 'read' }, rwlocksHeld.read);
+        this.set({ store, mode: 'write' }, rwlocksHeld.write);
+      }
+    },
+  });
 }
 
 async function readAll(service: LeaseholdService): Promise<Map<string, StoreStats>> {

@@ -22,7 +22,13 @@ function componentFolder(name: string, type: string): string {
 
 describe('the store registry', () => {
   it('lists each store type once, the embedded one first', () => {
-    expect(storeTypeNames()).toEqual(['lock.sqlite', 'lock.memory', 'lock.redis', 'lock.etcd']);
+    expect(storeTypeNames()).toEqual([
+      'lock.sqlite',
+      'lock.memory',
+      'lock.redis',
+      'lock.etcd',
+      'lock.postgresql',
+    ]);
     expect(findStoreType('lock.nope')).toBeUndefined();
   });
 

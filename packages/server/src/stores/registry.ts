@@ -1,5 +1,6 @@
 import { etcdStoreType } from './etcd/index.js';
 import { memoryStoreType } from './memory/index.js';
+import { postgresqlStoreType } from './postgresql/index.js';
 import { redisStoreType } from './redis/index.js';
 import { sqliteStoreType } from './sqlite/index.js';
 import type { RegisteredStoreType } from './store-type.js';
@@ -11,6 +12,7 @@ const STORE_TYPES: readonly RegisteredStoreType[] = [
   memoryStoreType,
   redisStoreType,
   etcdStoreType,
+  postgresqlStoreType,
 ];
 
 /** The `spec.type` names this server can run, in the order error messages list them. */

@@ -20,25 +20,10 @@ import {
   waiterStatusScript,
 } from './lock-scripts.js';
 import { callerArg } from './lua-script.js';
-import { RedisWaiters } from './redis-waiters.js';
+import { lockGrant, lockWaiterStatus, RedisWaiters } from './redis-waiters.js';
 import type { Reply } from './replies.js';
 import { acquireResult, leaseNotFound, list, lockInfo } from './replies.js';
 import type { ScriptRunner } from './script-runner.js';
-
-/** How a single waiter stands, from the waiterStatus script's answer. */
-function waiterStatus(status: number): AcquireResult | 'queued' | undefined {
-  if (status === 0) return 'queued';
-  return status > 0 ? { acquired: true, fencingToken: status } : undefined;
-}
-
-/** A lock grant message's payload, `<token> <key>` (the key may hold spaces). */
-function lockGrant(payload: string): { outcome: AcquireResult; keys: string[] } {
-  const [token = ''] = payload.split(' ', 1);
-  return {
-    outcome: { acquired: true, fencingToken: Number(token) },
-    keys: [payload.slice(token.length + 1)],
-  };
-}
 
 /**
  * The locks of a `lock.redis` store, one Lua script per operation. Queues live in Redis; the
@@ -60,7 +45,7 @@ export class RedisLocks implements LockStore {
         return { acquired: false };
       },
       status: async (id, [key = '']) =>
-        waiterStatus(Number(await redis.script('acquire', waiterStatusScript, key, id))),
+        lockWaiterStatus(Number(await redis.script('acquire', waiterStatusScript, key, id))),
       granted: lockGrant,
     });
     this.waiters.listen(subscriber, this.channel);

@@ -32,6 +32,21 @@ export interface Registered<R> {
 
 const RETRY_MS = 250;
 
+/** How a lock waiter stands, from a status answer: its token once granted, 0 queued, -1 gone. */
+export function lockWaiterStatus(status: number): AcquireResult | 'queued' | undefined {
+  if (status === 0) return 'queued';
+  return status > 0 ? { acquired: true, fencingToken: status } : undefined;
+}
+
+/** A lock grant message's payload, `<token> <key>` (the key may hold spaces). */
+export function lockGrant(payload: string): { outcome: AcquireResult; keys: string[] } {
+  const [token = ''] = payload.split(' ', 1);
+  return {
+    outcome: { acquired: true, fencingToken: Number(token) },
+    keys: [payload.slice(token.length + 1)],
+  };
+}
+
 /**
  * This server's queued acquires of one kind, told on a channel of the kind's own (a lock waiter's
  * channel would pass a permit or multi-lock grant on as unknown). A hand-off script grants a head
