@@ -24,7 +24,7 @@ import { PgWaiterBackend } from './waiter-backend.js';
  * listener reconnects) is the Redis store's: the same messages, another backend.
  */
 export class PgLocks implements LockStore {
-  readonly waiters: RedisWaiters;
+  readonly waiters: RedisWaiters<AcquireResult>;
   private readonly reads: PgLockReads;
   /** Acquire transactions under way: close lets them answer before it fails their waits. */
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -38,7 +38,7 @@ export class PgLocks implements LockStore {
     const waitMs = options.waitMs ?? 0;
     const waiterId = waitMs > 0 ? newLeaseId() : undefined;
     // Registered before the transaction, so a grant announced the moment it commits is not lost.
-    const pending = waiterId === undefined ? undefined : this.waiters.register(waiterId, options.key);
+    const pending = waiterId === undefined ? undefined : this.waiters.register(waiterId, [options.key]);
     let step: AcquireStep;
     let tokens: Map<string, number>;
     try {
@@ -50,7 +50,9 @@ export class PgLocks implements LockStore {
       pending?.discard();
       throw error;
     }
-    if (step.kind === 'queued' && pending) return pending.wait(waitMs, step.remainingMs, options.signal);
+    if (step.kind === 'queued' && pending) {
+      return pending.wait(waitMs, { [options.key]: step.remainingMs }, options.signal);
+    }
     pending?.discard();
     const drawn = tokens.get(options.key);
     if (options.maxHoldMs !== undefined) this.ctx.reaper.wakeIn(options.maxHoldMs);
@@ -119,6 +121,6 @@ export class PgLocks implements LockStore {
     // A wait whose transaction is still under way has no reader yet: failing it now would reject unheard.
     await Promise.allSettled([...this.inFlight]);
     const backend = new PgWaiterBackend(this.ctx);
-    await this.waiters.close((key, waiterId) => backend.cancel(key, waiterId));
+    await this.waiters.close((waiterId, keys) => backend.cancel(waiterId, keys));
   }
 }

@@ -1,5 +1,6 @@
 import type { AcquireResult } from '@leasehold/core';
 import type { WaiterBackend } from '../redis/redis-waiters.js';
+import { lockGrant, lockWaiterStatus } from '../redis/redis-waiters.js';
 import { currentLock } from './acquire-step.js';
 import { releaseAndHandOff } from './handoff.js';
 import type { PgContext } from './pg-context.js';
@@ -24,7 +25,7 @@ export class PgWaiterBackend implements WaiterBackend<AcquireResult> {
    * Takes waiter `waiterId` out of `key`'s queue; if a hand-off granted it first (a grant it will
    * never answer with), that grant is released and handed on, as if it had never been made.
    */
-  cancel(key: string, waiterId: string): Promise<AcquireResult> {
+  cancel(waiterId: string, [key = '']: readonly string[]): Promise<AcquireResult> {
     return this.ctx.txn('cancelWait', async (txn) => {
       await txn.lockKeys([key]);
       const { sql, t } = txn;
@@ -37,13 +38,16 @@ export class PgWaiterBackend implements WaiterBackend<AcquireResult> {
     });
   }
 
-  /** A grant message's token field as the acquire's answer. */
-  granted(token: string): AcquireResult {
-    return { acquired: true, fencingToken: Number(token) };
+  /** A grant message's payload (`<token> <key>`, as on Redis) as the acquire's answer. */
+  granted(payload: string): { outcome: AcquireResult; keys: string[] } {
+    return lockGrant(payload);
   }
 
-  /** The grant's token once granted, 0 while queued, -1 when the wait is gone. */
-  async status(key: string, waiterId: string): Promise<number> {
+  /** The grant once granted, 'queued' while queued, undefined when the wait is gone. */
+  async status(
+    waiterId: string,
+    [key = '']: readonly string[],
+  ): Promise<AcquireResult | 'queued' | undefined> {
     const { sql, t } = this.ctx;
     const [row] = await this.ctx.conn.run(
       'waitStatus',
@@ -51,7 +55,7 @@ export class PgWaiterBackend implements WaiterBackend<AcquireResult> {
       SELECT (SELECT token FROM ${t.locks} WHERE key = ${key} AND waiter = ${waiterId}) AS token,
         EXISTS (SELECT 1 FROM ${t.waiters} WHERE waiter = ${waiterId}) AS queued`,
     );
-    if (row?.token != null) return row.token;
-    return row?.queued ? 0 : -1;
+    if (row?.token != null) return lockWaiterStatus(row.token);
+    return lockWaiterStatus(row?.queued ? 0 : -1);
   }
 }

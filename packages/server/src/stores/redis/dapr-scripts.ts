@@ -12,7 +12,9 @@ export const daprTryLockScript = new LuaScript(
 local key, owner, ttl, app = ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
 local m, v = holderOf(key)
 if not v then
-  handoff(key)
+  -- A key kept free for a multi-lock waiter is not taken around it (FIFO), as a native acquire.
+  local _, _, blocked = handoff(key)
+  if blocked then return holderReply('busy') end
   m, v = holderOf(key)
 end
 if v then return holderReply('busy', m, v) end

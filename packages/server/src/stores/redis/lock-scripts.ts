@@ -4,9 +4,10 @@ import { LuaScript } from './lua-script.js';
 /**
  * ARGV: prefix, key, leaseId, maxHoldMs (0 none), waitMs (0 never waits), waiterId, reply channel,
  * caller. Hands a free lock to its live head waiter first, so FIFO order holds, then grants it to
- * this lease if still free. A busy lock with waitMs queues the waiter. Another app's lease is no
- * lease. Replies: {'nolease'} | {'ok', token, pttl, isNew, app} |
- * {'busy'|'queued', holderLease, holderOwner, holderToken, holderApp, pttl}.
+ * this lease if still free and no composite waiter heads its queue. A busy lock with waitMs queues
+ * the waiter. Another app's lease is no lease. Replies: {'nolease'} | {'ok', token, pttl, isNew, app} |
+ * {'busy'|'queued', holderLease, holderOwner, holderToken, holderApp, pttl}; a lock kept free for a
+ * composite waiter has no holder, and pttl is then that waiter's wait left.
  */
 export const acquireScript = new LuaScript(
   lua(`
@@ -14,19 +15,19 @@ local key, id, holdMs, waitMs, wid, srv = ARGV[2], ARGV[3], tonumber(ARGV[4]), t
 local app, lpx = usableLease(id, ARGV[8])
 if not app then return { 'nolease' } end
 local m, v = holderOf(key)
-local left = nil
+local left, blocked = nil, nil
 if not v then
   local passed
-  passed, left = handoff(key, true)
+  passed, left, blocked = handoff(key, true)
   if passed then m, v = holderOf(key) end
 end
 if m and m.kind == 'n' and m.lease == id then return { 'ok', tonumber(m.token), redis.call('PTTL', key), 0, app } end
-if not v then
+if not v and not blocked then
   local token, px = grant(key, id, holdMs, '', app, lpx, left or false)
   return { 'ok', token, px, 1, app }
 end
 local reply = holderReply('busy', m, v)
-reply[6] = redis.call('PTTL', key)
+reply[6] = blocked or redis.call('PTTL', key)
 if waitMs > 0 then
   local wk = P .. 'w:' .. wid
   redis.call('HSET', wk, 'key', key, 'lease', id, 'deadline', nowMs() + waitMs, 'hold', holdMs, 'srv', srv)
@@ -75,12 +76,15 @@ return -1
 `),
 );
 
-/** ARGV: prefix, key. Grants a lapsed lock to its head waiter; returns the holder's PTTL (-2 free). */
+/**
+ * ARGV: prefix, key. Grants a lapsed lock to its head waiter; returns the holder's PTTL (-2 free), or
+ * the wait left of the composite waiter that keeps it free: when to look again.
+ */
 export const handoffScript = new LuaScript(
   lua(`
 local key = ARGV[2]
-handoff(key)
-return redis.call('PTTL', key)
+local _, _, blocked = handoff(key)
+return blocked or redis.call('PTTL', key)
 `),
 );
 

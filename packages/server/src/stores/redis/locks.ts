@@ -20,7 +20,7 @@ import {
   waiterStatusScript,
 } from './lock-scripts.js';
 import { callerArg } from './lua-script.js';
-import { RedisWaiters } from './redis-waiters.js';
+import { lockGrant, lockWaiterStatus, RedisWaiters } from './redis-waiters.js';
 import type { Reply } from './replies.js';
 import { acquireResult, leaseNotFound, list, lockInfo } from './replies.js';
 import type { ScriptRunner } from './script-runner.js';
@@ -31,7 +31,7 @@ import type { ScriptRunner } from './script-runner.js';
  */
 export class RedisLocks implements LockStore {
   private readonly channel: string;
-  private readonly waiters: RedisWaiters;
+  private readonly waiters: RedisWaiters<AcquireResult>;
 
   constructor(
     private readonly redis: ScriptRunner,
@@ -40,12 +40,13 @@ export class RedisLocks implements LockStore {
     this.channel = `${redis.prefix}srv:${randomUUID()}`;
     this.waiters = new RedisWaiters<AcquireResult>({
       handoff: async (key) => Number(await redis.script('handoff', handoffScript, key)),
-      cancel: async (key, id) => {
+      cancel: async (id, [key = '']) => {
         await redis.script('acquire', cancelWaitScript, key, id);
         return { acquired: false };
       },
-      status: async (key, id) => Number(await redis.script('acquire', waiterStatusScript, key, id)),
-      granted: (token) => ({ acquired: true, fencingToken: Number(token) }),
+      status: async (id, [key = '']) =>
+        lockWaiterStatus(Number(await redis.script('acquire', waiterStatusScript, key, id))),
+      granted: lockGrant,
     });
     this.waiters.listen(subscriber, this.channel);
   }
@@ -59,13 +60,13 @@ export class RedisLocks implements LockStore {
   async close(): Promise<void> {
     // Run directly: the runner already refuses ops, and these are the store's last words.
     const { command, prefix } = this.redis;
-    await this.waiters.close((key, id) => cancelWaitScript.run(command, prefix, [key, id]));
+    await this.waiters.close((id, [key = '']) => cancelWaitScript.run(command, prefix, [key, id]));
   }
 
   async acquire(options: AcquireOptions): Promise<AcquireResult> {
     const waitMs = options.signal?.aborted ? 0 : Math.max(0, options.waitMs ?? 0);
     const waiterId = waitMs > 0 ? randomUUID() : '';
-    const pending = waitMs > 0 ? this.waiters.register(waiterId, options.key) : undefined;
+    const pending = waitMs > 0 ? this.waiters.register(waiterId, [options.key]) : undefined;
     let reply: Reply;
     try {
       const { key, leaseId, maxHoldMs, app } = options;
@@ -79,7 +80,9 @@ export class RedisLocks implements LockStore {
     }
     if (reply[0] !== 'queued' || !pending) pending?.discard();
     if (reply[0] === 'nolease') throw leaseNotFound(options.leaseId);
-    if (reply[0] === 'queued' && pending) return pending.wait(waitMs, Number(reply[5]), options.signal);
+    if (reply[0] === 'queued' && pending) {
+      return pending.wait(waitMs, { [options.key]: Number(reply[5]) }, options.signal);
+    }
     return acquireResult(reply);
   }
 

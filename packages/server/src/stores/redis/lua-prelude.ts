@@ -1,3 +1,4 @@
+import { MULTI_LUA } from './multi-lua.js';
 import { POOL_LUA } from './pool-lua.js';
 import { USAGE_LUA } from './usage-lua.js';
 
@@ -198,7 +199,10 @@ end
 local function unqueued(n)
   if n > 0 then redis.call('DECRBY', P .. 'waiting', n) end
 end
+local handoff -- defined below; composites (MULTI_LUA) hand on the keys they leave
+${MULTI_LUA}
 local function dropWaiter(wid)
+  if isComposite(wid) then return dropComposite(wid) end
   local w = hash(P .. 'w:' .. wid)
   redis.call('DEL', P .. 'w:' .. wid)
   if w then
@@ -210,15 +214,23 @@ local function dropWaiter(wid)
   end
   return w
 end
--- Grants a free key (no value, no meta) to its first live waiter; true when one got it.
+-- Grants a free key (no value, no meta) to its first live waiter; true when one got it. False and
+-- a wait in ms when a composite heads the queue but cannot have all its keys yet: the key stays
+-- free, and nobody may take it around that waiter before the wait ends.
 local function passOn(key)
   local now
   while true do
     local wid = redis.call('LPOP', P .. 'q:' .. key)
     if not wid then return false end
     now = now or nowMs()
-    unqueued(1)
-    local w = dropWaiter(wid)
+    local composite = isComposite(wid)
+    if composite then
+      local got, wait = offerComposite(key, wid, now)
+      if got ~= nil then return got, wait end
+    else
+      unqueued(1)
+    end
+    local w = not composite and dropWaiter(wid)
     if w and tonumber(w.deadline) > now then
       local token = grant(key, w.lease, tonumber(w.hold), wid)
       if token then
@@ -230,13 +242,15 @@ local function passOn(key)
   end
 end
 -- Hands a lock nobody holds to its first live waiter, announcing a lapsed holder's release first.
--- Returns true when a waiter got it, else false and the meta still in place (see reapLapsed).
--- absent: the caller has just seen the key absent, so it is not read again.
-local function handoff(key, absent)
+-- Returns true when a waiter got it, else false, the meta still in place (see reapLapsed) and, when
+-- a composite waiter blocks the key, that waiter's wait left (ms). absent: the caller has just seen
+-- the key absent, so it is not read again. (Assigns the local declared above MULTI_LUA.)
+function handoff(key, absent)
   if not absent and redis.call('EXISTS', key) == 1 then return false end
   local m = reapLapsed(key)
-  if passOn(key) then return true end
-  return false, m
+  local got, wait = passOn(key)
+  if got then return true end
+  return false, m, wait
 end
 -- {status, holderLease, holderOwner, holderToken, holderApp}; a foreign holder has no lease.
 local function holderReply(status, m, v)

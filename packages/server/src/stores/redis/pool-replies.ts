@@ -18,9 +18,21 @@ export interface RawPool {
 }
 
 /** The grant a grant message or a status reply carries: 'token:permits'. */
-export function grantOf(token: string): PermitAcquireResult {
+function grantOf(token: string): PermitAcquireResult {
   const [fencingToken, permits] = token.split(':').map(Number);
   return { acquired: true, fencingToken: fencingToken ?? 0, permits: permits ?? 0 };
+}
+
+/** A permit grant message's payload, `<token>:<permits> <key>` (the key may hold spaces). */
+export function permitGrant(payload: string): { outcome: PermitAcquireResult; keys: string[] } {
+  const [token = ''] = payload.split(' ', 1);
+  return { outcome: grantOf(token), keys: [payload.slice(token.length + 1)] };
+}
+
+/** How a permit waiter stands, from the status script's answer: 0 queued, -1 gone, else its grant. */
+export function permitStatus(status: string): PermitAcquireResult | 'queued' | undefined {
+  if (status === '0') return 'queued';
+  return status === '-1' ? undefined : grantOf(status);
 }
 
 /** The refusal a cancel script answers: {available, waiters}. */

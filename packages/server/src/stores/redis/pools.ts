@@ -11,7 +11,15 @@ import type {
 import { invalidArgument } from '@leasehold/core';
 import { callerArg } from './lua-script.js';
 import type { PoolKind, RawPool } from './pool-replies.js';
-import { acquireOutcome, grantOf, limitMismatch, poolInfo, refusalOf, wrongKind } from './pool-replies.js';
+import {
+  acquireOutcome,
+  limitMismatch,
+  permitGrant,
+  permitStatus,
+  poolInfo,
+  refusalOf,
+  wrongKind,
+} from './pool-replies.js';
 import {
   poolAcquireScript,
   poolCancelScript,
@@ -44,10 +52,11 @@ export class RedisPools {
     this.channel = `${redis.prefix}srv:${randomUUID()}`;
     this.waiters = new RedisWaiters<PermitAcquireResult>({
       handoff: async (key) => Number(await redis.script('permitHandoff', poolHandoffScript, key)),
-      cancel: async (key, id) => refusalOf(await redis.script('acquirePermits', poolCancelScript, key, id)),
-      status: async (key, id) =>
-        (await redis.script('acquirePermits', poolStatusScript, key, id)) as string | number,
-      granted: grantOf,
+      cancel: async (id, [key = '']) =>
+        refusalOf(await redis.script('acquirePermits', poolCancelScript, key, id)),
+      status: async (id, [key = '']) =>
+        permitStatus(String(await redis.script('acquirePermits', poolStatusScript, key, id))),
+      granted: permitGrant,
     });
     this.waiters.listen(subscriber, this.channel);
   }
@@ -71,7 +80,7 @@ export class RedisPools {
   /** Fails this server's waiters and takes them out of Redis, so no grant goes to a server that has gone. */
   async close(): Promise<void> {
     const { command, prefix } = this.redis;
-    await this.waiters.close((key, id) => poolCancelScript.run(command, prefix, [key, id]));
+    await this.waiters.close((id, [key = '']) => poolCancelScript.run(command, prefix, [key, id]));
   }
 
   /** Takes `permits` of a pool of `kind`, queueing up to `waitMs` (see poolAcquireScript). */
@@ -82,7 +91,7 @@ export class RedisPools {
     }
     const waitMs = options.signal?.aborted ? 0 : Math.max(0, options.waitMs ?? 0);
     const waiterId = waitMs > 0 ? randomUUID() : '';
-    const pending = waitMs > 0 ? this.waiters.register(waiterId, key) : undefined;
+    const pending = waitMs > 0 ? this.waiters.register(waiterId, [key]) : undefined;
     let reply: Reply;
     try {
       // The reply channel is only kept for a waiter: not sent with a try.
@@ -105,7 +114,8 @@ export class RedisPools {
       pending?.discard();
       throw error;
     }
-    if (reply[0] === 'queued' && pending) return pending.wait(waitMs, Number(reply[3]), options.signal);
+    if (reply[0] === 'queued' && pending)
+      return pending.wait(waitMs, { [key]: Number(reply[3]) }, options.signal);
     pending?.discard();
     return acquireOutcome(reply, options);
   }

@@ -17,5 +17,5 @@ describeWithBackend('redis-server', 'lock.redis conformance (single Redis)', (bi
     await server?.destroy();
   });
   // Expiry is Redis's own key TTL, exact to the millisecond; the slack covers polling and scheduling.
-  conformanceTests('lock.redis', () => store, { ttlMs: 300, expirySlackMs: 200 }, { lacks: ['multiLock'] });
+  conformanceTests('lock.redis', () => store, { ttlMs: 300, expirySlackMs: 200 }, { lacks: [] });
 });

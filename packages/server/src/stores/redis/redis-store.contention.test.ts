@@ -1,29 +1,17 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Store } from '@leasehold/core';
 import { describeWithBackend } from '../../../test/support/backends.js';
-import { RedisServer } from '../../../test/support/redis-harness.js';
-import { createRedisStore } from './index.js';
+import { redisPair } from '../../../test/support/redis-pair.js';
 
 const TOTAL_ACQUISITIONS = 10_000;
 const HOT_LOCKS = 4;
 const CLIENTS_PER_STORE = 8;
 
 describeWithBackend('redis-server', 'lock.redis shared by two servers', (binary) => {
-  let server: RedisServer;
-  let a: Store;
-  let b: Store;
-  beforeAll(async () => {
-    server = await RedisServer.start(binary);
-    const metadata = new Map([['redishost', server.address]]);
-    [a, b] = [await createRedisStore('lockstore', metadata), await createRedisStore('lockstore', metadata)];
-  });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await server?.destroy();
-  });
+  const stores = redisPair(binary);
 
   it(`${TOTAL_ACQUISITIONS} acquisitions over both servers never overlap and tokens rise`, async () => {
+    const { a, b } = stores();
     const inside = new Map<string, string>(); // lock -> client in its critical section right now
     const history: Grant[] = []; // every grant, with when its holder entered and left
     let overlaps = 0;
@@ -61,6 +49,7 @@ describeWithBackend('redis-server', 'lock.redis shared by two servers', (binary)
   }, 60_000);
 
   it('a waiter on one server is granted a lock released through the other within 50 ms', async () => {
+    const { a, b } = stores();
     const latencies: number[] = [];
     for (let round = 0; round < 20; round++) {
       const key = `handoff/${round}`;
@@ -84,6 +73,7 @@ describeWithBackend('redis-server', 'lock.redis shared by two servers', (binary)
   });
 
   it('a lapsed holder on one server is handed to a waiter on the other at its deadline', async () => {
+    const { a, b } = stores();
     const key = 'handoff/lapsed';
     const holder = await b.leases.grant({ app: 'test', ttlMs: 400 });
     const waiter = await a.leases.grant({ app: 'test', ttlMs: 30_000 });

@@ -1,36 +1,23 @@
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import type { RwLockMode, Store } from '@leasehold/core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeWithBackend } from '../../../test/support/backends.js';
-import { RedisServer } from '../../../test/support/redis-harness.js';
+import { redisPair } from '../../../test/support/redis-pair.js';
 import {
   testLease,
   tokenOf,
   twoServerSemaphoreCases,
   until,
 } from '../../../test/support/two-server-pools.js';
-import { createRedisStore } from './index.js';
 
 describeWithBackend('redis-server', 'lock.redis semaphores and RW locks shared by two servers', (binary) => {
-  let server: RedisServer;
-  let a: Store;
-  let b: Store;
+  const stores = redisPair(binary);
 
-  beforeAll(async () => {
-    server = await RedisServer.start(binary);
-    const metadata = new Map([['redishost', server.address]]);
-    [a, b] = [await createRedisStore('lockstore', metadata), await createRedisStore('lockstore', metadata)];
-  });
-
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await server?.destroy();
-  });
-
-  twoServerSemaphoreCases(() => [a, b], { ttlMs: 500, withinMs: 2_000 });
+  twoServerSemaphoreCases(() => [stores().a, stores().b], { ttlMs: 500, withinMs: 2_000 });
 
   it('the permits gauge follows a grant and its revoke; a fence of the revoked grant is refused naming the semaphore', async () => {
+    const { a, b } = stores();
     const key = 'sem||test||gauge';
     const before = (await a.stats!()).permits ?? 0;
     const holder = await testLease(a);
@@ -48,6 +35,7 @@ describeWithBackend('redis-server', 'lock.redis semaphores and RW locks shared b
   });
 
   it('a read/write lock across servers: a writer excludes everyone, readers share, FIFO hand-off', async () => {
+    const { a, b } = stores();
     const key = 'rw/shared';
     const held = { read: 0, write: 0 };
     let sharedPeak = 0;
@@ -75,6 +63,7 @@ describeWithBackend('redis-server', 'lock.redis semaphores and RW locks shared b
   }, 60_000);
 
   it('a writer on one server waits for readers on both, and readers queued behind it wait for it', async () => {
+    const { a, b } = stores();
     const key = 'rw/fifo';
     const r1 = await testLease(a);
     const r2 = await testLease(b);
@@ -109,6 +98,7 @@ describeWithBackend('redis-server', 'lock.redis semaphores and RW locks shared b
   });
 
   it('a queued request for more permits than a lowered limit ends LIMIT_MISMATCH at the head', async () => {
+    const { a, b } = stores();
     const key = 'sem/lowered';
     const holder = await testLease(a);
     const held = tokenOf(
@@ -126,6 +116,7 @@ describeWithBackend('redis-server', 'lock.redis semaphores and RW locks shared b
   });
 
   it('a lease queued twice is granted once: its second acquire answers the same grant', async () => {
+    const { a, b } = stores();
     const key = 'sem/twice';
     const holder = await testLease(a);
     tokenOf(await a.semaphores!.acquire({ app: 'test', key, leaseId: holder, limit: 1, permits: 1 }));
@@ -142,6 +133,7 @@ describeWithBackend('redis-server', 'lock.redis semaphores and RW locks shared b
   });
 
   it('a permit grant published while the subscriber was disconnected still reaches its waiter', async () => {
+    const { a, b, server } = stores();
     const raw = new Redis({ host: '127.0.0.1', port: server.port });
     try {
       const key = 'sem/lost';

@@ -24,10 +24,5 @@ describeWithBackend('redis-server', 'lock.redis conformance (a master found thro
     await sentinel?.destroy();
     await master?.destroy();
   });
-  conformanceTests(
-    'lock.redis (Sentinel)',
-    () => store,
-    { ttlMs: 300, expirySlackMs: 200 },
-    { lacks: ['multiLock'] },
-  );
+  conformanceTests('lock.redis (Sentinel)', () => store, { ttlMs: 300, expirySlackMs: 200 }, { lacks: [] });
 });

@@ -7,6 +7,7 @@ import { RedisKv } from './kv.js';
 import { checkLayout } from './layout.js';
 import { RedisLeases } from './leases.js';
 import { RedisLocks } from './locks.js';
+import { RedisMultiLocks } from './multi-locks.js';
 import { RedisPools } from './pools.js';
 import type { Reply } from './replies.js';
 import { RedisRwLocks } from './rwlocks.js';
@@ -25,15 +26,12 @@ import { RedisWatch } from './watch.js';
 export class RedisStore implements Store {
   readonly leases: RedisLeases;
   readonly locks: RedisLocks;
+  readonly multiLock: RedisMultiLocks;
   readonly dapr: RedisDapr;
   readonly kv: RedisKv;
   readonly counters: RedisCounters;
   readonly semaphores: SemaphoreStore;
   readonly rwlocks: RedisRwLocks;
-  readonly unsupported = {
-    multiLock:
-      'not yet: all-or-nothing multi-locks on Redis (one Lua script) come with a later slice of issue 14',
-  };
   readonly watch: RedisWatch;
   private readonly redis: ScriptRunner;
   private readonly pools: RedisPools;
@@ -48,6 +46,7 @@ export class RedisStore implements Store {
     this.redis = new ScriptRunner(command, storePrefix(storeName));
     this.leases = new RedisLeases(this.redis);
     this.locks = new RedisLocks(this.redis, subscriber);
+    this.multiLock = new RedisMultiLocks(this.redis, subscriber);
     this.dapr = new RedisDapr(this.redis, (ttlMs) => this.leases.reapWithin(ttlMs));
     this.kv = new RedisKv(this.redis);
     this.counters = new RedisCounters(this.redis);
@@ -68,6 +67,7 @@ export class RedisStore implements Store {
   async start(): Promise<void> {
     await this.locks.start();
     await this.pools.start();
+    await this.multiLock.start();
     await this.kv.start();
     this.leases.start();
   }
@@ -97,7 +97,7 @@ export class RedisStore implements Store {
     if (this.redis.isClosed) return;
     this.redis.close();
     this.leases.close();
-    await Promise.all([this.locks.close(), this.pools.close()]);
+    await Promise.all([this.locks.close(), this.pools.close(), this.multiLock.close()]);
     this.watch.close();
     const clients = [this.redis.command, this.subscriber, this.reader];
     await Promise.allSettled(clients.map((client) => client.quit()));
