@@ -25,3 +25,16 @@ export async function rejectsWith(promise: Promise<unknown>, code: string): Prom
 export async function lease(ctx: ConformanceContext, ttlMs = LONG_TTL_MS, owner?: string): Promise<string> {
   return (await ctx.store.leases.grant({ app: 'test', ttlMs, ...(owner === undefined ? {} : { owner }) })).id;
 }
+
+/** Fails with `what` unless `work` settles within `ms`. */
+export async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

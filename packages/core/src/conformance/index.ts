@@ -15,3 +15,4 @@ export {
   conformancePlan,
   conformanceSuite,
 } from './conformance-suite.js';
+export { within } from './case-helpers.js';

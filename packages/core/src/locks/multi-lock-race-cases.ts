@@ -3,20 +3,8 @@ import { lease, token } from '../conformance/case-helpers.js';
 import type { ConformanceCase, ConformanceContext } from '../conformance/context.js';
 import { sleep } from '../conformance/context.js';
 import type { WatchEvent } from '../types.js';
+import { within } from '../conformance/case-helpers.js';
 import { multi, tokens } from './multi-lock-cases.js';
-
-/** Fails with `what` unless `work` settles within `ms`. */
-async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Takes `keys` for `leaseId` (waiting), then lets them all go. */
 async function cycle(ctx: ConformanceContext, keys: readonly string[], leaseId: string): Promise<void> {

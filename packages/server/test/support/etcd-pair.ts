@@ -44,16 +44,3 @@ export async function until(check: () => Promise<boolean>, ms = 5_000): Promise<
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
-
-/** Fails with `what` unless `work` settles within `ms`. */
-export async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import type { AcquireAllResult, Store } from '@leasehold/core';
 import { beforeAll, expect, it } from 'vitest';
 import { describeWithBackend } from '../../../test/support/backends.js';
-import { etcdPair, until, within } from '../../../test/support/etcd-pair.js';
+import { within } from '@leasehold/core/conformance';
+import { etcdPair, until } from '../../../test/support/etcd-pair.js';
 
 const ROUNDS = 100;
 
