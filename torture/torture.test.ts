@@ -22,8 +22,12 @@ const MIN_GRANTS = Math.max(3, Math.floor(SECONDS / 6));
 async function tortured(options: Omit<TortureOptions, 'seconds' | 'clients'>): Promise<void> {
   const result = await runTorture({ ...options, seconds: SECONDS, clients: 4 });
   const { summary } = result;
-  expect(summary.valid, renderRun(result)).toBe(true);
-  expect(summary.grantsChecked).toBeGreaterThanOrEqual(MIN_GRANTS);
+  const report = renderRun(result);
+  expect(summary.valid, report).toBe(true);
+  expect(
+    summary.grantsChecked,
+    `too few grants checked: ${report} (histories: ${result.out})`,
+  ).toBeGreaterThanOrEqual(MIN_GRANTS);
   expect(summary.counts['stale-fence'].checked).toBeGreaterThan(0);
   // Together, not each: a 40 s run under a restarted server may see only a handful of either.
   const poolGrants = summary.poolGrantsChecked.semaphores + summary.poolGrantsChecked.rwlocks;
