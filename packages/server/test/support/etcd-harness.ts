@@ -27,7 +27,7 @@ export class EtcdCluster {
   ) {}
 
   /** Starts `size` members and waits until the cluster has a leader and every member is healthy. */
-  static async start(binary: string, size = 3): Promise<EtcdCluster> {
+  static async start(binary: string, size = 3, retry = true): Promise<EtcdCluster> {
     const base = process.platform === 'linux' ? '/dev/shm' : tmpdir();
     const dataDir = mkdtempSync(join(base, 'leasehold-etcd-'));
     const members: Member[] = [];
@@ -46,6 +46,9 @@ export class EtcdCluster {
       await cluster.waitHealthy();
     } catch (error) {
       await cluster.stop();
+      // A member that lost its free port to another process between the probe and its bind exits
+      // at once: try once more on new ports.
+      if (retry && error instanceof MemberExitedError) return EtcdCluster.start(binary, size, false);
       throw error;
     }
     return cluster;
@@ -83,6 +86,7 @@ export class EtcdCluster {
     const child = member.process;
     if (!child || child.exitCode !== null || child.pid === undefined) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
+    this.down.add(index);
     process.kill(child.pid, 'SIGKILL');
     await exited;
     member.process = undefined;
@@ -98,6 +102,14 @@ export class EtcdCluster {
   async waitHealthy(timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      // A member gone without kill() crashed: waiting on the others would call a broken cluster healthy.
+      const crashed = this.members.filter((m, i) => !m.process && !this.down.has(i));
+      if (crashed.length > 0) {
+        const logs = crashed.map((m) => `${m.name}: ${m.log.slice(-800)}`).join('\n');
+        throw new MemberExitedError(
+          `etcd member(s) ${crashed.map((m) => m.name).join(', ')} exited\n${logs}`,
+        );
+      }
       const running = this.members.map((m, i) => (m.process ? i : -1)).filter((i) => i >= 0);
       const healthy = await Promise.all(running.map((i) => this.healthy(i)));
       if (healthy.every(Boolean)) {
@@ -122,9 +134,12 @@ export class EtcdCluster {
   }
 
   private readonly memberIds = new Map<number, string>();
+  /** Members stopped on purpose (kill), not crashed. */
+  private readonly down = new Set<number>();
 
   private spawnMember(index: number): void {
     const member = this.members[index]!;
+    this.down.delete(index);
     const peers = this.members.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',');
     const client = `http://127.0.0.1:${member.clientPort}`;
     const peer = `http://127.0.0.1:${member.peerPort}`;
@@ -187,3 +202,6 @@ export class EtcdCluster {
     }
   }
 }
+
+/** A member exited that nobody stopped: the cluster is not what the caller asked for. */
+class MemberExitedError extends Error {}
