@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Change } from '../changes.js';
 import type { LeaseholdError } from '../errors.js';
 import type { AcquireAllResult } from '../locks/multi-lock-store.js';
-import type { AcquireResult, WatchEvent } from '../types.js';
+import type { AcquireResult } from '../types.js';
 import type { LockWaiter, MultiWaiter } from './engine-sink.js';
-import { LockEngine } from './lock-engine.js';
+import { engineFixture } from './engine-fixture.js';
 
-function setup() {
-  const changes: Change[] = [];
-  const events: WatchEvent[] = [];
-  const engine = new LockEngine(
-    { now: () => 1_000, wallNow: () => 1_700_000_000_000 },
-    { change: (c) => changes.push(c), event: (e) => events.push(e) },
-  );
-  const lease = () => engine.grantLease(60_000, undefined, 'a').id;
-  return { engine, changes, events, lease };
-}
+const setup = engineFixture;
 
 function multiWaiter(
   keys: string[],

@@ -1,25 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { Change } from '../changes.js';
 import type { LeaseholdError } from '../errors.js';
 import type { PermitAcquireResult } from '../semaphores/semaphore-store.js';
-import type { WatchEvent } from '../types.js';
-import { LockEngine } from './lock-engine.js';
+import { engineFixture } from './engine-fixture.js';
 import { RW_WRITE_PERMITS } from './pool-records.js';
 import type { PoolWaiter } from './pool-records.js';
 
 const W = RW_WRITE_PERMITS;
 
 function setup() {
-  const changes: Change[] = [];
-  const events: WatchEvent[] = [];
-  const engine = new LockEngine(
-    { now: () => 1_000, wallNow: () => 1_700_000_000_000 },
-    { change: (c) => changes.push(c), event: (e) => events.push(e) },
-  );
-  const lease = () => engine.grantLease(60_000, undefined, 'a').id;
+  const fixture = engineFixture();
+  const { engine } = fixture;
   const take = (leaseId: string, permits: number, kind: 'rwlock' | 'semaphore' = 'rwlock') =>
     engine.permits.tryAcquire({ key: 'k', leaseId, app: 'a', limit: W, permits, kind });
-  return { engine, changes, events, lease, take };
+  return { ...fixture, take };
 }
 
 type Outcome = PermitAcquireResult | LeaseholdError;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { freePort } from './free-port.js';
+import { killAndWait } from './kill-and-wait.js';
 
 /** The database user the harness's cluster is created with (trust auth on loopback). */
 export const POSTGRES_USER = 'leasehold';
@@ -114,11 +115,8 @@ export class PostgresServer {
 
   /** Stops the postmaster by PID: SIGTERM (smart shutdown), SIGINT (fast) or SIGKILL (a crash). */
   async stop(signal: 'SIGTERM' | 'SIGINT' | 'SIGKILL' = 'SIGINT'): Promise<void> {
-    const child = this.child;
-    if (!child?.pid) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    process.kill(child.pid, signal);
-    await exited;
+    if (!this.child?.pid) return;
+    await killAndWait(this.child, signal);
     this.child = undefined;
     // A postmaster killed by SIGKILL leaves its backends behind; they exit once they notice it.
     if (signal === 'SIGKILL') await new Promise((r) => setTimeout(r, 200));

@@ -5,6 +5,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
+import { killAndWait } from './kill-and-wait.js';
 
 /** A redis-server child process on 127.0.0.1, for tests; can be killed and restarted on its port. */
 export class RedisServer {
@@ -74,11 +75,8 @@ export class RedisServer {
 
   /** Stops the process by PID: SIGTERM, or SIGKILL for a crash. */
   async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
-    const child = this.child;
-    if (!child?.pid) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    process.kill(child.pid, signal);
-    await exited;
+    if (!this.child?.pid) return;
+    await killAndWait(this.child, signal);
     this.child = undefined;
   }
 
